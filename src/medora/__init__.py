@@ -1,0 +1,3 @@
+"""Medora: an evidence-based clinical answer engine."""
+
+__version__ = "0.1.0"

