@@ -141,3 +141,69 @@ class IngestProblem:
     path: str
     line: int | None
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One sentence (or recommendation) of an answer, taken verbatim from one passage.
+
+    ``span`` is the character range of ``text`` inside ``Passage.text``; ``citations``
+    are reference numbers (filled by ``cite``), the first being the passage's document.
+    """
+
+    text: str
+    passage_id: str
+    doc_id: str
+    span: tuple[int, int]
+    score: float = 0.0
+    citations: tuple[int, ...] = ()
+    # Ratings the source attaches: {"quality": "high", "strength": "strong", "level": "A1"}.
+    evidence: dict[str, str] = field(default_factory=dict)
+    # PMIDs of primary studies the passage cites (PDQ), shown as "via PDQ" references.
+    via: tuple[str, ...] = ()
+    year: int | None = None  # the source's year, shown beside the statement
+    label: str = ""  # the source's type label ("Guideline", "Evidence summary", ...)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSection:
+    title: str
+    statements: tuple[Statement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceEntry:
+    """A numbered entry of an answer's reference list."""
+
+    n: int
+    doc_id: str  # "ngc-10495", or "pmid-<PMID>" for a study cited via a summary
+    type: str
+    label: str  # "Guideline", "Research", ...
+    title: str
+    source: str
+    year: int | None
+    url: str | None
+    pmid: str | None = None
+    via: str | None = None  # doc_id of the summary through which a study is cited
+    date: str | None = None
+    evidence: tuple[str, ...] = ()  # ratings of the cited statements, e.g. "Evidence quality: high"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A composed, cited answer; ``to_json`` in ``cite`` gives the stable JSON contract."""
+
+    question: str
+    question_type: str
+    abstained: bool
+    bottom_line: tuple[Statement, ...]
+    sections: tuple[AnswerSection, ...]
+    references: tuple[ReferenceEntry, ...]
+    disclaimer: str
+    corpus_version: str
+    generated_at: str
+    audience: str = "physician"
+    # When abstaining: the nearest sources, so the reader can look for themselves.
+    nearest: tuple[ReferenceEntry, ...] = ()
+    notice: str = ""
+    timings: dict[str, float] = field(default_factory=dict)

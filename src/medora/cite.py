@@ -1,0 +1,144 @@
+"""Citations: number references, attach them to statements, verify, and serialise.
+
+References are numbered in order of first use and deduplicated by document. A
+statement taken from a summary that cites a primary study (PDQ) also cites that
+study, shown as "via" the summary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import replace
+
+from .answer import compose, reference_for
+from .settings import Settings
+from .types import TYPE_LABEL, Answer, ReferenceEntry, Statement
+
+MAX_VIA = 2  # primary studies shown per statement
+_CITATION = re.compile(r"^(?P<authors>[^:]{2,300}):\s*(?P<title>.+?[.?!])\s+(?P<journal>[^.]*?)\s+\d")
+
+
+def _study_label(citation: str) -> tuple[str, str]:
+    text = citation.lower()
+    if "meta-analysis" in text or "systematic review" in text:
+        return "systematic_review", TYPE_LABEL["systematic_review"]
+    if "random" in text or "phase iii" in text or "phase 3" in text or "trial" in text:
+        return "trial", TYPE_LABEL["trial"]
+    return "research", TYPE_LABEL["research"]
+
+
+def _parse_citation(citation: str) -> tuple[str, str]:
+    """(title, journal) from "Authors: Title. Journal 387 (1): 9-20, 2022."; whole text if unparsable."""
+    m = _CITATION.match(citation)
+    if not m:
+        return citation, ""
+    return m.group("title").rstrip("."), m.group("journal").strip()
+
+
+def _rating(statement: Statement) -> str:
+    e = statement.evidence
+    parts = []
+    if e.get("quality"):
+        parts.append(f"Evidence quality: {e['quality']}")
+    if e.get("strength"):
+        parts.append(f"Strength: {e['strength']}")
+    if e.get("level"):
+        parts.append(f"Level of evidence: {e['level']}")
+    return "; ".join(parts)
+
+
+def attach_citations(answer: Answer, index) -> Answer:
+    """Number the answer's references and fill every statement's ``citations``."""
+    entries: dict[str, ReferenceEntry] = {}
+    ratings: dict[str, list[str]] = {}
+
+    def number(key: str, make) -> int:
+        if key not in entries:
+            entries[key] = replace(make(), n=len(entries) + 1)
+        return entries[key].n
+
+    def cite(statement: Statement) -> Statement:
+        doc = index.document(statement.doc_id)
+        numbers = [number(doc.id, lambda: reference_for(doc))]
+        rating = _rating(statement)
+        if rating and rating not in ratings.setdefault(doc.id, []):
+            ratings[doc.id].append(rating)
+        by_pmid = {r.pmid: r for r in doc.references.values()}
+        for pmid in statement.via[:MAX_VIA]:
+            ref = by_pmid.get(pmid)
+            if ref is None:
+                continue
+            title, journal = _parse_citation(ref.citation)
+            type_, label = _study_label(ref.citation)
+            numbers.append(number(f"pmid-{pmid}", lambda: ReferenceEntry(
+                n=0, doc_id=f"pmid-{pmid}", type=type_, label=label, title=title, source=journal or ref.citation,
+                year=ref.year, url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/", pmid=pmid, via=doc.id)))
+        return replace(statement, citations=tuple(dict.fromkeys(numbers)))
+
+    bottom = tuple(cite(s) for s in answer.bottom_line)
+    sections = tuple(replace(sec, statements=tuple(cite(s) for s in sec.statements)) for sec in answer.sections)
+    references = tuple(
+        replace(e, evidence=tuple(ratings.get(e.doc_id, ()))) for e in sorted(entries.values(), key=lambda e: e.n)
+    )
+    return replace(answer, bottom_line=bottom, sections=sections, references=references)
+
+
+def ask(question: str, index, settings: Settings, *, audience: str = "physician") -> Answer:
+    """Compose an answer and cite it: the one call behind `medora ask`, the API and the web page."""
+    return attach_citations(compose(question, index, settings, audience=audience), index)
+
+
+def normalise(text: str) -> str:
+    """Case-, space- and Unicode-insensitive form for containment checks."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("–", "-").replace("—", "-").replace("’", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.split())
+
+
+def all_statements(answer: Answer) -> list[Statement]:
+    return [*answer.bottom_line, *(s for sec in answer.sections for s in sec.statements)]
+
+
+def verify(answer: Answer, index) -> list[tuple[Statement, bool]]:
+    """For each statement: is its text contained in the passage its first citation points at?"""
+    out = []
+    for s in all_statements(answer):
+        passage = index.passage(s.passage_id)
+        ok = normalise(s.text) in normalise(passage.text) and passage.text[s.span[0] : s.span[1]] == s.text
+        out.append((s, ok))
+    return out
+
+
+def _statement_json(s: Statement) -> dict:
+    return {
+        "text": s.text, "citations": list(s.citations), "passage_id": s.passage_id, "doc_id": s.doc_id,
+        "span": list(s.span), "evidence": dict(s.evidence), "year": s.year, "label": s.label,
+    }
+
+
+def _reference_json(r: ReferenceEntry) -> dict:
+    return {
+        "n": r.n, "doc_id": r.doc_id, "type": r.type, "label": r.label, "title": r.title, "source": r.source,
+        "year": r.year, "url": r.url, "pmid": r.pmid, "via": r.via, "date": r.date, "evidence": list(r.evidence),
+    }
+
+
+def to_json(answer: Answer) -> dict:
+    """The stable JSON contract of `medora ask --json` and ``POST /api/v1/answers``."""
+    return {
+        "question": answer.question,
+        "question_type": answer.question_type,
+        "audience": answer.audience,
+        "abstained": answer.abstained,
+        "notice": answer.notice,
+        "bottom_line": [_statement_json(s) for s in answer.bottom_line],
+        "sections": [{"title": sec.title, "statements": [_statement_json(s) for s in sec.statements]}
+                     for sec in answer.sections],
+        "references": [_reference_json(r) for r in answer.references],
+        "nearest": [_reference_json(r) for r in answer.nearest],
+        "disclaimer": answer.disclaimer,
+        "corpus_version": answer.corpus_version,
+        "generated_at": answer.generated_at,
+        "timings_ms": {k: round(v * 1000, 1) for k, v in answer.timings.items()},
+    }

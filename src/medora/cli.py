@@ -1,0 +1,201 @@
+"""The `medora` command: thin wrappers that parse, call one stage function, print."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import MedoraError
+from .settings import Settings, get_settings
+
+
+class MedoraGroup(click.Group):
+    """Turns every ``MedoraError`` into a one-line message and exit code 1 (no traceback)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except MedoraError as e:
+            raise click.ClickException(str(e)) from e
+
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Data directory (default: $MEDORA_DATA or ./.medora).",
+)
+
+
+def _settings(data_dir: Path | None, **overrides) -> Settings:
+    return get_settings(data_dir, **overrides)
+
+
+@click.group(cls=MedoraGroup)
+@click.version_option(__version__, prog_name="medora")
+def cli() -> None:
+    """Medora: evidence-based clinical answers in which every statement cites its source."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@data_dir_option
+@click.option("--corpus", "corpus_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Corpus file or folder (repeatable). Default: $MEDORA_CORPUS, else ../shared/corpus and ../shared/eval/pubmedqa.")
+@click.option("--dense/--no-dense", default=None, help="Compute dense vectors (default: on).")
+@click.option("--dense-budget", type=float, default=None,
+              help="Stop embedding after this many seconds; the next run resumes (0: no limit).")
+@click.option("--prune", is_flag=True, help="Remove documents that are no longer in the corpus paths.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def index(data_dir, corpus_paths, dense, dense_budget, prune, quiet) -> None:
+    """Read the corpus and build or update the index (incremental, resumable).
+
+    \b
+    Example:
+        medora index
+        medora index --corpus ../shared/corpus/guidelines-ngc --dense-budget 300
+    """
+    from tqdm import tqdm
+
+    from .index.build import build_index
+
+    overrides = {"corpus": {"paths": [str(p) for p in corpus_paths]}} if corpus_paths else {}
+    settings = _settings(data_dir, **overrides)
+
+    def progress(total, desc):
+        return tqdm(total=total, desc=desc, unit="doc" if total is None else "passage", disable=quiet,
+                    file=sys.stderr, dynamic_ncols=True)
+
+    report = build_index(settings, prune=prune, dense=dense, dense_budget_seconds=dense_budget, progress=progress)
+    click.echo(
+        f"Indexed {report.documents} documents: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.removed} removed; {report.passages_written} passages written "
+        f"in {report.seconds_lexical:.1f} s."
+    )
+    if report.vectors_added or report.vectors_missing:
+        click.echo(f"Embedded {report.vectors_added} passages in {report.seconds_dense:.1f} s; "
+                   f"{report.vectors_missing} still without vectors"
+                   + (" (run `medora index` again to continue)." if report.vectors_missing else "."))
+    if report.problems:
+        click.echo(f"{len(report.problems)} problem(s); these inputs were skipped:", err=True)
+        for p in report.problems:
+            where = f"{p.path}:{p.line}" if p.line else p.path
+            click.echo(f"  {where}: {p.reason}", err=True)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, 200), default=None, help="Number of passages (default 10).")
+@click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default=None, help="Retriever.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--explain", is_flag=True, help="Show each retriever's score and the expanded query.")
+@data_dir_option
+def search(query, k, mode, as_json, explain, data_dir) -> None:
+    """Rank corpus passages for QUERY.
+
+    \b
+    Example:
+        medora search "treatment of HER2-positive advanced breast cancer" -k 5
+        medora search "HbA1c <7% older adults" --json
+    """
+    from .index.embedded import EmbeddedIndex
+    from .retrieve import retrieve
+
+    settings = _settings(data_dir)
+    index = EmbeddedIndex(settings)
+    result = retrieve(query, index, settings.retrieve, k=k, mode=mode)
+    rows = [search_row(h) for h in result.hits]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if explain:
+        click.echo(f"lexical query: {result.query.lexical_query()}")
+        click.echo(f"question type: {result.query.question_type}")
+    for row in rows:
+        click.echo(f"{row['rank']:>2}. [{row['type']}, {row['year'] or 'n.d.'}] {row['title']}")
+        click.echo(f"    {row['section']}  ({row['passage_id']}, score {row['score']:.3f})")
+        if explain:
+            click.echo(f"    bm25={row['bm25']} dense={row['dense']} fused={row['fused']:.4f}")
+        click.echo("    " + _clip(row["text"], 300))
+
+
+def search_row(hit) -> dict:
+    """One search hit as the JSON object of `medora search --json` and the API."""
+    p, d = hit.passage, hit.document
+    return {
+        "rank": hit.rank, "doc_id": p.doc_id, "passage_id": p.id, "type": d.type, "title": d.title,
+        "source": d.source, "year": d.year, "url": d.url, "section": p.section, "kind": p.kind,
+        "score": round(hit.score, 6), "bm25": None if hit.bm25 is None else round(hit.bm25, 4),
+        "dense": None if hit.dense is None else round(hit.dense, 4), "fused": round(hit.fused, 6),
+        "evidence_quality": p.evidence_quality, "strength": p.strength, "evidence_level": p.evidence_level,
+        "text": p.text,
+    }
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print the answer as Markdown.")
+@data_dir_option
+def ask(question, as_json, as_markdown, data_dir) -> None:
+    """Answer QUESTION with cited statements from the corpus.
+
+    \b
+    Example:
+        medora ask "What is the recommended treatment approach for HER2-positive breast cancer?"
+        medora ask "Who should be screened for abdominal aortic aneurysm?" --json
+    """
+    from .cite import ask as ask_question
+    from .cite import to_json
+    from .index.embedded import EmbeddedIndex
+    from .render import to_markdown, to_text
+
+    settings = _settings(data_dir)
+    answer = to_json(ask_question(question, EmbeddedIndex(settings), settings))
+    if as_json:
+        click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+    else:
+        click.echo(to_markdown(answer) if as_markdown else to_text(answer))
+
+
+@cli.command()
+@data_dir_option
+def stats(data_dir) -> None:
+    """Show what the index holds.
+
+    \b
+    Example:
+        medora stats
+    """
+    from .index.embedded import EmbeddedIndex
+
+    click.echo(json.dumps(EmbeddedIndex(_settings(data_dir)).stats(), indent=2))
+
+
+@cli.group()
+def config() -> None:
+    """Inspect settings."""
+
+
+@config.command("show")
+@data_dir_option
+def config_show(data_dir) -> None:
+    """Print the resolved settings as JSON.
+
+    \b
+    Example:
+        MEDORA_RETRIEVE__K=20 medora config show
+    """
+    click.echo(_settings(data_dir).model_dump_json(indent=2))
+
+
+def main() -> None:  # pragma: no cover
+    cli()

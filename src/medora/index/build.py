@@ -1,0 +1,190 @@
+"""`medora index`: read the corpus, chunk, store, index lexically, then embed.
+
+Incremental and resumable by construction:
+- a document whose content hash is unchanged is skipped;
+- documents are written in batches; tantivy commits *before* SQLite, so after an
+  interruption a batch is either recorded in SQLite (and in tantivy) or is simply
+  redone on the next run (tantivy deletes the document's old entries first);
+- vectors are keyed by passage text hash and committed batch by batch, so an
+  interrupted embedding run continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..corpus import chunk_document, read_corpus
+from ..corpus.abbreviations import AbbreviationCounter
+from ..settings import Settings
+from ..types import Document, IngestProblem, Passage
+from .embedded import EmbeddedIndex
+from .store_sqlite import document_hash
+
+log = logging.getLogger(__name__)
+
+DOC_BATCH = 200
+EMBED_BATCH = 256
+
+
+class _NoProgress:
+    def update(self, n: int = 1) -> None: ...
+    def set_postfix_str(self, s: str) -> None: ...
+    def close(self) -> None: ...
+
+
+# progress(total, description) -> an object with update()/close() (tqdm fits).
+ProgressFactory = Callable[[int | None, str], object]
+
+
+def _no_progress(total: int | None, desc: str) -> _NoProgress:
+    return _NoProgress()
+
+
+@dataclass
+class IngestReport:
+    """What one `medora index` run did; printed by the CLI at the end."""
+
+    documents: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    passages_written: int = 0
+    vectors_added: int = 0
+    vectors_missing: int = 0
+    problems: list[IngestProblem] = field(default_factory=list)
+    seconds_lexical: float = 0.0
+    seconds_dense: float = 0.0
+    corpus_version: str = ""
+
+
+def build_index(
+    settings: Settings,
+    *,
+    prune: bool = False,
+    dense: bool | None = None,
+    dense_budget_seconds: float | None = None,
+    progress: ProgressFactory = _no_progress,
+) -> IngestReport:
+    """Bring the index in ``settings.data_dir`` up to date with the corpus.
+
+    Args:
+        settings: resolved settings (corpus paths, chunking, model).
+        prune: remove documents that are no longer in the corpus paths (off by
+            default so that adding your own folder keeps the default corpus).
+        dense: compute dense vectors (default: ``settings.index.dense``).
+        dense_budget_seconds: stop embedding after this long (0: no limit);
+            the next run resumes.
+        progress: factory for progress bars.
+
+    Returns:
+        An ``IngestReport``; malformed inputs are listed in ``problems``, never raised.
+    """
+    report = IngestReport()
+    index = EmbeddedIndex(settings, create=True)
+    try:
+        started = time.perf_counter()
+        _ingest(index, settings, report, prune, progress)
+        report.seconds_lexical = time.perf_counter() - started
+        if settings.index.dense if dense is None else dense:
+            budget = settings.index.dense_budget_seconds if dense_budget_seconds is None else dense_budget_seconds
+            started = time.perf_counter()
+            _embed(index, report, budget, progress)
+            report.seconds_dense = time.perf_counter() - started
+        report.vectors_missing = len(index.store.passages_without_vectors(index.model_id))
+        report.corpus_version = str(index.store.get_info("corpus_version", ""))
+    finally:
+        index.close()
+    return report
+
+
+def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prune: bool, progress) -> None:
+    store, lexical = index.store, index.lexical
+    known = store.document_hashes()
+    seen: set[str] = set()
+    batch: list[tuple[Document, list[Passage], str]] = []
+    bar = progress(None, "reading corpus")
+
+    def flush() -> None:
+        if not batch:
+            return
+        lexical.delete_documents([doc.id for doc, _, _ in batch])
+        for doc, passages, digest in batch:
+            store.put_document(doc, passages, digest)
+        rows = []
+        for doc, passages, _ in batch:
+            rowids = dict(store.db.execute("SELECT id, rowid FROM passages WHERE doc_id = ?", (doc.id,)))
+            rows.extend((rowids[p.id], p, doc) for p in passages)
+        lexical.add(rows)
+        lexical.commit()  # tantivy first: see the module docstring
+        store.commit()
+        report.passages_written += len(rows)
+        batch.clear()
+
+    for doc in read_corpus(settings.corpus_paths(), report.problems):
+        report.documents += 1
+        bar.update(1)
+        if doc.id in seen:
+            report.problems.append(IngestProblem(doc.id, None, "duplicate document id; later copy skipped"))
+            continue
+        seen.add(doc.id)
+        digest = document_hash(doc)
+        if known.get(doc.id) == digest:
+            report.unchanged += 1
+            continue
+        if doc.id in known:
+            report.updated += 1
+        else:
+            report.added += 1
+        batch.append((doc, chunk_document(doc, settings.corpus), digest))
+        if len(batch) >= DOC_BATCH:
+            flush()
+    flush()
+    bar.close()
+    if prune:
+        gone = sorted(set(known) - seen)
+        if gone:
+            lexical.delete_documents(gone)
+            lexical.commit()
+            store.delete_documents(gone)
+            store.commit()
+        report.removed = len(gone)
+    if report.added or report.updated or report.removed or store.get_info("corpus_version") is None:
+        _refresh_corpus_facts(index)
+
+
+def _refresh_corpus_facts(index: EmbeddedIndex) -> None:
+    """Corpus version (hash of every document hash) and abbreviations mined from the text."""
+    store = index.store
+    hashes = sorted(store.document_hashes().items())
+    version = hashlib.sha256(repr(hashes).encode()).hexdigest()[:12]
+    store.set_info("corpus_version", version)
+    counter = AbbreviationCounter()
+    for _, passage in store.iter_passages():
+        counter.add(passage.text)
+    store.put_abbreviations(counter.best(min_count=2))
+
+
+def _embed(index: EmbeddedIndex, report: IngestReport, budget: float, progress) -> None:
+    todo = index.store.passages_without_vectors(index.model_id)
+    if not todo:
+        if index.store.get_info("vectors_stamp") is None:
+            index.write_vector_cache(str(index.store.get_info("corpus_version")))
+        return
+    embedder = index.embedder()
+    bar = progress(len(todo), "embedding passages")
+    started = time.perf_counter()
+    for start in range(0, len(todo), EMBED_BATCH):
+        chunk = todo[start : start + EMBED_BATCH]
+        vectors = embedder.embed([text for _, text in chunk])
+        index.store.put_vectors(index.model_id, [h for h, _ in chunk], vectors)
+        report.vectors_added += len(chunk)
+        bar.update(len(chunk))
+        if budget and time.perf_counter() - started > budget:
+            break
+    bar.close()
+    index.write_vector_cache(f"{index.store.get_info('corpus_version')}-{time.time():.0f}")

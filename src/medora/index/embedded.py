@@ -1,0 +1,128 @@
+"""The embedded index: one folder holding SQLite, tantivy and a vector cache.
+
+The folder is named by a hash of every setting that shapes it
+(``Settings.index_name()``) and holds ``params.json`` with those values, so an
+index built with other chunking or another model is never served by mistake.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..errors import IndexMismatch, IndexNotBuilt
+from ..settings import Settings
+from ..types import Document, Passage
+from .lexical_tantivy import TantivyLexical
+from .store_sqlite import Store
+from .vectors_numpy import NumpyVectors
+
+EMBED_DIM = 384
+
+
+def index_dir(settings: Settings) -> Path:
+    return settings.data_dir / settings.index_name()
+
+
+class EmbeddedIndex:
+    """Store + lexical + dense search behind the methods retrieval needs.
+
+    Example::
+
+        index = EmbeddedIndex(settings)            # raises IndexNotBuilt before `medora index`
+        rowids, scores = index.lexical_search("her2 breast cancer", k=10)
+        passages = index.passages(rowids)
+    """
+
+    def __init__(self, settings: Settings, *, create: bool = False):
+        self.settings = settings
+        self.path = index_dir(settings)
+        params = {**settings.index_params(), "medora_version": __version__}
+        params_file = self.path / "params.json"
+        if not params_file.exists():
+            if not create:
+                raise IndexNotBuilt(f"No index in {settings.data_dir} — run: medora index")
+            self.path.mkdir(parents=True, exist_ok=True)
+            params_file.write_text(json.dumps(params, indent=2, sort_keys=True))
+        stored = json.loads(params_file.read_text())
+        if {k: v for k, v in stored.items() if k != "medora_version"} != settings.index_params():
+            raise IndexMismatch(
+                f"The index in {self.path} was built with other settings ({stored}); run: medora index"
+            )
+        self.store = Store(self.path / "medora.db")
+        self.lexical = TantivyLexical(self.path / "tantivy")
+        self._vectors: NumpyVectors | None = None
+        self._embedder = None
+
+    @property
+    def model_id(self) -> str:
+        return self.settings.index.model_name
+
+    # -- dense -------------------------------------------------------------------
+
+    def embedder(self):
+        """The query/passages embedding model, built on first use (a few seconds once per data dir)."""
+        if self._embedder is None:
+            from .embed import OnnxMiniLM  # onnxruntime loads only when dense search is used
+
+            cfg = self.settings.index
+            self._embedder = OnnxMiniLM(
+                self.settings.data_dir / "models", max_tokens=cfg.max_tokens, batch_size=cfg.batch_size,
+                threads=cfg.threads,
+            )
+        return self._embedder
+
+    def vectors(self) -> NumpyVectors:
+        if self._vectors is None:
+            stamp = self.store.get_info("vectors_stamp")
+            ids_file, mat_file = self.path / "vector_rowids.npy", self.path / "vectors.npy"
+            cached = self.path / "vectors.stamp"
+            if stamp and cached.exists() and cached.read_text() == str(stamp):
+                self._vectors = NumpyVectors(np.load(ids_file), np.load(mat_file, mmap_mode="r"))
+            else:
+                self._vectors = NumpyVectors(*self.store.vector_matrix(self.model_id, EMBED_DIM))
+        return self._vectors
+
+    def write_vector_cache(self, stamp: str) -> None:
+        """Save the vector matrix as .npy for fast, memory-mapped loading."""
+        rowids, matrix = self.store.vector_matrix(self.model_id, EMBED_DIM)
+        np.save(self.path / "vector_rowids.npy", rowids)
+        np.save(self.path / "vectors.npy", matrix)
+        (self.path / "vectors.stamp").write_text(stamp)
+        self.store.set_info("vectors_stamp", stamp)
+        self._vectors = None
+
+    def dense_search(self, text: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        vectors = self.vectors()
+        if len(vectors) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return vectors.search(self.embedder().embed([text])[0], k)
+
+    # -- lexical and lookups ------------------------------------------------------
+
+    def lexical_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.lexical.search(query, k)
+
+    def passages(self, rowids) -> dict[int, Passage]:
+        return self.store.passages_by_rowid([int(r) for r in rowids])
+
+    def document(self, doc_id: str, *, with_sections: bool = False) -> Document:
+        return self.store.document(doc_id, with_sections=with_sections)
+
+    def passage(self, passage_id: str) -> Passage:
+        return self.store.passage(passage_id)
+
+    def abbreviations(self) -> dict[str, list[str]]:
+        if not hasattr(self, "_abbreviations"):
+            self._abbreviations = self.store.abbreviations()
+        return self._abbreviations
+
+    def stats(self) -> dict[str, object]:
+        return {**self.store.counts(), "corpus_version": self.store.get_info("corpus_version"),
+                "path": str(self.path)}
+
+    def close(self) -> None:
+        self.store.close()

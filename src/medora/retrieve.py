@@ -1,0 +1,107 @@
+"""Hybrid retrieval: query understanding -> lexical + dense -> fusion -> evidence-aware order.
+
+    hits = retrieve("treatment of HER2-positive advanced breast cancer", index, settings.retrieve)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .errors import EmptyQuery, QueryError
+from .query import QueryAnalysis, analyse
+from .settings import RetrieveSettings
+from .types import EVIDENCE_RANK, Document, Hit, Passage
+
+MODES = ("hybrid", "lexical", "dense")
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """Ranked hits plus what the query was understood as, and where the time went."""
+
+    query: QueryAnalysis
+    hits: tuple[Hit, ...]
+    timings: dict[str, float]
+
+
+def rrf(rankings: list[np.ndarray], k: int) -> dict[int, float]:
+    """Reciprocal-rank fusion: sum over rankings of 1 / (k + rank), rank starting at 1."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking.tolist(), start=1):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def evidence_prior(passage: Passage, doc: Document) -> float:
+    """0..1: how much the source counts as evidence, independent of the question.
+
+    Source type (guideline > evidence summary > review > trial > research > patient page),
+    recommendation statements over background text, and recency.
+    """
+    type_part = EVIDENCE_RANK.get(doc.type, 0) / max(EVIDENCE_RANK.values())
+    kind_part = 1.0 if passage.kind == "recommendation" else 0.0
+    recency = min(max(((doc.year or 1995) - 1995) / 30.0, 0.0), 1.0)
+    return 0.5 * type_part + 0.3 * kind_part + 0.2 * recency
+
+
+def retrieve(question: str, index, settings: RetrieveSettings, *, k: int | None = None,
+             mode: str | None = None) -> Retrieval:
+    """Rank passages for a clinical question.
+
+    Args:
+        question: free text; punctuation and operators are harmless.
+        index: an open index (``EmbeddedIndex`` or another backend with the same methods).
+        settings: the ``retrieve`` settings.
+        k: how many hits (default ``settings.k``).
+        mode: "hybrid", "lexical" or "dense" (default ``settings.mode``).
+
+    Returns:
+        A ``Retrieval`` whose hits carry every retriever's score.
+    """
+    k = settings.k if k is None else k
+    mode = mode or settings.mode
+    if mode not in MODES:
+        raise QueryError(f"Unknown search mode {mode!r}; use one of: {', '.join(MODES)}")
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    analysis = analyse(question, index.abbreviations() if settings.expand else None)
+    if not settings.expand:
+        analysis = replace(analysis, expansions=())
+    lexical_text = analysis.lexical_query()
+    if not lexical_text:
+        raise EmptyQuery(f"Nothing to search for in {question!r}: ask with a few clinical words.")
+    timings["analyse"] = time.perf_counter() - t0
+
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+    t0 = time.perf_counter()
+    lex_ids, lex_scores = index.lexical_search(lexical_text, settings.candidates) if mode != "dense" else empty
+    timings["lexical"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    dense_ids, dense_scores = index.dense_search(analysis.dense_text(), settings.candidates) if mode != "lexical" else empty
+    timings["dense"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    fused = rrf([r for r in (lex_ids, dense_ids) if len(r)], settings.rrf_k)
+    # Rank on fused relevance first, then let evidence strength reorder within a margin.
+    pool = sorted(fused, key=lambda r: -fused[r])[: max(k * 4, 50)]
+    passages = index.passages(pool)
+    bm25 = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
+    dense = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
+    top_fused = max(fused.values(), default=1.0)
+    scored = []
+    for rowid in pool:
+        passage = passages.get(rowid)
+        if passage is None:  # deleted between the search and the lookup
+            continue
+        doc = index.document(passage.doc_id)
+        relevance = fused[rowid] / top_fused
+        score = relevance * (1.0 + settings.evidence_weight * evidence_prior(passage, doc))
+        scored.append(Hit(passage, doc, bm25=bm25.get(rowid), dense=dense.get(rowid), fused=fused[rowid], score=score))
+    scored.sort(key=lambda h: (-h.score, h.passage.id))
+    hits = tuple(replace(h, rank=i) for i, h in enumerate(scored[:k], start=1))
+    timings["fuse"] = time.perf_counter() - t0
+    return Retrieval(analysis, hits, timings)
