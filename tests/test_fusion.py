@@ -9,15 +9,15 @@ from medora.retrieve import rrf
 
 
 def test_rrf_matches_hand_computed_fusion():
-    lists = [np.array([10, 20, 30]), np.array([20, 40]), np.array([30, 20, 10])]
+    lists = [np.array([10, 20, 30]), np.array([20, 40]), np.array([30, 10, 20])]
     fused = rrf(lists, k=60)
     assert fused == {
-        10: pytest.approx(1 / 61 + 1 / 63),
-        20: pytest.approx(1 / 62 + 1 / 61 + 1 / 62),
+        10: pytest.approx(1 / 61 + 1 / 62),
+        20: pytest.approx(1 / 62 + 1 / 61 + 1 / 63),
         30: pytest.approx(1 / 63 + 1 / 61),
         40: pytest.approx(1 / 62),
     }
-    assert sorted(fused, key=lambda r: -fused[r]) == [20, 30, 10, 40]
+    assert sorted(fused, key=lambda r: -fused[r]) == [20, 10, 30, 40]
 
 
 def test_numpy_vectors_match_brute_force_cosine():

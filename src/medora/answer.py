@@ -73,8 +73,9 @@ _RATING_TAIL = re.compile(
     re.S,
 )
 _BRACKET_RATING = re.compile(r"\s*\[(?:[A-D]|[A-D][-–][a-z]+|I{1,3}[AB]?|Level [^\]]{1,20}|Grade [^\]]{1,20})\]\s*$")
-_ABBREV = r"(?:e\.g|i\.e|vs|et al|Fig|approx|No|Dr|St|cf|ca|Inc|Ltd|U\.S|resp)"
-_SENTENCE_END = re.compile(rf"(?<!\b{_ABBREV})(?<=[.!?])\s+(?=[A-Z(\[\"“])")
+# Words after which a full stop does not end a sentence (general English, not medical).
+_ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "al.", "fig.", "approx.", "no.", "dr.", "st.", "cf.", "ca.", "inc.", "ltd.", "u.s.", "resp.")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[\"“])")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -92,6 +93,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for block in re.finditer(r"[^\n]+", text):
         start = block.start()
         for m in _SENTENCE_END.finditer(block.group()):
+            before = block.group()[: m.start()].rsplit(None, 1)[-1].lower()
+            if before in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", before):
+                continue
             spans.append((start, block.start() + m.start()))
             start = block.start() + m.end()
         spans.append((start, block.end()))

