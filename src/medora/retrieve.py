@@ -36,6 +36,23 @@ def rrf(rankings: list[np.ndarray], k: int) -> dict[int, float]:
     return fused
 
 
+def score_fusion(bm25: dict[int, float], dense: dict[int, float], active: list[bool]) -> dict[int, float]:
+    """0..1 relevance: the mean of each active retriever's normalised score (absent: 0).
+
+    BM25 is divided by the best BM25 score (its ratio is meaningful); cosine is min-max
+    scaled over the candidates, since MiniLM cosines crowd into a narrow band.
+    """
+    parts: list[dict[int, float]] = []
+    if active[0] and bm25:
+        top = max(bm25.values()) or 1.0
+        parts.append({r: s / top for r, s in bm25.items()})
+    if active[1] and dense:
+        lo, hi = min(dense.values()), max(dense.values())
+        parts.append({r: (s - lo) / (hi - lo) if hi > lo else 1.0 for r, s in dense.items()})
+    keys = set().union(*parts) if parts else set()
+    return {r: sum(p.get(r, 0.0) for p in parts) / len(parts) for r in keys}
+
+
 def evidence_prior(passage: Passage, doc: Document) -> float:
     """0..1: how much the source counts as evidence, independent of the question.
 
@@ -80,6 +97,7 @@ def retrieve(question: str, index, settings: RetrieveSettings, *, k: int | None 
     empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
     t0 = time.perf_counter()
     lex_ids, lex_scores = index.lexical_search(lexical_text, settings.candidates, expansion_text) if mode != "dense" else empty
+    doc_bm25 = index.document_search(lexical_text, settings.candidates, expansion_text) if mode != "dense" else {}
     timings["lexical"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     dense_ids, dense_scores = index.dense_search(analysis.dense_text(), settings.candidates) if mode != "lexical" else empty
@@ -87,20 +105,25 @@ def retrieve(question: str, index, settings: RetrieveSettings, *, k: int | None 
 
     t0 = time.perf_counter()
     fused = rrf([r for r in (lex_ids, dense_ids) if len(r)], settings.rrf_k)
-    # Rank on fused relevance first, then let evidence strength reorder within a margin.
+    # RRF picks the pool; the final order uses score fusion, which keeps the margins
+    # between scores that RRF throws away, so evidence strength can reorder near-ties only.
     pool = sorted(fused, key=lambda r: -fused[r])[: max(k * 4, 50)]
     passages = index.passages(pool)
     bm25 = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
     dense = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
-    top_fused = max(fused.values(), default=1.0)
+    relevance = score_fusion(bm25, dense, active=[len(lex_ids) > 0 or mode != "dense", len(dense_ids) > 0])
+    top_doc = max(doc_bm25.values(), default=1.0) or 1.0
     scored = []
     for rowid in pool:
         passage = passages.get(rowid)
         if passage is None:  # deleted between the search and the lookup
             continue
         doc = index.document(passage.doc_id)
-        relevance = fused[rowid] / top_fused
-        score = relevance * (1.0 + settings.evidence_weight * evidence_prior(passage, doc))
+        relevance_here = relevance.get(rowid, 0.0)
+        if doc_bm25:
+            doc_part = doc_bm25.get(passage.doc_id, 0.0) / top_doc
+            relevance_here = (1 - settings.document_weight) * relevance_here + settings.document_weight * doc_part
+        score = relevance_here * (1.0 + settings.evidence_weight * evidence_prior(passage, doc))
         scored.append(Hit(passage, doc, bm25=bm25.get(rowid), dense=dense.get(rowid), fused=fused[rowid], score=score))
     scored.sort(key=lambda h: (-h.score, h.passage.id))
     hits = tuple(replace(h, rank=i) for i, h in enumerate(scored[:k], start=1))

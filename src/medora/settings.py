@@ -71,6 +71,9 @@ class RetrieveSettings(_Stage):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     mode: str = Field("hybrid", description="'hybrid', 'lexical' or 'dense'.")
     expand: bool = Field(True, description="Expand the query with synonyms from shipped drug and disease vocabularies.")
+    document_weight: float = Field(
+        0.3, description="Share of a passage's relevance borrowed from its whole document's BM25 match (0..1)."
+    )
     evidence_weight: float = Field(
         0.15, description="How much source type, section and recency reorder fused results (0: pure relevance)."
     )

@@ -120,6 +120,7 @@ def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prun
             rowids = dict(store.db.execute("SELECT id, rowid FROM passages WHERE doc_id = ?", (doc.id,)))
             rows.extend((rowids[p.id], p, doc) for p in passages)
         lexical.add(rows)
+        lexical.add_documents([doc for doc, _, _ in batch])
         lexical.commit()  # tantivy first: see the module docstring
         store.commit()
         report.passages_written += len(rows)

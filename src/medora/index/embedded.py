@@ -106,6 +106,9 @@ class EmbeddedIndex:
     def lexical_search(self, query: str, k: int, expansion: str = "") -> tuple[np.ndarray, np.ndarray]:
         return self.lexical.search(query, k, expansion)
 
+    def document_search(self, query: str, k: int, expansion: str = "") -> dict[str, float]:
+        return self.lexical.search_documents(query, k, expansion)
+
     def passages(self, rowids) -> dict[int, Passage]:
         return self.store.passages_by_rowid([int(r) for r in rowids])
 

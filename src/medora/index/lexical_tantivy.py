@@ -28,7 +28,7 @@ def safe_query(text: str) -> str:
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field("rowid", stored=True, indexed=True, fast=True)
-    builder.add_text_field("doc_id", stored=False, tokenizer_name="raw")
+    builder.add_text_field("doc_id", stored=True, tokenizer_name="raw")
     builder.add_text_field("title", stored=False, tokenizer_name="en_stem")
     builder.add_text_field("body", stored=False, tokenizer_name="en_stem")
     return builder.build()
@@ -40,19 +40,39 @@ def indexed_title(doc: Document) -> str:
     return "" if doc.meta.get("title_is_question") else doc.title
 
 
+def _open(path: Path) -> tantivy.Index:
+    path.mkdir(parents=True, exist_ok=True)
+    return tantivy.Index(_schema(), path=str(path), reuse=True)
+
+
 class TantivyLexical:
-    """Passages in a tantivy index under ``path``; documents are keyed by SQLite rowid."""
+    """BM25 over passages (keyed by SQLite rowid) and over whole documents (keyed by id).
+
+    The document index lets a passage borrow relevance from its document: a PubMed
+    abstract split into four passages still matches a question as one text, and a
+    recommendation inside the guideline that covers the question outranks a similar
+    sentence in an unrelated one.
+    """
 
     def __init__(self, path: Path, *, title_boost: float = 0.6):
-        path.mkdir(parents=True, exist_ok=True)
-        self.index = tantivy.Index(_schema(), path=str(path), reuse=True)
+        self.index = _open(path)
+        self.doc_index = _open(path.parent / (path.name + "-documents"))
         self.title_boost = title_boost
-        self._writer: tantivy.IndexWriter | None = None
+        self._writers: dict[int, tantivy.IndexWriter] = {}
 
-    def _w(self) -> tantivy.IndexWriter:
-        if self._writer is None:
-            self._writer = self.index.writer(heap_size=128_000_000, num_threads=1)
-        return self._writer
+    def _w(self, index: tantivy.Index | None = None) -> tantivy.IndexWriter:
+        index = index or self.index
+        if id(index) not in self._writers:
+            self._writers[id(index)] = index.writer(heap_size=64_000_000, num_threads=1)
+        return self._writers[id(index)]
+
+    def add_documents(self, docs: Sequence[Document]) -> None:
+        writer = self._w(self.doc_index)
+        for doc in docs:
+            body = "\n".join(f"{s.name}\n{s.text}" for s in doc.sections)
+            entry = tantivy.Document(doc_id=doc.id, title=indexed_title(doc), body=body)
+            entry.add_unsigned("rowid", 0)
+            writer.add_document(entry)
 
     def add(self, rows: Sequence[tuple[int, Passage, Document]]) -> None:
         writer = self._w()
@@ -62,16 +82,33 @@ class TantivyLexical:
             writer.add_document(entry)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
-        writer = self._w()
-        for doc_id in doc_ids:
-            writer.delete_documents_by_term("doc_id", doc_id)
+        for index in (self.index, self.doc_index):
+            writer = self._w(index)
+            for doc_id in doc_ids:
+                writer.delete_documents_by_term("doc_id", doc_id)
 
     def commit(self) -> None:
-        if self._writer is not None:
-            self._writer.commit()
-            self._writer.wait_merging_threads()
-            self._writer = None
+        for writer in self._writers.values():
+            writer.commit()
+            writer.wait_merging_threads()
+        self._writers.clear()
         self.index.reload()
+        self.doc_index.reload()
+
+    def _query(self, index: tantivy.Index, query: str, expansion: str):
+        words = safe_query(query).split()
+        extra = [w for w in dict.fromkeys(safe_query(expansion).split()) if w not in words]
+        text = " ".join(words + [f"{w}^{EXPANSION_BOOST}" for w in extra])
+        return index.parse_query(text, ["title", "body"], field_boosts={"title": self.title_boost}) if text else None
+
+    def search_documents(self, query: str, k: int, expansion: str = "") -> dict[str, float]:
+        """BM25 of whole documents: ``{doc_id: score}`` for the top ``k``."""
+        parsed = self._query(self.doc_index, query, expansion)
+        if parsed is None:
+            return {}
+        searcher = self.doc_index.searcher()
+        hits = searcher.search(parsed, limit=k, count=False).hits
+        return {searcher.doc(addr)["doc_id"][0]: score for score, addr in hits}
 
     def search(self, query: str, k: int, expansion: str = "") -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` passage rowids and BM25 scores for a free-text query (never raises on syntax).
@@ -79,12 +116,9 @@ class TantivyLexical:
         ``expansion`` words (synonyms, long forms) count at ``EXPANSION_BOOST`` of a question
         word, so a long synonym list cannot drown the words the clinician typed.
         """
-        words = safe_query(query).split()
-        extra = [w for w in dict.fromkeys(safe_query(expansion).split()) if w not in words]
-        text = " ".join(words + [f"{w}^{EXPANSION_BOOST}" for w in extra])
-        if not text:
+        parsed = self._query(self.index, query, expansion)
+        if parsed is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        parsed = self.index.parse_query(text, ["title", "body"], field_boosts={"title": self.title_boost})
         searcher = self.index.searcher()
         hits = searcher.search(parsed, limit=k, count=False).hits
         rowids = np.fromiter((searcher.doc(addr)["rowid"][0] for _, addr in hits), dtype=np.int64, count=len(hits))

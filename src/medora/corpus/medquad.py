@@ -1,0 +1,87 @@
+"""Read MedQuAD question–answer pairs (``medquad*.jsonl``) into patient-education Documents.
+
+One line per pair: ``doc_id``, ``source`` (GHR, GARD, NIDDK ...), ``url``, ``focus``,
+``qid``, ``qtype``, ``question``, ``answer``. The pairs of one page (same source and URL;
+a MedQuAD ``doc_id`` numbers topics per source) become one Document, in file order:
+one Section per question (name = the question, text = the answer). The chunker reads
+``meta["sections_are_questions"]`` and makes passages of kind "qa".
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ..types import Document, IngestProblem, Section
+from .pdq_markdown import slug
+
+LICENCE = "CC BY 4.0 (MedQuAD, Ben Abacha & Demner-Fushman 2019)"
+# MedQuAD's source codes -> the organisation that wrote the page.
+ORGANISATIONS = {
+    "GHR": "Genetics Home Reference (U.S. National Library of Medicine)",
+    "GARD": "Genetic and Rare Diseases Information Center (NIH)",
+    "NIDDK": "National Institute of Diabetes and Digestive and Kidney Diseases",
+    "NINDS": "National Institute of Neurological Disorders and Stroke",
+    "MPlusHealthTopics": "MedlinePlus (U.S. National Library of Medicine)",
+    "NIHSeniorHealth": "NIHSeniorHealth (National Institutes of Health)",
+    "CancerGov": "National Cancer Institute",
+    "NHLBI": "National Heart, Lung, and Blood Institute",
+    "CDC": "Centers for Disease Control and Prevention",
+}
+_REQUIRED = ("source", "url", "question", "answer")
+
+
+def read_medquad(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
+    """Read a MedQuAD JSONL file; a bad line is reported in ``problems`` and skipped."""
+    pages: dict[tuple[str, str], list[dict]] = {}
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                missing = [k for k in _REQUIRED if not isinstance(row.get(k), str) or not row[k].strip()]
+            except json.JSONDecodeError as e:
+                problems.append(IngestProblem(str(path), number, f"not valid JSON: {e.msg}"))
+                continue
+            except AttributeError:
+                problems.append(IngestProblem(str(path), number, "not a JSON object"))
+                continue
+            if missing:
+                problems.append(IngestProblem(str(path), number, f"missing {', '.join(missing)}"))
+                continue
+            pages.setdefault((row["source"], row["url"]), []).append(row)
+
+    slugs = {key: slug(urlparse(key[1]).path) or slug(urlparse(key[1]).netloc) for key in pages}
+    taken = Counter(slugs.values())
+    for key, rows in pages.items():
+        ident = slugs[key]
+        if taken[ident] > 1:  # several pages share a path (URL fragments, other hosts)
+            ident += "-" + slug(rows[0].get("doc_id") or rows[0]["qid"].split("-")[0])
+        yield _document("medquad-" + ident, rows)
+
+
+def _document(ident: str, rows: list[dict]) -> Document:
+    first = rows[0]
+    focus = next((r["focus"].strip() for r in rows if isinstance(r.get("focus"), str) and r["focus"].strip()), "")
+    title = focus or urlparse(first["url"]).path.rstrip("/").rsplit("/", 1)[-1] or first["url"]
+    return Document(
+        id=ident,
+        type="patient_education",
+        title=title,
+        source=ORGANISATIONS.get(first["source"], first["source"]),
+        year=None,
+        url=first["url"],
+        audience="patient",
+        sections=tuple(Section(" ".join(r["question"].split()), r["answer"].strip()) for r in rows),
+        licence=LICENCE,
+        meta={
+            "sections_are_questions": True,
+            "medquad_source": first["source"],
+            "medquad_doc_id": first.get("doc_id"),
+            "qtypes": [r.get("qtype") for r in rows],
+        },
+    )

@@ -1,0 +1,184 @@
+"""PubMedQA abstracts, MedQuAD, user JSONL and corpus discovery, on real files from ../shared."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CORPUS, PUBMEDQA, SHARED
+
+import medora.corpus
+from medora.corpus import read_corpus
+from medora.corpus.medquad import LICENCE as MEDQUAD_LICENCE
+from medora.corpus.medquad import read_medquad
+from medora.corpus.pubmed import read_pubmedqa
+from medora.corpus.user_jsonl import read_user_jsonl
+from medora.errors import CorpusError, UnsupportedSource
+from medora.types import IngestProblem
+
+MEDQUAD = CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl"
+
+
+@pytest.fixture(scope="module")
+def abstracts():
+    problems: list[IngestProblem] = []
+    docs = {d.id: d for d in read_pubmedqa(PUBMEDQA, problems)}
+    assert problems == []
+    return docs
+
+
+def test_pubmedqa_abstract(abstracts):
+    doc = abstracts["pmid-21645374"]
+    assert (doc.type, doc.source, doc.year, doc.date, doc.audience) == ("research", "PubMed", 2011, "2011", "professional")
+    assert doc.title == "Do mitochondria play a role in remodelling lace plant leaves during programmed cell death?"
+    assert doc.url == "https://pubmed.ncbi.nlm.nih.gov/21645374/"
+    assert doc.meta == {
+        "pmid": "21645374",
+        "mesh": ["Alismataceae", "Apoptosis", "Cell Differentiation", "Mitochondria", "Plant Leaves"],
+        "title_is_question": True,
+    }
+    assert [s.name for s in doc.sections] == ["BACKGROUND", "RESULTS", "Conclusion"]
+    assert doc.sections[0].text.startswith("Programmed cell death (PCD) is the regulated death of cells within an organism.")
+    assert doc.sections[-1].text.endswith(
+        "Overall, our findings implicate the mitochondria as playing a critical and early role in developmentally "
+        "regulated PCD in the lace plant."
+    )
+
+
+def test_pubmedqa_eval_labels_are_not_stored(abstracts):
+    assert len(abstracts) == 1000
+    stored = json.dumps([(d.meta, [s.name for s in d.sections]) for d in abstracts.values()])
+    assert [word for word in ("final_decision", "reasoning_required_pred", "reasoning_free_pred") if word in stored] == []
+
+
+def test_pubmedqa_study_type_heuristic(abstracts):
+    assert (abstracts["pmid-27592038"].type, abstracts["pmid-24785562"].type) == ("trial", "systematic_review")
+    assert [s.name for s in abstracts["pmid-27592038"].sections] == [
+        "BACKGROUND", "OBJECTIVE", "DESIGN", "PATIENTS", "INTERVENTION", "MEASUREMENTS", "RESULTS", "Conclusion",
+    ]
+    assert (abstracts["pmid-25957366"].year, abstracts["pmid-25957366"].date) == (None, None)  # YEAR is null
+
+
+@pytest.fixture(scope="module")
+def medquad():
+    problems: list[IngestProblem] = []
+    docs = {d.id: d for d in read_medquad(MEDQUAD, problems)}
+    assert problems == []
+    return docs
+
+
+def test_medquad_groups_questions_of_one_page(medquad):
+    assert len(medquad) == 5476
+    doc = medquad["medquad-condition-acatalasemia"]
+    assert (doc.type, doc.audience, doc.year, doc.title) == ("patient_education", "patient", None, "acatalasemia")
+    assert (doc.source, doc.url, doc.licence) == (
+        "Genetics Home Reference (U.S. National Library of Medicine)",
+        "https://ghr.nlm.nih.gov/condition/acatalasemia",
+        MEDQUAD_LICENCE,
+    )
+    assert [s.name for s in doc.sections] == [
+        "What is (are) acatalasemia ?",
+        "How many people are affected by acatalasemia ?",
+        "What are the genetic changes related to acatalasemia ?",
+        "Is acatalasemia inherited ?",
+        "What are the treatments for acatalasemia ?",
+    ]
+    assert doc.meta["qtypes"] == ["information", "frequency", "genetic changes", "inheritance", "treatment"]
+    assert doc.sections[1].text.startswith("More than 100 cases of acatalasemia have been reported")
+
+
+def test_medquad_pages_sharing_a_path_are_told_apart_by_doc_id(medquad):
+    stem = "medquad-health-information-health-topics-diabetes-causes-diabetes-pages-index-aspx"
+    assert sorted((d.id, d.url) for d in medquad.values() if d.id.startswith(stem)) == [
+        (stem + "-0000027", "http://www.niddk.nih.gov/health-information/health-topics/Diabetes/causes-diabetes/Pages/index.aspx"),
+        (stem + "-0000037", "http://www.niddk.nih.gov/health-information/health-topics/Diabetes/causes-diabetes/Pages/index.aspx#gestational"),
+        (stem + "-0000070", "http://www.niddk.nih.gov/health-information/health-topics/Diabetes/causes-diabetes/Pages/index.aspx#causes"),
+        (stem + "-0000071", "http://www.niddk.nih.gov/health-information/health-topics/Diabetes/causes-diabetes/Pages/index.aspx#type2"),
+    ]
+
+
+def test_medquad_broken_line_is_reported(tmp_path):
+    lines = MEDQUAD.read_text(encoding="utf-8").splitlines(keepends=True)[:6]
+    lines[2] = "{" + lines[2][1:].replace('"answer"', '"answr"', 1)  # valid JSON without an answer
+    lines[4] = lines[4][:-30] + "\n"  # cut short
+    path = tmp_path / "medquad_with_answers.jsonl"
+    path.write_text("".join(lines), encoding="utf-8")
+    problems: list[IngestProblem] = []
+    docs = list(read_corpus([path], problems))
+    assert [(d.id, len(d.sections)) for d in docs] == [("medquad-types-leukemia-patient-adult-all-treatment-pdq", 4)]
+    assert [(p.path, p.line) for p in problems] == [(str(path), 3), (str(path), 5)]
+    assert problems[0].reason == "missing answer"
+
+
+def user_line(**fields):
+    """A user document built from a real abstract (the text is real; the JSON is the user format)."""
+    item = json.loads(PUBMEDQA.read_text(encoding="utf-8"))["21645374"]
+    doc = {
+        "id": "lace-plant-pcd",
+        "type": "research",
+        "title": item["QUESTION"],
+        "source": "Example journal club",
+        "year": int(item["YEAR"]),
+        "url": None,
+        "sections": [{"name": "Conclusion", "text": item["LONG_ANSWER"]}],
+    }
+    doc.update(fields)
+    return json.dumps({k: v for k, v in doc.items() if v != "DROP"})
+
+
+def test_user_jsonl_is_read_and_bad_lines_reported(tmp_path):
+    path = tmp_path / "my-notes.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                user_line(meta={"reviewed": "2024"}),
+                user_line(id="second", title="DROP"),
+                user_line(id="third", type="blog"),
+                user_line(id="fourth", audience="patient", licence="CC BY 4.0"),
+                '{"id": "fifth", "sections": [',
+            ]
+        ),
+        encoding="utf-8",
+    )
+    problems: list[IngestProblem] = []
+    docs = list(read_corpus([tmp_path], problems))
+    assert [(d.id, d.type, d.audience, d.year, d.licence) for d in docs] == [
+        ("lace-plant-pcd", "research", "professional", 2011, ""),
+        ("fourth", "research", "patient", 2011, "CC BY 4.0"),
+    ]
+    assert docs[0].meta == {"reviewed": "2024"}
+    assert docs[0].sections[0].text.startswith("Results depicted mitochondrial dynamics in vivo as PCD progresses")
+    assert problems == [
+        IngestProblem(str(path), 2, "'title' must be a non-empty string"),
+        IngestProblem(str(path), 3, "'type' must be one of guideline, summary, systematic_review, trial, research, patient_education"),
+        IngestProblem(str(path), 5, "not valid JSON: Expecting value"),
+    ]
+    assert list(read_user_jsonl(path, [])) == docs
+
+
+def test_nonexistent_path_is_a_corpus_error(tmp_path):
+    missing = tmp_path / "no-such-folder"
+    with pytest.raises(CorpusError, match="does not exist") as error:
+        read_corpus([missing], [])
+    assert str(error.value) == f"Corpus path {missing} does not exist."
+
+
+@pytest.mark.parametrize(
+    "path",
+    [CORPUS / "README.md", SHARED / "eval" / "README.md", CORPUS / "nci-pdq" / "pdq_references.jsonl"],
+)
+def test_explicit_file_of_no_known_format_is_unsupported(path):
+    with pytest.raises(UnsupportedSource, match=str(path)):
+        read_corpus([path], [])
+
+
+def test_folder_scan_skips_other_files_and_is_deterministic():
+    problems: list[IngestProblem] = []
+    first = [d.id for d in read_corpus([PUBMEDQA.parent], problems)]  # LICENSE, test_ground_truth.json skipped
+    assert (len(first), problems) == (1000, [])
+    assert first == [d.id for d in read_corpus([PUBMEDQA.parent, PUBMEDQA], [])]  # a file read once
+    assert first[:3] == ["pmid-21645374", "pmid-16418930", "pmid-9488747"]
+
+
+def test_public_names():
+    assert medora.corpus.__all__ == ["chunk_document", "read_corpus"]
