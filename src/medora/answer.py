@@ -38,7 +38,7 @@ _TREATMENT_SECTIONS: list[tuple[str, str, str]] = [
     ("Second-line", r"\bsecond[- ]line\b|progress\w* (?:during|after|on|following) first[- ]line", ""),
     ("Later lines", r"\bthird[- ]line\b|\blater[- ]lines?\b|\bor greater\b|\bbeyond\b|\bheavily pretreated\b|\bprior (?:lines|regimens)\b|\btwo or more prior\b", ""),
     ("Special populations", r"\bbrain metasta\w*|\bcentral nervous system\b|\bhormone receptor[–-]positive\b|\b(?:ER|PgR|PR)[- ]positive\b|\bolder (?:adults|patients)\b|\belderly\b|\bpregnan\w*|\bchildren\b|\bpediatric\b|\badolescen\w*|\brenal (?:impairment|insufficiency)\b|\bhepatic impairment\b|\bcomorbid\w*", ""),
-    ("Duration and monitoring", r"\bmonitor\w*|\bduration\b|\buntil (?:disease )?progression\b|\bfollow[- ]up\b|\bassess\w* (?:every|at)\b|\bsurveillance\b", ""),
+    ("Duration and monitoring", r"\bmonitor\w*|\bduration\b|\buntil (?:the time of |disease )?progression\b|\bfollow[- ]up\b|\bassess\w* (?:every|at)\b|\bsurveillance\b|\bshould continue\b|\bis stopped\b", ""),
     ("Harms and safety", r"\badverse\b|\btoxicit\w*|\bside effects?\b|\bharms?\b|\bcardiotoxic\w*|\bcardiac dysfunction\b|\binterstitial lung\b|\bgrade 3\b|\bsafety\b", r"Potential Harms|Toxicity"),
     ("Common pitfalls and caveats", r"\bshould not\b|\bnot recommended\b|\bavoid\w*|\binsufficient evidence\b|\bcaution\b|\bcontraindicat\w*", r"Contraindications|Qualifying Statements"),
 ]
@@ -64,7 +64,7 @@ _OTHER = "Other key evidence"
 
 _NUMBERING = re.compile(
     r"^\s*(?:(?:Recommendation|Statement|Rec\.?)\s*[\dIVXLivx]+(?:[.\-][\dA-Za-z]+)*\s*[.:)]?\s*"
-    r"|\(?[\dIVX]{1,4}[.)]\s+|[a-z][.)]\s+|[-•*]\s+)"
+    r"|\(?(?:\d{1,3}(?:\.\d{1,3})*[a-z]?|[IVXA-H]{1,6})[.)]\s+|[a-z][.)]\s+|[-•*]\s+)"
 )
 _RATING_TAIL = re.compile(
     r"\s*(?:\(|\[)?\s*(?:Type:\s|Evidence quality:|Quality of evidence:|Strength of recommendation:|"
@@ -85,6 +85,7 @@ class _Candidate:
     hit: Hit
     relevance: float  # 0..1 overlap with the question's concepts
     section: str
+    concepts: dict[str, float]
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -149,11 +150,17 @@ def _relevance(text: str, concepts: dict[str, float]) -> float:
     return sum(w for c, w in concepts.items() if c in words) / total
 
 
+# Classification tries the most specific line of therapy first: "progressed after
+# first-line therapy ... second-line" is about the second line, not the first.
+_PRIORITY = ("Later lines", "Second-line", "First-line")
+
+
 def _section_for(text: str, section_name: str, hit: Hit, plan: list[tuple[str, str, str]]) -> str:
     for title, text_pattern, section_pattern in plan:
         if section_pattern and re.search(section_pattern, section_name):
             return title
-    for title, text_pattern, _ in plan:
+    ordered = sorted(plan, key=lambda entry: _PRIORITY.index(entry[0]) if entry[0] in _PRIORITY else len(_PRIORITY))
+    for title, text_pattern, _ in ordered:
         if re.search(text_pattern, text, re.I if title != "Special populations" else 0):
             return title
     if hit.document.type in ("summary", "trial", "systematic_review", "research") and (hit.document.year or 0) >= 2019:
@@ -169,28 +176,122 @@ def _plan(question_type: str) -> list[tuple[str, str, str]]:
     return [*_GENERIC_SECTIONS.get(question_type, []), _HARMS, _CAVEATS]
 
 
-def _candidates(hits: tuple[Hit, ...], concepts: dict[str, float], plan) -> list[_Candidate]:
+# Guideline fields that describe the guideline's scope rather than state anything.
+SCOPE_SECTIONS = frozenset({"Disease/Condition(s)", "Target Population", "Interventions and Practices Considered",
+                            "Guideline Objective(s)", "Type of Evidence Supporting the Recommendations"})
+
+
+_LABEL = re.compile(r"^(?:Clinical |Key )?Questions?\s*[\dA-Za-z.]*\s*$|^Recommendations?\s*[\dA-Za-z.]*\s*$")
+_ENDS_SENTENCE = re.compile(r"[.!][\"”’)\]]*$")
+_QUALITY = re.compile(r"(?:Evidence quality|Quality of evidence|Level of evidence|Strength of evidence)\s*[:=]\s*([A-Za-z0-9+ -]{1,30}?)\s*[.;)\]]", re.I)
+_STRENGTH = re.compile(r"(?:Strength of recommendation|Recommendation strength|Grade of recommendation)\s*[:=]\s*([A-Za-z0-9+ -]{1,30}?)\s*[.;)\]]", re.I)
+
+
+def statement_spans(text: str, kind: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that can stand alone as statements.
+
+    A recommendation block (one line) stays whole, with its ratings trimmed later;
+    clinical-question labels, the questions themselves and lead-ins ending in ":"
+    are structure, not statements.
+    """
+    spans: list[tuple[int, int]] = []
+    after_lead_in = False
+    for m in re.finditer(r"[^\n]+", text):
+        block = m.group().strip()
+        if not block:
+            continue
+        # A short option under "clinicians may recommend either:" means nothing on its own.
+        option = after_lead_in and len(block.split()) < 12
+        after_lead_in = block.endswith(":") or (after_lead_in and option)
+        if option or block.endswith("?") or block.endswith(":") or _LABEL.match(block):
+            continue
+        if kind == "recommendation" and len(block.split()) <= 90:
+            spans.append((m.start(), m.end()))
+        else:
+            spans.extend((m.start() + a, m.start() + b) for a, b in split_sentences(m.group()))
+    return spans
+
+
+def _ratings(tail: str, passage) -> dict[str, str]:
+    """The statement's own ratings when its text carries them, else the passage's."""
+    quality, strength = _QUALITY.search(tail), _STRENGTH.search(tail)
+    found = {"quality": quality.group(1).strip().lower() if quality else "",
+             "strength": strength.group(1).strip().lower() if strength else ""}
+    if not any(found.values()):
+        found = {"quality": passage.evidence_quality, "strength": passage.strength}
+    found["level"] = passage.evidence_level
+    return {k: v for k, v in found.items() if v}
+
+
+# Guideline fields whose statements are harms and caveats of the recommendations.
+_CAVEAT_SECTIONS = ("Potential Harms", "Contraindications", "Qualifying Statements")
+
+
+def _document_scores(hits: tuple[Hit, ...]) -> dict[str, float]:
+    """A document's weight: its best hit plus a quarter of its second best."""
+    per_doc: dict[str, list[float]] = {}
+    for h in hits:
+        per_doc.setdefault(h.document.id, []).append(h.score)
+    return {d: s[0] + 0.25 * (s[1] if len(s) > 1 else 0.0) for d, s in per_doc.items()}
+
+
+def evidence_pool(hits: tuple[Hit, ...], index, max_documents: int = 4) -> tuple[list[Hit], list[str]]:
+    """The retrieved hits plus the rest of the evidence in the best documents.
+
+    A guideline that matches the question is read whole: all its recommendation
+    statements and its harms/caveats fields join the pool, not only the passages that
+    happened to share words with the question. In an evidence summary, passages under
+    the same heading as a hit join (the trial results beneath an "Evidence" heading).
+    Pooled passages are weighted by their document's score.
+    """
+    scores = _document_scores(hits)
+    focus = sorted(scores, key=lambda d: -scores[d])[:max_documents]
+    seen = {h.passage.id for h in hits}
+    pool = list(hits)
+    for doc_id in focus:
+        doc = next(h.document for h in hits if h.document.id == doc_id)
+        parents = {h.passage.section.rsplit(" › ", 1)[0] for h in hits if h.document.id == doc_id}
+        for passage in index.passages_of(doc_id):
+            if passage.id in seen:
+                continue
+            if doc.type == "guideline":
+                wanted = passage.kind == "recommendation" or passage.section.startswith(_CAVEAT_SECTIONS)
+            else:
+                wanted = doc.type == "summary" and passage.section.rsplit(" › ", 1)[0] in parents
+            if wanted:
+                seen.add(passage.id)
+                pool.append(Hit(passage, doc, score=scores[doc_id] * 0.8))
+    return pool, focus
+
+
+def _candidates(hits: list[Hit], concepts: dict[str, float], plan) -> list[_Candidate]:
     out: list[_Candidate] = []
+    context_relevance: dict[tuple[str, str], float] = {}
     for hit in hits:
         p, doc = hit.passage, hit.document
-        if p.kind == "definitions":
+        if p.kind == "definitions" or p.section in SCOPE_SECTIONS:
             continue
-        spans = [(0, len(p.text))] if p.kind == "recommendation" and len(p.text.split()) <= 80 else split_sentences(p.text)
-        for a, b in spans:
-            a, b = trim_statement(p.text, a, b)
+        # A statement inherits most of the relevance of the document and heading it sits
+        # under: "a taxane for first-line treatment" answers a HER2 question because it
+        # stands in the HER2 guideline, though it does not repeat the word.
+        key = (doc.id, p.section)
+        if key not in context_relevance:
+            context_relevance[key] = 0.8 * _relevance(f"{'' if doc.meta.get('title_is_question') else doc.title} {p.section}", concepts)
+        for block_start, block_end in statement_spans(p.text, p.kind):
+            a, b = trim_statement(p.text, block_start, block_end)
             text = p.text[a:b]
             words = len(text.split())
-            if words < 6 or words > 90 or text.endswith(":") or text.endswith("?"):
+            if words < 6 or words > 90 or not _ENDS_SENTENCE.search(text):
                 continue
-            relevance = _relevance(text, concepts)
-            evidence = {k: v for k, v in (("quality", p.evidence_quality), ("strength", p.strength),
-                                          ("level", p.evidence_level)) if v}
+            relevance = max(_relevance(text, concepts), context_relevance[key])
+            line_end = p.text.find("\n", b)
+            tail = p.text[b : len(p.text) if line_end < 0 else line_end]
             statement = Statement(
-                text=text, passage_id=p.id, doc_id=p.doc_id, span=(a, b), evidence=evidence, via=p.cites,
+                text=text, passage_id=p.id, doc_id=p.doc_id, span=(a, b), evidence=_ratings(tail, p), via=p.cites,
                 year=doc.year, label=TYPE_LABEL.get(doc.type, doc.type),
-                score=hit.score * (0.4 + relevance) * (1.15 if p.kind == "recommendation" else 1.0),
+                score=hit.score * (0.4 + relevance) * (1.3 if p.kind == "recommendation" else 1.0),
             )
-            out.append(_Candidate(statement, hit, relevance, _section_for(text, p.section, hit, plan)))
+            out.append(_Candidate(statement, hit, relevance, _section_for(text, p.section, hit, plan), concepts))
     out.sort(key=lambda c: (-c.statement.score, c.statement.passage_id, c.statement.span))
     return out
 
@@ -254,7 +355,11 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         return replace(answer, timings={**retrieval.timings, "retrieve": t1 - t0, "compose": time.perf_counter() - t1})
 
     plan = _plan(retrieval.query.question_type)
-    candidates = [c for c in _candidates(retrieval.hits, concepts, plan) if c.relevance >= 0.2]
+    pool, focus = evidence_pool(retrieval.hits, index)
+    candidates = [
+        c for c in _candidates(pool, concepts, plan)
+        if c.relevance >= 0.25 or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation")
+    ]
     chosen: list[_Candidate] = []
     per_passage: dict[str, int] = {}
     for c in candidates:
@@ -267,7 +372,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         chosen.append(c)
         per_passage[c.statement.passage_id] = per_passage.get(c.statement.passage_id, 0) + 1
 
-    bottom = _bottom_line(chosen)
+    bottom = _bottom_line(chosen, focus)
     rest = [c for c in chosen if c not in bottom]
     order = [title for title, _, _ in plan if title != _CAVEATS[0]] + [_EMERGING, _OTHER, _CAVEATS[0]]
     sections = []
@@ -281,23 +386,36 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     return replace(answer, timings={**retrieval.timings, "retrieve": t1 - t0, "compose": time.perf_counter() - t1})
 
 
-def _bottom_line(chosen: list[_Candidate]) -> list[_Candidate]:
-    """One or two statements that answer directly: the strongest relevant recommendation first."""
+_STRENGTH_ORDER = {"strong": 3, "a": 3, "moderate": 2, "b": 2, "weak": 1, "conditional": 1}
+
+
+def _bottom_line(chosen: list[_Candidate], focus: list[str]) -> list[_Candidate]:
+    """One or two statements that answer directly.
+
+    From the best-matching document when it holds recommendations: its most strongly
+    rated recommendation, earliest in the document (guidelines open with the main
+    question); otherwise the best-scored statement of the strongest source type.
+    """
     if not chosen:
         return []
+    top_doc = focus[0] if focus else None
     ranked = sorted(
         chosen,
         key=lambda c: (
-            -(c.relevance >= 0.5),
+            -(c.hit.passage.kind == "recommendation" and c.hit.document.id == top_doc),
             -(c.hit.passage.kind == "recommendation"),
+            -_STRENGTH_ORDER.get(c.statement.evidence.get("strength", ""), 0),
             -EVIDENCE_RANK.get(c.hit.document.type, 0),
+            c.hit.passage.position if c.hit.document.id == top_doc else 0,
             -c.statement.score,
         ),
     )
     first = ranked[0]
     bottom = [first]
+    # A second statement only when another source's recommendation matches the question in its own words.
     for c in ranked[1:]:
-        if c.hit.document.id != first.hit.document.id and c.relevance >= 0.5 and c.hit.passage.kind == "recommendation":
+        if (c.hit.document.id != first.hit.document.id and c.hit.passage.kind == "recommendation"
+                and _relevance(c.statement.text, c.concepts) >= 0.6 and c.statement.evidence.get("strength") == "strong"):
             bottom.append(c)
             break
     return bottom

@@ -78,8 +78,11 @@ def attach_citations(answer: Answer, index) -> Answer:
 
     bottom = tuple(cite(s) for s in answer.bottom_line)
     sections = tuple(replace(sec, statements=tuple(cite(s) for s in sec.statements)) for sec in answer.sections)
+    # A reference shows a rating only when all its cited statements share it; otherwise
+    # the ratings stay on the statements, where they belong.
     references = tuple(
-        replace(e, evidence=tuple(ratings.get(e.doc_id, ()))) for e in sorted(entries.values(), key=lambda e: e.n)
+        replace(e, evidence=tuple(ratings[e.doc_id]) if len(ratings.get(e.doc_id, ())) == 1 else ())
+        for e in sorted(entries.values(), key=lambda e: e.n)
     )
     return replace(answer, bottom_line=bottom, sections=sections, references=references)
 

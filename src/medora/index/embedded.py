@@ -112,6 +112,9 @@ class EmbeddedIndex:
     def passages(self, rowids) -> dict[int, Passage]:
         return self.store.passages_by_rowid([int(r) for r in rowids])
 
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        return self.store.passages_of(doc_id)
+
     def document(self, doc_id: str, *, with_sections: bool = False) -> Document:
         return self.store.document(doc_id, with_sections=with_sections)
 
