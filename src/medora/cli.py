@@ -102,12 +102,12 @@ def search(query, k, mode, as_json, explain, data_dir) -> None:
         medora search "HbA1c <7% older adults" --json
     """
     from .index.embedded import EmbeddedIndex
-    from .retrieve import retrieve
+    from .retrieve import hit_row, retrieve
 
     settings = _settings(data_dir)
     index = EmbeddedIndex(settings)
     result = retrieve(query, index, settings.retrieve, k=k, mode=mode)
-    rows = [search_row(h) for h in result.hits]
+    rows = [hit_row(h) for h in result.hits]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -120,19 +120,6 @@ def search(query, k, mode, as_json, explain, data_dir) -> None:
         if explain:
             click.echo(f"    bm25={row['bm25']} dense={row['dense']} fused={row['fused']:.4f}")
         click.echo("    " + _clip(row["text"], 300))
-
-
-def search_row(hit) -> dict:
-    """One search hit as the JSON object of `medora search --json` and the API."""
-    p, d = hit.passage, hit.document
-    return {
-        "rank": hit.rank, "doc_id": p.doc_id, "passage_id": p.id, "type": d.type, "title": d.title,
-        "source": d.source, "year": d.year, "url": d.url, "section": p.section, "kind": p.kind,
-        "score": round(hit.score, 6), "bm25": None if hit.bm25 is None else round(hit.bm25, 4),
-        "dense": None if hit.dense is None else round(hit.dense, 4), "fused": round(hit.fused, 6),
-        "evidence_quality": p.evidence_quality, "strength": p.strength, "evidence_level": p.evidence_level,
-        "text": p.text,
-    }
 
 
 def _clip(text: str, n: int) -> str:
@@ -164,6 +151,22 @@ def ask(question, as_json, as_markdown, data_dir) -> None:
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
     else:
         click.echo(to_markdown(answer) if as_markdown else to_text(answer))
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@data_dir_option
+def serve(host, port, data_dir) -> None:
+    """Serve the answer pages and the REST API (/api/v1; OpenAPI at /openapi.json).
+
+    \b
+    Example:
+        medora serve --port 8000
+    """
+    from .web import run_server
+
+    run_server(_settings(data_dir), host=host, port=port)
 
 
 @cli.command()

@@ -129,3 +129,16 @@ def retrieve(question: str, index, settings: RetrieveSettings, *, k: int | None 
     hits = tuple(replace(h, rank=i) for i, h in enumerate(scored[:k], start=1))
     timings["fuse"] = time.perf_counter() - t0
     return Retrieval(analysis, hits, timings)
+
+
+def hit_row(hit: Hit) -> dict:
+    """One search hit as the JSON object of `medora search --json` and the API."""
+    p, d = hit.passage, hit.document
+    return {
+        "rank": hit.rank, "doc_id": p.doc_id, "passage_id": p.id, "type": d.type, "title": d.title,
+        "source": d.source, "year": d.year, "url": d.url, "section": p.section, "kind": p.kind,
+        "score": round(hit.score, 6), "bm25": None if hit.bm25 is None else round(hit.bm25, 4),
+        "dense": None if hit.dense is None else round(hit.dense, 4), "fused": round(hit.fused, 6),
+        "evidence_quality": p.evidence_quality, "strength": p.strength, "evidence_level": p.evidence_level,
+        "text": p.text,
+    }

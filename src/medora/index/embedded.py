@@ -112,6 +112,9 @@ class EmbeddedIndex:
     def passages(self, rowids) -> dict[int, Passage]:
         return self.store.passages_by_rowid([int(r) for r in rowids])
 
+    def documents(self, doc_type: str | None = None, limit: int = 50) -> list[Document]:
+        return self.store.documents(doc_type, limit)
+
     def passages_of(self, doc_id: str) -> list[Passage]:
         return self.store.passages_of(doc_id)
 

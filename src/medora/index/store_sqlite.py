@@ -211,6 +211,12 @@ class Store:
             self._doc_cache[doc_id] = doc
         return doc
 
+    def documents(self, doc_type: str | None = None, limit: int = 50) -> list[Document]:
+        """Documents (metadata only), newest first."""
+        where, args = ("WHERE type = ?", [doc_type]) if doc_type else ("", [])
+        rows = self.db.execute(f"SELECT * FROM documents {where} ORDER BY year DESC, id LIMIT ?", [*args, limit])
+        return [_document(r, False) for r in rows]
+
     def passage(self, passage_id: str) -> Passage:
         row = self.db.execute(_PASSAGE_SELECT + " WHERE id = ?", (passage_id,)).fetchone()
         if row is None:

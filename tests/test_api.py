@@ -1,0 +1,334 @@
+"""The web app and REST API on the real test index (FastAPI TestClient, no mocks)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from unittest.mock import ANY
+from urllib.parse import quote, urlencode
+
+import pytest
+from fastapi.testclient import TestClient
+from markupsafe import escape
+
+from medora import __version__
+from medora.api import SEED_QUESTION
+from medora.cite import ask, to_json
+from medora.retrieve import hit_row
+from medora.retrieve import retrieve
+from medora.web import CSP, GENERIC_500, create_app
+
+HER2_TERMS = "trastuzumab pertuzumab HER2-positive metastatic breast cancer"
+
+
+@pytest.fixture(scope="module")
+def app(built_index):
+    settings, _ = built_index
+    return create_app(settings)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def her2(client):
+    """The seed question's answer, asked once through the API."""
+    response = client.post("/api/v1/answers", json={"question": SEED_QUESTION})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _path(passage_id: str) -> str:
+    return quote(passage_id, safe="")
+
+
+# -- JSON API -----------------------------------------------------------------------------
+
+
+def test_health(client, built_index):
+    _, index = built_index
+    response = client.get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.json() == {
+        "ok": True, "version": __version__, "index": {k: v for k, v in index.stats().items() if k != "path"},
+    }
+
+
+def test_answer_is_the_cited_answer_plus_its_page_url(her2, built_index):
+    settings, index = built_index
+    expected = to_json(ask(SEED_QUESTION, index, settings))
+    assert her2 == {
+        **expected,
+        "generated_at": ANY,
+        "timings_ms": ANY,
+        "url": "http://testserver/answer?" + urlencode({"q": SEED_QUESTION, "audience": "physician"}),
+        "review": {"status": "Submitted", "steps": ["Submitted", "Under Review", "Approved"], "last_updated": ANY},
+    }
+    assert her2["abstained"] is False
+    assert her2["review"]["last_updated"] == her2["generated_at"]
+    assert "ngc-10495" in [r["doc_id"] for r in her2["references"]]
+
+
+def test_answer_citations_point_into_the_reference_list(her2):
+    numbers = [r["n"] for r in her2["references"]]
+    assert numbers == list(range(1, len(numbers) + 1))
+    cited = {n for s in her2["bottom_line"] for n in s["citations"]} | {
+        n for sec in her2["sections"] for s in sec["statements"] for n in s["citations"]
+    }
+    assert cited == set(numbers)
+
+
+def test_answer_audience_is_passed_through(client):
+    response = client.post("/api/v1/answers", json={"question": SEED_QUESTION, "audience": "pharmacist"})
+    assert response.status_code == 200
+    assert (response.json()["audience"], response.json()["url"]) == (
+        "pharmacist", "http://testserver/answer?" + urlencode({"q": SEED_QUESTION, "audience": "pharmacist"}),
+    )
+
+
+def test_search_rows(client, built_index):
+    settings, index = built_index
+    response = client.get("/api/v1/search", params={"q": HER2_TERMS, "k": 5})
+    assert response.status_code == 200
+    expected = [hit_row(h) for h in retrieve(HER2_TERMS, index, settings.retrieve, k=5).hits]
+    assert response.json() == expected
+    assert [row["rank"] for row in expected] == [1, 2, 3, 4, 5]
+    assert all(row["doc_id"] and row["passage_id"].startswith(row["doc_id"] + "#") for row in expected)
+
+
+def test_document_and_passage_from_a_search_result(client, built_index):
+    _, index = built_index
+    row = client.get("/api/v1/search", params={"q": HER2_TERMS, "k": 1}).json()[0]
+
+    doc = index.document(row["doc_id"], with_sections=True)
+    response = client.get(f"/api/v1/documents/{row['doc_id']}")
+    assert response.status_code == 200
+    assert response.json() == {
+        **asdict(doc), "sections": [{"name": s.name, "text": s.text} for s in doc.sections],
+    }
+    assert response.json()["title"] == row["title"]
+
+    passage = index.passage(row["passage_id"])
+    response = client.get(f"/api/v1/passages/{_path(row['passage_id'])}")
+    assert response.status_code == 200
+    assert response.json() == {
+        **asdict(passage), "cites": list(passage.cites), "source_url": f"/source/{_path(passage.id)}",
+    }
+    assert response.json()["text"] == row["text"]
+
+
+LONG = "What is the treatment of breast cancer? " * 1250  # 50 kB
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "payload", "status", "error"),
+    [
+        ("post", "/api/v1/answers", {"question": ""}, 400, "Ask a question: type a clinical question, e.g. "
+         + repr(SEED_QUESTION)),
+        ("post", "/api/v1/answers", {"question": " \n\t "}, 400, "Ask a question: type a clinical question, e.g. "
+         + repr(SEED_QUESTION)),
+        ("post", "/api/v1/answers", {"question": LONG}, 400, "The question is 49,999 characters long; the limit is "
+         "1,000. Shorten it to the clinical question itself (condition, population, intervention)."),
+        ("post", "/api/v1/answers", {"question": 123}, 422, "Invalid request: question: Input should be a valid string"),
+        ("post", "/api/v1/answers", {}, 422, "Invalid request: question: Field required"),
+        ("post", "/api/v1/answers", {"question": SEED_QUESTION, "audience": "alien"}, 422,
+         "Invalid request: audience: Input should be 'physician', 'nurse_np_pa', 'pharmacist', 'student' or "
+         "'patient_caregiver'"),
+        ("post", "/api/v1/answers", {"question": SEED_QUESTION, "questoin": "typo"}, 422,
+         "Invalid request: questoin: Extra inputs are not permitted"),
+        ("get", "/api/v1/search?q=&k=5", None, 400, "Ask a question: type a clinical question, e.g. "
+         + repr(SEED_QUESTION)),
+        ("get", "/api/v1/search?q=HER2&k=0", None, 422, "Invalid request: k: Input should be greater than or equal to 1"),
+        ("get", "/api/v1/search?q=HER2&k=many", None, 422,
+         "Invalid request: k: Input should be a valid integer, unable to parse string as an integer"),
+        ("get", "/api/v1/documents/no-such-doc", None, 404, "No document with id 'no-such-doc'"),
+        ("get", "/api/v1/passages/" + _path("ngc-10495#no-such-passage"), None, 404,
+         "No passage with id 'ngc-10495#no-such-passage'"),
+        ("get", "/api/v1/no-such-route", None, 404, "Not found: no page or API route at this address."),
+    ],
+)
+def test_api_errors(client, method, url, payload, status, error):
+    response = client.request(method.upper(), url, json=payload)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"ok": False, "error": error, "status": status, **(
+        {"details": ANY} if status == 422 else {})}
+    assert "Traceback" not in response.text
+
+
+def test_api_body_that_is_not_json(client):
+    response = client.post("/api/v1/answers", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json() == {
+        "ok": False, "error": "Invalid request: body: Request body is not valid JSON", "status": 422,
+        "details": [{"field": "body", "message": "Request body is not valid JSON"}],
+    }
+
+
+def test_question_without_searchable_words(client):
+    response = client.post("/api/v1/answers", json={"question": "?? !! --"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "ok": False, "status": 400,
+        "error": "Nothing to search for in '?? !! --': ask with a few clinical words.",
+    }
+
+
+def test_unexpected_errors_are_500_without_traceback(built_index, caplog):
+    settings, _ = built_index
+    app = create_app(settings)
+
+    def boom():
+        raise RuntimeError("secret internal detail")
+
+    app.add_api_route("/api/v1/boom", boom)
+    app.add_api_route("/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client, caplog.at_level(logging.ERROR):
+        api_response = client.get("/api/v1/boom")
+        page_response = client.get("/boom")
+    assert (api_response.status_code, api_response.json()) == (500, {"ok": False, "error": GENERIC_500, "status": 500})
+    assert page_response.status_code == 500
+    assert GENERIC_500 in page_response.text
+    for response in (api_response, page_response):
+        assert "Traceback" not in response.text and "secret internal detail" not in response.text
+        assert response.headers["content-security-policy"] == CSP
+    logged = [r for r in caplog.records if r.name == "medora.web"]
+    assert [(r.getMessage(), r.exc_info[0]) for r in logged] == [("Unexpected error", RuntimeError)] * 2
+
+
+def test_openapi_documents_every_route(client):
+    spec = client.get("/openapi.json").json()
+    assert sorted(spec["paths"]) == [
+        "/api/v1/answers", "/api/v1/documents/{doc_id}", "/api/v1/health", "/api/v1/passages/{passage_id}",
+        "/api/v1/search",
+    ]
+    assert spec["components"]["schemas"]["AnswerRequest"]["properties"]["question"]["description"] == (
+        "The clinical question, in plain words."
+    )
+    assert client.get("/docs").status_code == 200
+
+
+# -- HTML pages ---------------------------------------------------------------------------
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert {k: response.headers[k] for k in ("content-security-policy", "x-content-type-options", "referrer-policy")} == {
+        "content-security-policy": CSP,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "strict-origin-when-cross-origin",
+    }
+    assert "default-src 'self'" in CSP and "unsafe-inline" not in CSP
+
+
+def test_home_page(client, app):
+    html = client.get("/").text
+    examples = app.state.examples
+    assert examples == [
+        SEED_QUESTION,
+        "What do guidelines recommend on screening for gestational diabetes mellitus?",
+        "What do guidelines recommend on diagnosis and assessment of atopic dermatitis?",
+        "What do guidelines recommend on psychosis and schizophrenia in adults?",
+        "What do guidelines recommend on prevention of stroke in nonvalvular atrial fibrillation?",
+    ]
+    for question in examples:
+        assert f'href="/answer?{escape(urlencode({"q": question}))}"' in html
+    assert "What the corpus covers" in html
+    assert "<script>" not in html and "style=" not in html  # no inline script or style (CSP)
+
+
+def test_answer_page_shows_what_the_api_returns(client, her2):
+    response = client.get("/answer", params={"q": SEED_QUESTION})
+    assert response.status_code == 200
+    html = response.text
+    assert f"<h1>{escape(SEED_QUESTION)}</h1>" in html
+    assert '<li class="current" aria-current="step">Submitted</li>' in html
+    assert "Educational purpose only — content pending human review" in html
+    assert "Which best describes you?" in html
+    for s in her2["bottom_line"] + [s for sec in her2["sections"] for s in sec["statements"]]:
+        assert f'<span class="text">{escape(s["text"])}</span>' in html
+    for sec in her2["sections"]:
+        assert f"<h2>{escape(sec['title'])}</h2>" in html
+    for r in her2["references"]:
+        assert f'<li id="ref-{r["n"]}" value="{r["n"]}" class="reference">' in html
+        assert f'href="#ref-{r["n"]}"' in html
+    assert escape(her2["disclaimer"]) in html
+    assert f"Corpus version {escape(her2['corpus_version'] or 'unknown')}" in html
+
+
+def test_answer_page_escapes_the_question(client):
+    question = "<script>alert(1)</script> HER2-positive breast cancer treatment"
+    response = client.get("/answer", params={"q": question})
+    assert response.status_code == 200
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt; HER2-positive breast cancer treatment</h1>" in response.text
+    assert "<script>alert(1)" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/answer?q=", 400, "Ask a question: type a clinical question"),
+        ("/answer?q=HER2&audience=alien", 400, "Invalid request: audience: Input should be"),
+        ("/source/no-such-passage", 404, "No passage with id &#39;no-such-passage&#39;"),
+        ("/no-such-page", 404, "Not found: no page or API route at this address."),
+    ],
+)
+def test_page_errors(client, url, status, message):
+    response = client.get(url)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert message in response.text
+    assert "Traceback" not in response.text
+
+
+def test_source_view_highlights_the_statement(client, her2, built_index):
+    _, index = built_index
+    s = her2["bottom_line"][0]
+    passage = index.passage(s["passage_id"])
+    response = client.get(f"/source/{_path(s['passage_id'])}", params={"start": s["span"][0], "end": s["span"][1]})
+    assert response.status_code == 200
+    html = response.text
+    assert f'<mark class="statement" id="statement">{escape(s["text"])}</mark>' in html
+    assert '<mark class="passage" id="passage">' in html
+    assert escape(index.document(passage.doc_id).title) in html
+
+
+def test_source_view_rejects_a_span_outside_the_passage(client, her2, built_index):
+    _, index = built_index
+    s = her2["bottom_line"][0]
+    length = len(index.passage(s["passage_id"]).text)
+    response = client.get(f"/source/{_path(s['passage_id'])}", params={"start": 5, "end": length + 1})
+    assert response.status_code == 400
+    assert f"0 ≤ start &lt; end ≤ {length}" in response.text
+
+
+def test_search_page(client):
+    rows = client.get("/api/v1/search", params={"q": HER2_TERMS, "k": 5}).json()
+    html = client.get("/search", params={"q": HER2_TERMS, "k": 5}).text
+    assert html.count('<li class="result">') == 5
+    for row in rows:
+        assert f'href="/source/{_path(row["passage_id"])}#passage">{escape(row["title"])}</a>' in html
+    assert client.get("/search").status_code == 200
+
+
+def test_templates_never_mark_text_safe():
+    templates = Path(__file__).resolve().parents[1] / "src" / "medora" / "templates"
+    for path in templates.glob("*.html"):
+        text = path.read_text()
+        assert "|safe" not in text.replace(" ", "") and "autoescape false" not in text, path.name
+        assert "<script>" not in text and " style=" not in text, path.name
+
+
+def test_every_passage_is_shown_in_its_document_section(app, built_index):
+    # MedQuAD documents repeat section names; the source view must still find the right one.
+    from medora.web import source_data
+
+    _, index = built_index
+    medora = app.state.medora
+    missing = [p.id for _, p in index.store.iter_passages() if not source_data(medora, p.id, None, None)["in_context"]]
+    assert missing == []
