@@ -131,6 +131,11 @@ def retrieve(question: str, index, settings: RetrieveSettings, *, k: int | None 
     return Retrieval(analysis, hits, timings)
 
 
+def warm_up(index, settings: RetrieveSettings) -> None:
+    """Load what the first query would otherwise wait for: vocabularies (~3 s), vectors, the model."""
+    retrieve("breast cancer treatment", index, settings, k=1)
+
+
 def hit_row(hit: Hit) -> dict:
     """One search hit as the JSON object of `medora search --json` and the API."""
     p, d = hit.passage, hit.document

@@ -285,5 +285,8 @@ def run_server(settings: Settings, host: str | None = None, port: int | None = N
     """Serve ``create_app(settings)`` with uvicorn until interrupted (`medora serve`)."""
     import uvicorn
 
+    from .retrieve import warm_up
+
     app = create_app(settings)
+    warm_up(app.state.medora.index, settings.retrieve)
     uvicorn.run(app, host=host or settings.web.host, port=settings.web.port if port is None else port)
