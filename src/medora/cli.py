@@ -200,5 +200,10 @@ def config_show(data_dir) -> None:
     click.echo(_settings(data_dir).model_dump_json(indent=2))
 
 
+from .evaluate_report import eval_command  # noqa: E402  (imports click commands only)
+
+cli.add_command(eval_command)
+
+
 def main() -> None:  # pragma: no cover
     cli()
