@@ -101,11 +101,11 @@ def search(query, k, mode, as_json, explain, data_dir) -> None:
         medora search "treatment of HER2-positive advanced breast cancer" -k 5
         medora search "HbA1c <7% older adults" --json
     """
-    from .index.embedded import EmbeddedIndex
+    from .index import open_index
     from .retrieve import hit_row, retrieve
 
     settings = _settings(data_dir)
-    index = EmbeddedIndex(settings)
+    index = open_index(settings)
     result = retrieve(query, index, settings.retrieve, k=k, mode=mode)
     rows = [hit_row(h) for h in result.hits]
     if as_json:
@@ -142,11 +142,11 @@ def ask(question, as_json, as_markdown, data_dir) -> None:
     """
     from .cite import ask as ask_question
     from .cite import to_json
-    from .index.embedded import EmbeddedIndex
+    from .index import open_index
     from .render import to_markdown, to_text
 
     settings = _settings(data_dir)
-    answer = to_json(ask_question(question, EmbeddedIndex(settings), settings))
+    answer = to_json(ask_question(question, open_index(settings), settings))
     if as_json:
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
     else:
@@ -178,9 +178,9 @@ def stats(data_dir) -> None:
     Example:
         medora stats
     """
-    from .index.embedded import EmbeddedIndex
+    from .index import open_index
 
-    click.echo(json.dumps(EmbeddedIndex(_settings(data_dir)).stats(), indent=2))
+    click.echo(json.dumps(open_index(_settings(data_dir)).stats(), indent=2))
 
 
 @cli.group()

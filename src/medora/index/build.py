@@ -97,6 +97,10 @@ def build_index(
             report.seconds_dense = time.perf_counter() - started
         report.vectors_missing = len(index.store.passages_without_vectors(index.model_id))
         report.corpus_version = str(index.store.get_info("corpus_version", ""))
+        if settings.index.backend == "postgres" and (
+            report.added or report.updated or report.removed or report.vectors_added or report.documents == report.unchanged == 0
+        ):
+            _load_postgres(index, settings)
     finally:
         index.close()
     return report
@@ -156,6 +160,23 @@ def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prun
         report.removed = len(gone)
     if report.added or report.updated or report.removed or store.get_info("corpus_version") is None:
         _refresh_corpus_facts(index)
+
+
+def _load_postgres(index: EmbeddedIndex, settings: Settings) -> None:
+    """Copy the embedded index into PostgreSQL (the embedded build stays the source of truth).
+
+    A full COPY each time something changed: simple and always consistent; per-document
+    reloads (``PostgresIndex.reload_documents``) are there for callers that track changes.
+    """
+    from ..errors import ConfigError
+
+    if not settings.index.postgres_url:
+        raise ConfigError("index.backend is 'postgres' but no URL is set — set MEDORA_INDEX__POSTGRES_URL")
+    try:
+        from .postgres_load import load_from_embedded
+    except ImportError as e:
+        raise ConfigError("The PostgreSQL backend needs: pip install 'medora[postgres]'") from e
+    load_from_embedded(index, settings.index.postgres_url)
 
 
 def _refresh_corpus_facts(index: EmbeddedIndex) -> None:
