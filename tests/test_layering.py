@@ -16,8 +16,8 @@ STAGE = {
     "answer": 4,
     "cite": 5,
     "render": 6, "evaluate": 6, "evaluate_report": 6,
-    "articles": 7,
-    "api": 8, "web": 8, "cli": 8,
+    "articles": 7, "articles_db": 7, "auth": 7, "migrations": 7,
+    "api": 8, "web": 8, "cli": 8, "api_articles": 8, "web_articles": 8, "cli_articles": 8,
 }
 
 

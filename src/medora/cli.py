@@ -49,8 +49,10 @@ def cli() -> None:
 @click.option("--dense-budget", type=float, default=None,
               help="Stop embedding after this many seconds; the next run resumes (0: no limit).")
 @click.option("--prune", is_flag=True, help="Remove documents that are no longer in the corpus paths.")
+@click.option("--backend", type=click.Choice(["embedded", "postgres"]), default=None,
+              help="Also load the index into PostgreSQL (needs MEDORA_INDEX__POSTGRES_URL).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def index(data_dir, corpus_paths, dense, dense_budget, prune, quiet) -> None:
+def index(data_dir, corpus_paths, dense, dense_budget, prune, backend, quiet) -> None:
     """Read the corpus and build or update the index (incremental, resumable).
 
     \b
@@ -62,7 +64,9 @@ def index(data_dir, corpus_paths, dense, dense_budget, prune, quiet) -> None:
 
     from .index.build import build_index
 
-    overrides = {"corpus": {"paths": [str(p) for p in corpus_paths]}} if corpus_paths else {}
+    overrides: dict = {"corpus": {"paths": [str(p) for p in corpus_paths]}} if corpus_paths else {}
+    if backend:
+        overrides["index"] = {"backend": backend}
     settings = _settings(data_dir, **overrides)
 
     def progress(total, desc):

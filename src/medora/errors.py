@@ -14,7 +14,19 @@ MedoraError
  │    └── EmptyQuery                  nothing to search for
  ├── NotFound
  │    ├── DocumentNotFound
- │    └── PassageNotFound
+ │    ├── PassageNotFound
+ │    ├── ArticleNotFound
+ │    └── UserNotFound
+ ├── AuthError                        (401) who is asking is not known
+ │    ├── NotAuthenticated            no, expired or unknown session or API token
+ │    ├── LoginFailed                 wrong username or password
+ │    ├── PermissionDenied            (403) the account's role may not do this
+ │    │    └── CsrfFailed             a form posted without its CSRF token
+ │    └── LoginThrottled(retry_after) (429) too many failed logins
+ ├── Conflict                         (409)
+ │    ├── InvalidTransition           not allowed from the article's current status
+ │    └── StaleEdit                   the article changed since the editor read it
+ ├── InvalidRequest                   (400) an editorial request that cannot be carried out as given
  └── ConfigError                      settings that cannot be used
 """
 
@@ -82,6 +94,68 @@ class DocumentNotFound(NotFound):
 
 class PassageNotFound(NotFound):
     """No passage with that id."""
+
+
+class ArticleNotFound(NotFound):
+    """No article with that id."""
+
+
+class UserNotFound(NotFound):
+    """No account with that username."""
+
+
+class AuthError(MedoraError):
+    """The request's account is not known."""
+
+    status = 401
+
+
+class NotAuthenticated(AuthError):
+    """No, expired or unknown session or API token."""
+
+
+class LoginFailed(AuthError):
+    """Wrong username or password (the message never says which)."""
+
+
+class PermissionDenied(AuthError):
+    """The account's role may not do this."""
+
+    status = 403
+
+
+class CsrfFailed(PermissionDenied):
+    """A state-changing form was posted without its CSRF token."""
+
+
+class LoginThrottled(AuthError):
+    """Too many failed logins for this account from this address; ``retry_after`` seconds to wait."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class Conflict(MedoraError):
+    """The request conflicts with the object's current state."""
+
+    status = 409
+
+
+class InvalidTransition(Conflict):
+    """The workflow action is not allowed from the article's current status."""
+
+
+class StaleEdit(Conflict):
+    """The article was changed by someone else since it was read (optimistic locking)."""
+
+
+class InvalidRequest(MedoraError):
+    """An editorial request that cannot be carried out as given (weak password, missing comment ...)."""
+
+    status = 400
 
 
 class ConfigError(MedoraError):

@@ -97,10 +97,12 @@ def build_index(
             report.seconds_dense = time.perf_counter() - started
         report.vectors_missing = len(index.store.passages_without_vectors(index.model_id))
         report.corpus_version = str(index.store.get_info("corpus_version", ""))
+        changed = report.added or report.updated or report.removed or report.vectors_added
         if settings.index.backend == "postgres" and (
-            report.added or report.updated or report.removed or report.vectors_added or report.documents == report.unchanged == 0
+            changed or index.store.get_info("postgres_loaded") != settings.index.postgres_url
         ):
             _load_postgres(index, settings)
+            index.store.set_info("postgres_loaded", settings.index.postgres_url)
     finally:
         index.close()
     return report
