@@ -89,7 +89,12 @@ class RetrieveSettings(_Stage):
 class AnswerSettings(_Stage):
     max_statements: int = Field(14, description="Statements in an answer, bottom line included.")
     min_relevance: float = Field(
-        0.35, description="Below this best-passage relevance the answer abstains and lists the nearest sources."
+        0.45, description="Without vectors: below this share of the question's words in the best passages, "
+        "the answer abstains and lists the nearest sources."
+    )
+    min_similarity: float = Field(
+        0.5, description="With vectors: below this best cosine similarity (and without a strong word overlap), "
+        "the answer abstains."
     )
 
 
