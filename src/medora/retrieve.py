@@ -60,7 +60,7 @@ def evidence_prior(passage: Passage, doc: Document) -> float:
     recommendation statements over background text, and recency.
     """
     type_part = EVIDENCE_RANK.get(doc.type, 0) / max(EVIDENCE_RANK.values())
-    kind_part = 1.0 if passage.kind == "recommendation" else 0.0
+    kind_part = {"recommendation": 1.0, "scope": -1.5}.get(passage.kind, 0.0)
     recency = min(max(((doc.year or 1995) - 1995) / 30.0, 0.0), 1.0)
     return 0.5 * type_part + 0.3 * kind_part + 0.2 * recency
 

@@ -77,6 +77,17 @@ class _Group:
         return (rated[0].quality, rated[0].strength) if rated else ("", "")
 
 
+# Bump when chunking changes: `medora index` then re-chunks every document (vectors are
+# keyed by text, so unchanged passages are not embedded again).
+CHUNK_VERSION = 2
+
+# Guideline fields that state the guideline's scope (who, what, why) rather than any
+# recommendation: kind "scope", searchable, but never quoted as a statement and not
+# allowed to crowd recommendations out of the top hits.
+SCOPE_SECTIONS = frozenset({"Disease/Condition(s)", "Target Population", "Interventions and Practices Considered",
+                            "Guideline Objective(s)", "Type of Evidence Supporting the Recommendations"})
+
+
 def chunk_document(doc: Document, settings: CorpusSettings) -> list[Passage]:
     """Cut ``doc`` into passages (see the module docstring for the rules).
 
@@ -97,7 +108,8 @@ def chunk_document(doc: Document, settings: CorpusSettings) -> list[Passage]:
         if doc.type == "guideline" and section.name == "Major Recommendations":
             units = _recommendation_units(section.text)
         else:
-            units = [_block_unit(section.text, s, e, default_kind) for s, e in _blocks(section.text)]
+            kind = "scope" if doc.type == "guideline" and section.name in SCOPE_SECTIONS else default_kind
+            units = [_block_unit(section.text, s, e, kind) for s, e in _blocks(section.text)]
         groups = _pack(section.text, units, settings)
         spans = [(g.units[0].start, g.units[-1].end) for g in groups]
         cites = _assign(spans, citations[index] if index < len(citations) else [])

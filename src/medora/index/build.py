@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ..corpus import chunk_document, read_corpus
 from ..corpus.abbreviations import AbbreviationCounter
+from ..corpus.chunk import CHUNK_VERSION
 from ..settings import Settings
 from ..types import Document, IngestProblem, Passage
 from .embedded import EmbeddedIndex
@@ -111,6 +112,7 @@ def build_index(
 def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prune: bool, progress) -> None:
     store, lexical = index.store, index.lexical
     known = store.document_hashes()
+    rechunk = store.get_info("chunk_version") != CHUNK_VERSION
     seen: set[str] = set()
     batch: list[tuple[Document, list[Passage], str]] = []
     bar = progress(None, "reading corpus")
@@ -140,7 +142,7 @@ def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prun
             continue
         seen.add(doc.id)
         digest = document_hash(doc)
-        if known.get(doc.id) == digest:
+        if known.get(doc.id) == digest and not rechunk:
             report.unchanged += 1
             continue
         if doc.id in known:
@@ -152,6 +154,7 @@ def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prun
             flush()
     flush()
     bar.close()
+    store.set_info("chunk_version", CHUNK_VERSION)
     if prune:
         gone = sorted(set(known) - seen)
         if gone:
