@@ -140,7 +140,9 @@ def find_abbreviations(text: str) -> list[tuple[str, str]]:
             found = _pair(words[-1], inner) if words else None
         else:
             found = _pair(inner, context)
-        if found:
+        # A one-word long form only spells a short abbreviation ("Hb" -> "hemoglobin");
+        # "TTNT (treatment ...)" must not make "treatment" a long form of TTNT.
+        if found and (len(found[1].split()) > 1 or sum(c.isalpha() for c in found[0]) <= 2):
             pairs.append(found)
     return pairs
 
