@@ -38,8 +38,8 @@ class OnnxMiniLM:
     The int8 model runs one text per call instead: it quantises activations with one
     scale per call, so in a batch each text's vector would depend on its neighbours (and
     on their padding). One text per call keeps a passage's vector the same whatever it is
-    embedded with — the same vector at index time and as a query — at about the speed of
-    batches of 4 to 16.
+    embedded with (the same vector at index time and as a query); measured on 2 cores it
+    is no slower than batches of 8 to 32 (``benchmarks/embed_speed.py``).
 
     Args:
         cache_dir: where the built ``.onnx`` file lives (built on first use, then reused).
