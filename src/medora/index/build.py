@@ -199,8 +199,10 @@ def _refresh_corpus_facts(index: EmbeddedIndex) -> None:
 def _embed(index: EmbeddedIndex, report: IngestReport, budget: float, progress) -> None:
     todo = index.store.passages_without_vectors(index.model_id)
     if not todo:
-        if index.store.get_info("vectors_stamp") is None:
-            index.write_vector_cache(str(index.store.get_info("corpus_version")))
+        # Re-chunked or changed documents get new passage rowids: the cache maps rowids
+        # to vectors, so it is rewritten whenever the passages changed.
+        if index.store.get_info("vectors_stamp") is None or report.added or report.updated or report.removed:
+            index.write_vector_cache(f"{index.store.get_info('corpus_version')}-{time.time():.0f}")
         return
     embedder = index.embedder()
     bar = progress(len(todo), "embedding passages")
