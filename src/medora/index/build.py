@@ -164,6 +164,7 @@ def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prun
             store.commit()
         report.removed = len(gone)
     if report.added or report.updated or report.removed or store.get_info("corpus_version") is None:
+        store.set_info("vectors_stamp", None)  # rowids changed: the .npy cache no longer matches
         _refresh_corpus_facts(index)
 
 
