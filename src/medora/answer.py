@@ -17,9 +17,10 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
+from .corpus.chunk import SCOPE_SECTIONS
 from .query import QueryAnalysis
 from .retrieve import Retrieval, retrieve
-from .settings import Settings
+from .settings import AnswerSettings, Settings
 from .types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 
 DISCLAIMER = (
@@ -150,6 +151,23 @@ def _relevance(text: str, concepts: dict[str, float]) -> float:
     return sum(w for c, w in concepts.items() if c in words) / total
 
 
+_PRIOR_TREATMENT = re.compile(r"\b(?:previously (?:been )?(?:treated|received)|pretreated|who had received)\b[^.;]*", re.I)
+
+
+def prior_lines(text: str) -> str | None:
+    """Line of therapy from how a study describes its patients' prior treatment.
+
+    "previously treated with a taxane and trastuzumab" (one prior regimen) -> second line;
+    "previously been treated with trastuzumab, pertuzumab, and trastuzumab emtansine"
+    (three or more agents listed) -> later lines. Wording only: nothing medical is inferred.
+    """
+    m = _PRIOR_TREATMENT.search(text)
+    if not m:
+        return None
+    items = [x for x in re.split(r",|\band\b|\bor\b", m.group()) if x.strip()]
+    return "Later lines" if len(items) >= 3 else "Second-line"
+
+
 # Classification tries the most specific line of therapy first: "progressed after
 # first-line therapy ... second-line" is about the second line, not the first.
 _PRIORITY = ("Later lines", "Second-line", "First-line")
@@ -175,10 +193,6 @@ def _plan(question_type: str) -> list[tuple[str, str, str]]:
         return [_HARMS, ("Duration and monitoring", _TREATMENT_SECTIONS[4][1], ""), _CAVEATS]
     return [*_GENERIC_SECTIONS.get(question_type, []), _HARMS, _CAVEATS]
 
-
-# Guideline fields that describe the guideline's scope rather than state anything.
-SCOPE_SECTIONS = frozenset({"Disease/Condition(s)", "Target Population", "Interventions and Practices Considered",
-                            "Guideline Objective(s)", "Type of Evidence Supporting the Recommendations"})
 
 
 _LABEL = re.compile(r"^(?:Clinical |Key )?Questions?\s*[\dA-Za-z.]*\s*$|^Recommendations?\s*[\dA-Za-z.]*\s*$")
@@ -240,16 +254,23 @@ def evidence_pool(hits: tuple[Hit, ...], index, max_documents: int = 4) -> tuple
 
     A guideline that matches the question is read whole: all its recommendation
     statements and its harms/caveats fields join the pool, not only the passages that
-    happened to share words with the question. In an evidence summary, passages under
-    the same heading as a hit join (the trial results beneath an "Evidence" heading).
-    Pooled passages are weighted by their document's score.
+    happened to share words with the question. In an evidence summary, the passages
+    under the same heading as a hit join (the trial results beneath an "Evidence"
+    heading), and the best-matching summary always joins the focus documents: it is the
+    current layer beside older guidelines. Pooled passages are weighted by their
+    document's score.
     """
     scores = _document_scores(hits)
-    focus = sorted(scores, key=lambda d: -scores[d])[:max_documents]
+    ranked = sorted(scores, key=lambda d: -scores[d])
+    focus = ranked[:max_documents]
+    docs = {h.document.id: h.document for h in hits}
+    summary = next((d for d in ranked if docs[d].type == "summary"), None)
+    if summary and summary not in focus:
+        focus.append(summary)
     seen = {h.passage.id for h in hits}
     pool = list(hits)
     for doc_id in focus:
-        doc = next(h.document for h in hits if h.document.id == doc_id)
+        doc = docs[doc_id]
         parents = {h.passage.section.rsplit(" › ", 1)[0] for h in hits if h.document.id == doc_id}
         for passage in index.passages_of(doc_id):
             if passage.id in seen:
@@ -257,20 +278,40 @@ def evidence_pool(hits: tuple[Hit, ...], index, max_documents: int = 4) -> tuple
             if doc.type == "guideline":
                 wanted = passage.kind == "recommendation" or passage.section.startswith(_CAVEAT_SECTIONS)
             else:
-                wanted = doc.type == "summary" and passage.section.rsplit(" › ", 1)[0] in parents
+                wanted = doc.type == "summary" and any(passage.section.startswith(parent) for parent in parents)
             if wanted:
                 seen.add(passage.id)
                 pool.append(Hit(passage, doc, score=scores[doc_id] * 0.8))
-    return pool, focus
+    return _inherit_citations(pool), focus
+
+
+def _inherit_citations(pool: list[Hit]) -> list[Hit]:
+    """Result bullets in a summary cite nothing themselves: they report the study cited
+    just above them under the same heading, so they carry that citation."""
+    last: dict[tuple[str, str], tuple[str, ...]] = {}
+    out = []
+    for hit in sorted(pool, key=lambda h: (h.document.id, h.passage.position)):
+        key = (hit.document.id, hit.passage.section)
+        if hit.passage.cites:
+            last[key] = hit.passage.cites
+        elif hit.document.type == "summary" and key in last:
+            hit = replace(hit, passage=replace(hit.passage, cites=last[key]))
+        out.append(hit)
+    order = {h.passage.id: i for i, h in enumerate(pool)}
+    return sorted(out, key=lambda h: order[h.passage.id])
 
 
 def _candidates(hits: list[Hit], concepts: dict[str, float], plan) -> list[_Candidate]:
     out: list[_Candidate] = []
     context_relevance: dict[tuple[str, str], float] = {}
+    heading_line: dict[tuple[str, str], str | None] = {}
     for hit in hits:
         p, doc = hit.passage, hit.document
-        if p.kind == "definitions" or p.section in SCOPE_SECTIONS:
+        if p.kind in ("definitions", "scope") or p.section in SCOPE_SECTIONS:
             continue
+        heading_key = (doc.id, p.section)
+        if doc.type == "summary" and heading_key not in heading_line:
+            heading_line[heading_key] = prior_lines(" ".join(h.passage.text for h in hits if (h.document.id, h.passage.section) == heading_key))
         # A statement inherits most of the relevance of the document and heading it sits
         # under: "a taxane for first-line treatment" answers a HER2 question because it
         # stands in the HER2 guideline, though it does not repeat the word.
@@ -291,9 +332,37 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan) -> list[_Cand
                 year=doc.year, label=TYPE_LABEL.get(doc.type, doc.type),
                 score=hit.score * (0.4 + relevance) * (1.3 if p.kind == "recommendation" else 1.0),
             )
-            out.append(_Candidate(statement, hit, relevance, _section_for(text, p.section, hit, plan), concepts))
+            section = _section_for(text, p.section, hit, plan)
+            line = heading_line.get((doc.id, p.section))
+            # A summary's trial results belong to the line of therapy the trial studied.
+            if line and section not in ("Harms and safety", "Special populations") and any(t == line for t, _, _ in plan):
+                section = line
+            out.append(_Candidate(statement, hit, relevance, section, concepts))
     out.sort(key=lambda c: (-c.statement.score, c.statement.passage_id, c.statement.span))
     return out
+
+
+PER_DOCUMENT = 14  # at most the whole answer from one source (the cap is there for tuning)
+
+
+def select_statements(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
+    """Best-scored statements without near-duplicates, at most two per passage and
+    ``PER_DOCUMENT`` per document."""
+    chosen: list[_Candidate] = []
+    per_passage: dict[str, int] = {}
+    per_doc: dict[str, int] = {}
+    for c in candidates:
+        if len(chosen) >= limit:
+            break
+        doc_id = c.hit.document.id
+        if per_passage.get(c.statement.passage_id, 0) >= 2 or per_doc.get(doc_id, 0) >= PER_DOCUMENT:
+            continue
+        if any(_near_duplicate(c.statement.text, o.statement.text) for o in chosen):
+            continue
+        chosen.append(c)
+        per_passage[c.statement.passage_id] = per_passage.get(c.statement.passage_id, 0) + 1
+        per_doc[doc_id] = per_doc.get(doc_id, 0) + 1
+    return chosen
 
 
 def _near_duplicate(a: str, b: str) -> bool:
@@ -301,14 +370,21 @@ def _near_duplicate(a: str, b: str) -> bool:
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) > 0.6
 
 
-def should_abstain(retrieval: Retrieval, concepts: dict[str, float], min_relevance: float) -> bool:
-    """No answer when the best passages neither match the question's concepts nor sit close in meaning."""
+def should_abstain(retrieval: Retrieval, concepts: dict[str, float], settings: AnswerSettings) -> bool:
+    """No answer when the evidence is not about the question.
+
+    With vectors, closeness in meaning decides (on the dev set every in-scope question's
+    best cosine was >= 0.66, every out-of-scope one's <= 0.38); a strong word overlap
+    still answers. Without vectors (a lexical-only index) word overlap alone decides.
+    """
     if not retrieval.hits:
         return True
     top = retrieval.hits[:5]
     best_overlap = max(_relevance(h.passage.text + " " + h.passage.section + " " + h.document.title, concepts) for h in top)
-    best_dense = max((h.dense or 0.0) for h in top)
-    return best_overlap < min_relevance and best_dense < 0.45
+    dense = [h.dense for h in retrieval.hits if h.dense is not None]
+    if dense:
+        return max(dense) < settings.min_similarity and best_overlap < 0.6
+    return best_overlap < settings.min_relevance
 
 
 def reference_for(doc: Document, n: int = 0) -> ReferenceEntry:
@@ -328,7 +404,8 @@ def nearest_sources(hits) -> tuple[ReferenceEntry, ...]:
     return tuple(seen.values())
 
 
-def compose(question: str, index, settings: Settings, *, audience: str = "physician") -> Answer:
+def compose(question: str, index, settings: Settings, *, audience: str = "physician",
+            retrieval: Retrieval | None = None) -> Answer:
     """Answer a clinical question from the index: bottom line, sections, cited references.
 
     Args:
@@ -336,20 +413,22 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         index: an open index backend.
         settings: resolved settings (``retrieve`` and ``answer`` stages are used).
         audience: who reads the answer.
+        retrieval: hits to compose from (default: ``retrieve(question, ...)``, 30 hits); the
+            ``audience`` stage passes hits of patient-audience documents here.
 
     Returns:
         An ``Answer`` without reference numbers (``cite.attach_citations`` adds them);
         ``abstained`` with ``nearest`` sources when the corpus has no relevant evidence.
     """
     t0 = time.perf_counter()
-    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    retrieval = retrieval or retrieve(question, index, settings.retrieve, k=30)
     t1 = time.perf_counter()
     concepts = _concepts(retrieval.query)
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     corpus_version = str(index.stats().get("corpus_version") or "") if hasattr(index, "stats") else ""
     base = dict(question=question, question_type=retrieval.query.question_type, disclaimer=DISCLAIMER,
                 corpus_version=corpus_version, generated_at=generated, audience=audience)
-    if should_abstain(retrieval, concepts, settings.answer.min_relevance):
+    if should_abstain(retrieval, concepts, settings.answer):
         answer = Answer(abstained=True, bottom_line=(), sections=(), references=(),
                         nearest=nearest_sources(retrieval.hits[:5]), notice=ABSTAIN_NOTICE, **base)
         return replace(answer, timings={**retrieval.timings, "retrieve": t1 - t0, "compose": time.perf_counter() - t1})
@@ -360,17 +439,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         c for c in _candidates(pool, concepts, plan)
         if c.relevance >= 0.25 or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation")
     ]
-    chosen: list[_Candidate] = []
-    per_passage: dict[str, int] = {}
-    for c in candidates:
-        if len(chosen) >= settings.answer.max_statements:
-            break
-        if per_passage.get(c.statement.passage_id, 0) >= 2:
-            continue
-        if any(_near_duplicate(c.statement.text, o.statement.text) for o in chosen):
-            continue
-        chosen.append(c)
-        per_passage[c.statement.passage_id] = per_passage.get(c.statement.passage_id, 0) + 1
+    chosen = select_statements(candidates, settings.answer.max_statements)
 
     bottom = _bottom_line(chosen, focus)
     rest = [c for c in chosen if c not in bottom]

@@ -74,7 +74,8 @@ def attach_citations(answer: Answer, index) -> Answer:
             numbers.append(number(f"pmid-{pmid}", lambda: ReferenceEntry(
                 n=0, doc_id=f"pmid-{pmid}", type=type_, label=label, title=title, source=journal or ref.citation,
                 year=ref.year, url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/", pmid=pmid, via=doc.id)))
-        return replace(statement, citations=tuple(dict.fromkeys(numbers)))
+        original = cite(statement.original) if statement.original else None
+        return replace(statement, citations=tuple(dict.fromkeys(numbers)), original=original)
 
     bottom = tuple(cite(s) for s in answer.bottom_line)
     sections = tuple(replace(sec, statements=tuple(cite(s) for s in sec.statements)) for sec in answer.sections)
@@ -114,10 +115,11 @@ def verify(answer: Answer, index) -> list[tuple[Statement, bool]]:
 
 
 def _statement_json(s: Statement) -> dict:
-    return {
+    out = {
         "text": s.text, "citations": list(s.citations), "passage_id": s.passage_id, "doc_id": s.doc_id,
         "span": list(s.span), "evidence": dict(s.evidence), "year": s.year, "label": s.label,
     }
+    return {**out, "original_statement": _statement_json(s.original) if s.original else None}
 
 
 def _reference_json(r: ReferenceEntry) -> dict:
@@ -144,4 +146,11 @@ def to_json(answer: Answer) -> dict:
         "corpus_version": answer.corpus_version,
         "generated_at": answer.generated_at,
         "timings_ms": {k: round(v * 1000, 1) for k, v in answer.timings.items()},
+        "resolved_question": answer.resolved_question or answer.question,
+        "reading_grade": answer.reading_grade,
+        "framing": answer.framing,
+        "emergency_notice": answer.emergency_notice,
+        "glossary": [{"term": g.term, "lay": g.lay, "name": g.name, "source": g.source} for g in answer.glossary],
+        "follow_ups": list(answer.follow_ups),
+        "thread_id": answer.thread_id or None,
     }

@@ -16,7 +16,8 @@ MedoraError
  │    ├── DocumentNotFound
  │    ├── PassageNotFound
  │    ├── ArticleNotFound
- │    └── UserNotFound
+ │    ├── UserNotFound
+ │    └── ThreadNotFound              no follow-up thread with that id
  ├── AuthError                        (401) who is asking is not known
  │    ├── NotAuthenticated            no, expired or unknown session or API token
  │    ├── LoginFailed                 wrong username or password
@@ -102,6 +103,10 @@ class ArticleNotFound(NotFound):
 
 class UserNotFound(NotFound):
     """No account with that username."""
+
+
+class ThreadNotFound(NotFound):
+    """No follow-up thread with that id in the data directory."""
 
 
 class AuthError(MedoraError):

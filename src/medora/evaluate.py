@@ -267,8 +267,8 @@ def _answers_summary(rows: list[dict]) -> dict[str, Any]:
 
 
 def suite_answers(settings: Settings, index, data: EvalData) -> SuiteResult:
-    """cite.ask over the dev set, once per audience."""
-    from .cite import ask
+    """audience.ask over the dev set, once per audience."""
+    from .audience import ask
     from .errors import EmptyQuery
 
     rows: list[dict] = []

