@@ -14,7 +14,8 @@ from markupsafe import escape
 
 from medora import __version__
 from medora.api import SEED_QUESTION
-from medora.cite import ask, to_json
+from medora.audience import ask
+from medora.cite import to_json
 from medora.retrieve import hit_row
 from medora.retrieve import retrieve
 from medora.web import CSP, GENERIC_500, create_app
@@ -66,7 +67,12 @@ def test_answer_is_the_cited_answer_plus_its_page_url(her2, built_index):
         "generated_at": ANY,
         "timings_ms": ANY,
         "url": "http://testserver/answer?" + urlencode({"q": SEED_QUESTION, "audience": "physician"}),
-        "review": {"status": "Submitted", "steps": ["Submitted", "Under Review", "Approved"], "last_updated": ANY},
+        "review": {"status": "Submitted", "steps": ["Submitted", "Under Review", "Approved"], "last_updated": ANY,
+                   "article_id": ANY, "revision": 1, "reviewed_by": [], "approved_at": None},
+        "thread_id": ANY,
+        "turn": 1,
+        "thread": [{"n": 1, "question": SEED_QUESTION, "resolved_question": SEED_QUESTION, "audience": "physician",
+                    "asked_at": ANY}],
     }
     assert her2["abstained"] is False
     assert her2["review"]["last_updated"] == her2["generated_at"]
@@ -203,8 +209,10 @@ def test_unexpected_errors_are_500_without_traceback(built_index, caplog):
 def test_openapi_documents_every_route(client):
     spec = client.get("/openapi.json").json()
     assert sorted(spec["paths"]) == [
-        "/api/v1/answers", "/api/v1/documents/{doc_id}", "/api/v1/health", "/api/v1/passages/{passage_id}",
-        "/api/v1/search",
+        "/api/v1/answers", "/api/v1/articles", "/api/v1/articles/{article_id}", "/api/v1/articles/{article_id}/audit",
+        "/api/v1/articles/{article_id}/comments", "/api/v1/articles/{article_id}/regenerate",
+        "/api/v1/articles/{article_id}/transitions", "/api/v1/audit", "/api/v1/documents/{doc_id}", "/api/v1/health",
+        "/api/v1/passages/{passage_id}", "/api/v1/reviewers", "/api/v1/search",
     ]
     assert spec["components"]["schemas"]["AnswerRequest"]["properties"]["question"]["description"] == (
         "The clinical question, in plain words."

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -130,3 +131,41 @@ def test_audience_selector_and_print_layout_on_a_phone(server_url, browser):
         assert page.locator("section.bottom-line").is_visible()
     finally:
         context.close()
+
+
+def test_switch_audience_and_continue_the_thread(server_url, page, console_errors):
+    brain = "What if she has brain metastases?"
+    page.goto(f"{server_url}/answer?" + urlencode({"q": SEED_QUESTION}))
+    assert page.locator("select[name=audience]").input_value() == "physician"
+    assert page.locator("section.framing").count() == 0
+    with page.expect_navigation():
+        page.select_option("select[name=audience]", "patient_caregiver")
+    assert "audience=patient_caregiver" in page.url and "thread=" in page.url
+    assert page.locator("section.framing h2").text_content() == "What this means for you"
+    original = page.locator("details.original").first
+    assert original.locator(".original-text").is_hidden()
+    original.locator("summary").click()
+    assert original.locator(".original-text").is_visible()
+    assert 2 <= page.locator("ul.follow-ups a").count() <= 4
+    assert "reading grade" in page.locator("p.meta").text_content()
+    page.screenshot(path=str(ARTIFACTS / "answer-page-patient.png"), full_page=True)
+
+    page.fill("section.follow-up textarea[name=q]", brain)
+    with page.expect_navigation():
+        page.click("section.follow-up form.ask button[type=submit]")
+    assert page.locator("h1").text_content() == brain
+    assert page.locator("p.resolved q").text_content() == f"{brain} (HER2-positive breast cancer)"
+    assert [t.strip() for t in page.locator("nav.thread li").all_text_contents()] == [SEED_QUESTION, brain]
+    assert page.locator("nav.thread a[aria-current]").text_content() == brain
+    assert page.locator("select[name=audience]").input_value() == "patient_caregiver"
+    assert any("brain metastases" in t for t in page.locator("ol.references li.reference .title").all_text_contents())
+    page.screenshot(path=str(ARTIFACTS / "answer-page-thread.png"), full_page=True)
+
+    with page.expect_navigation():
+        page.locator("nav.thread a").first.click()
+    assert page.locator("h1").text_content() == SEED_QUESTION
+    assert [t.strip() for t in page.locator("nav.thread li").all_text_contents()] == [SEED_QUESTION, brain]
+    # The choice is remembered in this browser: the home page asks for the same audience.
+    page.goto(f"{server_url}/")
+    assert page.locator("section.hero input[name=audience]").input_value() == "patient_caregiver"
+    assert console_errors == []

@@ -16,10 +16,13 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import __version__
-from .cite import ask, to_json
+from .articles import MAIN_PATH, STATUS_LABELS, serve_answer
+from .audience import ask
+from .cite import to_json
 from .errors import QueryError
 from .retrieve import hit_row, retrieve
 from .settings import Settings
+from .threads import Turn, resolve_in
 
 SEED_QUESTION = "What is the recommended treatment approach for a patient with HER2-positive breast cancer?"
 AUDIENCES: dict[str, str] = {
@@ -30,8 +33,7 @@ AUDIENCES: dict[str, str] = {
     "patient_caregiver": "Patient or caregiver",
 }
 AudienceName = Literal["physician", "nurse_np_pa", "pharmacist", "student", "patient_caregiver"]
-# The editorial workflow comes later; until then every answer is machine-made and only "Submitted".
-REVIEW_STEPS = ("Submitted", "Under Review", "Approved")
+REVIEW_STEPS = tuple(STATUS_LABELS[s] for s in MAIN_PATH)  # the editorial workflow's main path (``articles``)
 
 
 @dataclass
@@ -44,6 +46,8 @@ class Medora:
 
     settings: Settings
     index: Any
+    articles: Any = None  # the editorial database (``articles_db.ArticleStore``)
+    threads: Any = None  # follow-up threads (``threads.ThreadStore``)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -75,25 +79,54 @@ def source_path(passage_id: str, span: tuple[int, int] | None = None) -> str:
     return f"{path}?start={span[0]}&end={span[1]}" if span else path
 
 
-def answer_data(m: Medora, question: str, audience: str, base_url: str) -> dict:
-    """The answer page's data: ``cite.to_json`` plus its shareable ``url`` and review status.
+def answer_data(m: Medora, question: str, audience: str, base_url: str, thread_id: str | None = None,
+                turn: int | None = None) -> dict:
+    """The answer page's data: ``cite.to_json`` plus its shareable ``url``, review status and thread.
 
     Args:
         m: the app's settings and index.
         question: the question as typed (checked by ``check_question``).
         audience: one of ``AUDIENCES``.
         base_url: the server's root URL, for the answer page link.
+        thread_id: the follow-up thread to continue (None: start one).
+        turn: show this earlier turn of ``thread_id`` again instead of asking ``question``.
 
     Returns:
         The JSON object of ``POST /api/v1/answers``, also rendered by ``answer.html``.
     """
-    question = check_question(question, m.settings)
     with m.lock:
-        answer = ask(question, m.index, m.settings, audience=audience)
-    data = to_json(answer)
-    data["url"] = answer_url(base_url, question, audience)
-    data["review"] = {"status": REVIEW_STEPS[0], "steps": list(REVIEW_STEPS), "last_updated": data["generated_at"]}
+        earlier = m.threads.turns(thread_id) if thread_id else ()
+    shown = earlier[turn - 1] if turn and 0 < turn <= len(earlier) else None
+    if turn and shown is None:
+        raise QueryError(f"No turn {turn} in thread {thread_id!r}: it has {len(earlier)}.")
+    question = shown.question if shown else check_question(question, m.settings)
+    with m.lock:
+        resolved = shown.resolved_question if shown else resolve_in(m.threads, thread_id, question, m.index.abbreviations())
+    # The saved article for the question as searched and this audience, composed and saved on first asking.
+    data, review = serve_answer(m.articles, resolved, audience, lambda q, a: compose_json(m, q, a),
+                                lambda: corpus_version(m))
+    with m.lock:
+        current = shown or m.threads.add(thread_id, question, resolved, audience)
+        turns = m.threads.turns(current.thread_id)
+    data.update(question=question, resolved_question=resolved, thread_id=current.thread_id, turn=current.n,
+                thread=[turn_json(t) for t in turns], url=answer_url(base_url, resolved, audience), review=review)
     return data
+
+
+def turn_json(t: Turn) -> dict:
+    return {"n": t.n, "question": t.question, "resolved_question": t.resolved_question, "audience": t.audience,
+            "asked_at": t.asked_at}
+
+
+def compose_json(m: Medora, question: str, audience: str) -> dict:
+    """A freshly composed, cited answer for the audience (``audience.ask``) as ``cite.to_json``."""
+    with m.lock:
+        return to_json(ask(question, m.index, m.settings, audience=audience))
+
+
+def corpus_version(m: Medora) -> str:
+    with m.lock:
+        return str(m.index.stats().get("corpus_version") or "")
 
 
 def search_data(m: Medora, q: str, k: int) -> list[dict]:
@@ -131,12 +164,13 @@ class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(description="The clinical question, in plain words.", examples=[SEED_QUESTION])
-    audience: AudienceName = Field(
-        "physician", description="Who reads the answer: " + ", ".join(AUDIENCES) + " (tailoring comes later)."
+    audience: AudienceName = Field("physician", description="Who reads the answer: " + ", ".join(AUDIENCES) + ".")
+    thread_id: str | None = Field(
+        None, description="Continue this follow-up thread (the thread_id of an earlier answer); none starts a thread."
     )
 
 
-class StatementOut(BaseModel):
+class OriginalStatementOut(BaseModel):
     text: str = Field(description="A sentence or recommendation quoted verbatim from one passage.")
     citations: list[int] = Field(description="Reference numbers; the first is the passage's document.")
     passage_id: str = Field(description="The passage the statement was taken from.")
@@ -145,6 +179,26 @@ class StatementOut(BaseModel):
     evidence: dict[str, str] = Field(description="Ratings the source gives: quality, strength, level.")
     year: int | None = Field(description="The source's year.")
     label: str = Field(description="The source's type label (Guideline, Evidence summary ...).")
+
+
+class StatementOut(OriginalStatementOut):
+    original_statement: OriginalStatementOut | None = Field(
+        None, description="Patient answers: the clinician statement this one is shown in place of.")
+
+
+class GlossaryOut(BaseModel):
+    term: str = Field(description="A clinical term as written in a statement.")
+    lay: str = Field(description="Its lay synonym from the vocabulary, also used in patient-audience corpus text.")
+    name: str = Field(description="The vocabulary's preferred name.")
+    source: str = Field(description="The package whose vocabulary holds the synonym.")
+
+
+class TurnOut(BaseModel):
+    n: int = Field(description="The turn's number in its thread, from 1.")
+    question: str = Field(description="The question as typed.")
+    resolved_question: str = Field(description="The question as searched, with the thread's context.")
+    audience: str
+    asked_at: str = Field(description="ISO time the question was asked.")
 
 
 class SectionOut(BaseModel):
@@ -167,10 +221,22 @@ class ReferenceOut(BaseModel):
     evidence: list[str] = Field(description="Ratings of the cited statements.")
 
 
+class ReviewerOut(BaseModel):
+    username: str
+    name: str = Field(description="Display name, e.g. Dr Ana Lee.")
+    credentials: str = Field(description="Degrees and certifications, e.g. MD, PhD.")
+    specialty: str
+
+
 class ReviewOut(BaseModel):
-    status: str = Field(description="Editorial status; every answer is 'Submitted' until the workflow exists.")
-    steps: list[str] = Field(description="The editorial workflow's steps in order.")
-    last_updated: str = Field(description="ISO time of the last change (for now: generation time).")
+    status: str = Field(description="Editorial status: Submitted, Under Review, Approved, Changes requested, "
+                        "Rejected or Withdrawn.")
+    steps: list[str] = Field(description="The workflow's steps in order (an off-path status replaces the last).")
+    last_updated: str = Field(description="ISO time of the last content change (the current revision).")
+    article_id: int = Field(description="The saved article served for this question and audience.")
+    revision: int = Field(description="The article revision served.")
+    reviewed_by: list[ReviewerOut] = Field(description="Who approved the article (empty until approved).")
+    approved_at: str | None = Field(description="ISO time of the approval.")
 
 
 class AnswerOut(BaseModel):
@@ -189,6 +255,15 @@ class AnswerOut(BaseModel):
     timings_ms: dict[str, float] = Field(description="Where the time went, per stage.")
     url: str = Field(description="The answer's shareable HTML page.")
     review: ReviewOut
+    resolved_question: str = Field("", description="The question as searched: a follow-up with its thread's context.")
+    reading_grade: float | None = Field(None, description="Flesch-Kincaid grade of the statements shown (textstat).")
+    framing: str = Field("", description="Patient answers: how to read the answer (states nothing medical).")
+    emergency_notice: str = Field("", description="Patient answers to emergency wording: call emergency services.")
+    glossary: list[GlossaryOut] = Field([], description="Patient answers: lay synonyms for clinical terms shown.")
+    follow_ups: list[str] = Field([], description="2-4 questions the corpus answers, derived from the evidence.")
+    thread_id: str | None = Field(None, description="The answer's follow-up thread; pass it back to continue.")
+    turn: int | None = Field(None, description="This question's turn number in the thread.")
+    thread: list[TurnOut] = Field([], description="The thread's questions so far, in order.")
 
 
 class SearchRow(BaseModel):
@@ -261,7 +336,7 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 
 @router.post("/answers", response_model=AnswerOut, summary="Answer a clinical question with cited statements")
 def post_answer(body: AnswerRequest, request: Request) -> dict:
-    return answer_data(medora(request), body.question, body.audience, str(request.base_url))
+    return answer_data(medora(request), body.question, body.audience, str(request.base_url), body.thread_id)
 
 
 @router.get("/search", response_model=list[SearchRow], summary="Rank corpus passages for a query")

@@ -131,30 +131,85 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+audience_option = click.option(
+    "--audience", type=click.Choice(["physician", "nurse_np_pa", "pharmacist", "student", "patient_caregiver"]),
+    default="physician", show_default=True, help="Who reads the answer.",
+)
+thread_option = click.option("--thread", "thread_id", default=None, help="Continue this follow-up thread (its id).")
+
+
 @cli.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the answer as Markdown.")
+@audience_option
+@thread_option
 @data_dir_option
-def ask(question, as_json, as_markdown, data_dir) -> None:
+def ask(question, as_json, as_markdown, audience, thread_id, data_dir) -> None:
     """Answer QUESTION with cited statements from the corpus.
+
+    Every answer belongs to a thread; pass its id with --thread to ask a follow-up.
 
     \b
     Example:
         medora ask "What is the recommended treatment approach for HER2-positive breast cancer?"
         medora ask "Who should be screened for abdominal aortic aneurysm?" --json
+        medora ask "What if she has brain metastases?" --thread 3f2a9c0d1e4b5a6c
+        medora ask "How is high blood pressure treated?" --audience patient_caregiver
     """
-    from .cite import ask as ask_question
     from .cite import to_json
     from .index import open_index
-    from .render import to_markdown, to_text
+    from .threads import ThreadStore
+    from .threads import ask as ask_in_thread
 
     settings = _settings(data_dir)
-    answer = to_json(ask_question(question, open_index(settings), settings))
-    if as_json:
-        click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
-    else:
-        click.echo(to_markdown(answer) if as_markdown else to_text(answer))
+    store = ThreadStore.open(settings)
+    try:
+        answer = to_json(ask_in_thread(question, open_index(settings), settings, store, audience=audience,
+                                       thread_id=thread_id))
+    finally:
+        store.close()
+    click.echo(json.dumps(answer, indent=2, ensure_ascii=False) if as_json else _render(answer, as_markdown))
+
+
+def _render(answer: dict, as_markdown: bool = False) -> str:
+    from .render import to_markdown, to_text
+
+    return to_markdown(answer) if as_markdown else to_text(answer)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print each answer as one JSON line.")
+@audience_option
+@thread_option
+@data_dir_option
+def chat(as_json, audience, thread_id, data_dir) -> None:
+    """Ask questions one per line on standard input; each follow-up continues the thread.
+
+    An empty line is skipped; end with Ctrl-D (end of input).
+
+    \b
+    Example:
+        medora chat
+        printf 'HER2-positive breast cancer treatment?\nWhat if she has brain metastases?\n' | medora chat
+    """
+    from .cite import to_json
+    from .index import open_index
+    from .threads import ThreadStore
+    from .threads import ask as ask_in_thread
+
+    settings = _settings(data_dir)
+    index, store = open_index(settings), ThreadStore.open(settings)
+    try:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            answer = to_json(ask_in_thread(line.strip(), index, settings, store, audience=audience,
+                                           thread_id=thread_id))
+            thread_id = answer["thread_id"]
+            click.echo(json.dumps(answer, ensure_ascii=False) if as_json else _render(answer) + "\n")
+    finally:
+        store.close()
 
 
 @cli.command()
@@ -207,6 +262,11 @@ def config_show(data_dir) -> None:
 from .evaluate_report import eval_command  # noqa: E402  (imports click commands only)
 
 cli.add_command(eval_command)
+
+from .cli_articles import review, users  # noqa: E402  (editorial accounts and workflow)
+
+cli.add_command(users)
+cli.add_command(review)
 
 
 def main() -> None:  # pragma: no cover

@@ -221,16 +221,29 @@ def source_data(m: Medora, passage_id: str, start: int | None, end: int | None) 
 pages = APIRouter(include_in_schema=False)
 
 
+AUDIENCE_COOKIE = "medora_audience"  # the audience last chosen in this browser
+
+
+def remembered_audience(request: Request) -> str:
+    chosen = request.cookies.get(AUDIENCE_COOKIE, "")
+    return chosen if chosen in AUDIENCES else "physician"
+
+
 @pages.get("/", response_class=HTMLResponse)
 def home_page(request: Request):
-    return page(request, "home.html", examples=request.app.state.examples, corpus=corpus_summary(medora(request)))
+    return page(request, "home.html", examples=request.app.state.examples, corpus=corpus_summary(medora(request)),
+                audience=remembered_audience(request))
 
 
 @pages.get("/answer", response_class=HTMLResponse)
-def answer_page(request: Request, q: str = "", audience: AudienceName = "physician"):
-    data = answer_data(medora(request), q, audience, str(request.base_url))
+def answer_page(request: Request, q: str = "", audience: AudienceName | None = None, thread: str = "",
+                turn: int | None = Query(None, ge=1)):
+    audience = audience or remembered_audience(request)
+    data = answer_data(medora(request), q, audience, str(request.base_url), thread or None, turn)
     ref_numbers = {r["doc_id"]: r["n"] for r in data["references"]}
-    return page(request, "answer.html", answer=data, ref_numbers=ref_numbers)
+    response = page(request, "answer.html", answer=data, ref_numbers=ref_numbers)
+    response.set_cookie(AUDIENCE_COOKIE, audience, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
 
 
 @pages.get("/search", response_class=HTMLResponse)
@@ -259,25 +272,34 @@ def create_app(settings: Settings) -> FastAPI:
     Raises:
         IndexNotBuilt, IndexMismatch: when the data directory holds no usable index.
     """
+    from . import api_articles, web_articles
+    from .articles_db import ArticleStore
     from .index import open_index
+    from .threads import ThreadStore
 
     index = open_index(settings)
+    store = ArticleStore.open(settings)  # migrates the editorial database to the newest schema
+    threads = ThreadStore.open(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
         index.close()
+        store.close()
+        threads.close()
 
     app = FastAPI(title="Medora", version=__version__, lifespan=lifespan, redoc_url=None,
                   description="Evidence-based clinical answers in which every statement cites its source.")
-    app.state.medora = Medora(settings, index)
+    app.state.medora = Medora(settings, index, articles=store, threads=threads)
     app.state.examples = example_questions(index)
     app.add_middleware(SecurityHeaders)
     for exc_class in (MedoraError, RequestValidationError, StarletteHTTPException, Exception):
         app.add_exception_handler(exc_class, handle_exception)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(api_articles.router)
     app.include_router(pages)
+    app.include_router(web_articles.pages)
     return app
 
 

@@ -1,0 +1,243 @@
+"""Accounts and who is asking: argon2 passwords, web sessions, CSRF tokens, API tokens, login lockout.
+
+Secrets are never stored: passwords as argon2id hashes, session cookies and API tokens
+(random, 256 bits) as SHA-256 digests. A web session carries its own CSRF token; every
+state-changing form must post it back. Failed logins are counted per account and client
+address; after ``articles.max_login_failures`` of them, logins from that address for that
+account are refused for ``articles.lockout_seconds``.
+
+    user = add_user(store, "dr.lee", "reviewer", password, display_name="Dr Ana Lee", credentials="MD")
+    token = create_token(store, "dr.lee", "hospital intranet")   # shown once
+    user = user_for_token(store, token)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+from typing import NoReturn
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from .articles import ROLES
+from .articles_db import ApiToken, ArticleStore, AuditEvent, LoginFailure, User, WebSession, utcnow
+from .errors import CsrfFailed, InvalidRequest, LoginFailed, LoginThrottled, NotAuthenticated, UserNotFound
+
+MIN_PASSWORD = 12
+TOKEN_PREFIX = "mdr_"
+SESSION_COOKIE = "medora_session"
+CSRF_COOKIE = "medora_csrf"  # anonymous forms (login): double-submit token
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _audit(db, actor: User | None, action: str, **detail) -> None:
+    db.add(AuditEvent(actor_id=actor.id if actor else None, actor=actor.username if actor else "system",
+                      action=action, comment="", detail=detail))
+
+
+# -- accounts ---------------------------------------------------------------------------
+
+
+def add_user(store: ArticleStore, username: str, role: str, password: str, *, display_name: str = "",
+             credentials: str = "", specialty: str = "", actor: User | None = None) -> User:
+    """Create an account with an argon2id password hash.
+
+    Args:
+        store: the editorial database.
+        username: lower-case letters, digits, ``.``, ``_``, ``-``; 2–64 characters.
+        role: ``admin``, ``editor`` or ``reviewer``.
+        password: at least ``MIN_PASSWORD`` characters.
+        display_name, credentials, specialty: shown on approved articles (reviewers).
+        actor: who adds it (None: the command line).
+
+    Returns:
+        The new ``User``.
+
+    Raises:
+        InvalidRequest: a bad username, an unknown role, a short password or a taken username.
+    """
+    if not _USERNAME.match(username or ""):
+        raise InvalidRequest(f"Username {username!r}: use 2–64 lower-case letters, digits, '.', '_' or '-'.")
+    if role not in ROLES:
+        raise InvalidRequest(f"Unknown role '{role}'; one of: {', '.join(ROLES)}")
+    if len(password or "") < MIN_PASSWORD:
+        raise InvalidRequest(f"The password is too short: use at least {MIN_PASSWORD} characters.")
+    try:
+        with store.transaction() as db:
+            user = User(username=username, role=role, password_hash=hash_password(password),
+                        display_name=display_name.strip(), credentials=credentials.strip(),
+                        specialty=specialty.strip(), active=True)
+            db.add(user)
+            db.flush()
+            _audit(db, actor, "user_add", username=username, role=role)
+            return user
+    except IntegrityError as e:
+        raise InvalidRequest(f"An account named '{username}' already exists.") from e
+
+
+def get_user(store: ArticleStore, username: str) -> User:
+    with store.session() as db:
+        user = db.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise UserNotFound(f"No account named '{username}' — list them with: medora users list")
+    return user
+
+
+def list_users(store: ArticleStore) -> list[User]:
+    with store.session() as db:
+        return list(db.scalars(select(User).order_by(User.username)))
+
+
+# -- API tokens -------------------------------------------------------------------------
+
+
+def create_token(store: ArticleStore, username: str, label: str = "") -> str:
+    """A new API token for ``username``; returned once, stored only as its SHA-256."""
+    user = get_user(store, username)
+    token = TOKEN_PREFIX + new_secret()
+    with store.transaction() as db:
+        db.add(ApiToken(user_id=user.id, label=label, token_hash=digest(token), prefix=token[:10]))
+        _audit(db, user, "token_create", label=label, prefix=token[:10])
+    return token
+
+
+def user_for_token(store: ArticleStore, token: str) -> User:
+    """The active account an ``Authorization: Bearer`` token belongs to (``NotAuthenticated``: 401)."""
+    with store.transaction() as db:
+        row = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token.strip()),
+                                               ApiToken.revoked_at.is_(None)))
+        user = db.get(User, row.user_id) if row else None
+        if user is None or not user.active:
+            raise NotAuthenticated("Unknown or revoked API token; create one with: medora users token USERNAME")
+        row.last_used_at = utcnow()
+        return user
+
+
+# -- web sessions and login -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """A web session just opened: the cookie value (secret) and the session's CSRF token."""
+
+    user: User
+    cookie: str
+    csrf_token: str
+
+
+def _lock_message(username: str, seconds: int) -> str:
+    return (f"Too many failed logins for '{username}' from this address; try again in {seconds} s "
+            "or ask an administrator to reset the password.")
+
+
+def login(store: ArticleStore, username: str, password: str, address: str) -> Login:
+    """Check a password and open a web session; failures are counted per (account, address).
+
+    Raises:
+        LoginThrottled: this account is locked for this address (429; ``retry_after`` seconds).
+        LoginFailed: wrong username or password (401; the message never says which).
+    """
+    settings = store.settings
+    username = (username or "").strip().lower()[:64]
+    address = (address or "unknown")[:64]
+    now = utcnow()
+    with store.session() as db:
+        failure = db.get(LoginFailure, (username, address))
+        if failure and failure.locked_until and failure.locked_until > now:
+            seconds = int((failure.locked_until - now).total_seconds()) + 1
+            raise LoginThrottled(_lock_message(username, seconds), seconds)
+        user = db.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    # NOTE: an unknown user costs one argon2 verification too, so timing tells no usernames.
+    if not verify_password(user.password_hash if user else _dummy_hash(), password or "") or user is None:
+        _record_failure(store, username, address)
+    with store.transaction() as db:
+        if _hasher.check_needs_rehash(user.password_hash):
+            db.get(User, user.id).password_hash = hash_password(password)
+        db.execute(delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.address == address))
+        db.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at < now))
+        cookie, csrf = new_secret(), new_secret()
+        db.add(WebSession(id=digest(cookie), user_id=user.id, csrf_token=csrf,
+                          expires_at=now + timedelta(hours=settings.session_hours)))
+    return Login(user, cookie, csrf)
+
+
+def _record_failure(store: ArticleStore, username: str, address: str) -> NoReturn:
+    """Count one failure (its own transaction: the count must outlive the error) and raise."""
+    settings, now = store.settings, utcnow()
+    window = timedelta(seconds=settings.lockout_seconds)
+    with store.transaction() as db:
+        failure = db.get(LoginFailure, (username, address), with_for_update=True)
+        if failure is None:
+            failure = LoginFailure(username=username, address=address, failures=0, last_failed_at=now)
+            db.add(failure)
+        elif now - failure.last_failed_at > window:  # old failures are forgotten
+            failure.failures, failure.locked_until = 0, None
+        failure.failures += 1
+        failure.last_failed_at = now
+        if failure.failures >= settings.max_login_failures:
+            failure.locked_until = now + window
+            _audit(db, None, "login_locked", username=username, address=address, failures=failure.failures)
+            locked = True
+        else:
+            locked = False
+    if locked:
+        raise LoginThrottled(_lock_message(username, settings.lockout_seconds), settings.lockout_seconds)
+    raise LoginFailed("Wrong username or password.")
+
+
+def session_for(store: ArticleStore, cookie: str | None) -> tuple[User, WebSession] | None:
+    """The live session (and its user) a cookie value names; None when absent or expired."""
+    if not cookie:
+        return None
+    with store.session() as db:
+        session = db.get(WebSession, digest(cookie))
+        if session is None or session.expires_at <= utcnow():
+            return None
+        user = db.get(User, session.user_id)
+        return (user, session) if user is not None and user.active else None
+
+
+def logout(store: ArticleStore, cookie: str | None) -> None:
+    if cookie:
+        with store.transaction() as db:
+            db.execute(delete(WebSession).where(WebSession.id == digest(cookie)))
+
+
+def check_csrf(expected: str | None, given: str | None) -> None:
+    """``CsrfFailed`` (403) unless the form posted back the token its page was rendered with."""
+    if not expected or not given or not hmac.compare_digest(expected.encode(), given.encode()):
+        raise CsrfFailed("This form is missing its security token or it has expired (CSRF check). "
+                         "Reload the page and submit the form again.")

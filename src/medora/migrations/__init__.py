@@ -1,0 +1,1 @@
+"""Alembic migrations of the editorial database (run by ``ArticleStore.open``: ``upgrade head``)."""
