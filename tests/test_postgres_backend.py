@@ -349,3 +349,21 @@ def test_searches_through_a_streaming_replica_return_the_same_hits(built_index, 
             primary_only.close()
     finally:
         replica.stop()
+
+
+def test_ask_gives_the_same_answer_on_both_backends(built_index, pg_index):
+    """The HER2 seed question composes the same cited answer whichever backend searches."""
+    from medora.cite import ask, to_json
+
+    settings, embedded = built_index
+    question = "What is the recommended treatment approach for a patient with HER2-positive breast cancer?"
+
+    def comparable(index):
+        answer = to_json(ask(question, index, settings))
+        for volatile in ("generated_at", "timings_ms"):
+            answer.pop(volatile)
+        return answer
+
+    on_embedded = comparable(embedded)
+    assert on_embedded["abstained"] is False
+    assert comparable(pg_index) == on_embedded
