@@ -356,6 +356,7 @@ def test_ask_gives_the_same_answer_on_both_backends(built_index, pg_index):
     from medora.cite import ask, to_json
 
     settings, embedded = built_index
+    _, postgres = pg_index
     question = "What is the recommended treatment approach for a patient with HER2-positive breast cancer?"
 
     def comparable(index):
@@ -366,4 +367,4 @@ def test_ask_gives_the_same_answer_on_both_backends(built_index, pg_index):
 
     on_embedded = comparable(embedded)
     assert on_embedded["abstained"] is False
-    assert comparable(pg_index) == on_embedded
+    assert comparable(postgres) == on_embedded
