@@ -161,11 +161,16 @@ def prior_lines(text: str) -> str | None:
     "previously been treated with trastuzumab, pertuzumab, and trastuzumab emtansine"
     (three or more agents listed) -> later lines. Wording only: nothing medical is inferred.
     """
-    m = _PRIOR_TREATMENT.search(text)
-    if not m:
-        return None
-    items = [x for x in re.split(r",|\band\b|\bor\b", m.group()) if x.strip()]
-    return "Later lines" if len(items) >= 3 else "Second-line"
+    lines = None
+    for m in _PRIOR_TREATMENT.finditer(text):
+        if m.group().lower().startswith("pretreated"):  # says nothing about how many lines
+            lines = lines or "Second-line"
+            continue
+        items = [x for x in re.split(r",|\band\b|\bor\b", m.group()) if x.strip()]
+        if len(items) >= 3:
+            return "Later lines"
+        lines = "Second-line"
+    return lines
 
 
 # Classification tries the most specific line of therapy first: "progressed after
@@ -299,6 +304,23 @@ def _inherit_citations(pool: list[Hit]) -> list[Hit]:
         out.append(hit)
     order = {h.passage.id: i for i, h in enumerate(pool)}
     return sorted(out, key=lambda h: order[h.passage.id])
+
+
+_QUALIFIED = re.compile(r"\b([A-Za-z0-9]+)[\s–-]+(positive|negative)\b", re.I)
+
+
+def _contradicts_qualifier(question: str, statement: str) -> bool:
+    """True when the question asks about "X-positive" and the statement only speaks of
+    "X-negative" (or the reverse): true to its source, but about other patients."""
+    asked = {(m.group(1).lower(), m.group(2).lower()) for m in _QUALIFIED.finditer(question)}
+    if not asked:
+        return False
+    said = {(m.group(1).lower(), m.group(2).lower()) for m in _QUALIFIED.finditer(statement)}
+    for marker, polarity in asked:
+        other = "negative" if polarity == "positive" else "positive"
+        if (marker, other) in said and (marker, polarity) not in said:
+            return True
+    return False
 
 
 def _candidates(hits: list[Hit], concepts: dict[str, float], plan) -> list[_Candidate]:
@@ -437,7 +459,8 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     pool, focus = evidence_pool(retrieval.hits, index)
     candidates = [
         c for c in _candidates(pool, concepts, plan)
-        if c.relevance >= 0.25 or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation")
+        if not _contradicts_qualifier(question, c.statement.text)
+        and (c.relevance >= 0.25 or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
     ]
     chosen = select_statements(candidates, settings.answer.max_statements)
 

@@ -1,0 +1,90 @@
+"""Answers composed from the real slice index: sections, citations, faithfulness, abstention."""
+
+import itertools
+
+import pytest
+
+from medora.answer import _near_duplicate, prior_lines, statement_spans, trim_statement
+from medora.cite import all_statements, ask, to_json, verify
+
+HER2 = "What is the recommended treatment approach for a patient with HER2-positive breast cancer?"
+PDQ = "nci-types-breast-hp-breast-treatment-pdq"
+
+
+@pytest.fixture(scope="module")
+def her2(built_index):
+    settings, index = built_index
+    return ask(HER2, index, settings)
+
+
+def test_her2_bottom_line_is_the_asco_first_line_recommendation(her2):
+    assert her2.abstained is False
+    first = her2.bottom_line[0]
+    assert her2.references[first.citations[0] - 1].doc_id == "ngc-10495"
+    assert first.text.startswith("Clinicians should recommend HER2-targeted therapy–based combinations for first-line")
+    assert first.evidence == {"quality": "high", "strength": "strong"}
+
+
+def test_her2_sections_follow_the_lines_of_therapy(her2):
+    titles = [s.title for s in her2.sections]
+    assert titles[:2] == ["First-line", "Second-line"]
+    assert "Duration and monitoring" in titles
+    second_line = her2.sections[1].statements
+    assert {s.doc_id for s in second_line} == {"ngc-10495"}
+    assert all("second-line" in s.text for s in second_line)
+
+
+def test_every_statement_is_verbatim_from_its_cited_passage(built_index, her2):
+    _, index = built_index
+    assert [ok for _, ok in verify(her2, index)] == [True] * len(all_statements(her2))
+
+
+def test_no_duplicates_and_no_statement_about_the_opposite_marker(her2):
+    texts = [s.text for s in all_statements(her2)]
+    assert [pair for pair in itertools.combinations(texts, 2) if _near_duplicate(*pair)] == []
+    assert [t for t in texts if "HER2-negative" in t and "HER2-positive" not in t] == []
+
+
+def test_references_are_numbered_in_order_of_first_use(her2):
+    first_use = list(dict.fromkeys(n for s in all_statements(her2) for n in s.citations))
+    assert sorted(first_use) == [r.n for r in her2.references]
+    assert [r.n for r in her2.references] == list(range(1, len(her2.references) + 1))
+
+
+def test_json_contract(her2):
+    data = to_json(her2)
+    assert {"question", "abstained", "bottom_line", "sections", "references", "disclaimer", "corpus_version"} <= set(data)
+    assert set(data["bottom_line"][0]) >= {"text", "citations"}
+    assert set(data["references"][0]) >= {"n", "doc_id", "type", "title", "source", "year", "url"}
+    assert data["references"][0]["label"] == "Guideline"
+
+
+@pytest.mark.parametrize("question", [
+    "How do I replace the brake pads on a 2012 Honda Civic?",
+    "zxqv blorf snargle wibble frobnicate",
+])
+def test_out_of_scope_questions_abstain_with_nearest_sources(built_index, question):
+    settings, index = built_index
+    answer = ask(question, index, settings)
+    assert (answer.abstained, answer.sections, answer.bottom_line) == (True, (), ())
+    assert len(answer.nearest) >= 1
+
+
+def test_recommendation_numbering_and_ratings_are_trimmed(built_index):
+    _, index = built_index
+    passage = index.passage("ngc-10495#major-recommendations-6")
+    spans = statement_spans(passage.text, passage.kind)
+    a, b = trim_statement(passage.text, *spans[-1])
+    assert passage.text[a:b] == (
+        "If a patient's HER2-positive advanced breast cancer has progressed during or after first-line "
+        "HER2-targeted therapy, clinicians should recommend T-DM1 as a second-line treatment."
+    )
+
+
+@pytest.mark.parametrize("passage_id, line", [
+    (f"{PDQ}#trastuzumab-deruxtecan-1", "Second-line"),
+    (f"{PDQ}#tucatinib-1", "Later lines"),
+])
+def test_line_of_therapy_from_the_trials_prior_treatment(built_index, passage_id, line):
+    _, index = built_index
+    assert prior_lines(index.passage(passage_id).text) == line
