@@ -70,6 +70,7 @@ def build_index(
     dense: bool | None = None,
     dense_budget_seconds: float | None = None,
     progress: ProgressFactory = _no_progress,
+    doc_batch: int = DOC_BATCH,
 ) -> IngestReport:
     """Bring the index in ``settings.data_dir`` up to date with the corpus.
 
@@ -81,6 +82,7 @@ def build_index(
         dense_budget_seconds: stop embedding after this long (0: no limit);
             the next run resumes.
         progress: factory for progress bars.
+        doc_batch: documents written per commit (the unit an interruption can lose).
 
     Returns:
         An ``IngestReport``; malformed inputs are listed in ``problems``, never raised.
@@ -89,7 +91,7 @@ def build_index(
     index = EmbeddedIndex(settings, create=True)
     try:
         started = time.perf_counter()
-        _ingest(index, settings, report, prune, progress)
+        _ingest(index, settings, report, prune, progress, doc_batch)
         report.seconds_lexical = time.perf_counter() - started
         if settings.index.dense if dense is None else dense:
             budget = settings.index.dense_budget_seconds if dense_budget_seconds is None else dense_budget_seconds
@@ -109,9 +111,12 @@ def build_index(
     return report
 
 
-def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prune: bool, progress) -> None:
+def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prune: bool, progress,
+            doc_batch: int) -> None:
     store, lexical = index.store, index.lexical
     known = store.document_hashes()
+    if not known:  # a new index is chunked by this version from its first batch on
+        store.set_info("chunk_version", CHUNK_VERSION)
     rechunk = store.get_info("chunk_version") != CHUNK_VERSION
     seen: set[str] = set()
     batch: list[tuple[Document, list[Passage], str]] = []
@@ -150,7 +155,7 @@ def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prun
         else:
             report.added += 1
         batch.append((doc, chunk_document(doc, settings.corpus), digest))
-        if len(batch) >= DOC_BATCH:
+        if len(batch) >= doc_batch:
             flush()
     flush()
     bar.close()
