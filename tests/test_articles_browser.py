@@ -6,12 +6,12 @@ Needs Debian's chromium (``apt-get install -y chromium``) and the ``playwright``
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+
+from conftest import serve
 
 from medora.api import SEED_QUESTION
 
@@ -30,8 +30,6 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def server_url(built_index, tmp_path_factory):
     """The real app (own editorial database, one reviewer) served by uvicorn on a free loopback port."""
-    import uvicorn
-
     from medora.articles_db import ArticleStore
     from medora.auth import add_user
     from medora.web import create_app
@@ -43,17 +41,8 @@ def server_url(built_index, tmp_path_factory):
     add_user(store, "dr.lee", "reviewer", PASSWORD, display_name="Dr Ana Lee", credentials="MD, PhD",
              specialty="Medical oncology")
     store.close()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(settings)) as url:
+        yield url
 
 
 def test_reviewer_approves_and_the_readers_banner_goes(server_url):

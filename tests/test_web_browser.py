@@ -6,13 +6,13 @@ package; Playwright's own browser download is never used.
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
+
+from conftest import serve
 
 from medora.api import SEED_QUESTION
 
@@ -29,23 +29,11 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def server_url(built_index):
     """The real app served by uvicorn on a free loopback port, in a background thread."""
-    import uvicorn
-
     from medora.web import create_app
 
     settings, _ = built_index
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

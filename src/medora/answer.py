@@ -364,26 +364,19 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan) -> list[_Cand
     return out
 
 
-PER_DOCUMENT = 14  # at most the whole answer from one source (the cap is there for tuning)
-
-
 def select_statements(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
-    """Best-scored statements without near-duplicates, at most two per passage and
-    ``PER_DOCUMENT`` per document."""
+    """Best-scored statements without near-duplicates, at most two per passage."""
     chosen: list[_Candidate] = []
     per_passage: dict[str, int] = {}
-    per_doc: dict[str, int] = {}
     for c in candidates:
         if len(chosen) >= limit:
             break
-        doc_id = c.hit.document.id
-        if per_passage.get(c.statement.passage_id, 0) >= 2 or per_doc.get(doc_id, 0) >= PER_DOCUMENT:
+        if per_passage.get(c.statement.passage_id, 0) >= 2:
             continue
         if any(_near_duplicate(c.statement.text, o.statement.text) for o in chosen):
             continue
         chosen.append(c)
         per_passage[c.statement.passage_id] = per_passage.get(c.statement.passage_id, 0) + 1
-        per_doc[doc_id] = per_doc.get(doc_id, 0) + 1
     return chosen
 
 

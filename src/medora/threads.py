@@ -15,27 +15,19 @@ from __future__ import annotations
 import re
 import secrets
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .audience import ask as ask_audience
 from .errors import ThreadNotFound
+from .index.store_sqlite import apply_migrations
 from .query import Entity, analyse
 from .settings import Settings
 from .types import Answer
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
 
-
-def migration(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
-    """Register an ordered schema change; applied once, recorded in ``_migrations``."""
-    MIGRATIONS.append(fn)
-    return fn
-
-
-@migration
 def m001_threads(db: sqlite3.Connection) -> None:
     db.executescript(
         """
@@ -48,6 +40,10 @@ def m001_threads(db: sqlite3.Connection) -> None:
         );
         """
     )
+
+
+# Ordered schema changes of threads.db, applied by ``apply_migrations`` when the store opens.
+MIGRATIONS = [m001_threads]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +72,7 @@ class ThreadStore:
         self.path = path
         self.db = sqlite3.connect(str(path), check_same_thread=False)
         self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-        done = {row[0] for row in self.db.execute("SELECT name FROM _migrations")}
-        for fn in MIGRATIONS:
-            if fn.__name__ not in done:
-                with self.db:
-                    fn(self.db)
-                    self.db.execute("INSERT INTO _migrations VALUES (?, ?)", (fn.__name__, _now()))
+        apply_migrations(self.db, MIGRATIONS)
 
     @classmethod
     def open(cls, settings: Settings) -> ThreadStore:

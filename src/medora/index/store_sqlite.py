@@ -57,6 +57,17 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+def apply_migrations(db: sqlite3.Connection, migrations: list[Callable[[sqlite3.Connection], None]]) -> None:
+    """Apply, in order, each migration not yet recorded in the database's ``_migrations`` table."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+    for fn in migrations:
+        if fn.__name__ not in done:
+            with db:
+                fn(db)
+                db.execute("INSERT INTO _migrations VALUES (?, ?)", (fn.__name__, _now()))
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
@@ -85,13 +96,7 @@ class Store:
         self._doc_cache: dict[str, Document] = {}
 
     def _migrate(self) -> None:
-        self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-        done = {row[0] for row in self.db.execute("SELECT name FROM _migrations")}
-        for fn in MIGRATIONS:
-            if fn.__name__ not in done:
-                with self.db:
-                    fn(self.db)
-                    self.db.execute("INSERT INTO _migrations VALUES (?, ?)", (fn.__name__, _now()))
+        apply_migrations(self.db, MIGRATIONS)
 
     def close(self) -> None:
         self.db.close()
