@@ -4,7 +4,8 @@ import itertools
 
 import pytest
 
-from medora.answer import _near_duplicate, prior_lines, statement_spans, trim_statement
+from medora.answer import _near_duplicate, statement_spans, trim_statement
+from medora.evidence import prior_lines
 from medora.cite import all_statements, ask, to_json, verify
 
 HER2 = "What is the recommended treatment approach for a patient with HER2-positive breast cancer?"
@@ -25,13 +26,47 @@ def test_her2_bottom_line_is_the_asco_first_line_recommendation(her2):
     assert first.evidence == {"quality": "high", "strength": "strong"}
 
 
+def _section(answer, title):
+    return next(s.statements for s in answer.sections if s.title == title)
+
+
 def test_her2_sections_follow_the_lines_of_therapy(her2):
     titles = [s.title for s in her2.sections]
-    assert titles[:2] == ["First-line", "Second-line"]
-    assert "Duration and monitoring" in titles
-    second_line = her2.sections[1].statements
-    assert {s.doc_id for s in second_line} == {"ngc-10495"}
-    assert all("second-line" in s.text for s in second_line)
+    assert titles[:3] == ["First-line", "Second-line", "Later lines"]
+    assert {"Special populations", "Duration and monitoring"} <= set(titles)
+    first_line = _section(her2, "First-line")
+    assert any("trastuzumab, pertuzumab, and a taxane" in s.text and s.doc_id == "ngc-10495" for s in first_line)
+
+
+def _reference(answer, statement, k):
+    return answer.references[statement.citations[k] - 1]
+
+
+def test_her2_second_line_puts_newer_trastuzumab_deruxtecan_evidence_above_the_2014_t_dm1_recommendation(her2):
+    second_line = _section(her2, "Second-line")
+    newer, *rest = second_line
+    # The PDQ summary's conclusion from DESTINY-Breast03, cited via the trial itself ...
+    assert newer.doc_id == PDQ and "trastuzumab deruxtecan" in newer.text
+    assert newer.newer_than == 2014 and newer.year > 2014
+    trial = _reference(her2, newer, 1)
+    assert (trial.pmid, trial.via, trial.label) == ("35320644", PDQ, "Trial")
+    # ... placed above the guideline's second-line T-DM1 recommendation, whose date stays visible.
+    t_dm1 = [s for s in rest if s.doc_id == "ngc-10495" and "T-DM1 as a second-line" in s.text]
+    assert len(t_dm1) == 1 and t_dm1[0].year == 2014
+
+
+def test_her2_later_lines_hold_tucatinib_from_the_summary_with_its_trial(her2):
+    later = _section(her2, "Later lines")
+    tucatinib = [s for s in later if "tucatinib" in s.text]
+    assert tucatinib and tucatinib[0].doc_id == PDQ
+    assert _reference(her2, tucatinib[0], 1).pmid == "31825569"
+
+
+def test_her2_special_populations_cover_hormone_receptor_positive_disease_and_brain_metastases(her2):
+    special = _section(her2, "Special populations")
+    assert any(s.doc_id == "ngc-10494" and "brain" in s.text for s in special)
+    hormone = [s for s in special if s.doc_id == "ngc-10495" and s.lead_in]
+    assert hormone and "hormone receptor positive" in hormone[0].lead_in.text
 
 
 def test_every_statement_is_verbatim_from_its_cited_passage(built_index, her2):
@@ -41,7 +76,10 @@ def test_every_statement_is_verbatim_from_its_cited_passage(built_index, her2):
 
 def test_no_duplicates_and_no_statement_about_the_opposite_marker(her2):
     texts = [s.text for s in all_statements(her2)]
-    assert [pair for pair in itertools.combinations(texts, 2) if _near_duplicate(*pair)] == []
+    assert [pair for pair in itertools.combinations(texts, 2) if _near_duplicate(*pair, 0.85)] == []
+    for section in her2.sections:
+        same = [s.text for s in section.statements]
+        assert [pair for pair in itertools.combinations(same, 2) if _near_duplicate(*pair)] == []
     assert [t for t in texts if "HER2-negative" in t and "HER2-positive" not in t] == []
 
 

@@ -18,7 +18,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from .corpus.chunk import SCOPE_SECTIONS
-from .query import QueryAnalysis
+from .evidence import (
+    CAVEAT_SECTIONS, LINE_PATTERNS, LINE_PRIORITY, concept_weights, contradicts_qualifier, evidence_pool, item_lines,
+    line_at, relevance, stated_line, study_starts, summary_layer, guideline_context, context_at,
+)
+from .query import drugs_named
 from .retrieve import Retrieval, retrieve
 from .settings import AnswerSettings, Settings
 from .types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
@@ -35,12 +39,10 @@ ABSTAIN_NOTICE = (
 
 # (section title, pattern on the statement text, pattern on the passage's section name)
 _TREATMENT_SECTIONS: list[tuple[str, str, str]] = [
-    ("First-line", r"\bfirst[- ]line\b|\binitial (?:therapy|treatment)\b|\bfront[- ]line\b|\bpreferred (?:initial )?(?:therapy|treatment)", ""),
-    ("Second-line", r"\bsecond[- ]line\b|progress\w* (?:during|after|on|following) first[- ]line", ""),
-    ("Later lines", r"\bthird[- ]line\b|\blater[- ]lines?\b|\bor greater\b|\bbeyond\b|\bheavily pretreated\b|\bprior (?:lines|regimens)\b|\btwo or more prior\b", ""),
-    ("Special populations", r"\bbrain metasta\w*|\bcentral nervous system\b|\bhormone receptor[–-]positive\b|\b(?:ER|PgR|PR)[- ]positive\b|\bolder (?:adults|patients)\b|\belderly\b|\bpregnan\w*|\bchildren\b|\bpediatric\b|\badolescen\w*|\brenal (?:impairment|insufficiency)\b|\bhepatic impairment\b|\bcomorbid\w*", ""),
+    *((title, pattern, "") for title, pattern in LINE_PATTERNS.items()),
+    ("Special populations", r"\bbrain metasta\w*|\bcentral nervous system\b|\bhormone receptor[\s–-]positive\b|\b(?:ER|PgR|PR)[- ]positive\b|\bolder (?:adults|patients)\b|\belderly\b|\bpregnan\w*|\bchildren\b|\bpediatric\b|\badolescen\w*|\brenal (?:impairment|insufficiency)\b|\bhepatic impairment\b|\bcomorbid\w*", ""),
     ("Duration and monitoring", r"\bmonitor\w*|\bduration\b|\buntil (?:the time of |disease )?progression\b|\bfollow[- ]up\b|\bassess\w* (?:every|at)\b|\bsurveillance\b|\bshould continue\b|\bis stopped\b", ""),
-    ("Harms and safety", r"\badverse\b|\btoxicit\w*|\bside effects?\b|\bharms?\b|\bcardiotoxic\w*|\bcardiac dysfunction\b|\binterstitial lung\b|\bgrade 3\b|\bsafety\b", r"Potential Harms|Toxicity"),
+    ("Harms and safety", r"\badverse\b|\btoxicit\w*|\bside effects?\b|\bharms?\b|\bcardiotoxic\w*|\bcardiac dysfunction\b|\binterstitial lung\b|\bgrade 3\b|(?<!efficacy and )\bsafety\b", r"Potential Harms|Toxicity"),
     ("Common pitfalls and caveats", r"\bshould not\b|\bnot recommended\b|\bavoid\w*|\binsufficient evidence\b|\bcaution\b|\bcontraindicat\w*", r"Contraindications|Qualifying Statements"),
 ]
 _GENERIC_SECTIONS: dict[str, list[tuple[str, str, str]]] = {
@@ -73,6 +75,8 @@ _RATING_TAIL = re.compile(
     r"(?:Strong|Weak|Conditional|Moderate) recommendation[;,]|LOE:|SOR:|Class [IV]+[;,]).*$",
     re.S,
 )
+# USPSTF-style grades after the statement: "(B recommendation)", "(I statement)".
+_GRADE_TAIL = re.compile(r"\s*\(([A-D]|I) (?:recommendation|statement)\)\s*$")
 _BRACKET_RATING = re.compile(r"\s*\[(?:[A-D]|[A-D][-–][a-z]+|I{1,3}[AB]?|Level [^\]]{1,20}|Grade [^\]]{1,20})\]\s*$")
 # Words after which a full stop does not end a sentence (general English, not medical).
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "al.", "fig.", "approx.", "no.", "dr.", "st.", "cf.", "ca.", "inc.", "ltd.", "u.s.", "resp.")
@@ -87,6 +91,7 @@ class _Candidate:
     relevance: float  # 0..1 overlap with the question's concepts
     section: str
     concepts: dict[str, float]
+    layer: bool = False  # from the current-evidence layer of a summary
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -111,7 +116,7 @@ def trim_statement(text: str, start: int, end: int) -> tuple[int, int]:
     if m:
         start += m.end()
         segment = text[start:end]
-    for pattern in (_RATING_TAIL, _BRACKET_RATING):
+    for pattern in (_RATING_TAIL, _BRACKET_RATING, _GRADE_TAIL):
         m = pattern.search(segment)
         if m and m.start() > 0:
             end = start + m.start()
@@ -123,72 +128,27 @@ def trim_statement(text: str, start: int, end: int) -> tuple[int, int]:
     return start + lead, end
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "s", "ed"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _concepts(analysis: QueryAnalysis) -> dict[str, float]:
-    """Stemmed question words with weights: condition words count double."""
-    weights = {_stem(t): 1.0 for term in analysis.terms for t in _WORD.findall(term.lower())}
-    for entity in (*analysis.conditions, *analysis.interventions):
-        for t in _WORD.findall(entity.matched.lower()):
-            weights[_stem(t)] = 2.0
-    for phrase in analysis.expansions:
-        for t in _WORD.findall(phrase.lower()):
-            weights.setdefault(_stem(t), 0.5)
-    for generic in ("patient", "recommend", "treatment", "approach", "manag", "therapy", "option", "best"):
-        if generic in weights:
-            weights[generic] = 0.3
-    return weights
-
-
-def _relevance(text: str, concepts: dict[str, float]) -> float:
-    words = {_stem(w) for w in _WORD.findall(text.lower())}
-    total = sum(concepts.values()) or 1.0
-    return sum(w for c, w in concepts.items() if c in words) / total
-
-
-_PRIOR_TREATMENT = re.compile(r"\b(?:previously (?:been )?(?:treated|received)|pretreated|who had received)\b[^.;]*", re.I)
-
-
-def prior_lines(text: str) -> str | None:
-    """Line of therapy from how a study describes its patients' prior treatment.
-
-    "previously treated with a taxane and trastuzumab" (one prior regimen) -> second line;
-    "previously been treated with trastuzumab, pertuzumab, and trastuzumab emtansine"
-    (three or more agents listed) -> later lines. Wording only: nothing medical is inferred.
-    """
-    lines = None
-    for m in _PRIOR_TREATMENT.finditer(text):
-        if m.group().lower().startswith("pretreated"):  # says nothing about how many lines
-            lines = lines or "Second-line"
-            continue
-        items = [x for x in re.split(r",|\band\b|\bor\b", m.group()) if x.strip()]
-        if len(items) >= 3:
-            return "Later lines"
-        lines = "Second-line"
-    return lines
-
-
-# Classification tries the most specific line of therapy first: "progressed after
-# first-line therapy ... second-line" is about the second line, not the first.
-_PRIORITY = ("Later lines", "Second-line", "First-line")
-
-
 def _section_for(text: str, section_name: str, hit: Hit, plan: list[tuple[str, str, str]]) -> str:
     for title, text_pattern, section_pattern in plan:
         if section_pattern and re.search(section_pattern, section_name):
             return title
-    ordered = sorted(plan, key=lambda entry: _PRIORITY.index(entry[0]) if entry[0] in _PRIORITY else len(_PRIORITY))
+    ordered = sorted(plan, key=lambda entry: LINE_PRIORITY.index(entry[0]) if entry[0] in LINE_PRIORITY else len(LINE_PRIORITY))
     for title, text_pattern, _ in ordered:
         if re.search(text_pattern, text, re.I if title != "Special populations" else 0):
             return title
     if hit.document.type in ("summary", "trial", "systematic_review", "research") and (hit.document.year or 0) >= 2019:
         return _EMERGING
     return _OTHER
+
+
+def _context_section(context: str, plan: list[tuple[str, str, str]]) -> str | None:
+    """The section a guideline question's wording points to: the patients it names first
+    ("... also ER positive"), then a line of therapy, then the other sections."""
+    ordered = sorted(plan, key=lambda e: (e[0] != "Special populations", LINE_PRIORITY.index(e[0]) if e[0] in LINE_PRIORITY else 9))
+    for title, text_pattern, _ in ordered:
+        if re.search(text_pattern, context, re.I if title != "Special populations" else 0):
+            return title
+    return None
 
 
 def _plan(question_type: str) -> list[tuple[str, str, str]]:
@@ -222,7 +182,8 @@ def statement_spans(text: str, kind: str) -> list[tuple[int, int]]:
         # A short option under "clinicians may recommend either:" means nothing on its own.
         option = after_lead_in and len(block.split()) < 12
         after_lead_in = block.endswith(":") or (after_lead_in and option)
-        if option or block.endswith("?") or block.endswith(":") or _LABEL.match(block):
+        # "*This recommendation updates and replaces ..." is an editorial footnote.
+        if option or block.endswith("?") or block.endswith(":") or _LABEL.match(block) or re.match(r"\*[A-Za-z]", block):
             continue
         if kind == "recommendation" and len(block.split()) <= 90:
             spans.append((m.start(), m.end()))
@@ -239,150 +200,139 @@ def _ratings(tail: str, passage) -> dict[str, str]:
     if not any(found.values()):
         found = {"quality": passage.evidence_quality, "strength": passage.strength}
     found["level"] = passage.evidence_level
+    grade = _GRADE_TAIL.search(tail)
+    found["grade"] = grade.group(1) if grade else ""
     return {k: v for k, v in found.items() if v}
 
 
-# Guideline fields whose statements are harms and caveats of the recommendations.
-_CAVEAT_SECTIONS = ("Potential Harms", "Contraindications", "Qualifying Statements")
+# Wording with which an evidence summary states its conclusion about a study, and with
+# which it says the standard changed: such sentences carry a study's meaning best.
+_CONCLUSION = re.compile(
+    r"\bstandard of care\b|\bstandard (?:first|second)[- ]line\b|\bstandard (?:treatment|therapy)\b|"
+    r"\bled to (?:a change|the (?:FDA )?approval)\b|\brather than\b|\binstead of\b", re.I)
+_UPDATE = re.compile(r"\bchange in the standard\b|\bnew standard\b|\brather than\b|\binstead of\b|\breplac\w+|\bsupersed\w+", re.I)
 
 
-def _document_scores(hits: tuple[Hit, ...]) -> dict[str, float]:
-    """A document's weight: its best hit plus a quarter of its second best."""
-    per_doc: dict[str, list[float]] = {}
-    for h in hits:
-        per_doc.setdefault(h.document.id, []).append(h.score)
-    return {d: s[0] + 0.25 * (s[1] if len(s) > 1 else 0.0) for d, s in per_doc.items()}
+def _summary_cue(text: str, p, a: int, section: str, line_titles, study_years: dict[str, int]) -> float:
+    """How much a summary sentence carries: a study's description (the trial, its patients
+    and comparison) or its stated conclusion over a bare result, a sentence naming its own
+    line of therapy, and newer cited studies over older ones (the summary's current layer)."""
+    cue = 1.3 if _CONCLUSION.search(text) else 1.2 if a in study_starts(p.text) else 1.0
+    if section in line_titles and stated_line(text):
+        cue *= 1.1
+    newest = max((study_years.get(pmid) or 0 for pmid in p.cites), default=0)
+    return cue * (1.0 + min(max(newest - 2010, 0), 15) * 0.02)
 
 
-def evidence_pool(hits: tuple[Hit, ...], index, max_documents: int = 4) -> tuple[list[Hit], list[str]]:
-    """The retrieved hits plus the rest of the evidence in the best documents.
+def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozenset[str] = frozenset(),
+                study_years: dict[str, int] | None = None) -> list[_Candidate]:
+    """Every usable statement of the pooled passages, scored and placed in a section.
 
-    A guideline that matches the question is read whole: all its recommendation
-    statements and its harms/caveats fields join the pool, not only the passages that
-    happened to share words with the question. In an evidence summary, the passages
-    under the same heading as a hit join (the trial results beneath an "Evidence"
-    heading), and the best-matching summary always joins the focus documents: it is the
-    current layer beside older guidelines. Pooled passages are weighted by their
-    document's score.
+    ``layer`` holds the passage ids of the current-evidence layer (``summary_layer``):
+    their statements are chosen separately, so guideline wording cannot crowd them out.
+    ``study_years`` maps the PMIDs summaries cite to their publication years.
     """
-    scores = _document_scores(hits)
-    ranked = sorted(scores, key=lambda d: -scores[d])
-    focus = ranked[:max_documents]
-    docs = {h.document.id: h.document for h in hits}
-    summary = next((d for d in ranked if docs[d].type == "summary"), None)
-    if summary and summary not in focus:
-        focus.append(summary)
-    seen = {h.passage.id for h in hits}
-    pool = list(hits)
-    for doc_id in focus:
-        doc = docs[doc_id]
-        parents = {h.passage.section.rsplit(" › ", 1)[0] for h in hits if h.document.id == doc_id}
-        for passage in index.passages_of(doc_id):
-            if passage.id in seen:
-                continue
-            if doc.type == "guideline":
-                wanted = passage.kind == "recommendation" or passage.section.startswith(_CAVEAT_SECTIONS)
-            else:
-                wanted = doc.type == "summary" and any(passage.section.startswith(parent) for parent in parents)
-            if wanted:
-                seen.add(passage.id)
-                pool.append(Hit(passage, doc, score=scores[doc_id] * 0.8))
-    return _inherit_citations(pool), focus
-
-
-def _inherit_citations(pool: list[Hit]) -> list[Hit]:
-    """Result bullets in a summary cite nothing themselves: they report the study cited
-    just above them under the same heading, so they carry that citation."""
-    last: dict[tuple[str, str], tuple[str, ...]] = {}
-    out = []
-    for hit in sorted(pool, key=lambda h: (h.document.id, h.passage.position)):
-        key = (hit.document.id, hit.passage.section)
-        if hit.passage.cites:
-            last[key] = hit.passage.cites
-        elif hit.document.type == "summary" and key in last:
-            hit = replace(hit, passage=replace(hit.passage, cites=last[key]))
-        out.append(hit)
-    order = {h.passage.id: i for i, h in enumerate(pool)}
-    return sorted(out, key=lambda h: order[h.passage.id])
-
-
-_QUALIFIED = re.compile(r"\b([A-Za-z0-9]+)[\s–-]+(positive|negative)\b", re.I)
-
-
-def _contradicts_qualifier(question: str, statement: str) -> bool:
-    """True when the question asks about "X-positive" and the statement only speaks of
-    "X-negative" (or the reverse): true to its source, but about other patients."""
-    asked = {(m.group(1).lower(), m.group(2).lower()) for m in _QUALIFIED.finditer(question)}
-    if not asked:
-        return False
-    said = {(m.group(1).lower(), m.group(2).lower()) for m in _QUALIFIED.finditer(statement)}
-    for marker, polarity in asked:
-        other = "negative" if polarity == "positive" else "positive"
-        if (marker, other) in said and (marker, polarity) not in said:
-            return True
-    return False
-
-
-def _candidates(hits: list[Hit], concepts: dict[str, float], plan) -> list[_Candidate]:
     out: list[_Candidate] = []
     context_relevance: dict[tuple[str, str], float] = {}
-    heading_line: dict[tuple[str, str], str | None] = {}
+    studies = item_lines(h.passage for h in hits if h.document.type == "summary")
+    contexts = guideline_context(h.passage for h in hits if h.document.type == "guideline")
+    line_titles = {t for t, _, _ in plan if t in LINE_PRIORITY}
     for hit in hits:
         p, doc = hit.passage, hit.document
         if p.kind in ("definitions", "scope") or p.section in SCOPE_SECTIONS:
             continue
-        heading_key = (doc.id, p.section)
-        if doc.type == "summary" and heading_key not in heading_line:
-            heading_line[heading_key] = prior_lines(" ".join(h.passage.text for h in hits if (h.document.id, h.passage.section) == heading_key))
         # A statement inherits most of the relevance of the document and heading it sits
         # under: "a taxane for first-line treatment" answers a HER2 question because it
         # stands in the HER2 guideline, though it does not repeat the word.
         key = (doc.id, p.section)
         if key not in context_relevance:
-            context_relevance[key] = 0.8 * _relevance(f"{'' if doc.meta.get('title_is_question') else doc.title} {p.section}", concepts)
+            context_relevance[key] = 0.8 * relevance(f"{'' if doc.meta.get('title_is_question') else doc.title} {p.section}", concepts)
         for block_start, block_end in statement_spans(p.text, p.kind):
             a, b = trim_statement(p.text, block_start, block_end)
             text = p.text[a:b]
             words = len(text.split())
             if words < 6 or words > 90 or not _ENDS_SENTENCE.search(text):
                 continue
-            relevance = max(_relevance(text, concepts), context_relevance[key])
+            match = max(relevance(text, concepts), context_relevance[key])
             line_end = p.text.find("\n", b)
             tail = p.text[b : len(p.text) if line_end < 0 else line_end]
+            section = _section_for(text, p.section, hit, plan)
+            lead_in = None
+            cue = 1.0
+            if doc.type == "guideline":
+                # "Endocrine therapy alone (in selected cases)." is about the patients its
+                # clinical question names ("... that is also ER positive"): place it by them.
+                context = context_at(contexts, p.id, a)
+                if section in (_OTHER, _EMERGING) and context.questions:
+                    section = _context_section(f"{context.questions} {context.lead_in}", plan) or section
+                if p.kind == "recommendation" and line_titles and drugs_named(text):
+                    cue = 1.05  # a recommendation naming the regimen over "HER2-targeted therapy"
+                if context.lead_in and words < 15:
+                    lead_in = Statement(text=context.lead_in, passage_id=context.lead_in_passage, doc_id=doc.id,
+                                        span=context.lead_in_span)
+            if doc.type == "summary":
+                # A summary's trial results belong to the line of therapy the trial studied,
+                # unless the sentence names its own line or a population or harm.
+                study_line = line_at(studies, p.id, a)
+                if study_line in line_titles and section not in (*line_titles, "Harms and safety", "Special populations"):
+                    section = study_line
+                if p.id in layer:  # choosing among the layer's studies, not weighing them against guidelines
+                    cue = _summary_cue(text, p, a, section, line_titles, study_years or {})
             statement = Statement(
                 text=text, passage_id=p.id, doc_id=p.doc_id, span=(a, b), evidence=_ratings(tail, p), via=p.cites,
-                year=doc.year, label=TYPE_LABEL.get(doc.type, doc.type),
-                score=hit.score * (0.4 + relevance) * (1.3 if p.kind == "recommendation" else 1.0),
+                year=doc.year, label=TYPE_LABEL.get(doc.type, doc.type), lead_in=lead_in,
+                score=hit.score * (0.4 + match) * (1.3 if p.kind == "recommendation" else 1.0) * cue,
             )
-            section = _section_for(text, p.section, hit, plan)
-            line = heading_line.get((doc.id, p.section))
-            # A summary's trial results belong to the line of therapy the trial studied.
-            if line and section not in ("Harms and safety", "Special populations") and any(t == line for t, _, _ in plan):
-                section = line
-            out.append(_Candidate(statement, hit, relevance, section, concepts))
-    out.sort(key=lambda c: (-c.statement.score, c.statement.passage_id, c.statement.span))
+            statement = replace(statement, score=statement.score * _rating_weight(statement.evidence))
+            out.append(_Candidate(statement, hit, match, section, concepts, p.id in layer))
+    out.sort(key=lambda c: (-c.statement.score, c.statement.doc_id, c.hit.passage.position, c.statement.span))
     return out
 
 
-def select_statements(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
-    """Best-scored statements without near-duplicates, at most two per passage."""
-    chosen: list[_Candidate] = []
+_QUALITY_ORDER = {"high": 3, "a": 3, "intermediate": 2, "moderate": 2, "b": 2, "low": 1, "c": 1}
+
+
+def _rating_weight(evidence: dict[str, str]) -> float:
+    """Statements the source rates strong and high-quality before weak or insufficient ones."""
+    return 1.0 + 0.05 * _STRENGTH_ORDER.get(evidence.get("strength") or evidence.get("grade", "").lower(), 0) \
+        + 0.03 * _QUALITY_ORDER.get(evidence.get("quality", ""), 0)
+
+
+def select_statements(candidates: list[_Candidate], limit: int, chosen: list[_Candidate] | None = None,
+                      per_heading: int | None = None) -> list[_Candidate]:
+    """Best-scored statements without near-duplicates (of each other or of ``chosen``),
+    at most two per passage and ``per_heading`` per document heading."""
+    taken = list(chosen or [])
+    picked: list[_Candidate] = []
     per_passage: dict[str, int] = {}
+    per_section: dict[tuple[str, str], int] = {}
     for c in candidates:
-        if len(chosen) >= limit:
+        if len(picked) >= limit:
             break
+        heading = (c.hit.document.id, c.hit.passage.section)
         if per_passage.get(c.statement.passage_id, 0) >= 2:
             continue
-        if any(_near_duplicate(c.statement.text, o.statement.text) for o in chosen):
+        if per_heading is not None and per_section.get(heading, 0) >= per_heading:
             continue
-        chosen.append(c)
+        if any(_near_duplicate(c.statement.text, o.statement.text, 0.6 if c.section == o.section else 0.85)
+               for o in (*taken, *picked)):
+            continue
+        picked.append(c)
         per_passage[c.statement.passage_id] = per_passage.get(c.statement.passage_id, 0) + 1
-    return chosen
+        per_section[heading] = per_section.get(heading, 0) + 1
+    return picked
 
 
-def _near_duplicate(a: str, b: str) -> bool:
+def _overlap(a: str, b: str) -> float:
     wa, wb = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) > 0.6
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def _near_duplicate(a: str, b: str, threshold: float = 0.6) -> bool:
+    """Word-set overlap above ``threshold``. Selection uses 0.6 within a section and 0.85
+    across sections: a guideline's second- and third-line recommendations share most
+    words yet say different things, and they land in different sections."""
+    return _overlap(a, b) > threshold
 
 
 def should_abstain(retrieval: Retrieval, concepts: dict[str, float], settings: AnswerSettings) -> bool:
@@ -395,7 +345,7 @@ def should_abstain(retrieval: Retrieval, concepts: dict[str, float], settings: A
     if not retrieval.hits:
         return True
     top = retrieval.hits[:5]
-    best_overlap = max(_relevance(h.passage.text + " " + h.passage.section + " " + h.document.title, concepts) for h in top)
+    best_overlap = max(relevance(h.passage.text + " " + h.passage.section + " " + h.document.title, concepts) for h in top)
     dense = [h.dense for h in retrieval.hits if h.dense is not None]
     if dense:
         return max(dense) < settings.min_similarity and best_overlap < 0.6
@@ -438,7 +388,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     t0 = time.perf_counter()
     retrieval = retrieval or retrieve(question, index, settings.retrieve, k=30)
     t1 = time.perf_counter()
-    concepts = _concepts(retrieval.query)
+    concepts = concept_weights(retrieval.query)
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     corpus_version = str(index.stats().get("corpus_version") or "") if hasattr(index, "stats") else ""
     base = dict(question=question, question_type=retrieval.query.question_type, disclaimer=DISCLAIMER,
@@ -450,25 +400,61 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
 
     plan = _plan(retrieval.query.question_type)
     pool, focus = evidence_pool(retrieval.hits, index)
+    abbreviations = retrieval.query.abbreviations
+    layer = summary_layer(question, concepts, retrieval.documents, retrieval.hits, index, abbreviations=abbreviations) \
+        if settings.answer.summary_statements else []
+    pooled = {h.passage.id for h in pool}
+    pool += [h for h in layer if h.passage.id not in pooled]
     candidates = [
-        c for c in _candidates(pool, concepts, plan)
-        if not _contradicts_qualifier(question, c.statement.text)
+        c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index))
+        if not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and (c.relevance >= 0.25 or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
     ]
-    chosen = select_statements(candidates, settings.answer.max_statements)
+    # The current-evidence layer first (one statement per study heading), then the guideline
+    # statement each of its "the standard changed" sentences sits beside, then the rest.
+    chosen = select_statements([c for c in candidates if c.layer], settings.answer.summary_statements, per_heading=1)
+    for update in [c for c in chosen if _UPDATE.search(c.statement.text)]:
+        # The guideline statement naming the same drug ("T-DM1" / "trastuzumab emtansine"),
+        # else the closest in wording, is the one the newer evidence speaks to.
+        drugs = drugs_named(update.statement.text)
+        beside = sorted((c for c in candidates if c.section == update.section and c.hit.document.type == "guideline"),
+                        key=lambda c: (-len(drugs & drugs_named(c.statement.text)),
+                                       -_overlap(c.statement.text, update.statement.text)))
+        chosen += select_statements(beside[:1], 1, chosen=chosen)
+    chosen += select_statements([c for c in candidates if not c.layer and c not in chosen],
+                                settings.answer.max_statements - len(chosen), chosen=chosen)
 
     bottom = _bottom_line(chosen, focus)
     rest = [c for c in chosen if c not in bottom]
     order = [title for title, _, _ in plan if title != _CAVEATS[0]] + [_EMERGING, _OTHER, _CAVEATS[0]]
     sections = []
     for title in order:
-        members = [c for c in rest if c.section == title]
-        members.sort(key=lambda c: (-EVIDENCE_RANK.get(c.hit.document.type, 0), -(c.statement.score)))
+        members = _newer_first([c for c in rest if c.section == title])
         if members:
-            sections.append(AnswerSection(title, tuple(c.statement for c in members)))
+            sections.append(AnswerSection(title, tuple(members)))
     answer = Answer(abstained=False, bottom_line=tuple(c.statement for c in bottom), sections=tuple(sections),
                     references=(), **base)
     return replace(answer, timings={**retrieval.timings, "retrieve": t1 - t0, "compose": time.perf_counter() - t1})
+
+
+def _study_years(pool: list[Hit], index) -> dict[str, int]:
+    """Publication year of every study the pooled summaries cite."""
+    summaries = {h.document.id for h in pool if h.document.type == "summary"}
+    return {r.pmid: r.year for d in summaries for r in index.document(d).references.values() if r.pmid and r.year}
+
+
+def _newer_first(members: list[_Candidate]) -> list[Statement]:
+    """A section's statements: guidelines first, by score, except that a newer source saying
+    the standard changed ("... rather than trastuzumab emtansine") leads, marked with the
+    year of the guideline statements it sits beside so both dates are visible."""
+    members = sorted(members, key=lambda c: (-EVIDENCE_RANK.get(c.hit.document.type, 0), -c.statement.score))
+    guideline_years = [c.statement.year for c in members if c.hit.document.type == "guideline" and c.statement.year]
+    if not guideline_years:
+        return [c.statement for c in members]
+    oldest = min(guideline_years)
+    newer = [c for c in members if c.hit.document.type != "guideline" and (c.statement.year or 0) > oldest
+             and _UPDATE.search(c.statement.text)]
+    return [replace(c.statement, newer_than=oldest) for c in newer] + [c.statement for c in members if c not in newer]
 
 
 _STRENGTH_ORDER = {"strong": 3, "a": 3, "moderate": 2, "b": 2, "weak": 1, "conditional": 1}
@@ -489,7 +475,7 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str]) -> list[_Candidate]
         key=lambda c: (
             -(c.hit.passage.kind == "recommendation" and c.hit.document.id == top_doc),
             -(c.hit.passage.kind == "recommendation"),
-            -_STRENGTH_ORDER.get(c.statement.evidence.get("strength", ""), 0),
+            -_STRENGTH_ORDER.get(c.statement.evidence.get("strength") or c.statement.evidence.get("grade", "").lower(), 0),
             -EVIDENCE_RANK.get(c.hit.document.type, 0),
             c.hit.passage.position if c.hit.document.id == top_doc else 0,
             -c.statement.score,
@@ -500,7 +486,7 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str]) -> list[_Candidate]
     # A second statement only when another source's recommendation matches the question in its own words.
     for c in ranked[1:]:
         if (c.hit.document.id != first.hit.document.id and c.hit.passage.kind == "recommendation"
-                and _relevance(c.statement.text, c.concepts) >= 0.6 and c.statement.evidence.get("strength") == "strong"):
+                and relevance(c.statement.text, c.concepts) >= 0.6 and c.statement.evidence.get("strength") == "strong"):
             bottom.append(c)
             break
     return bottom

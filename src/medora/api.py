@@ -181,9 +181,19 @@ class OriginalStatementOut(BaseModel):
     label: str = Field(description="The source's type label (Guideline, Evidence summary ...).")
 
 
+class LeadInOut(BaseModel):
+    text: str = Field(description="The guideline line the statement is an option of (\"clinicians may recommend either:\").")
+    passage_id: str = Field(description="The passage the lead-in was taken from.")
+    span: list[int] = Field(description="[start, end) character offsets of the lead-in in that passage.")
+
+
 class StatementOut(OriginalStatementOut):
     original_statement: OriginalStatementOut | None = Field(
         None, description="Patient answers: the clinician statement this one is shown in place of.")
+    newer_than: int | None = Field(
+        None, description="Newer evidence shown above older guideline statements of its section: their year.")
+    lead_in: LeadInOut | None = Field(
+        None, description="A short guideline option's lead-in, verbatim from its own passage; shown before the text.")
 
 
 class GlossaryOut(BaseModel):

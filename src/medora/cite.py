@@ -36,6 +36,28 @@ def _parse_citation(citation: str) -> tuple[str, str]:
     return m.group("title").rstrip("."), m.group("journal").strip()
 
 
+# Names a study goes by in text and in its citation: MARIANNE, TH3RESA, T-DM1, NCT01120184.
+_STUDY_NAME = re.compile(r"\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*[A-Z0-9]\b")
+_TRIAL_WORDING = re.compile(r"\btrial\b|\brandomi[sz]ed\b|\bphase (?:III|3|II|2)\b", re.I)
+
+
+def _studies_named(statement: Statement, refs: list, heading: str = "") -> list:
+    """The cited studies a statement is about, when it names them.
+
+    A summary passage cites every study it reports on; a sentence about "the phase III
+    MARIANNE trial" is about the one whose citation says MARIANNE. Names in the passage's
+    heading ("HER2" under "Metastatic HER2-Positive Breast Cancer") are its topic, not a
+    study's name. Without a distinguishing name, all the passage's studies stay.
+    """
+    topic = set(_STUDY_NAME.findall(heading))
+    names = {n for n in _STUDY_NAME.findall(statement.text) if len(n) >= 4 and n not in topic}
+    if not names or len(refs) < 2:
+        return refs
+    counts = [sum(n in ref.citation for n in names) for ref in refs]
+    best = max(counts)
+    return [ref for ref, c in zip(refs, counts) if c == best] if best and min(counts) < best else refs
+
+
 def _rating(statement: Statement) -> str:
     e = statement.evidence
     parts = []
@@ -45,6 +67,8 @@ def _rating(statement: Statement) -> str:
         parts.append(f"Strength: {e['strength']}")
     if e.get("level"):
         parts.append(f"Level of evidence: {e['level']}")
+    if e.get("grade"):
+        parts.append(f"Grade: {e['grade']}")
     return "; ".join(parts)
 
 
@@ -65,12 +89,16 @@ def attach_citations(answer: Answer, index) -> Answer:
         if rating and rating not in ratings.setdefault(doc.id, []):
             ratings[doc.id].append(rating)
         by_pmid = {r.pmid: r for r in doc.references.values()}
-        for pmid in statement.via[:MAX_VIA]:
-            ref = by_pmid.get(pmid)
-            if ref is None:
-                continue
+        cited = [by_pmid[p] for p in statement.via if p in by_pmid]
+        heading = index.passage(statement.passage_id).section if len(cited) > 1 else ""
+        studies = _studies_named(statement, cited, heading)[:MAX_VIA]
+        for ref in studies:
+            pmid = ref.pmid
             title, journal = _parse_citation(ref.citation)
             type_, label = _study_label(ref.citation)
+            if type_ == "research" and len(studies) == 1 and _TRIAL_WORDING.search(statement.text):
+                # The summary describes this one study as a trial ("This trial led to ...").
+                type_, label = "trial", TYPE_LABEL["trial"]
             numbers.append(number(f"pmid-{pmid}", lambda: ReferenceEntry(
                 n=0, doc_id=f"pmid-{pmid}", type=type_, label=label, title=title, source=journal or ref.citation,
                 year=ref.year, url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/", pmid=pmid, via=doc.id)))
@@ -110,6 +138,9 @@ def verify(answer: Answer, index) -> list[tuple[Statement, bool]]:
     for s in all_statements(answer):
         passage = index.passage(s.passage_id)
         ok = normalise(s.text) in normalise(passage.text) and passage.text[s.span[0] : s.span[1]] == s.text
+        if ok and s.lead_in:
+            lead = index.passage(s.lead_in.passage_id).text
+            ok = lead[s.lead_in.span[0] : s.lead_in.span[1]] == s.lead_in.text
         out.append((s, ok))
     return out
 
@@ -118,6 +149,9 @@ def _statement_json(s: Statement) -> dict:
     out = {
         "text": s.text, "citations": list(s.citations), "passage_id": s.passage_id, "doc_id": s.doc_id,
         "span": list(s.span), "evidence": dict(s.evidence), "year": s.year, "label": s.label,
+        "newer_than": s.newer_than,
+        "lead_in": {"text": s.lead_in.text, "passage_id": s.lead_in.passage_id, "span": list(s.lead_in.span)}
+        if s.lead_in else None,
     }
     return {**out, "original_statement": _statement_json(s.original) if s.original else None}
 

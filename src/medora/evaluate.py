@@ -34,6 +34,7 @@ KS = (1, 5, 10)
 DOC_DEPTH = 10  # documents ranked per question: recall@10 and MRR@10
 PASSAGES_FOR_DOCS = 50  # passages retrieved so that at least DOC_DEPTH distinct documents come back
 DUPLICATE_JACCARD = 0.6
+DUPLICATE_JACCARD_ACROSS_SECTIONS = 0.85
 LATENCY_PUBMEDQA = 200
 PUBMEDQA_REFERENCES = {"majority class (always yes)": 0.552, "single human annotator": 0.780}
 DEV_SET = Path(__file__).resolve().parents[2] / "eval" / "clinical_dev.jsonl"
@@ -217,7 +218,12 @@ def _answer_row(item: dict, answer, index, audience: str, seconds: float) -> dic
     text = answer_text(answer)
     found = [t for t in item["expected_terms"] if _norm(t) in _norm(text)]
     checks = verify(answer, index)
-    pairs = [(a.text, b.text) for i, a in enumerate(statements) for b in statements[i + 1:]]
+    # Near-duplicates: word Jaccard > 0.6 within a section, > 0.85 across sections (a
+    # guideline's second- and third-line recommendations share most words, not their meaning).
+    placed = [(s.text, "bottom line") for s in answer.bottom_line] + \
+        [(s.text, sec.title) for sec in answer.sections for s in sec.statements]
+    pairs = [(a, b, DUPLICATE_JACCARD if sa == sb else DUPLICATE_JACCARD_ACROSS_SECTIONS)
+             for i, (a, sa) in enumerate(placed) for b, sb in placed[i + 1:]]
     cited = {s.doc_id for s in statements} | {r.doc_id for r in answer.references}
     return {
         "id": item["id"], "audience": audience, "in_scope": item["in_scope"], "type": item["type"],
@@ -228,7 +234,7 @@ def _answer_row(item: dict, answer, index, audience: str, seconds: float) -> dic
         "terms_found": found, "terms_missing": [t for t in item["expected_terms"] if t not in found],
         "statements": len(statements), "verified": sum(ok for _, ok in checks),
         "unverified": [{"text": s.text, "passage_id": s.passage_id} for s, ok in checks if not ok],
-        "pairs": len(pairs), "duplicate_pairs": sum(jaccard(a, b) > DUPLICATE_JACCARD for a, b in pairs),
+        "pairs": len(pairs), "duplicate_pairs": sum(jaccard(a, b) > limit for a, b, limit in pairs),
         "words": len(text.split()),
         "reading_grade": round(textstat.flesch_kincaid_grade(text), 2) if text else None,
         "cited_docs": sorted(cited), "seconds": round(seconds, 4),

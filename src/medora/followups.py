@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .answer import _concepts, should_abstain
+from .answer import should_abstain
+from .evidence import concept_weights
 from .cite import all_statements
 from .retrieve import retrieve
 from .settings import Settings
@@ -85,7 +86,7 @@ def _key(question: str) -> str:
 
 def _answerable(question: str, doc_id: str, index, settings: Settings) -> bool:
     retrieval = retrieve(question, index, settings.retrieve, k=10)
-    if should_abstain(retrieval, _concepts(retrieval.query), settings.answer):
+    if should_abstain(retrieval, concept_weights(retrieval.query), settings.answer):
         return False
     return doc_id in {h.document.id for h in retrieval.hits}
 

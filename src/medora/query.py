@@ -402,6 +402,12 @@ def _matches(kind: str, tokens: list[tuple[str, int, int]]) -> list[_Match]:
     return list(found.values())
 
 
+def drugs_named(text: str) -> set[str]:
+    """Canonical names of the drugs ``text`` names (shipped vocabulary: "T-DM1" is
+    "Ado-trastuzumab Emtansine"), so two sentences can be seen to speak of the same drug."""
+    return {m.data["name"] for m in _matches("drug", _tokens(text))}
+
+
 def _abbreviation_matches(resolved: list[tuple[str, str, int, int]]) -> list[_Match]:
     """An abbreviation with a single long form that is, whole, a vocabulary entry ("MI")."""
     long_forms: dict[tuple[str, int, int], list[str]] = {}

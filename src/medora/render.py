@@ -10,9 +10,20 @@ def _cites(numbers: list[int]) -> str:
 
 
 def _evidence(s: dict) -> str:
-    e = s.get("evidence") or {}
-    parts = [f"{k} {v}" for k, v in e.items()]
+    """The statement's source type and year, then the ratings the source gives it."""
+    source = " ".join(str(x) for x in (s.get("label"), s.get("year")) if x)
+    parts = [source] if source else []
+    parts += [f"{k} {v}" for k, v in (s.get("evidence") or {}).items()]
     return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _newer(s: dict) -> str:
+    """What goes before the statement: the "newer evidence" mark for a newer source shown
+    above older guideline statements, and a guideline option's lead-in ("... either:")."""
+    mark = f"Newer evidence ({s['year']}; the guideline statements below are from {s['newer_than']}): " \
+        if s.get("newer_than") else ""
+    lead = f"{s['lead_in']['text']} … " if s.get("lead_in") else ""
+    return mark + lead
 
 
 def _reference_line(r: dict) -> str:
@@ -74,7 +85,7 @@ def to_markdown(answer: dict) -> str:
         for section in answer["sections"]:
             lines += ["", f"## {section['title']}", ""]
             for s in section["statements"]:
-                lines.append(f"- {s['text']} {_cites(s['citations'])}{_evidence(s)}")
+                lines.append(f"- {_newer(s)}{s['text']} {_cites(s['citations'])}{_evidence(s)}")
                 lines += [f"  - {_original(s)}"] if _original(s) else []
         lines += ["", "## References", ""]
         lines += [f"{r['n']}. {_reference_line(r)}" for r in answer["references"]]
@@ -99,7 +110,7 @@ def to_text(answer: dict, width: int = 100) -> str:
         for section in answer["sections"]:
             out += ["", section["title"].upper()]
             for s in section["statements"]:
-                out.append(wrap(f"{s['text']} {_cites(s['citations'])}{_evidence(s)}", "  - "))
+                out.append(wrap(f"{_newer(s)}{s['text']} {_cites(s['citations'])}{_evidence(s)}", "  - "))
                 out += [wrap(_original(s), "      ")] if _original(s) else []
         out += ["", "REFERENCES"]
         out += [wrap(_reference_line(r), f"  [{r['n']}] ") for r in answer["references"]]

@@ -25,6 +25,9 @@ class Retrieval:
     query: QueryAnalysis
     hits: tuple[Hit, ...]
     timings: dict[str, float]
+    # Documents by whole-document BM25, best first: the answer stage looks for the
+    # current evidence summary among them (see ``evidence.summary_layer``).
+    documents: tuple[str, ...] = ()
 
 
 def rrf(rankings: list[np.ndarray], k: int) -> dict[int, float]:
@@ -128,7 +131,8 @@ def retrieve(question: str, index, settings: RetrieveSettings, *, k: int | None 
     scored.sort(key=lambda h: (-h.score, h.passage.id))
     hits = tuple(replace(h, rank=i) for i, h in enumerate(scored[:k], start=1))
     timings["fuse"] = time.perf_counter() - t0
-    return Retrieval(analysis, hits, timings)
+    documents = tuple(sorted(doc_bm25, key=lambda d: -doc_bm25[d])[:20])
+    return Retrieval(analysis, hits, timings, documents)
 
 
 def warm_up(index, settings: RetrieveSettings) -> None:

@@ -166,6 +166,12 @@ class Statement:
     # Patient answers: the clinician statement this one is shown in place of (cited as well),
     # so the reader can expand it and the clinician answer's documents stay cited.
     original: Statement | None = None
+    # Set when this statement is newer evidence placed beside older guideline statements
+    # of the same section: the year of the oldest of them, so the reader sees both dates.
+    newer_than: int | None = None
+    # A short option under a guideline's "clinicians may recommend either:" only means
+    # something after that line: the lead-in, itself verbatim from its own passage.
+    lead_in: Statement | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ DOCS_CSP = (
     "object-src 'none'; frame-ancestors 'none'"
 )
 GENERIC_500 = "Something went wrong on the server while answering this request; it has been logged. Please try again."
-EVIDENCE_NAMES = {"quality": "Evidence quality", "strength": "Strength", "level": "Level of evidence"}
+EVIDENCE_NAMES = {"quality": "Evidence quality", "strength": "Strength", "level": "Level of evidence", "grade": "Grade"}
 
 
 def security_headers(path: str) -> dict[str, str]:

@@ -1,0 +1,338 @@
+"""The evidence an answer is composed from: retrieved hits, widened to whole documents and headings.
+
+Retrieval finds passages that share words or meaning with the question. A clinical
+answer needs more than those passages:
+
+- all the recommendations of the guideline that matched, not only the ones that
+  happened to repeat the question's words;
+- from the current evidence summary (NCI PDQ), the whole heading about the asked
+  population ("Metastatic HER2-Positive Breast Cancer", with its trials by drug).
+  That layer is newer than most guidelines but rarely outranks guideline wording
+  on its own, so it is looked up by heading instead of by passage score.
+
+Every pattern here is about how clinical texts are *organised* and *worded*
+("first-line", "previously treated with", "X-positive"), never about what is true.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from .query import QueryAnalysis
+from .types import Hit, Passage
+
+_WORD = re.compile(r"[a-z0-9]+")
+HEADING_SEPARATOR = " › "
+
+
+# -- the question's concepts ------------------------------------------------------
+
+def _stem(word: str) -> str:
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "s", "ed"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def stems(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text.lower())}
+
+
+def concept_weights(analysis: QueryAnalysis) -> dict[str, float]:
+    """Stemmed question words with weights: condition and intervention words count double."""
+    weights = {_stem(t): 1.0 for term in analysis.terms for t in _WORD.findall(term.lower())}
+    for entity in (*analysis.conditions, *analysis.interventions):
+        for t in _WORD.findall(entity.matched.lower()):
+            weights[_stem(t)] = 2.0
+    for phrase in analysis.expansions:
+        for t in _WORD.findall(phrase.lower()):
+            weights.setdefault(_stem(t), 0.5)
+    for generic in ("patient", "recommend", "treatment", "approach", "manag", "therapy", "option", "best"):
+        if generic in weights:
+            weights[generic] = 0.3
+    return weights
+
+
+def relevance(text: str, concepts: dict[str, float]) -> float:
+    """0..1: the weighted share of the question's concepts that ``text`` contains."""
+    words = stems(text)
+    total = sum(concepts.values()) or 1.0
+    return sum(w for c, w in concepts.items() if c in words) / total
+
+
+# "HER2-positive", "ER negative", and "HER2 (Human Epidermal growth factor Receptor 2) positive".
+_QUALIFIED = re.compile(r"\b([A-Za-z0-9]+)(?:\s*\([^()]{1,80}\))?[\s–-]+(positive|negative)\b", re.I)
+
+
+def _qualifiers(text: str, abbreviations: Sequence[tuple[str, str]] = ()) -> set[tuple[str, str]]:
+    # "human epidermal growth factor receptor 2-negative" is "HER2-negative": long forms the
+    # question defined are read as their abbreviation first.
+    for short, long in abbreviations:
+        text = re.sub(re.escape(long), short, text, flags=re.I)
+    return {(m.group(1).lower(), m.group(2).lower()) for m in _QUALIFIED.finditer(text)}
+
+
+def contradicts_qualifier(question: str, statement: str, abbreviations: Sequence[tuple[str, str]] = ()) -> bool:
+    """True when the question asks about "X-positive" and the statement only speaks of
+    "X-negative" (or the reverse): true to its source, but about other patients."""
+    said = _qualifiers(statement, abbreviations)
+    for marker, polarity in _qualifiers(question, abbreviations):
+        other = "negative" if polarity == "positive" else "positive"
+        if (marker, other) in said and (marker, polarity) not in said:
+            return True
+    return False
+
+
+def names_asked_population(question: str, heading: str, abbreviations: Sequence[tuple[str, str]] = ()) -> bool:
+    """A heading is about the asked patients when it names every "X-positive/negative" the question does."""
+    return _qualifiers(question, abbreviations) <= _qualifiers(heading, abbreviations)
+
+
+# -- line of therapy from a study's wording ---------------------------------------
+
+LINE_PATTERNS: dict[str, str] = {
+    "First-line": r"\bfirst[- ]line\b|\binitial (?:therapy|treatment)\b|\bfront[- ]line\b|\bpreferred (?:initial )?(?:therapy|treatment)",
+    "Second-line": r"\bsecond[- ]line\b|progress\w* (?:during|after|on|following) first[- ]line",
+    "Later lines": r"\bthird[- ]line\b|\blater[- ]lines?\b|\bor greater\b|\bbeyond\b|\bheavily pretreated\b|\bprior (?:lines|regimens)\b"
+                   r"|\b(?:two|three|2|3) or more (?:prior|previous)\b|\b(?:two|three|2|3) or more [\w–-]+(?: [\w–-]+)? (?:regimens|therapies|lines)\b"
+                   r"|\b(?:at|as) least (?:two|three|2|3) (?:prior|previous)\b",
+}
+# The most specific line first: "progressed after first-line therapy ... second-line" is about the second line.
+LINE_PRIORITY = ("Later lines", "Second-line", "First-line")
+# The prior-treatment clause ends where the sentence moves on ("..., were randomly assigned").
+_PRIOR_TREATMENT = re.compile(
+    r"\b(?:previously (?:been )?(?:treated|received)|pretreated|who had received)\b[^.;]*?(?=,?\s+(?:were|was|are|is)\b|[.;]|$)", re.I)
+
+
+def prior_lines(text: str) -> str | None:
+    """Line of therapy from how a study describes its patients' prior treatment.
+
+    "previously treated with a taxane and trastuzumab" (one prior regimen) -> second line;
+    "previously been treated with trastuzumab, pertuzumab, and trastuzumab emtansine"
+    (three or more agents listed) -> later lines. Wording only: nothing medical is inferred.
+    """
+    lines = None
+    for m in _PRIOR_TREATMENT.finditer(text):
+        if m.group().lower().startswith("pretreated"):  # says nothing about how many lines
+            lines = lines or "Second-line"
+            continue
+        items = [x for x in re.split(r",|\band\b|\bor\b", m.group()) if x.strip()]
+        if len(items) >= 3:
+            return "Later lines"
+        lines = "Second-line"
+    return lines
+
+
+def stated_line(text: str) -> str | None:
+    """The line of therapy ``text`` names itself, or reads from its prior-treatment wording."""
+    for title in LINE_PRIORITY:
+        if re.search(LINE_PATTERNS[title], text, re.I):
+            return title
+    return prior_lines(text)
+
+
+_ITEM = re.compile(r"(?m)^[ \t]*\d{1,2}\.[ \t]+(.*)$")
+
+
+def item_lines(passages: Iterable[Passage]) -> dict[str, list[tuple[int, str | None]]]:
+    """Where each numbered study in a summary starts, and the line of therapy it describes.
+
+    A PDQ "Evidence" list reads "1. The phase III EMILIA trial ... in patients previously
+    treated with trastuzumab and a taxane." followed by result bullets; the bullets report
+    that trial, so they belong to its line. Returns, per passage id, (offset, line) marks in
+    order; offset -1 is the study carried over from the heading's previous passage.
+    """
+    marks: dict[str, list[tuple[int, str | None]]] = {}
+    current: dict[str, str | None] = {}
+    for p in sorted(passages, key=lambda p: (p.doc_id, p.position)):
+        key = f"{p.doc_id}\n{p.section}"
+        marks[p.id] = [(-1, current.get(key))]
+        for m in _ITEM.finditer(p.text):
+            current[key] = stated_line(m.group(1))
+            marks[p.id].append((m.start(), current[key]))
+    return marks
+
+
+def study_starts(text: str) -> set[int]:
+    """Offsets where a numbered study description begins (after its "1. ")."""
+    return {m.start(1) for m in _ITEM.finditer(text)}
+
+
+def line_at(marks: dict[str, list[tuple[int, str | None]]], passage_id: str, offset: int) -> str | None:
+    """The line of therapy of the study that ``offset`` in the passage reports on."""
+    line = None
+    for start, value in marks.get(passage_id, ()):
+        if start <= offset:
+            line = value
+    return line
+
+
+# -- where a guideline statement stands ---------------------------------------------
+
+_STRUCTURE_LABEL = re.compile(r"^(?:Clinical |Key )?Questions?\s*[\dA-Za-z.]*\s*$|^Recommendations?\s*[\dA-Za-z.]*\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The clinical questions and lead-in a guideline statement stands under.
+
+    ``questions`` are the last few question and lead-in lines before the statement (they
+    say which patients it is about); ``lead_in`` is the "clinicians may recommend either:"
+    line whose options the statement completes, with the passage and span it comes from,
+    so it can be shown, and checked, verbatim.
+    """
+
+    questions: str = ""
+    lead_in: str = ""
+    lead_in_passage: str = ""
+    lead_in_span: tuple[int, int] = (0, 0)
+
+
+def guideline_context(passages: Iterable[Passage], depth: int = 3) -> dict[str, list[tuple[int, Context]]]:
+    """Per passage id, (offset, Context) marks at each statement line, reading each
+    guideline's passages in document order (a question can sit in the passage before)."""
+    marks: dict[str, list[tuple[int, Context]]] = {}
+    recent: dict[str, list[str]] = {}
+    lead: dict[str, tuple[str, str, tuple[int, int]] | None] = {}
+    for p in sorted(passages, key=lambda p: (p.doc_id, p.position)):
+        key = f"{p.doc_id}\n{p.section}"
+        lines = recent.setdefault(key, [])
+        marks[p.id] = []
+        for m in re.finditer(r"[^\n]+", p.text):
+            block = m.group().strip()
+            if not block or _STRUCTURE_LABEL.match(block):
+                continue
+            if block.endswith("?") or block.endswith(":"):
+                lines.append(block)
+                del lines[:-depth]
+                lead[key] = (block, p.id, (m.start(), m.end())) if block.endswith(":") else None
+                continue
+            current = lead.get(key)
+            marks[p.id].append((m.start(), Context(" ".join(lines), *(current or ("", "", (0, 0))))))
+    return marks
+
+
+def context_at(marks: dict[str, list[tuple[int, Context]]], passage_id: str, offset: int) -> Context:
+    found = Context()
+    for start, value in marks.get(passage_id, ()):
+        if start <= offset:
+            found = value
+    return found
+
+
+# -- widening the retrieved hits ----------------------------------------------------
+
+# Guideline fields whose statements are harms and caveats of the recommendations.
+CAVEAT_SECTIONS = ("Potential Harms", "Contraindications", "Qualifying Statements")
+
+
+def _document_scores(hits: Sequence[Hit]) -> dict[str, float]:
+    """A document's weight: its best hit plus a quarter of its second best."""
+    per_doc: dict[str, list[float]] = {}
+    for h in hits:
+        per_doc.setdefault(h.document.id, []).append(h.score)
+    return {d: s[0] + 0.25 * (s[1] if len(s) > 1 else 0.0) for d, s in per_doc.items()}
+
+
+def evidence_pool(hits: Sequence[Hit], index, max_documents: int = 4) -> tuple[list[Hit], list[str]]:
+    """The retrieved hits plus the rest of the evidence in the best documents.
+
+    A guideline that matches the question is read whole: all its recommendation
+    statements and its harms/caveats fields join the pool. In an evidence summary, the
+    passages under the same heading as a hit join (the trial results beneath an
+    "Evidence" heading), and the best-matching summary always joins the focus documents.
+    Pooled passages are weighted by their document's score.
+    """
+    scores = _document_scores(hits)
+    ranked = sorted(scores, key=lambda d: -scores[d])
+    focus = ranked[:max_documents]
+    docs = {h.document.id: h.document for h in hits}
+    summary = next((d for d in ranked if docs[d].type == "summary"), None)
+    if summary and summary not in focus:
+        focus.append(summary)
+    seen = {h.passage.id for h in hits}
+    pool = list(hits)
+    for doc_id in focus:
+        doc = docs[doc_id]
+        parents = {h.passage.section.rsplit(HEADING_SEPARATOR, 1)[0] for h in hits if h.document.id == doc_id}
+        for passage in index.passages_of(doc_id):
+            if passage.id in seen:
+                continue
+            if doc.type == "guideline":
+                wanted = passage.kind == "recommendation" or passage.section.startswith(CAVEAT_SECTIONS)
+            else:
+                wanted = doc.type == "summary" and any(passage.section.startswith(parent) for parent in parents)
+            if wanted:
+                seen.add(passage.id)
+                pool.append(Hit(passage, doc, score=scores[doc_id] * 0.8))
+    return inherit_citations(pool), focus
+
+
+def summary_layer(question: str, concepts: dict[str, float], documents: Sequence[str], hits: Sequence[Hit],
+                  index, *, abbreviations: Sequence[tuple[str, str]] = (), max_summaries: int = 3,
+                  min_relevance: float = 0.4) -> list[Hit]:
+    """All passages under the one heading of a current evidence summary that best names the asked patients.
+
+    Candidates are the summaries that match the question best as whole documents
+    (``documents``, best first) or hold a hit. In each, a heading qualifies when it names
+    every "X-positive/negative" the question does and carries enough of its concepts; the
+    shortest such heading path is a root (its sub-headings are the studies by drug).
+    Roots compete on their heading's match plus half of their best passage's match.
+    The passages come back as hits weighted like the best retrieved hit, with citations
+    inherited by result bullets.
+    """
+    summaries = list(dict.fromkeys(
+        [d for d in documents if d] + [h.document.id for h in hits if h.document.type == "summary"]))
+    best: tuple[float, str, str] | None = None
+    examined = 0
+    for doc_id in summaries:
+        if examined >= max_summaries:
+            break
+        doc = index.document(doc_id)
+        if doc.type != "summary":
+            continue
+        examined += 1
+        passages = index.passages_of(doc_id)
+        roots: dict[str, float] = {}
+        for heading in dict.fromkeys(p.section for p in passages):
+            parts = heading.split(HEADING_SEPARATOR)
+            for depth in range(1, len(parts) + 1):
+                prefix = HEADING_SEPARATOR.join(parts[:depth])
+                if names_asked_population(question, prefix, abbreviations) and relevance(prefix, concepts) >= min_relevance:
+                    roots.setdefault(prefix, relevance(prefix, concepts))
+                    break
+        for root, heading_match in roots.items():
+            under = [p for p in passages if _under(p.section, root)]
+            text_match = max((relevance(p.text, concepts) for p in under), default=0.0)
+            score = heading_match + 0.5 * text_match
+            if best is None or score > best[0]:
+                best = (score, doc_id, root)
+    if best is None:
+        return []
+    _, doc_id, root = best
+    doc = index.document(doc_id)
+    weight = 0.8 * max((h.score for h in hits), default=1.0)
+    layer = [Hit(p, doc, score=weight) for p in index.passages_of(doc_id) if _under(p.section, root)]
+    return inherit_citations(layer)
+
+
+def _under(section: str, root: str) -> bool:
+    return section == root or section.startswith(root + HEADING_SEPARATOR)
+
+
+def inherit_citations(pool: list[Hit]) -> list[Hit]:
+    """Result bullets in a summary cite nothing themselves: they report the study cited
+    just above them under the same heading, so they carry that citation."""
+    last: dict[tuple[str, str], tuple[str, ...]] = {}
+    out = []
+    for hit in sorted(pool, key=lambda h: (h.document.id, h.passage.position)):
+        key = (hit.document.id, hit.passage.section)
+        if hit.passage.cites:
+            last[key] = hit.passage.cites
+        elif hit.document.type == "summary" and key in last:
+            hit = replace(hit, passage=replace(hit.passage, cites=last[key]))
+        out.append(hit)
+    order = {h.passage.id: i for i, h in enumerate(pool)}
+    return sorted(out, key=lambda h: order[h.passage.id])
