@@ -78,6 +78,15 @@ def test_ask_her2_from_home_page_and_follow_a_citation(server_url, page, console
     references = page.locator("ol.references li.reference")
     assert references.count() == len(expected["references"])
     assert any("American Society of Clinical Oncology" in text for text in references.all_text_contents())
+    # Newer evidence above the 2014 guideline statements, with both years shown; a guideline
+    # option after its lead-in.
+    newer = page.locator("li.statement.newer")
+    assert newer.count() >= 1
+    assert newer.first.locator(".newer-mark").text_content() == \
+        "Newer evidence (2025; the guideline statements below are from 2014):"
+    assert "trastuzumab deruxtecan" in newer.first.locator(".text").text_content()
+    lead_ins = page.locator("li.statement .lead-in").all_text_contents()
+    assert any(t.startswith("If a patient's cancer is hormone receptor positive and HER2 positive") for t in lead_ins)
 
     links = page.locator("sup.cites a")
     hrefs = links.evaluate_all("links => links.map(a => a.getAttribute('href'))")

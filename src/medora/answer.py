@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 
 from .corpus.chunk import SCOPE_SECTIONS
 from .evidence import (
-    CAVEAT_SECTIONS, LINE_PATTERNS, LINE_PRIORITY, concept_weights, contradicts_qualifier, evidence_pool, item_lines,
+    LINE_PATTERNS, LINE_PRIORITY, concept_weights, contradicts_negation, contradicts_qualifier, evidence_pool, item_lines,
     line_at, relevance, stated_line, study_starts, summary_layer, guideline_context, context_at,
 )
 from .query import drugs_named
@@ -77,6 +77,10 @@ _RATING_TAIL = re.compile(
 )
 # USPSTF-style grades after the statement: "(B recommendation)", "(I statement)".
 _GRADE_TAIL = re.compile(r"\s*\(([A-D]|I) (?:recommendation|statement)\)\s*$")
+# AUA-style ratings after the statement: "(Standard; Evidence Level Grade A [abiraterone ...]/ B [docetaxel])".
+_PAREN_RATING = re.compile(
+    r"\s*\((?:Standard|Recommendation|Option|Expert Opinion|Clinical Principle)\b[^()]*\)\s*$"
+    r"|\s*\([^()]*\b(?:Evidence Level|Level of Evidence|Quality of Evidence|Evidence Grade)\b[^()]*\)\s*$")
 _BRACKET_RATING = re.compile(r"\s*\[(?:[A-D]|[A-D][-–][a-z]+|I{1,3}[AB]?|Level [^\]]{1,20}|Grade [^\]]{1,20})\]\s*$")
 # Words after which a full stop does not end a sentence (general English, not medical).
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "al.", "fig.", "approx.", "no.", "dr.", "st.", "cf.", "ca.", "inc.", "ltd.", "u.s.", "resp.")
@@ -116,7 +120,7 @@ def trim_statement(text: str, start: int, end: int) -> tuple[int, int]:
     if m:
         start += m.end()
         segment = text[start:end]
-    for pattern in (_RATING_TAIL, _BRACKET_RATING, _GRADE_TAIL):
+    for pattern in (_RATING_TAIL, _BRACKET_RATING, _GRADE_TAIL, _PAREN_RATING):
         m = pattern.search(segment)
         if m and m.start() > 0:
             end = start + m.start()
@@ -128,7 +132,13 @@ def trim_statement(text: str, start: int, end: int) -> tuple[int, int]:
     return start + lead, end
 
 
-def _section_for(text: str, section_name: str, hit: Hit, plan: list[tuple[str, str, str]]) -> str:
+# Evidence from this year on counts as emerging (the corpus snapshot is from 2025).
+_EMERGING_SINCE = 2019
+
+
+def _section_for(text: str, section_name: str, hit: Hit, plan: list[tuple[str, str, str]], cited_year: int = 0) -> str:
+    """The answer section a statement belongs to: its source field, then its own wording,
+    then, for research and for summary sentences citing recent studies, emerging evidence."""
     for title, text_pattern, section_pattern in plan:
         if section_pattern and re.search(section_pattern, section_name):
             return title
@@ -136,7 +146,9 @@ def _section_for(text: str, section_name: str, hit: Hit, plan: list[tuple[str, s
     for title, text_pattern, _ in ordered:
         if re.search(text_pattern, text, re.I if title != "Special populations" else 0):
             return title
-    if hit.document.type in ("summary", "trial", "systematic_review", "research") and (hit.document.year or 0) >= 2019:
+    if hit.document.type in ("trial", "systematic_review", "research") and (hit.document.year or 0) >= _EMERGING_SINCE:
+        return _EMERGING
+    if hit.document.type == "summary" and cited_year >= _EMERGING_SINCE:
         return _EMERGING
     return _OTHER
 
@@ -173,7 +185,7 @@ def statement_spans(text: str, kind: str) -> list[tuple[int, int]]:
     clinical-question labels, the questions themselves and lead-ins ending in ":"
     are structure, not statements.
     """
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = [] if kind == "recommendation" else _option_lists(text)
     after_lead_in = False
     for m in re.finditer(r"[^\n]+", text):
         block = m.group().strip()
@@ -192,6 +204,35 @@ def statement_spans(text: str, kind: str) -> list[tuple[int, int]]:
     return spans
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•*])\s+")
+
+
+def _option_lists(text: str) -> list[tuple[int, int]]:
+    """Spans that run from a lead-in ("Treatment options for stage III colon cancer include:")
+    through the short items listed under it ("1. Surgery. 2. Adjuvant chemotherapy. 3. Clinical
+    trials."), up to the first sentence of each item: the items mean nothing without the
+    lead-in, and together they are one contiguous, verbatim statement."""
+    out = []
+    lines = list(re.finditer(r"[^\n]+", text))
+    for i, lead in enumerate(lines):
+        if not lead.group().rstrip().endswith(":") or len(lead.group().split()) < 4:
+            continue
+        end, items = None, 0
+        for item in lines[i + 1:]:
+            marker = _LIST_ITEM.match(item.group())
+            if not marker:
+                break
+            body = item.group()[marker.end():]
+            first = split_sentences(body)[0] if body.strip() else (0, 0)
+            if not body.strip() or len(body[first[0]:first[1]].split()) >= 12:
+                break
+            end, items = item.start() + marker.end() + first[1], items + 1
+        start = lead.start() + split_sentences(lead.group())[-1][0]  # the lead-in's own sentence
+        if items >= 2 and len(text[start:end].split()) <= 90:
+            out.append((start, end))
+    return out
+
+
 def _ratings(tail: str, passage) -> dict[str, str]:
     """The statement's own ratings when its text carries them, else the passage's."""
     quality, strength = _QUALITY.search(tail), _STRENGTH.search(tail)
@@ -205,22 +246,30 @@ def _ratings(tail: str, passage) -> dict[str, str]:
     return {k: v for k, v in found.items() if v}
 
 
+# Sentences about the document rather than the patient: pointers to tables and product
+# literature, and publishers' notes on how their guidance is to be used.
+_NOT_A_FINDING = re.compile(
+    r"^(?:Table|Figure|Appendix) \w+ (?:describes|shows|lists|summari[sz]es)\b|\bsee (?:the )?(?:Table|Figure)\b.{0,40}$"
+    r"|\bSummary of Product Characteristics\b|^(?:This|The) (?:guidance|information|guideline) (?:represents|is not|addresses)\b"
+    r"|\b(?:this|the) guidance\b|\bpatient access scheme\b|\bUse of the information is voluntary\b"
+    r"|\bexpected to take it fully into account\b|\bnot continually updated\b", re.I)
+
+
 # Wording with which an evidence summary states its conclusion about a study, and with
 # which it says the standard changed: such sentences carry a study's meaning best.
 _CONCLUSION = re.compile(
     r"\bstandard of care\b|\bstandard (?:first|second)[- ]line\b|\bstandard (?:treatment|therapy)\b|"
-    r"\bled to (?:a change|the (?:FDA )?approval)\b|\brather than\b|\binstead of\b", re.I)
+    r"\bled to (?:a change|the (?:FDA )?approval)\b|\brather than\b|\binstead of\b|\btreatment options for\b[^:]*\binclude:", re.I)
 _UPDATE = re.compile(r"\bchange in the standard\b|\bnew standard\b|\brather than\b|\binstead of\b|\breplac\w+|\bsupersed\w+", re.I)
 
 
-def _summary_cue(text: str, p, a: int, section: str, line_titles, study_years: dict[str, int]) -> float:
+def _summary_cue(text: str, p, a: int, section: str, line_titles, newest: int) -> float:
     """How much a summary sentence carries: a study's description (the trial, its patients
     and comparison) or its stated conclusion over a bare result, a sentence naming its own
     line of therapy, and newer cited studies over older ones (the summary's current layer)."""
     cue = 1.3 if _CONCLUSION.search(text) else 1.2 if a in study_starts(p.text) else 1.0
     if section in line_titles and stated_line(text):
         cue *= 1.1
-    newest = max((study_years.get(pmid) or 0 for pmid in p.cites), default=0)
     return cue * (1.0 + min(max(newest - 2010, 0), 15) * 0.02)
 
 
@@ -236,6 +285,7 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
     context_relevance: dict[tuple[str, str], float] = {}
     studies = item_lines(h.passage for h in hits if h.document.type == "summary")
     contexts = guideline_context(h.passage for h in hits if h.document.type == "guideline")
+    years = study_years or {}
     line_titles = {t for t, _, _ in plan if t in LINE_PRIORITY}
     for hit in hits:
         p, doc = hit.passage, hit.document
@@ -251,12 +301,13 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
             a, b = trim_statement(p.text, block_start, block_end)
             text = p.text[a:b]
             words = len(text.split())
-            if words < 6 or words > 90 or not _ENDS_SENTENCE.search(text):
+            if words < 6 or words > 90 or not _ENDS_SENTENCE.search(text) or _NOT_A_FINDING.search(text):
                 continue
             match = max(relevance(text, concepts), context_relevance[key])
             line_end = p.text.find("\n", b)
             tail = p.text[b : len(p.text) if line_end < 0 else line_end]
-            section = _section_for(text, p.section, hit, plan)
+            cited_year = max((years.get(pmid) or 0 for pmid in p.cites), default=0)
+            section = _section_for(text, p.section, hit, plan, cited_year)
             lead_in = None
             cue = 1.0
             if doc.type == "guideline":
@@ -277,7 +328,7 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
                 if study_line in line_titles and section not in (*line_titles, "Harms and safety", "Special populations"):
                     section = study_line
                 if p.id in layer:  # choosing among the layer's studies, not weighing them against guidelines
-                    cue = _summary_cue(text, p, a, section, line_titles, study_years or {})
+                    cue = _summary_cue(text, p, a, section, line_titles, cited_year)
             statement = Statement(
                 text=text, passage_id=p.id, doc_id=p.doc_id, span=(a, b), evidence=_ratings(tail, p), via=p.cites,
                 year=doc.year, label=TYPE_LABEL.get(doc.type, doc.type), lead_in=lead_in,
@@ -408,6 +459,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     candidates = [
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index))
         if not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
+        and not contradicts_negation(question, c.statement.text)
         and (c.relevance >= 0.25 or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
     ]
     # The current-evidence layer first (one statement per study heading), then the guideline
@@ -457,7 +509,9 @@ def _newer_first(members: list[_Candidate]) -> list[Statement]:
     return [replace(c.statement, newer_than=oldest) for c in newer] + [c.statement for c in members if c not in newer]
 
 
-_STRENGTH_ORDER = {"strong": 3, "a": 3, "moderate": 2, "b": 2, "weak": 1, "conditional": 1}
+# Strength words of the rating schemes in the corpus (GRADE, ASCO, USPSTF letters, AUA).
+_STRENGTH_ORDER = {"strong": 3, "a": 3, "standard": 3, "moderate": 2, "b": 2, "recommendation": 2,
+                   "weak": 1, "conditional": 1, "option": 1, "expert opinion": 1, "clinical principle": 1}
 
 
 def _bottom_line(chosen: list[_Candidate], focus: list[str]) -> list[_Candidate]:
@@ -465,7 +519,8 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str]) -> list[_Candidate]
 
     From the best-matching document when it holds recommendations: its most strongly
     rated recommendation, earliest in the document (guidelines open with the main
-    question); otherwise the best-scored statement of the strongest source type.
+    question); otherwise the best-scored statement of the strongest source type (in a
+    summary, its "Treatment options for ... include:" list scores highest).
     """
     if not chosen:
         return []
@@ -477,7 +532,7 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str]) -> list[_Candidate]
             -(c.hit.passage.kind == "recommendation"),
             -_STRENGTH_ORDER.get(c.statement.evidence.get("strength") or c.statement.evidence.get("grade", "").lower(), 0),
             -EVIDENCE_RANK.get(c.hit.document.type, 0),
-            c.hit.passage.position if c.hit.document.id == top_doc else 0,
+            c.hit.passage.position if c.hit.document.id == top_doc and c.hit.passage.kind == "recommendation" else 0,
             -c.statement.score,
         ),
     )

@@ -60,7 +60,7 @@ def markdown(result: SuiteResult) -> str:
                    ("expected-term recall", "expected_term_recall", _pct),
                    ("faithfulness (statements verified)", "faithfulness", _pct),
                    ("statements checked", "statements_checked", str),
-                   ("duplicate statement pairs (Jaccard > 0.6)", "duplicate_rate", _pct),
+                   ("duplicate statement pairs (Jaccard > 0.6 in a section, > 0.85 across)", "duplicate_rate", _pct),
                    ("statements per answer (mean)", "statements_mean", _fmt),
                    ("words per answer (mean)", "words_mean", _fmt),
                    ("words per answer (median)", "words_median", _fmt),

@@ -85,6 +85,22 @@ def contradicts_qualifier(question: str, statement: str, abbreviations: Sequence
     return False
 
 
+_NEGATED = re.compile(r"\bnon[-–]([a-z]{4,})", re.I)
+
+
+def contradicts_negation(question: str, statement: str) -> bool:
+    """True when the question asks about "metastatic" and the statement only about
+    "non-metastatic" (or "small cell" against "non-small cell"): other patients again."""
+    def forms(text: str) -> tuple[set[str], set[str]]:
+        negated = {w.lower() for w in _NEGATED.findall(text)}
+        bare = {m.group(1).lower() for m in re.finditer(r"(?<![-–])\b([a-z]{4,})\b", text, re.I)
+                if text[max(m.start() - 4, 0):m.start()].lower() not in ("non-", "non–")}
+        return negated, bare
+    q_negated, q_bare = forms(question)
+    s_negated, s_bare = forms(statement)
+    return bool((q_bare & s_negated) - s_bare) or bool((q_negated & s_bare) - s_negated)
+
+
 def names_asked_population(question: str, heading: str, abbreviations: Sequence[tuple[str, str]] = ()) -> bool:
     """A heading is about the asked patients when it names every "X-positive/negative" the question does."""
     return _qualifiers(question, abbreviations) <= _qualifiers(heading, abbreviations)

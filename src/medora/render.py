@@ -5,6 +5,12 @@ from __future__ import annotations
 import textwrap
 
 
+def _flat(text: str) -> str:
+    """A statement on one line: a listed statement ("... include: 1. Surgery. 2. ...") keeps
+    its line breaks in the JSON, where it is verbatim, but not inside a Markdown list item."""
+    return " ".join(text.split())
+
+
 def _cites(numbers: list[int]) -> str:
     return "".join(f"[{n}]" for n in numbers)
 
@@ -80,12 +86,12 @@ def to_markdown(answer: dict) -> str:
     else:
         lines += ["## Bottom line", ""]
         for s in answer["bottom_line"]:
-            lines.append(f"- **{s['text']}** {_cites(s['citations'])}{_evidence(s)}")
+            lines.append(f"- **{_flat(s['text'])}** {_cites(s['citations'])}{_evidence(s)}")
             lines += [f"  - {_original(s)}"] if _original(s) else []
         for section in answer["sections"]:
             lines += ["", f"## {section['title']}", ""]
             for s in section["statements"]:
-                lines.append(f"- {_newer(s)}{s['text']} {_cites(s['citations'])}{_evidence(s)}")
+                lines.append(f"- {_newer(s)}{_flat(s['text'])} {_cites(s['citations'])}{_evidence(s)}")
                 lines += [f"  - {_original(s)}"] if _original(s) else []
         lines += ["", "## References", ""]
         lines += [f"{r['n']}. {_reference_line(r)}" for r in answer["references"]]

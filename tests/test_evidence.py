@@ -1,0 +1,129 @@
+"""Widening retrieved hits into an answer's evidence, on the real slice: the summary layer,
+a study's line of therapy, a guideline option's lead-in, and whose patients a text is about."""
+
+import pytest
+
+from medora.answer import _option_lists, statement_spans, trim_statement
+from medora.cite import all_statements, ask
+from medora.evidence import (
+    concept_weights, context_at, contradicts_negation, contradicts_qualifier, guideline_context, item_lines, line_at,
+    names_asked_population, summary_layer,
+)
+from medora.retrieve import retrieve
+
+PDQ = "nci-types-breast-hp-breast-treatment-pdq"
+# The seed question as the issue writes it, with the abbreviation spelled out in brackets.
+SEED_LONG = ("What is the recommended treatment approach for a patient with HER2 (Human Epidermal growth factor "
+             "Receptor 2) positive breast cancer?")
+HER2_METASTATIC = "Treatment of Metastatic Breast Cancer › Metastatic HER2-Positive Breast Cancer"
+
+
+@pytest.mark.parametrize("question", [SEED_LONG, "Treatment of HER2-positive breast cancer"])
+def test_summary_layer_is_the_heading_that_names_the_asked_patients(built_index, question):
+    settings, index = built_index
+    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    layer = summary_layer(question, concept_weights(retrieval.query), retrieval.documents, retrieval.hits, index,
+                          abbreviations=retrieval.query.abbreviations)
+    assert {h.document.id for h in layer} == {PDQ}
+    assert {h.passage.section.split(" › ")[:2] == HER2_METASTATIC.split(" › ") for h in layer} == {True}
+    sections = {h.passage.section.rsplit(" › ", 1)[-1] for h in layer}
+    assert {"Trastuzumab deruxtecan", "Tucatinib", "Trastuzumab emtansine"} <= sections
+    # Result bullets carry the citation of the study described above them.
+    results = next(h for h in layer if h.passage.id == f"{PDQ}#trastuzumab-deruxtecan-2")
+    assert results.passage.cites == ("35320644",)
+
+
+def test_qualifiers_read_the_question_s_own_abbreviation():
+    abbreviations = (("HER2", "Human Epidermal growth factor Receptor 2"),)
+    assert names_asked_population(SEED_LONG, HER2_METASTATIC, abbreviations)
+    heading = "Treatment of Metastatic Breast Cancer › Metastatic HER2-Negative Hormone Receptor–Positive Breast Cancer"
+    assert not names_asked_population(SEED_LONG, heading, abbreviations)
+    # A guideline title in its long form is about the other patients.
+    title = ("Chemotherapy and targeted therapy for women with human epidermal growth factor receptor 2-negative "
+             "(or unknown) advanced breast cancer")
+    assert contradicts_qualifier(SEED_LONG, title, abbreviations)
+    assert not contradicts_qualifier(SEED_LONG, HER2_METASTATIC, abbreviations)
+
+
+@pytest.mark.parametrize("question, statement, contradicts", [
+    ("How should metastatic castration-resistant prostate cancer be treated?", "patients with non-metastatic CRPC.", True),
+    ("How should metastatic castration-resistant prostate cancer be treated?", "metastatic and non-metastatic CRPC.", False),
+    ("treatment of non-small cell lung cancer", "in small cell lung cancer", True),
+    ("treatment of non-small cell lung cancer", "in non-small cell lung cancer", False),
+])
+def test_a_non_prefixed_population_is_other_patients(question, statement, contradicts):
+    assert contradicts_negation(question, statement) is contradicts
+
+
+@pytest.mark.parametrize("passage, line", [
+    ("trastuzumab-emtansine-2", "Second-line"),   # EMILIA results: "previously treated with trastuzumab and a taxane"
+    ("trastuzumab-emtansine-5", "First-line"),    # MARIANNE results: "as first-line treatment"
+    ("trastuzumab-deruxtecan-2", "Second-line"),  # DESTINY-Breast03 results
+    ("tucatinib-2", "Later lines"),               # HER2CLIMB results: three prior agents
+])
+def test_trial_results_take_the_line_of_the_study_they_report(built_index, passage, line):
+    _, index = built_index
+    passages = index.passages_of(PDQ)
+    marks = item_lines(passages)
+    assert line_at(marks, f"{PDQ}#{passage}", 0) == line
+
+
+def test_a_guideline_option_carries_its_lead_in_and_clinical_question(built_index):
+    _, index = built_index
+    passages = [p for p in index.passages_of("ngc-10495") if p.kind == "recommendation"]
+    option = next(p for p in passages if p.text.startswith("Recommendation 2.A.II."))
+    context = context_at(guideline_context(passages), option.id, 0)
+    assert context.lead_in == ("If a patient's cancer is hormone receptor positive and HER2 positive, clinicians may "
+                               "recommend either:")
+    lead_passage = index.passage(context.lead_in_passage)
+    assert lead_passage.text[slice(*context.lead_in_span)] == context.lead_in
+    assert "ER positive" in context.questions
+
+
+def test_uspstf_grade_is_trimmed_into_a_badge(built_index):
+    settings, index = built_index
+    answer = ask("When should pregnant women be screened for gestational diabetes mellitus?", index, settings)
+    first = answer.bottom_line[0]
+    assert (first.doc_id, first.evidence.get("grade")) == ("ngc-10198", "B")
+    assert first.text.endswith("after 24 weeks of gestation.")
+
+
+def test_rating_parentheses_and_footnotes_are_not_statement_text():
+    text = ("- Clinicians should offer radium-223 to patients with symptoms from bony metastases. "
+            "(Standard; Evidence Level Grade B)")
+    a, b = trim_statement(text, 0, len(text))
+    assert text[a:b] == "Clinicians should offer radium-223 to patients with symptoms from bony metastases."
+    footnote = "*This recommendation updates and replaces recommendation 1.3 in an earlier guideline."
+    assert statement_spans(footnote, "recommendation") == []
+
+
+def test_a_treatment_options_list_is_one_statement_with_its_lead_in(built_index):
+    _, index = built_index
+    passage = index.passage(f"{PDQ}#treatment-options-for-dcis-1")
+    spans = _option_lists(passage.text)
+    assert [passage.text[a:b] for a, b in spans][0] == (
+        "Treatment options for DCIS include:\n\n"
+        "1. Breast-conserving surgery or mastectomy plus radiation therapy with or without tamoxifen.\n"
+        "2. Total mastectomy with or without tamoxifen.")
+
+
+def test_a_summary_sentence_cites_only_the_study_it_names(built_index):
+    settings, index = built_index
+    answer = ask(SEED_LONG, index, settings)
+    marianne = [s for s in all_statements(answer) if "MARIANNE" in s.text]
+    assert marianne
+    for s in marianne:
+        studies = [answer.references[n - 1] for n in s.citations[1:]]
+        assert [r.pmid for r in studies] == ["28056202"]
+
+
+def test_the_seed_question_in_the_issue_s_words(built_index):
+    settings, index = built_index
+    answer = ask(SEED_LONG, index, settings)
+    assert answer.bottom_line[0].doc_id == "ngc-10495"
+    sections = {sec.title: sec.statements for sec in answer.sections}
+    newer = sections["Second-line"][0]
+    assert (newer.doc_id, newer.newer_than) == (PDQ, 2014) and "trastuzumab deruxtecan" in newer.text
+    assert any("tucatinib" in s.text for s in sections["Later lines"])
+    assert any(s.doc_id == "ngc-10494" for s in sections["Special populations"])
+    assert "Duration and monitoring" in sections
