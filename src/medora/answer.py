@@ -250,6 +250,7 @@ def _ratings(tail: str, passage) -> dict[str, str]:
 # literature, and publishers' notes on how their guidance is to be used.
 _NOT_A_FINDING = re.compile(
     r"^(?:Table|Figure|Appendix) \w+ (?:describes|shows|lists|summari[sz]es)\b|\bsee (?:the )?(?:Table|Figure)\b.{0,40}$"
+    r"|^See (?:Table|Figure|Appendix|the original|the full)\b|\bin the original guideline document\b[^.]*\.$"
     r"|\bSummary of Product Characteristics\b|^(?:This|The) (?:guidance|information|guideline) (?:represents|is not|addresses)\b"
     r"|\b(?:this|the) guidance\b|\bpatient access scheme\b|\bUse of the information is voluntary\b"
     r"|\bexpected to take it fully into account\b|\bnot continually updated\b", re.I)
@@ -463,7 +464,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         and (c.relevance >= 0.25 or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
     ]
     # The current-evidence layer first (one statement per study heading), then the guideline
-    # statement each of its "the standard changed" sentences sits beside, then the rest.
+    # statement each of its "the standard changed" sentences sits beside, then safety, then the rest.
     chosen = select_statements([c for c in candidates if c.layer], settings.answer.summary_statements, per_heading=1)
     for update in [c for c in chosen if _UPDATE.search(c.statement.text)]:
         # The guideline statement naming the same drug ("T-DM1" / "trastuzumab emtansine"),
@@ -473,6 +474,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
                         key=lambda c: (-len(drugs & drugs_named(c.statement.text)),
                                        -_overlap(c.statement.text, update.statement.text)))
         chosen += select_statements(beside[:1], 1, chosen=chosen)
+    chosen += _safety(chosen, candidates, focus[:2])
     chosen += select_statements([c for c in candidates if not c.layer and c not in chosen],
                                 settings.answer.max_statements - len(chosen), chosen=chosen)
 
@@ -487,6 +489,20 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     answer = Answer(abstained=False, bottom_line=tuple(c.statement for c in bottom), sections=tuple(sections),
                     references=(), **base)
     return replace(answer, timings={**retrieval.timings, "retrieve": t1 - t0, "compose": time.perf_counter() - t1})
+
+
+_SAFETY_SECTIONS = ("Harms and safety", "Common pitfalls and caveats")
+
+
+def _safety(chosen: list[_Candidate], candidates: list[_Candidate], focus: list[str]) -> list[_Candidate]:
+    """The best harms and the best caveat statement of the best-matching guidelines: safety
+    is never crowded out by the many recommendations that outscore it."""
+    picked: list[_Candidate] = []
+    for title in _SAFETY_SECTIONS:
+        if not any(c.section == title for c in chosen):
+            pool = [c for c in candidates if c.section == title and c.hit.document.id in focus]
+            picked += select_statements(pool, 1, chosen=chosen + picked)
+    return picked
 
 
 def _study_years(pool: list[Hit], index) -> dict[str, int]:

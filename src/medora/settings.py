@@ -87,7 +87,7 @@ class RetrieveSettings(_Stage):
 
 
 class AnswerSettings(_Stage):
-    max_statements: int = Field(16, description="Statements in an answer, bottom line included.")
+    max_statements: int = Field(18, description="Statements in an answer, bottom line included.")
     summary_statements: int = Field(
         6, description="Of those, statements kept for the current evidence summary's heading on the asked "
         "patients (one per study heading; 0: no such layer)."
