@@ -127,3 +127,16 @@ def test_the_seed_question_in_the_issue_s_words(built_index):
     assert any("tucatinib" in s.text for s in sections["Later lines"])
     assert any(s.doc_id == "ngc-10494" for s in sections["Special populations"])
     assert "Duration and monitoring" in sections
+
+
+@pytest.mark.parametrize("question, title, other", [
+    ("How is melanoma treated in children?", "Childhood Melanoma Treatment (PDQ®)–Health Professional Version", False),
+    ("What is the treatment of metastatic melanoma?", "Childhood Melanoma Treatment (PDQ®)–Health Professional Version", True),
+    ("How should breast cancer be treated?", "Male Breast Cancer Treatment (PDQ®)–Health Professional Version", True),
+    ("How should breast cancer in men be treated?", "Male Breast Cancer Treatment (PDQ®)–Health Professional Version", False),
+    ("How should breast cancer be treated?", "Breast Cancer Treatment (PDQ®)–Health Professional Version", False),
+])
+def test_a_summary_for_one_population_answers_only_questions_naming_it(question, title, other):
+    from medora.evidence import _other_population
+
+    assert _other_population(question, title) is other

@@ -251,6 +251,8 @@ def _ratings(tail: str, passage) -> dict[str, str]:
 _NOT_A_FINDING = re.compile(
     r"^(?:Table|Figure|Appendix) \w+ (?:describes|shows|lists|summari[sz]es)\b|\bsee (?:the )?(?:Table|Figure)\b.{0,40}$"
     r"|^See (?:Table|Figure|Appendix|the original|the full)\b|\bin the original guideline document\b[^.]*\.$"
+    r"|^\(This recommendation is from\b|\bsee the NGC summary\b|\bThis document reflects\b|\bshould not be construed as dictating\b"
+    r"|\b(?:are|is) not intended to (?:define|be construed|serve|replace)\b"
     r"|\bSummary of Product Characteristics\b|^(?:This|The) (?:guidance|information|guideline) (?:represents|is not|addresses)\b"
     r"|\b(?:this|the) guidance\b|\bpatient access scheme\b|\bUse of the information is voluntary\b"
     r"|\bexpected to take it fully into account\b|\bnot continually updated\b", re.I)
@@ -261,6 +263,8 @@ _NOT_A_FINDING = re.compile(
 _CONCLUSION = re.compile(
     r"\bstandard of care\b|\bstandard (?:first|second)[- ]line\b|\bstandard (?:treatment|therapy)\b|"
     r"\bled to (?:a change|the (?:FDA )?approval)\b|\brather than\b|\binstead of\b|\btreatment options for\b[^:]*\binclude:", re.I)
+# A summary's own answer to "how is X treated": its list of treatment options or its standard.
+_OPTIONS = re.compile(r"\btreatment options for\b[^:]*\binclude:|\bstandard (?:first-line )?(?:treatment|therapy|of care)\b", re.I)
 _UPDATE = re.compile(r"\bchange in the standard\b|\bnew standard\b|\brather than\b|\binstead of\b|\breplac\w+|\bsupersed\w+", re.I)
 
 
@@ -548,6 +552,7 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str]) -> list[_Candidate]
             -(c.hit.passage.kind == "recommendation"),
             -_STRENGTH_ORDER.get(c.statement.evidence.get("strength") or c.statement.evidence.get("grade", "").lower(), 0),
             -EVIDENCE_RANK.get(c.hit.document.type, 0),
+            -bool(_OPTIONS.search(c.statement.text)),
             c.hit.passage.position if c.hit.document.id == top_doc and c.hit.passage.kind == "recommendation" else 0,
             -c.statement.score,
         ),

@@ -295,43 +295,75 @@ def summary_layer(question: str, concepts: dict[str, float], documents: Sequence
     (``documents``, best first) or hold a hit. In each, a heading qualifies when it names
     every "X-positive/negative" the question does and carries enough of its concepts; the
     shortest such heading path is a root (its sub-headings are the studies by drug).
-    Roots compete on their heading's match plus half of their best passage's match.
-    The passages come back as hits weighted like the best retrieved hit, with citations
-    inherited by result bullets.
+    When no heading says "EGFR-positive" in those words, one naming EGFR at all (and not
+    "EGFR-negative") qualifies, its match counted with the summary's title. Roots compete
+    on their heading's match plus half of their best passage's match. The passages come
+    back as hits weighted like the best retrieved hit, with citations inherited by result
+    bullets.
     """
-    summaries = list(dict.fromkeys(
-        [d for d in documents if d] + [h.document.id for h in hits if h.document.type == "summary"]))
-    best: tuple[float, str, str] | None = None
-    examined = 0
-    for doc_id in summaries:
-        if examined >= max_summaries:
+    summaries = []
+    for doc_id in dict.fromkeys([d for d in documents if d] + [h.document.id for h in hits if h.document.type == "summary"]):
+        if len(summaries) == max_summaries:
             break
         doc = index.document(doc_id)
-        if doc.type != "summary":
-            continue
-        examined += 1
-        passages = index.passages_of(doc_id)
+        if doc.type == "summary" and not _other_population(question, doc.title):
+            summaries.append((doc, index.passages_of(doc_id)))
+    markers = {marker for marker, _ in _qualifiers(question, abbreviations)}
+
+    def strict(doc, prefix: str) -> float:
+        return relevance(prefix, concepts) if names_asked_population(question, prefix, abbreviations) else 0.0
+
+    def by_marker(doc, prefix: str) -> float:
+        named = markers <= {w.lower() for w in re.findall(r"[A-Za-z0-9]+", prefix)}
+        if not named or contradicts_qualifier(question, prefix, abbreviations):
+            return 0.0
+        return relevance(f"{doc.title} {prefix}", concepts)
+
+    for match in (strict, by_marker) if markers else (strict,):
+        best = _best_root(summaries, match, concepts, min_relevance)
+        if best:
+            doc, passages, root = best
+            weight = 0.8 * max((h.score for h in hits), default=1.0)
+            return inherit_citations([Hit(p, doc, score=weight) for p in passages if _under(p.section, root)])
+    return []
+
+
+# Summaries written for one population ("Childhood Melanoma Treatment", "Male Breast
+# Cancer Treatment") answer only questions that name it, in any of these words.
+_POPULATIONS = {
+    "childhood": r"\bchild|\bpa?ediatric|\bkids?\b|\binfan|\badolescen|\bteen",
+    "pediatric": r"\bchild|\bpa?ediatric|\bkids?\b|\binfan|\badolescen|\bteen",
+    "adolescent": r"\badolescen|\bteen|\byoung adult",
+    "male": r"\bmale\b|\bmen\b|\bman\b",
+    "pregnancy": r"\bpregnan",
+}
+
+
+def _other_population(question: str, title: str) -> bool:
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", title)}
+    return any(not re.search(forms, question, re.I) for word, forms in _POPULATIONS.items() if word in words)
+
+
+def _best_root(summaries, match, concepts: dict[str, float], min_relevance: float):
+    """(document, its passages, heading) of the best-matching root heading, or None."""
+    best, best_score = None, 0.0
+    for doc, passages in summaries:
         roots: dict[str, float] = {}
         for heading in dict.fromkeys(p.section for p in passages):
             parts = heading.split(HEADING_SEPARATOR)
             for depth in range(1, len(parts) + 1):
                 prefix = HEADING_SEPARATOR.join(parts[:depth])
-                if names_asked_population(question, prefix, abbreviations) and relevance(prefix, concepts) >= min_relevance:
-                    roots.setdefault(prefix, relevance(prefix, concepts))
+                score = roots.get(prefix)
+                if score is None:
+                    score = match(doc, prefix)
+                if score >= min_relevance:
+                    roots[prefix] = score
                     break
         for root, heading_match in roots.items():
-            under = [p for p in passages if _under(p.section, root)]
-            text_match = max((relevance(p.text, concepts) for p in under), default=0.0)
-            score = heading_match + 0.5 * text_match
-            if best is None or score > best[0]:
-                best = (score, doc_id, root)
-    if best is None:
-        return []
-    _, doc_id, root = best
-    doc = index.document(doc_id)
-    weight = 0.8 * max((h.score for h in hits), default=1.0)
-    layer = [Hit(p, doc, score=weight) for p in index.passages_of(doc_id) if _under(p.section, root)]
-    return inherit_citations(layer)
+            text_match = max((relevance(p.text, concepts) for p in passages if _under(p.section, root)), default=0.0)
+            if heading_match + 0.5 * text_match > best_score:
+                best, best_score = (doc, passages, root), heading_match + 0.5 * text_match
+    return best
 
 
 def _under(section: str, root: str) -> bool:
