@@ -4,7 +4,8 @@ import itertools
 
 import pytest
 
-from medora.answer import _near_duplicate, statement_spans, trim_statement
+from medora.answer import _near_duplicate
+from medora.statements import statement_spans, trim_statement
 from medora.evidence import prior_lines
 from medora.cite import all_statements, ask, to_json, verify
 

@@ -3,7 +3,7 @@ a study's line of therapy, a guideline option's lead-in, and whose patients a te
 
 import pytest
 
-from medora.answer import _option_lists, statement_spans, trim_statement
+from medora.statements import option_lists, statement_spans, trim_statement
 from medora.cite import all_statements, ask
 from medora.evidence import (
     concept_weights, context_at, contradicts_negation, contradicts_qualifier, guideline_context, item_lines, line_at,
@@ -100,7 +100,7 @@ def test_rating_parentheses_and_footnotes_are_not_statement_text():
 def test_a_treatment_options_list_is_one_statement_with_its_lead_in(built_index):
     _, index = built_index
     passage = index.passage(f"{PDQ}#treatment-options-for-dcis-1")
-    spans = _option_lists(passage.text)
+    spans = option_lists(passage.text)
     assert [passage.text[a:b] for a, b in spans][0] == (
         "Treatment options for DCIS include:\n\n"
         "1. Breast-conserving surgery or mastectomy plus radiation therapy with or without tamoxifen.\n"

@@ -13,7 +13,7 @@ STAGE = {
     "corpus": 1,
     "index": 2,
     "query": 3, "retrieve": 3,
-    "answer": 4, "evidence": 4,
+    "answer": 4, "evidence": 4, "statements": 4,
     "cite": 5,
     "render": 6, "evaluate": 6, "evaluate_report": 6, "audience": 6, "followups": 6,
     "articles": 7, "threads": 7, "articles_db": 7, "auth": 7, "migrations": 7,

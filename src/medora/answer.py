@@ -1,10 +1,10 @@
 """Compose an extractive, sectioned answer from retrieved passages.
 
-Every statement is a sentence or recommendation copied from one passage, only
-trimmed at its ends (numbering such as "Recommendation 1.A.I." and rating
-boilerplate, which becomes a structured evidence badge instead). Nothing is
-paraphrased and no two sources are merged into one sentence, so each statement
-can be checked against the span it came from (see ``cite.verify``).
+Every statement is a sentence or recommendation copied from one passage (see
+``statements``), taken from the evidence ``evidence`` gathers. Nothing is paraphrased
+and no two sources are merged into one sentence, so each statement can be checked
+against the span it came from (see ``cite.verify``). Here statements are scored, placed
+in sections, deduplicated, and the bottom line chosen.
 
 The section vocabulary below is about how clinical texts are *organised*
 ("first-line", "monitoring", "contraindications"), not about what they say.
@@ -25,6 +25,7 @@ from .evidence import (
 from .query import drugs_named
 from .retrieve import Retrieval, retrieve
 from .settings import AnswerSettings, Settings
+from .statements import ENDS_SENTENCE, NOT_A_FINDING, ratings, statement_spans, trim_statement
 from .types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 
 DISCLAIMER = (
@@ -65,26 +66,6 @@ _CAVEATS = _TREATMENT_SECTIONS[-1]
 _EMERGING = "Emerging evidence"
 _OTHER = "Other key evidence"
 
-_NUMBERING = re.compile(
-    r"^\s*(?:(?:Recommendation|Statement|Rec\.?)\s*[\dIVXLivx]+(?:[.\-][\dA-Za-z]+)*\s*[.:)]?\s*"
-    r"|\(?(?:\d{1,3}(?:\.\d{1,3})*[a-z]?|[IVXA-H]{1,6})[.)]\s+|[a-z][.)]\s+|[-•*]\s+)"
-)
-_RATING_TAIL = re.compile(
-    r"\s*(?:\(|\[)?\s*(?:Type:\s|Evidence quality:|Quality of evidence:|Strength of recommendation:|"
-    r"Level of evidence:|Strength of evidence:|Grade(?: of recommendation)?:|Recommendation strength:|"
-    r"(?:Strong|Weak|Conditional|Moderate) recommendation[;,]|LOE:|SOR:|Class [IV]+[;,]).*$",
-    re.S,
-)
-# USPSTF-style grades after the statement: "(B recommendation)", "(I statement)".
-_GRADE_TAIL = re.compile(r"\s*\(([A-D]|I) (?:recommendation|statement)\)\s*$")
-# AUA-style ratings after the statement: "(Standard; Evidence Level Grade A [abiraterone ...]/ B [docetaxel])".
-_PAREN_RATING = re.compile(
-    r"\s*\((?:Standard|Recommendation|Option|Expert Opinion|Clinical Principle)\b[^()]*\)\s*$"
-    r"|\s*\([^()]*\b(?:Evidence Level|Level of Evidence|Quality of Evidence|Evidence Grade)\b[^()]*\)\s*$")
-_BRACKET_RATING = re.compile(r"\s*\[(?:[A-D]|[A-D][-–][a-z]+|I{1,3}[AB]?|Level [^\]]{1,20}|Grade [^\]]{1,20})\]\s*$")
-# Words after which a full stop does not end a sentence (general English, not medical).
-_ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "al.", "fig.", "approx.", "no.", "dr.", "st.", "cf.", "ca.", "inc.", "ltd.", "u.s.", "resp.")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[\"“])")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -96,40 +77,6 @@ class _Candidate:
     section: str
     concepts: dict[str, float]
     layer: bool = False  # from the current-evidence layer of a summary
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences (and list items) of ``text``."""
-    spans: list[tuple[int, int]] = []
-    for block in re.finditer(r"[^\n]+", text):
-        start = block.start()
-        for m in _SENTENCE_END.finditer(block.group()):
-            before = block.group()[: m.start()].rsplit(None, 1)[-1].lower()
-            if before in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", before):
-                continue
-            spans.append((start, block.start() + m.start()))
-            start = block.start() + m.end()
-        spans.append((start, block.end()))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
-
-
-def trim_statement(text: str, start: int, end: int) -> tuple[int, int]:
-    """Narrow ``text[start:end]`` to the statement: no numbering in front, no rating boilerplate behind."""
-    segment = text[start:end]
-    m = _NUMBERING.match(segment)
-    if m:
-        start += m.end()
-        segment = text[start:end]
-    for pattern in (_RATING_TAIL, _BRACKET_RATING, _GRADE_TAIL, _PAREN_RATING):
-        m = pattern.search(segment)
-        if m and m.start() > 0:
-            end = start + m.start()
-            segment = text[start:end]
-    segment = text[start:end]
-    stripped = segment.rstrip(" ;,:")
-    end = start + len(stripped)
-    lead = len(segment) - len(segment.lstrip())
-    return start + lead, end
 
 
 # Evidence from this year on counts as emerging (the corpus snapshot is from 2025).
@@ -169,93 +116,6 @@ def _plan(question_type: str) -> list[tuple[str, str, str]]:
     if question_type == "harms":
         return [_HARMS, ("Duration and monitoring", _TREATMENT_SECTIONS[4][1], ""), _CAVEATS]
     return [*_GENERIC_SECTIONS.get(question_type, []), _HARMS, _CAVEATS]
-
-
-
-_LABEL = re.compile(r"^(?:Clinical |Key )?Questions?\s*[\dA-Za-z.]*\s*$|^Recommendations?\s*[\dA-Za-z.]*\s*$")
-_ENDS_SENTENCE = re.compile(r"[.!][\"”’)\]]*$")
-_QUALITY = re.compile(r"(?:Evidence quality|Quality of evidence|Level of evidence|Strength of evidence)\s*[:=]\s*([A-Za-z0-9+ -]{1,30}?)\s*[.;)\]]", re.I)
-_STRENGTH = re.compile(r"(?:Strength of recommendation|Recommendation strength|Grade of recommendation)\s*[:=]\s*([A-Za-z0-9+ -]{1,30}?)\s*[.;)\]]", re.I)
-
-
-def statement_spans(text: str, kind: str) -> list[tuple[int, int]]:
-    """Spans of ``text`` that can stand alone as statements.
-
-    A recommendation block (one line) stays whole, with its ratings trimmed later;
-    clinical-question labels, the questions themselves and lead-ins ending in ":"
-    are structure, not statements.
-    """
-    spans: list[tuple[int, int]] = [] if kind == "recommendation" else _option_lists(text)
-    after_lead_in = False
-    for m in re.finditer(r"[^\n]+", text):
-        block = m.group().strip()
-        if not block:
-            continue
-        # A short option under "clinicians may recommend either:" means nothing on its own.
-        option = after_lead_in and len(block.split()) < 12
-        after_lead_in = block.endswith(":") or (after_lead_in and option)
-        # "*This recommendation updates and replaces ..." is an editorial footnote.
-        if option or block.endswith("?") or block.endswith(":") or _LABEL.match(block) or re.match(r"\*[A-Za-z]", block):
-            continue
-        if kind == "recommendation" and len(block.split()) <= 90:
-            spans.append((m.start(), m.end()))
-        else:
-            spans.extend((m.start() + a, m.start() + b) for a, b in split_sentences(m.group()))
-    return spans
-
-
-_LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•*])\s+")
-
-
-def _option_lists(text: str) -> list[tuple[int, int]]:
-    """Spans that run from a lead-in ("Treatment options for stage III colon cancer include:")
-    through the short items listed under it ("1. Surgery. 2. Adjuvant chemotherapy. 3. Clinical
-    trials."), up to the first sentence of each item: the items mean nothing without the
-    lead-in, and together they are one contiguous, verbatim statement."""
-    out = []
-    lines = list(re.finditer(r"[^\n]+", text))
-    for i, lead in enumerate(lines):
-        if not lead.group().rstrip().endswith(":") or len(lead.group().split()) < 4:
-            continue
-        end, items = None, 0
-        for item in lines[i + 1:]:
-            marker = _LIST_ITEM.match(item.group())
-            if not marker:
-                break
-            body = item.group()[marker.end():]
-            first = split_sentences(body)[0] if body.strip() else (0, 0)
-            if not body.strip() or len(body[first[0]:first[1]].split()) >= 12:
-                break
-            end, items = item.start() + marker.end() + first[1], items + 1
-        start = lead.start() + split_sentences(lead.group())[-1][0]  # the lead-in's own sentence
-        if items >= 2 and len(text[start:end].split()) <= 90:
-            out.append((start, end))
-    return out
-
-
-def _ratings(tail: str, passage) -> dict[str, str]:
-    """The statement's own ratings when its text carries them, else the passage's."""
-    quality, strength = _QUALITY.search(tail), _STRENGTH.search(tail)
-    found = {"quality": quality.group(1).strip().lower() if quality else "",
-             "strength": strength.group(1).strip().lower() if strength else ""}
-    if not any(found.values()):
-        found = {"quality": passage.evidence_quality, "strength": passage.strength}
-    found["level"] = passage.evidence_level
-    grade = _GRADE_TAIL.search(tail)
-    found["grade"] = grade.group(1) if grade else ""
-    return {k: v for k, v in found.items() if v}
-
-
-# Sentences about the document rather than the patient: pointers to tables and product
-# literature, and publishers' notes on how their guidance is to be used.
-_NOT_A_FINDING = re.compile(
-    r"^(?:Table|Figure|Appendix) \w+ (?:describes|shows|lists|summari[sz]es)\b|\bsee (?:the )?(?:Table|Figure)\b.{0,40}$"
-    r"|^See (?:Table|Figure|Appendix|the original|the full)\b|\bin the original guideline document\b[^.]*\.$"
-    r"|^\(This recommendation is from\b|\bsee the NGC summary\b|\bThis document reflects\b|\bshould not be construed as dictating\b"
-    r"|\b(?:are|is) not intended to (?:define|be construed|serve|replace)\b"
-    r"|\bSummary of Product Characteristics\b|^(?:This|The) (?:guidance|information|guideline) (?:represents|is not|addresses)\b"
-    r"|\b(?:this|the) guidance\b|\bpatient access scheme\b|\bUse of the information is voluntary\b"
-    r"|\bexpected to take it fully into account\b|\bnot continually updated\b", re.I)
 
 
 # Wording with which an evidence summary states its conclusion about a study, and with
@@ -306,7 +166,7 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
             a, b = trim_statement(p.text, block_start, block_end)
             text = p.text[a:b]
             words = len(text.split())
-            if words < 6 or words > 90 or not _ENDS_SENTENCE.search(text) or _NOT_A_FINDING.search(text):
+            if words < 6 or words > 90 or not ENDS_SENTENCE.search(text) or NOT_A_FINDING.search(text):
                 continue
             match = max(relevance(text, concepts), context_relevance[key])
             line_end = p.text.find("\n", b)
@@ -335,7 +195,7 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
                 if p.id in layer:  # choosing among the layer's studies, not weighing them against guidelines
                     cue = _summary_cue(text, p, a, section, line_titles, cited_year)
             statement = Statement(
-                text=text, passage_id=p.id, doc_id=p.doc_id, span=(a, b), evidence=_ratings(tail, p), via=p.cites,
+                text=text, passage_id=p.id, doc_id=p.doc_id, span=(a, b), evidence=ratings(tail, p), via=p.cites,
                 year=doc.year, label=TYPE_LABEL.get(doc.type, doc.type), lead_in=lead_in,
                 score=hit.score * (0.4 + match) * (1.3 if p.kind == "recommendation" else 1.0) * cue,
             )

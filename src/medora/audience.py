@@ -27,7 +27,8 @@ import re
 import time
 from dataclasses import replace
 
-from .answer import compose, split_sentences
+from .answer import compose
+from .statements import split_sentences
 from .cite import all_statements, attach_citations
 from .errors import QueryError
 from .followups import suggest_follow_ups
