@@ -268,7 +268,7 @@ def for_patient(question: str, index, settings: Settings, clinician: Answer) -> 
     chosen = plainest(_items(plain)) if plain and not plain.abstained else []
     if not chosen:
         return plainer(clinician), retrieval.hits
-    linked, uncovered = link_originals([s for _, s in chosen], all_statements(clinician))
+    linked, uncovered = link_originals([s for _, s in chosen], all_statements(clinician), question)
     bottom, sections = _arrange([(title, s) for (title, _), s in zip(chosen, linked)])
     if uncovered:
         sections.append(AnswerSection(CLINICAL_SOURCES, tuple(uncovered)))
@@ -333,20 +333,24 @@ def _stems(text: str) -> set[str]:
     return out
 
 
-def similarity(a: str, b: str) -> float:
-    """Dice overlap of the two statements' content words (plural and -ed/-ing folded)."""
-    wa, wb = _stems(a), _stems(b)
+def similarity(a: str, b: str, ignore: frozenset[str] = frozenset()) -> float:
+    """Dice overlap of the two statements' content words (plural and -ed/-ing folded),
+    leaving out ``ignore`` (the question's own words, which every statement shares)."""
+    wa, wb = _stems(a) - ignore, _stems(b) - ignore
     return 2 * len(wa & wb) / (len(wa) + len(wb)) if wa and wb else 0.0
 
 
-LINK_MIN_SIMILARITY = 0.15
+LINK_MIN_SIMILARITY = 0.2
 
 
-def link_originals(plain: list[Statement], clinician: list[Statement]) -> tuple[list[Statement], list[Statement]]:
+def link_originals(plain: list[Statement], clinician: list[Statement], question: str = "",
+                   ) -> tuple[list[Statement], list[Statement]]:
     """Link patient statements to the clinician statements they stand in for.
 
     Pairs are taken greedily, most similar first, one to one, down to
-    ``LINK_MIN_SIMILARITY``; a statement that is in both lists is not linked to itself. A
+    ``LINK_MIN_SIMILARITY`` of the words beyond the ``question``'s ("HER2-positive breast
+    cancer" alone does not make two sentences say the same thing); a statement that is in
+    both lists is not linked to itself. A
     clinician document left with no linked or shared statement gives its first statement
     of at most ``PLAIN_MAX_WORDS`` words (else its shortest) to the second list, shown as it is.
 
@@ -355,7 +359,8 @@ def link_originals(plain: list[Statement], clinician: list[Statement]) -> tuple[
     """
     same = {(c.passage_id, c.span): j for j, c in enumerate(clinician)}
     used = {same[(p.passage_id, p.span)] for p in plain if (p.passage_id, p.span) in same}  # shown as they are
-    pairs = sorted(((similarity(p.text, c.text), i, j) for i, p in enumerate(plain) for j, c in enumerate(clinician)
+    asked = frozenset(_stems(question))
+    pairs = sorted(((similarity(p.text, c.text, asked), i, j) for i, p in enumerate(plain) for j, c in enumerate(clinician)
                     if (p.passage_id, p.span) not in same), key=lambda x: (-x[0], x[1], x[2]))
     original: dict[int, int] = {}
     for score, i, j in pairs:
