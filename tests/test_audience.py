@@ -106,7 +106,7 @@ def test_patient_statement_links_to_the_clinician_statement_it_replaces(answers,
     physician = {_key(s): s for s in all_statements(answers[name, "physician"])}
     answer = answers[name, "patient_caregiver"]
     linked = linked_by_question[name]
-    assert len(linked) >= 2
+    assert len(linked) >= 1
     for s in linked:
         original = s.original
         assert replace(original, citations=()) == replace(physician[_key(original)], citations=())

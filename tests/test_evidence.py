@@ -135,8 +135,11 @@ def test_the_seed_question_in_the_issue_s_words(built_index):
     ("How should breast cancer be treated?", "Male Breast Cancer Treatment (PDQ®)–Health Professional Version", True),
     ("How should breast cancer in men be treated?", "Male Breast Cancer Treatment (PDQ®)–Health Professional Version", False),
     ("How should breast cancer be treated?", "Breast Cancer Treatment (PDQ®)–Health Professional Version", False),
+    ("Is antibiotic prophylaxis recommended before dental procedures?",
+     "Prophylaxis against infective endocarditis: antimicrobial prophylaxis against infective endocarditis in adults and "
+     "children undergoing interventional procedures.", False),
 ])
 def test_a_summary_for_one_population_answers_only_questions_naming_it(question, title, other):
-    from medora.evidence import _other_population
+    from medora.evidence import other_population
 
-    assert _other_population(question, title) is other
+    assert other_population(question, title) is other

@@ -19,13 +19,14 @@ from datetime import datetime, timezone
 
 from .corpus.chunk import SCOPE_SECTIONS
 from .evidence import (
-    LINE_PATTERNS, LINE_PRIORITY, concept_weights, contradicts_negation, contradicts_qualifier, evidence_pool, item_lines,
-    line_at, relevance, stated_line, study_starts, summary_layer, guideline_context, context_at,
+    ABOUT_THE_SUMMARY, LINE_PATTERNS, LINE_PRIORITY, concept_weights, context_at, contradicts_negation,
+    contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, other_population, relevance,
+    stated_line, study_starts, summary_layer,
 )
 from .query import drugs_named
 from .retrieve import Retrieval, retrieve
 from .settings import AnswerSettings, Settings
-from .statements import ENDS_SENTENCE, NOT_A_FINDING, ratings, statement_spans, trim_statement
+from .statements import ENDS_SENTENCE, NOT_A_FINDING, PROFILE_FIELD, ratings, statement_spans, trim_statement
 from .types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 
 DISCLAIMER = (
@@ -83,7 +84,8 @@ class _Candidate:
 _EMERGING_SINCE = 2019
 
 
-def _section_for(text: str, section_name: str, hit: Hit, plan: list[tuple[str, str, str]], cited_year: int = 0) -> str:
+def _section_for(text: str, section_name: str, hit: Hit, plan: list[tuple[str, str, str]], cited_year: int = 0,
+                 question: str = "") -> str:
     """The answer section a statement belongs to: its source field, then its own wording,
     then, for research and for summary sentences citing recent studies, emerging evidence."""
     for title, text_pattern, section_pattern in plan:
@@ -91,7 +93,7 @@ def _section_for(text: str, section_name: str, hit: Hit, plan: list[tuple[str, s
             return title
     ordered = sorted(plan, key=lambda entry: LINE_PRIORITY.index(entry[0]) if entry[0] in LINE_PRIORITY else len(LINE_PRIORITY))
     for title, text_pattern, _ in ordered:
-        if re.search(text_pattern, text, re.I if title != "Special populations" else 0):
+        if _matches_section(title, text_pattern, text, question):
             return title
     if hit.document.type in ("trial", "systematic_review", "research") and (hit.document.year or 0) >= _EMERGING_SINCE:
         return _EMERGING
@@ -100,12 +102,20 @@ def _section_for(text: str, section_name: str, hit: Hit, plan: list[tuple[str, s
     return _OTHER
 
 
-def _context_section(context: str, plan: list[tuple[str, str, str]]) -> str | None:
+def _matches_section(title: str, pattern: str, text: str, question: str) -> bool:
+    """Does ``text`` belong under ``title``? A population the question itself names ("in
+    children") does not make a statement about it a special population."""
+    if title != "Special populations":
+        return bool(re.search(pattern, text, re.I))
+    return any(m.group().lower()[:5] not in question.lower() for m in re.finditer(pattern, text))
+
+
+def _context_section(context: str, plan: list[tuple[str, str, str]], question: str = "") -> str | None:
     """The section a guideline question's wording points to: the patients it names first
     ("... also ER positive"), then a line of therapy, then the other sections."""
     ordered = sorted(plan, key=lambda e: (e[0] != "Special populations", LINE_PRIORITY.index(e[0]) if e[0] in LINE_PRIORITY else 9))
     for title, text_pattern, _ in ordered:
-        if re.search(text_pattern, context, re.I if title != "Special populations" else 0):
+        if _matches_section(title, text_pattern, context, question):
             return title
     return None
 
@@ -139,7 +149,7 @@ def _summary_cue(text: str, p, a: int, section: str, line_titles, newest: int) -
 
 
 def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozenset[str] = frozenset(),
-                study_years: dict[str, int] | None = None) -> list[_Candidate]:
+                study_years: dict[str, int] | None = None, question: str = "") -> list[_Candidate]:
     """Every usable statement of the pooled passages, scored and placed in a section.
 
     ``layer`` holds the passage ids of the current-evidence layer (``summary_layer``):
@@ -151,10 +161,11 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
     studies = item_lines(h.passage for h in hits if h.document.type == "summary")
     contexts = guideline_context(h.passage for h in hits if h.document.type == "guideline")
     years = study_years or {}
-    line_titles = {t for t, _, _ in plan if t in LINE_PRIORITY}
+    titles = {t for t, _, _ in plan}
+    line_titles = titles & set(LINE_PRIORITY)
     for hit in hits:
         p, doc = hit.passage, hit.document
-        if p.kind in ("definitions", "scope") or p.section in SCOPE_SECTIONS:
+        if p.kind in ("definitions", "scope") or p.section in SCOPE_SECTIONS or ABOUT_THE_SUMMARY.match(p.section):
             continue
         # A statement inherits most of the relevance of the document and heading it sits
         # under: "a taxane for first-line treatment" answers a HER2 question because it
@@ -172,7 +183,10 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
             line_end = p.text.find("\n", b)
             tail = p.text[b : len(p.text) if line_end < 0 else line_end]
             cited_year = max((years.get(pmid) or 0 for pmid in p.cites), default=0)
-            section = _section_for(text, p.section, hit, plan, cited_year)
+            section = _section_for(text, p.section, hit, plan, cited_year, question)
+            profile = PROFILE_FIELD.match(text)
+            if profile and profile.group().lower().startswith(("harm", "risk", "cost")) and "Harms and safety" in titles:
+                section = "Harms and safety"
             lead_in = None
             cue = 1.0
             if doc.type == "guideline":
@@ -180,7 +194,7 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
                 # clinical question names ("... that is also ER positive"): place it by them.
                 context = context_at(contexts, p.id, a)
                 if section in (_OTHER, _EMERGING) and context.questions:
-                    section = _context_section(f"{context.questions} {context.lead_in}", plan) or section
+                    section = _context_section(f"{context.questions} {context.lead_in}", plan, question) or section
                 if p.kind == "recommendation" and line_titles and drugs_named(text):
                     cue = 1.05  # a recommendation naming the regimen over "HER2-targeted therapy"
                 if context.lead_in and words < 15:
@@ -322,9 +336,11 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     pooled = {h.passage.id for h in pool}
     pool += [h for h in layer if h.passage.id not in pooled]
     candidates = [
-        c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index))
+        c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
+                               question)
         if not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and not contradicts_negation(question, c.statement.text)
+        and not other_population(question, c.hit.document.title)
         and (c.relevance >= 0.25 or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
     ]
     # The current-evidence layer first (one statement per study heading), then the guideline
@@ -390,6 +406,9 @@ def _newer_first(members: list[_Candidate]) -> list[Statement]:
 
 
 # Strength words of the rating schemes in the corpus (GRADE, ASCO, USPSTF letters, AUA).
+_RECOMMENDS = re.compile(
+    r"^(?:Offer|Consider|Do not|Don't|Use|Give|Measure|Assess|Ensure|Advise|Explain|Discuss|Refer)\b"
+    r"|\b(?:recommends?|recommended|should|suggests?|must|is indicated|are indicated)\b")
 _STRENGTH_ORDER = {"strong": 3, "a": 3, "standard": 3, "moderate": 2, "b": 2, "recommendation": 2,
                    "weak": 1, "conditional": 1, "option": 1, "expert opinion": 1, "clinical principle": 1}
 
@@ -405,15 +424,23 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str]) -> list[_Candidate]
     if not chosen:
         return []
     top_doc = focus[0] if focus else None
+
+    def recommends(c: _Candidate) -> bool:
+        # NICE recommendations carry no rating, so they are not tagged as such: a sentence of
+        # the Major Recommendations field that recommends ("Offer ...", "... is not recommended") is one.
+        return c.hit.passage.kind == "recommendation" or (
+            c.hit.document.type == "guideline" and c.hit.passage.section.startswith("Major Recommendations")
+            and bool(_RECOMMENDS.search(c.statement.text)) and not c.statement.text.rstrip().endswith("?"))
+
     ranked = sorted(
-        chosen,
+        [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen,
         key=lambda c: (
-            -(c.hit.passage.kind == "recommendation" and c.hit.document.id == top_doc),
-            -(c.hit.passage.kind == "recommendation"),
+            -(recommends(c) and c.hit.document.id == top_doc),
+            -recommends(c),
             -_STRENGTH_ORDER.get(c.statement.evidence.get("strength") or c.statement.evidence.get("grade", "").lower(), 0),
             -EVIDENCE_RANK.get(c.hit.document.type, 0),
             -bool(_OPTIONS.search(c.statement.text)),
-            c.hit.passage.position if c.hit.document.id == top_doc and c.hit.passage.kind == "recommendation" else 0,
+            c.hit.passage.position if c.hit.document.id == top_doc and recommends(c) else 0,
             -c.statement.score,
         ),
     )

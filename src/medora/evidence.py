@@ -306,7 +306,7 @@ def summary_layer(question: str, concepts: dict[str, float], documents: Sequence
         if len(summaries) == max_summaries:
             break
         doc = index.document(doc_id)
-        if doc.type == "summary" and not _other_population(question, doc.title):
+        if doc.type == "summary" and not other_population(question, doc.title):
             summaries.append((doc, index.passages_of(doc_id)))
     markers = {marker for marker, _ in _qualifiers(question, abbreviations)}
 
@@ -328,19 +328,25 @@ def summary_layer(question: str, concepts: dict[str, float], documents: Sequence
     return []
 
 
+# A summary's own apparatus, not evidence: its reading list, change log and colophon.
+ABOUT_THE_SUMMARY = re.compile(r"^(?:Key References|References|Changes to This Summary|About This PDQ Summary|Latest Updates)\b", re.I)
+
 # Summaries written for one population ("Childhood Melanoma Treatment", "Male Breast
 # Cancer Treatment") answer only questions that name it, in any of these words.
+_CHILDREN = r"\bchild|\bpa?ediatric|\bkids?\b|\binfan|\badolescen|\bteen|\bnewborn|\bneonat"
 _POPULATIONS = {
-    "childhood": r"\bchild|\bpa?ediatric|\bkids?\b|\binfan|\badolescen|\bteen",
-    "pediatric": r"\bchild|\bpa?ediatric|\bkids?\b|\binfan|\badolescen|\bteen",
-    "adolescent": r"\badolescen|\bteen|\byoung adult",
+    "childhood": _CHILDREN, "pediatric": _CHILDREN, "paediatric": _CHILDREN, "children": _CHILDREN,
+    "infants": _CHILDREN, "adolescent": _CHILDREN, "adolescents": _CHILDREN,
     "male": r"\bmale\b|\bmen\b|\bman\b",
-    "pregnancy": r"\bpregnan",
+    "pregnancy": r"\bpregnan", "pregnant": r"\bpregnan",
 }
 
 
-def _other_population(question: str, title: str) -> bool:
+def other_population(question: str, title: str) -> bool:
+    """Does ``title`` name a population (children, men, pregnancy) that ``question`` does not?"""
     words = {w.lower() for w in re.findall(r"[A-Za-z]+", title)}
+    if words & {"adult", "adults"}:  # "in adults and children": written for everyone
+        return False
     return any(not re.search(forms, question, re.I) for word, forms in _POPULATIONS.items() if word in words)
 
 
@@ -350,6 +356,8 @@ def _best_root(summaries, match, concepts: dict[str, float], min_relevance: floa
     for doc, passages in summaries:
         roots: dict[str, float] = {}
         for heading in dict.fromkeys(p.section for p in passages):
+            if ABOUT_THE_SUMMARY.match(heading):
+                continue
             parts = heading.split(HEADING_SEPARATOR)
             for depth in range(1, len(parts) + 1):
                 prefix = HEADING_SEPARATOR.join(parts[:depth])

@@ -13,8 +13,11 @@ import re
 
 _NUMBERING = re.compile(
     r"^\s*(?:(?:Recommendation|Statement|Rec\.?)\s*[\dIVXLivx]+(?:[.\-][\dA-Za-z]+)*\s*[.:)]?\s*"
-    r"|\(?(?:\d{1,3}(?:\.\d{1,3})*[a-z]?|[IVXA-H]{1,6})[.)]\s+|[a-z][.)]\s+|[-•*]\s+)"
+    r"|\(?(?:\d{1,3}(?:\.\d{1,3})*[a-z]?|[IVXA-H]{1,6})[.)]\s+|[a-z][.)]\s+|[-•*]\s+|\[(?:new )?\d{4}\]\s*)"
 )
+_LEADING_QUESTION = re.compile(r"^[^?.\n]{10,300}\?\s+(?=[A-Z])")
+# NICE dates each recommendation: "... undergoing dental procedures. [new 2015]".
+_YEAR_TAG = re.compile(r"\s*\[(?:new |amended |updated )?(?:19|20)\d\d[^\]]{0,40}\]\s*$")
 _RATING_TAIL = re.compile(
     r"\s*(?:\(|\[)?\s*(?:Type:\s|Evidence quality:|Quality of evidence:|Strength of recommendation:|"
     r"Level of evidence:|Strength of evidence:|Grade(?: of recommendation)?:|Recommendation strength:|"
@@ -54,7 +57,13 @@ def trim_statement(text: str, start: int, end: int) -> tuple[int, int]:
     if m:
         start += m.end()
         segment = text[start:end]
-    for pattern in (_RATING_TAIL, _BRACKET_RATING, _GRADE_TAIL, _PAREN_RATING):
+    # "Should linaclotide be used in patients with IBS-C? The AGA recommends ...": the
+    # clinical question in front of a recommendation is structure, not statement.
+    m = _LEADING_QUESTION.match(segment)
+    if m and m.end() < len(segment):
+        start += m.end()
+        segment = text[start:end]
+    for pattern in (_YEAR_TAG, _RATING_TAIL, _BRACKET_RATING, _GRADE_TAIL, _PAREN_RATING):
         m = pattern.search(segment)
         if m and m.start() > 0:
             end = start + m.start()
@@ -70,16 +79,38 @@ def trim_statement(text: str, start: int, end: int) -> tuple[int, int]:
 # literature, and publishers' notes on how their guidance is to be used.
 NOT_A_FINDING = re.compile(
     r"^(?:Table|Figure|Appendix) \w+ (?:describes|shows|lists|summari[sz]es)\b|\bsee (?:the )?(?:Table|Figure)\b.{0,40}$"
-    r"|^See (?:Table|Figure|Appendix|the original|the full)\b|\bin the original guideline document\b[^.]*\.$"
+    r"|\b(?:are|is) (?:defined|provided|described|explained) at the end of\b|\bNo new recommendations\b"
+    r"|^Readers are encouraged\b|^(?:Strong|Weak|Moderate|Conditional) recommendation based on\b"
+    r"|\bFor recommendations marked\b|\bhas been reviewed but no change\b"
+    r"|\bhave not directly resulted from\b|\bThis (?:guideline|document) (?:updates|replaces)\b"
+    r"|^See\b|\bin the original guideline document\b[^.]*\.$|\bsee the [\"“][^\"”]{1,80}[\"”] (?:section|field)"
+    r"|^Note from\b|\bNICE guidance\b"
     r"|^\(This recommendation is from\b|\bsee the NGC summary\b|\bThis document reflects\b|\bshould not be construed as dictating\b"
     r"|\b(?:are|is) not intended to (?:define|be construed|serve|replace)\b"
     r"|\bSummary of Product Characteristics\b|^(?:This|The) (?:guidance|information|guideline) (?:represents|is not|addresses)\b"
     r"|\b(?:this|the) guidance\b|\bpatient access scheme\b|\bUse of the information is voluntary\b"
-    r"|\bexpected to take it fully into account\b|\bnot continually updated\b", re.I)
+    r"|\bexpected to take it fully into account\b|\bnot continually updated\b"
+    r"|^See also\b|\bThe recommendations cited here\b|\bThe decision to adopt any of the recommendations\b"
+    r"|\bneed to use clinical judge?ment\b|\bThese references have been identified\b"
+    r"|^\((?:Strong|Weak|Moderate|Conditional)? ?(?:Recommendation|Option)\b"
+    # Rationale fields of a key action statement profile, which rate rather than state.
+    r"|^(?:Value judgments?|Role of patient preferences|Intentional vagueness|Policy level|Aggregate evidence quality"
+    r"|Benefits?[-–]harms? assessment|Exclusions|Key references)\s*(?:\([^)]*\))?:"
+    # ... and its benefit and harm lines when they do not say of what ("Harm: Patient discomfort.").
+    r"|^(?:Benefits?|Harms?(?:/risks?/costs?)?|Risks?|Costs?|Notes?)\s*:"
+    # Publishers' standard notes on how their recommendations are to be used.
+    r"|\bNICE (?:produces|has agreements|expects)\b|\bUK marketing authori[sz]ation\b"
+    r"|\bThe prescriber should follow relevant professional guidance\b|\bThis discussion aims to help them\b"
+    r"|\bdo not indicate an exclusive course of treatment\b|\bVariations, taking into account individual circumstances\b", re.I)
+
+# "Harm (of using metformin): ..." and "Benefit: ..." lines of a key action statement
+# profile: findings about a recommendation, never the recommendation itself.
+PROFILE_FIELD = re.compile(r"^(?:Benefits?|Harms?(?:/risks?/costs?)?|Risks?|Costs?)\s*(?:\([^)]*\))?:")
 
 
 _LABEL = re.compile(r"^(?:Clinical |Key )?Questions?\s*[\dA-Za-z.]*\s*$|^Recommendations?\s*[\dA-Za-z.]*\s*$")
-ENDS_SENTENCE = re.compile(r"[.!][\"”’)\]]*$")
+# A statement ends as a sentence does, or is a lead-in with its list (NICE lists carry no full stops).
+ENDS_SENTENCE = re.compile(r"[.!][\"”’)\]]*$|:[ \t]*\n(?:[ \t]*\n)?[ \t]*(?:\d{1,2}[.)]|[-•*])[ \t][^\n]*(?:\n[^\n]+)*$")
 _QUALITY = re.compile(r"(?:Evidence quality|Quality of evidence|Level of evidence|Strength of evidence)\s*[:=]\s*([A-Za-z0-9+ -]{1,30}?)\s*[.;)\]]", re.I)
 _STRENGTH = re.compile(r"(?:Strength of recommendation|Recommendation strength|Grade of recommendation)\s*[:=]\s*([A-Za-z0-9+ -]{1,30}?)\s*[.;)\]]", re.I)
 
@@ -100,8 +131,9 @@ def statement_spans(text: str, kind: str) -> list[tuple[int, int]]:
         # A short option under "clinicians may recommend either:" means nothing on its own.
         option = after_lead_in and len(block.split()) < 12
         after_lead_in = block.endswith(":") or (after_lead_in and option)
-        # "*This recommendation updates and replaces ..." is an editorial footnote.
-        if option or block.endswith("?") or block.endswith(":") or _LABEL.match(block) or re.match(r"\*[A-Za-z]", block):
+        # "*This recommendation updates and replaces ..." and "Note from the National Guideline
+        # Clearinghouse (NGC): ..." paragraphs are editorial notes, not recommendations.
+        if option or block.endswith("?") or block.endswith(":") or _LABEL.match(block) or re.match(r"\*[A-Za-z]|Note from\b|NGC Note\b", block):
             continue
         if kind == "recommendation" and len(block.split()) <= 90:
             spans.append((m.start(), m.end()))
