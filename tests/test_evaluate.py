@@ -134,7 +134,7 @@ def test_answers_on_slice(slice_results):
     assert a["answered_in_scope"] == 1.0
     assert a["gold_cited"] == 1.0
     assert a["gold_in_bottom_line"] >= 0.85  # measured 22 of 24
-    assert a["expected_term_recall"] >= 0.7  # measured 0.743
+    assert a["expected_term_recall"] >= 0.72  # measured 0.784
     assert a["duplicate_rate"] == 0.0
     assert a["wrong_abstentions"] == []
 
