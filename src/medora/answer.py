@@ -66,6 +66,8 @@ _HARMS = ("Harms and safety", r"\badverse\b|\btoxicit\w*|\bside effects?\b|\bhar
 _CAVEATS = _TREATMENT_SECTIONS[-1]
 _EMERGING = "Emerging evidence"
 _OTHER = "Other key evidence"
+# A guideline's recommendations that name no line of therapy, population or harm.
+_KEY_RECOMMENDATIONS = "Key recommendations"
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -195,6 +197,8 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
                 context = context_at(contexts, p.id, a)
                 if section in (_OTHER, _EMERGING) and context.questions:
                     section = _context_section(f"{context.questions} {context.lead_in}", plan, question) or section
+                if section in (_OTHER, _EMERGING) and _is_recommendation(p, text):
+                    section = _KEY_RECOMMENDATIONS
                 if p.kind == "recommendation" and line_titles and drugs_named(text):
                     cue = 1.05  # a recommendation naming the regimen over "HER2-targeted therapy"
                 if context.lead_in and words < 15:
@@ -360,7 +364,9 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
 
     bottom = _bottom_line(chosen, focus)
     rest = [c for c in chosen if c not in bottom]
-    order = [title for title, _, _ in plan if title != _CAVEATS[0]] + [_EMERGING, _OTHER, _CAVEATS[0]]
+    lines = [title for title, _, _ in plan if title in LINE_PRIORITY]
+    order = [*lines, _KEY_RECOMMENDATIONS, *(title for title, _, _ in plan if title not in lines and title != _CAVEATS[0]),
+             _EMERGING, _OTHER, _CAVEATS[0]]
     sections = []
     for title in order:
         members = _newer_first([c for c in rest if c.section == title])
@@ -406,8 +412,18 @@ def _newer_first(members: list[_Candidate]) -> list[Statement]:
 
 
 # Strength words of the rating schemes in the corpus (GRADE, ASCO, USPSTF letters, AUA).
+def _is_recommendation(passage, text: str) -> bool:
+    """A guideline statement that recommends. NICE recommendations carry no rating, so they
+    are not tagged as recommendations: a sentence of the Major Recommendations field that
+    recommends ("Offer ...", "... is not recommended") is one."""
+    return passage.kind == "recommendation" or (
+        passage.section.startswith("Major Recommendations") and bool(_RECOMMENDS.search(text))
+        and not text.rstrip().endswith("?"))
+
+
 _RECOMMENDS = re.compile(
-    r"^(?:Offer|Consider|Do not|Don't|Use|Give|Measure|Assess|Ensure|Advise|Explain|Discuss|Refer)\b"
+    r"^(?:Offer|Consider|Do not|Don't|Use|Give|Measure|Assess|Ensure|Advise|Explain|Discuss|Refer|Stratify|Perform"
+    r"|Check|Start|Stop|Review|Monitor|Test|Treat|Avoid|Prescribe|Provide|Obtain|Arrange|Record|Reassess|Be aware)\b"
     r"|\b(?:recommends?|recommended|should|suggests?|must|is indicated|are indicated)\b")
 _STRENGTH_ORDER = {"strong": 3, "a": 3, "standard": 3, "moderate": 2, "b": 2, "recommendation": 2,
                    "weak": 1, "conditional": 1, "option": 1, "expert opinion": 1, "clinical principle": 1}
@@ -426,11 +442,7 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str]) -> list[_Candidate]
     top_doc = focus[0] if focus else None
 
     def recommends(c: _Candidate) -> bool:
-        # NICE recommendations carry no rating, so they are not tagged as such: a sentence of
-        # the Major Recommendations field that recommends ("Offer ...", "... is not recommended") is one.
-        return c.hit.passage.kind == "recommendation" or (
-            c.hit.document.type == "guideline" and c.hit.passage.section.startswith("Major Recommendations")
-            and bool(_RECOMMENDS.search(c.statement.text)) and not c.statement.text.rstrip().endswith("?"))
+        return c.hit.document.type == "guideline" and _is_recommendation(c.hit.passage, c.statement.text)
 
     ranked = sorted(
         [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen,
