@@ -110,6 +110,20 @@ def test_medquad_broken_line_is_reported(tmp_path):
     assert problems[0].reason == "missing answer"
 
 
+def test_a_jsonl_line_that_is_not_an_object_is_reported_the_same_by_every_reader(tmp_path):
+    from medora.corpus.pdq_markdown import read_nci
+
+    good = MEDQUAD.read_text(encoding="utf-8").splitlines(keepends=True)[0]
+    for name, reader in (("medquad_with_answers.jsonl", read_medquad), ("user.jsonl", read_user_jsonl),
+                         ("nci_treatment_and_drug_pages.jsonl", read_nci)):
+        path = tmp_path / name
+        path.write_text('["a list"]\n\n' + good, encoding="utf-8")
+        problems: list[IngestProblem] = []
+        list(reader(path, problems))
+        assert problems[0] == IngestProblem(str(path), 1, "a line must be a JSON object"), name
+        assert all(p.line != 2 for p in problems), name  # a blank line is skipped, not reported
+
+
 def user_line(**fields):
     """A user document built from a real abstract (the text is real; the JSON is the user format)."""
     item = json.loads(PUBMEDQA.read_text(encoding="utf-8"))["21645374"]

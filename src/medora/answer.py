@@ -324,7 +324,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     t1 = time.perf_counter()
     concepts = concept_weights(retrieval.query)
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    corpus_version = str(index.stats().get("corpus_version") or "") if hasattr(index, "stats") else ""
+    corpus_version = index.corpus_version()
     base = dict(question=question, question_type=retrieval.query.question_type, disclaimer=DISCLAIMER,
                 corpus_version=corpus_version, generated_at=generated, audience=audience)
     if should_abstain(retrieval, concepts, settings.answer):

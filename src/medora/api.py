@@ -126,7 +126,7 @@ def compose_json(m: Medora, question: str, audience: str) -> dict:
 
 def corpus_version(m: Medora) -> str:
     with m.lock:
-        return str(m.index.stats().get("corpus_version") or "")
+        return m.index.corpus_version()
 
 
 def search_data(m: Medora, q: str, k: int) -> list[dict]:

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from .answer import compose, reference_for
 from .settings import Settings
-from .types import TYPE_LABEL, Answer, ReferenceEntry, Statement
+from .types import EVIDENCE_NAMES, TYPE_LABEL, Answer, ReferenceEntry, Statement
 
 MAX_VIA = 2  # primary studies shown per statement
 _CITATION = re.compile(r"^(?P<authors>[^:]{2,300}):\s*(?P<title>.+?[.?!])\s+(?P<journal>[^.]*?)\s+\d")
@@ -59,17 +59,8 @@ def _studies_named(statement: Statement, refs: list, heading: str = "") -> list:
 
 
 def _rating(statement: Statement) -> str:
-    e = statement.evidence
-    parts = []
-    if e.get("quality"):
-        parts.append(f"Evidence quality: {e['quality']}")
-    if e.get("strength"):
-        parts.append(f"Strength: {e['strength']}")
-    if e.get("level"):
-        parts.append(f"Level of evidence: {e['level']}")
-    if e.get("grade"):
-        parts.append(f"Grade: {e['grade']}")
-    return "; ".join(parts)
+    return "; ".join(f"{name}: {statement.evidence[key]}" for key, name in EVIDENCE_NAMES.items()
+                     if statement.evidence.get(key))
 
 
 def attach_citations(answer: Answer, index) -> Answer:

@@ -16,6 +16,7 @@ Every pattern here is about how clinical texts are *organised* and *worded*
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -29,6 +30,7 @@ HEADING_SEPARATOR = " › "
 
 # -- the question's concepts ------------------------------------------------------
 
+@functools.lru_cache(maxsize=1 << 16)  # statements share most of their words: stem each once
 def _stem(word: str) -> str:
     for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "s", "ed"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
@@ -66,19 +68,20 @@ def relevance(text: str, concepts: dict[str, float]) -> float:
 _QUALIFIED = re.compile(r"\b([A-Za-z0-9]+)(?:\s*\([^()]{1,80}\))?[\s–-]+(positive|negative)\b", re.I)
 
 
-def _qualifiers(text: str, abbreviations: Sequence[tuple[str, str]] = ()) -> set[tuple[str, str]]:
+@functools.lru_cache(maxsize=4096)  # the question's own, asked once per candidate statement
+def _qualifiers(text: str, abbreviations: tuple[tuple[str, str], ...] = ()) -> frozenset[tuple[str, str]]:
     # "human epidermal growth factor receptor 2-negative" is "HER2-negative": long forms the
     # question defined are read as their abbreviation first.
     for short, long in abbreviations:
         text = re.sub(re.escape(long), short, text, flags=re.I)
-    return {(m.group(1).lower(), m.group(2).lower()) for m in _QUALIFIED.finditer(text)}
+    return frozenset((m.group(1).lower(), m.group(2).lower()) for m in _QUALIFIED.finditer(text))
 
 
 def contradicts_qualifier(question: str, statement: str, abbreviations: Sequence[tuple[str, str]] = ()) -> bool:
     """True when the question asks about "X-positive" and the statement only speaks of
     "X-negative" (or the reverse): true to its source, but about other patients."""
-    said = _qualifiers(statement, abbreviations)
-    for marker, polarity in _qualifiers(question, abbreviations):
+    said = _qualifiers(statement, tuple(abbreviations))
+    for marker, polarity in _qualifiers(question, tuple(abbreviations)):
         other = "negative" if polarity == "positive" else "positive"
         if (marker, other) in said and (marker, polarity) not in said:
             return True
@@ -88,22 +91,27 @@ def contradicts_qualifier(question: str, statement: str, abbreviations: Sequence
 _NEGATED = re.compile(r"\bnon[-–]([a-z]{4,})", re.I)
 
 
+def _negation_forms(text: str) -> tuple[set[str], set[str]]:
+    """The words ``text`` negates with "non-", and the ones it uses bare."""
+    negated = {w.lower() for w in _NEGATED.findall(text)}
+    bare = {m.group(1).lower() for m in re.finditer(r"(?<![-–])\b([a-z]{4,})\b", text, re.I)
+            if text[max(m.start() - 4, 0):m.start()].lower() not in ("non-", "non–")}
+    return negated, bare
+
+
 def contradicts_negation(question: str, statement: str) -> bool:
     """True when the question asks about "metastatic" and the statement only about
     "non-metastatic" (or "small cell" against "non-small cell"): other patients again."""
-    def forms(text: str) -> tuple[set[str], set[str]]:
-        negated = {w.lower() for w in _NEGATED.findall(text)}
-        bare = {m.group(1).lower() for m in re.finditer(r"(?<![-–])\b([a-z]{4,})\b", text, re.I)
-                if text[max(m.start() - 4, 0):m.start()].lower() not in ("non-", "non–")}
-        return negated, bare
-    q_negated, q_bare = forms(question)
-    s_negated, s_bare = forms(statement)
+    if not (_NEGATED.search(question) or _NEGATED.search(statement)):
+        return False  # no "non-" on either side: nothing to contradict
+    q_negated, q_bare = _negation_forms(question)
+    s_negated, s_bare = _negation_forms(statement)
     return bool((q_bare & s_negated) - s_bare) or bool((q_negated & s_bare) - s_negated)
 
 
 def names_asked_population(question: str, heading: str, abbreviations: Sequence[tuple[str, str]] = ()) -> bool:
     """A heading is about the asked patients when it names every "X-positive/negative" the question does."""
-    return _qualifiers(question, abbreviations) <= _qualifiers(heading, abbreviations)
+    return _qualifiers(question, tuple(abbreviations)) <= _qualifiers(heading, tuple(abbreviations))
 
 
 # -- line of therapy from a study's wording ---------------------------------------
@@ -272,14 +280,14 @@ def evidence_pool(hits: Sequence[Hit], index, max_documents: int = 4) -> tuple[l
     pool = list(hits)
     for doc_id in focus:
         doc = docs[doc_id]
-        parents = {h.passage.section.rsplit(HEADING_SEPARATOR, 1)[0] for h in hits if h.document.id == doc_id}
+        parents = tuple({h.passage.section.rsplit(HEADING_SEPARATOR, 1)[0] for h in hits if h.document.id == doc_id})
         for passage in index.passages_of(doc_id):
             if passage.id in seen:
                 continue
             if doc.type == "guideline":
                 wanted = passage.kind == "recommendation" or passage.section.startswith(CAVEAT_SECTIONS)
             else:
-                wanted = doc.type == "summary" and any(passage.section.startswith(parent) for parent in parents)
+                wanted = doc.type == "summary" and bool(parents) and passage.section.startswith(parents)
             if wanted:
                 seen.add(passage.id)
                 pool.append(Hit(passage, doc, score=scores[doc_id] * 0.8))
@@ -308,7 +316,7 @@ def summary_layer(question: str, concepts: dict[str, float], documents: Sequence
         doc = index.document(doc_id)
         if doc.type == "summary" and not other_population(question, doc.title):
             summaries.append((doc, index.passages_of(doc_id)))
-    markers = {marker for marker, _ in _qualifiers(question, abbreviations)}
+    markers = {marker for marker, _ in _qualifiers(question, tuple(abbreviations))}
 
     def strict(doc, prefix: str) -> float:
         return relevance(prefix, concepts) if names_asked_population(question, prefix, abbreviations) else 0.0

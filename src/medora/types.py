@@ -50,6 +50,11 @@ TYPE_LABEL: dict[str, str] = {
     "patient_education": "Patient education",
 }
 
+# The ratings a source gives a statement (``Statement.evidence`` keys) and their names on a page.
+EVIDENCE_NAMES: dict[str, str] = {
+    "quality": "Evidence quality", "strength": "Strength", "level": "Level of evidence", "grade": "Grade",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Section:

@@ -28,7 +28,7 @@ from . import __version__, api
 from .api import AUDIENCES, SEED_QUESTION, AudienceName, Medora, answer_data, medora, search_data, source_path
 from .errors import MedoraError, QueryError
 from .settings import Settings
-from .types import TYPE_LABEL
+from .types import EVIDENCE_NAMES, TYPE_LABEL
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -45,7 +45,6 @@ DOCS_CSP = (
     "object-src 'none'; frame-ancestors 'none'"
 )
 GENERIC_500 = "Something went wrong on the server while answering this request; it has been logged. Please try again."
-EVIDENCE_NAMES = {"quality": "Evidence quality", "strength": "Strength", "level": "Level of evidence", "grade": "Grade"}
 
 
 def security_headers(path: str) -> dict[str, str]:

@@ -9,13 +9,13 @@ one Section per question (name = the question, text = the answer). The chunker r
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 from ..types import Document, IngestProblem, Section
+from .jsonl import json_objects
 from .pdq_markdown import slug
 
 LICENCE = "CC BY 4.0 (MedQuAD, Ben Abacha & Demner-Fushman 2019)"
@@ -37,23 +37,12 @@ _REQUIRED = ("source", "url", "question", "answer")
 def read_medquad(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
     """Read a MedQuAD JSONL file; a bad line is reported in ``problems`` and skipped."""
     pages: dict[tuple[str, str], list[dict]] = {}
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                missing = [k for k in _REQUIRED if not isinstance(row.get(k), str) or not row[k].strip()]
-            except json.JSONDecodeError as e:
-                problems.append(IngestProblem(str(path), number, f"not valid JSON: {e.msg}"))
-                continue
-            except AttributeError:
-                problems.append(IngestProblem(str(path), number, "not a JSON object"))
-                continue
-            if missing:
-                problems.append(IngestProblem(str(path), number, f"missing {', '.join(missing)}"))
-                continue
-            pages.setdefault((row["source"], row["url"]), []).append(row)
+    for number, row in json_objects(path, problems):
+        missing = [k for k in _REQUIRED if not isinstance(row.get(k), str) or not row[k].strip()]
+        if missing:
+            problems.append(IngestProblem(str(path), number, f"missing {', '.join(missing)}"))
+            continue
+        pages.setdefault((row["source"], row["url"]), []).append(row)
 
     slugs = {key: slug(urlparse(key[1]).path) or slug(urlparse(key[1]).netloc) for key in pages}
     taken = Counter(slugs.values())

@@ -25,7 +25,6 @@ Files: ``pdq_summaries.jsonl`` and ``nci_*.jsonl``, one object per line with ``u
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 from collections import Counter
@@ -34,6 +33,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..types import Document, IngestProblem, Reference, Section
+from .jsonl import json_objects
 
 REFERENCES_FILE = "pdq_references.jsonl"
 LICENCE = "public domain (NCI)"
@@ -343,13 +343,11 @@ def load_reference_rows(folder: Path, problems: list[IngestProblem]) -> dict[str
     rows: dict[str, list[dict]] = {}
     if not path.exists():
         return rows
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            try:
-                row = json.loads(line)
-                rows.setdefault(row["cited_in"], []).append(row)
-            except (json.JSONDecodeError, KeyError, TypeError) as e:
-                problems.append(IngestProblem(str(path), number, f"bad reference line: {e}"))
+    for number, row in json_objects(path, problems):
+        try:
+            rows.setdefault(row["cited_in"], []).append(row)
+        except (KeyError, TypeError) as e:
+            problems.append(IngestProblem(str(path), number, f"bad reference line: {e}"))
     return rows
 
 
@@ -357,24 +355,17 @@ def read_nci(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
     """Read one NCI JSONL file; a bad line is reported in ``problems`` and skipped."""
     summaries = path.name == "pdq_summaries.jsonl"
     reference_rows = load_reference_rows(path.parent, problems) if summaries else {}
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                doc = _document(row, summaries, reference_rows)
-            except json.JSONDecodeError as e:
-                problems.append(IngestProblem(str(path), number, f"not valid JSON: {e.msg}"))
-                continue
-            except KeyError as e:
-                problems.append(IngestProblem(str(path), number, f"missing field {e}"))
-                continue
-            except (TypeError, AttributeError, ValueError) as e:
-                problems.append(IngestProblem(str(path), number, f"malformed line: {e}"))
-                continue
-            if doc.sections:
-                yield doc
+    for number, row in json_objects(path, problems):
+        try:
+            doc = _document(row, summaries, reference_rows)
+        except KeyError as e:
+            problems.append(IngestProblem(str(path), number, f"missing field {e}"))
+            continue
+        except (TypeError, AttributeError, ValueError) as e:
+            problems.append(IngestProblem(str(path), number, f"malformed line: {e}"))
+            continue
+        if doc.sections:
+            yield doc
 
 
 def _document(row: dict, summaries: bool, reference_rows: dict[str, list[dict]]) -> Document:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..types import EVIDENCE_RANK, Document, IngestProblem, Section
+from .jsonl import json_objects
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -56,23 +57,17 @@ def looks_like_user_jsonl(path: Path) -> bool:
 def read_user_jsonl(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
     """Read a user JSONL file (format in the module docstring)."""
     seen: set[str] = set()
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                doc = parse_user_document(json.loads(line))
-            except json.JSONDecodeError as e:
-                problems.append(IngestProblem(str(path), number, f"not valid JSON: {e.msg}"))
-                continue
-            except ValueError as e:
-                problems.append(IngestProblem(str(path), number, str(e)))
-                continue
-            if doc.id in seen:
-                problems.append(IngestProblem(str(path), number, f"duplicate id {doc.id!r}"))
-                continue
-            seen.add(doc.id)
-            yield doc
+    for number, row in json_objects(path, problems):
+        try:
+            doc = parse_user_document(row)
+        except ValueError as e:
+            problems.append(IngestProblem(str(path), number, str(e)))
+            continue
+        if doc.id in seen:
+            problems.append(IngestProblem(str(path), number, f"duplicate id {doc.id!r}"))
+            continue
+        seen.add(doc.id)
+        yield doc
 
 
 def parse_user_document(obj: Any) -> Document:

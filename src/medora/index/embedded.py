@@ -130,8 +130,11 @@ class EmbeddedIndex:
         return self._abbreviations
 
     def stats(self) -> dict[str, object]:
-        return {**self.store.counts(), "corpus_version": self.store.get_info("corpus_version"),
-                "path": str(self.path)}
+        return {**self.store.counts(), "corpus_version": self.corpus_version(), "path": str(self.path)}
+
+    def corpus_version(self) -> str:
+        """The indexed corpus's version, stamped on every answer (one row, unlike ``stats``'s counts)."""
+        return str(self.store.get_info("corpus_version") or "")
 
     def close(self) -> None:
         self.store.close()

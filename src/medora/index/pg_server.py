@@ -87,34 +87,31 @@ class LocalPostgres:
         Returns:
             The running server.
         """
-        root = Path(tempfile.mkdtemp(prefix="medora-pg-", dir=base_dir))
-        server = cls(root, free_port(), bin_dir or wheel_bin_dir(), keep=keep)
-        try:
-            server._own(root)
-            server._run("initdb", "-D", str(server.data), "-U", DB_USER, "--auth=trust", "-E", "UTF8",
-                        "--locale=C", "--no-sync", "--no-instructions")
-            server._configure(settings or {})
-            server._start()
-        except BaseException:
-            server.stop()
-            raise
-        return server
+        server = cls(Path(tempfile.mkdtemp(prefix="medora-pg-", dir=base_dir)), free_port(),
+                     bin_dir or wheel_bin_dir(), keep=keep)
+        return server._create(settings, "initdb", "-D", str(server.data), "-U", DB_USER, "--auth=trust", "-E", "UTF8",
+                              "--locale=C", "--no-sync", "--no-instructions")
 
     @classmethod
     def replica_of(cls, primary: LocalPostgres, *, settings: dict[str, str] | None = None) -> LocalPostgres:
         """A hot standby streaming from ``primary``: ``pg_basebackup -R`` into a new folder, then start."""
-        root = Path(tempfile.mkdtemp(prefix="medora-pg-replica-", dir=primary.root.parent))
-        server = cls(root, free_port(), primary.bin_dir)
+        server = cls(Path(tempfile.mkdtemp(prefix="medora-pg-replica-", dir=primary.root.parent)), free_port(),
+                     primary.bin_dir)
+        return server._create(settings, "pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", DB_USER,
+                              "-D", str(server.data), "-R", "-X", "stream", "-c", "fast", "--no-sync")
+
+    def _create(self, settings: dict[str, str] | None, *command: str) -> LocalPostgres:
+        """Fill the data folder with ``command`` (initdb or pg_basebackup), configure, start;
+        on any failure stop and clean up before re-raising."""
         try:
-            server._own(root)
-            server._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", DB_USER,
-                        "-D", str(server.data), "-R", "-X", "stream", "-c", "fast", "--no-sync")
-            server._configure(settings or {})
-            server._start()
+            self._own(self.root)
+            self._run(*command)
+            self._configure(settings or {})
+            self._start()
         except BaseException:
-            server.stop()
+            self.stop()
             raise
-        return server
+        return self
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete its folder unless ``keep``."""

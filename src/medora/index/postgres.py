@@ -376,6 +376,12 @@ class PostgresIndex:
                 self._abbreviations = dict(conn.execute("SELECT short, long_forms FROM abbreviations").fetchall())
         return self._abbreviations
 
+    def corpus_version(self) -> str:
+        """The indexed corpus's version, stamped on every answer (one row, unlike ``stats``'s counts)."""
+        with self._read.connection() as conn:
+            row = conn.execute("SELECT value FROM info WHERE key = 'corpus_version'").fetchone()
+        return str(row[0]) if row else ""
+
     def stats(self) -> dict[str, object]:
         with self._read.connection() as conn:
             docs = dict(conn.execute("SELECT type, count(*) FROM documents GROUP BY type").fetchall())

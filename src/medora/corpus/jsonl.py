@@ -1,0 +1,31 @@
+"""JSON Lines files: one decoded object per line, bad lines reported with their number.
+
+Every JSONL reader of the corpus (NCI pages and PDQ references, MedQuAD, user files)
+reads through :func:`json_objects`, so a blank line is skipped, undecodable text or a
+line that is not an object is reported the same way everywhere, and the rest is read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..types import IngestProblem
+
+
+def json_objects(path: Path, problems: list[IngestProblem]) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each line of ``path`` holding a JSON object."""
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                problems.append(IngestProblem(str(path), number, f"not valid JSON: {e.msg}"))
+                continue
+            if not isinstance(row, dict):
+                problems.append(IngestProblem(str(path), number, "a line must be a JSON object"))
+                continue
+            yield number, row
