@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings(args.data_dir)
     index = EmbeddedIndex(settings)
     data = load_data(settings, index, dev_path=args.dev)
-    questions = [(d["id"], d["question"]) for d in load_dev_set(args.dev) if d["in_scope"]]
+    questions = [(d["id"], d["question"]) for d in load_dev_set(args.dev) if d["answerable"]]
     questions += [(f"pmid-{p}", it["QUESTION"]) for p, it in list(data.pubmedqa.items())[: args.pubmedqa]]
     results = [(qid, q, check(q, index, settings)) for qid, q in questions]
     index.close()

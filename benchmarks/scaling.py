@@ -80,7 +80,7 @@ def real_sentences(shared: Path = SHARED) -> list[str]:
 
 def questions(shared: Path = SHARED, n: int = QUERIES) -> list[str]:
     dev = [json.loads(line)["question"] for line in (ROOT / "eval" / "clinical_dev.jsonl").read_text().splitlines()
-           if line.strip() and json.loads(line)["in_scope"]]
+           if line.strip() and json.loads(line)["answerable"]]
     pubmedqa = json.loads((shared / "eval" / "pubmedqa" / "ori_pqal.json").read_text())
     return (dev + [it["QUESTION"] for it in pubmedqa.values()])[:n]
 

@@ -1,4 +1,5 @@
-"""Evaluation suites behind `medora eval`: retrieval, answers, pubmedqa, latency.
+"""Evaluation suites behind `medora eval`: retrieval, answers, pubmedqa, latency (and, from
+``evaluate_questions``, the real-question suites unanswerable, kqa, asco).
 
 Each suite runs over an open index and returns a ``SuiteResult`` (one row per
 question, plus a summary); ``evaluate_report`` writes it as JSON, Markdown and PNG.
@@ -18,16 +19,18 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .errors import DocumentNotFound, MedoraError
+from .evaluate_measures import SuiteResult
+from .evaluate_questions import suite_asco, suite_kqa, suite_unanswerable
 from .settings import Settings, default_corpus_paths
 
-SUITES = ("retrieval", "answers", "pubmedqa", "latency")
+SUITES = ("retrieval", "answers", "unanswerable", "kqa", "asco", "pubmedqa", "latency")
 AUDIENCES = ("physician",)  # every audience `ask` supports; the answers suite loops over them
 MODES = ("lexical", "dense", "hybrid")
 KS = (1, 5, 10)
@@ -43,21 +46,17 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass
-class SuiteResult:
-    name: str
-    summary: dict[str, Any]
-    rows: list[dict[str, Any]]
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
 class EvalData:
     """The questions a run uses, already filtered to what the index holds."""
 
-    dev: list[dict]  # in-scope items whose gold is indexed, then the out-of-scope items
-    dev_skipped: list[str]  # ids of in-scope items whose gold document is not in the index
+    dev: list[dict]  # answerable items whose gold is indexed, then the unanswerable items
+    dev_skipped: list[str]  # ids of answerable items whose gold document is not in the index
     pubmedqa: dict[str, dict]  # PMID -> PubMedQA item, only abstracts present in the index
     test: dict[str, tuple[str, str]]  # PMID -> (question, yes/no/maybe) of the official test split, indexed ones
+    limit: int | None = None  # --limit: at most this many items of each question list
+
+    def limited(self, items: list) -> list:
+        return items[: self.limit] if self.limit else items
 
 
 # -- data ---------------------------------------------------------------------------
@@ -93,15 +92,19 @@ def _ground_truth_file(near: Path | None) -> Path | None:
 
 
 def load_data(settings: Settings, index, limit: int | None = None, dev_path: Path = DEV_SET) -> EvalData:
-    """The dev set and PubMedQA items that the index can answer; ``limit`` caps each list."""
+    """The dev set and PubMedQA items that the index can answer; ``limit`` caps each list
+    (per dev set: original, realistic, unanswerable, off-topic)."""
     dev, skipped = [], []
     for item in load_dev_set(dev_path):
-        if item["in_scope"] and not all(_has_document(index, g) for g in item["gold"]):
+        if item["answerable"] and not all(_has_document(index, g) for g in item["gold"]):
             skipped.append(item["id"])
         else:
             dev.append(item)
-    in_scope = [d for d in dev if d["in_scope"]][:limit]
-    out_scope = [d for d in dev if not d["in_scope"]][:limit]
+    if limit:
+        by_set: dict[str, list[dict]] = {}
+        for d in dev:
+            by_set.setdefault(d["set"], []).append(d)
+        dev = [d for members in by_set.values() for d in members[:limit]]
     source = _find_pubmedqa(settings)
     items = json.loads(source.read_text()) if source else {}
     pubmedqa = {pmid: it for pmid, it in items.items() if _has_document(index, f"pmid-{pmid}")}
@@ -112,7 +115,7 @@ def load_data(settings: Settings, index, limit: int | None = None, dev_path: Pat
     if limit:
         pubmedqa = dict(list(pubmedqa.items())[:limit])
         test = dict(list(test.items())[:limit])
-    return EvalData(in_scope + out_scope, skipped, pubmedqa, test)
+    return EvalData(dev, skipped, pubmedqa, test, limit)
 
 
 # -- metrics ------------------------------------------------------------------------
@@ -175,7 +178,7 @@ def suite_retrieval(settings: Settings, index, data: EvalData) -> SuiteResult:
 
     sets = {
         "pubmedqa": [(f"pmid-{pmid}", it["QUESTION"], [f"pmid-{pmid}"]) for pmid, it in data.pubmedqa.items()],
-        "clinical_dev": [(d["id"], d["question"], d["gold"]) for d in data.dev if d["in_scope"]],
+        "clinical_dev": [(d["id"], d["question"], d["gold"]) for d in data.dev if d["answerable"]],
     }
     variants = [(mode, mode, settings.retrieve) for mode in MODES]
     if settings.retrieve.evidence_weight:
@@ -208,14 +211,17 @@ def answer_text(answer) -> str:
     return "\n".join(s.text for s in all_statements(answer))
 
 
-def _answer_row(item: dict, answer, index, audience: str, seconds: float) -> dict:
+def _answer_row(item: dict, answer, index, audience: str, seconds: float, spread) -> dict:
     import textstat
 
     from .cite import all_statements, verify
+    from .evaluate_measures import coverage, measure
 
     statements = all_statements(answer)
     gold = set(item["gold"])
+    gold_passages = set(item.get("gold_passages", ()))
     text = answer_text(answer)
+    bottom = " ".join(s.text for s in answer.bottom_line)
     found = [t for t in item["expected_terms"] if _norm(t) in _norm(text)]
     checks = verify(answer, index)
     # Near-duplicates: word Jaccard > 0.6 within a section, > 0.85 across sections (a
@@ -225,25 +231,36 @@ def _answer_row(item: dict, answer, index, audience: str, seconds: float) -> dic
     pairs = [(a, b, DUPLICATE_JACCARD if sa == sb else DUPLICATE_JACCARD_ACROSS_SECTIONS)
              for i, (a, sa) in enumerate(placed) for b, sb in placed[i + 1:]]
     cited = {s.doc_id for s in statements} | {r.doc_id for r in answer.references}
+    quotes = item.get("gold_quotes", ())
     return {
-        "id": item["id"], "audience": audience, "in_scope": item["in_scope"], "type": item["type"],
-        "question": item["question"], "gold": item["gold"], "abstained": answer.abstained,
-        "abstention_correct": answer.abstained != item["in_scope"],
+        **_item_fields(item, audience), **measure(item["question"], answer, spread).as_row(),
+        "abstained": answer.abstained, "abstention_correct": answer.abstained != item["answerable"],
         "gold_in_bottom_line": bool(gold & {s.doc_id for s in answer.bottom_line}),
         "gold_cited": bool(gold & cited),
+        "gold_passage_in_bottom_line": bool(gold_passages & {s.passage_id for s in answer.bottom_line})
+        if gold_passages else None,
+        "gold_passage_quoted": bool(gold_passages & {s.passage_id for s in statements}) if gold_passages else None,
+        "gold_quote_bottom_line_overlap": round(max(coverage(q, bottom) for q in quotes), 4) if quotes else None,
         "terms_found": found, "terms_missing": [t for t in item["expected_terms"] if t not in found],
-        "statements": len(statements), "verified": sum(ok for _, ok in checks),
+        "verified": sum(ok for _, ok in checks),
         "unverified": [{"text": s.text, "passage_id": s.passage_id} for s, ok in checks if not ok],
         "pairs": len(pairs), "duplicate_pairs": sum(jaccard(a, b) > limit for a, b, limit in pairs),
         "words": len(text.split()),
         "reading_grade": round(textstat.flesch_kincaid_grade(text), 2) if text else None,
-        "cited_docs": sorted(cited), "seconds": round(seconds, 4),
+        "bottom_line": bottom[:400], "cited_docs": sorted(cited), "seconds": round(seconds, 4),
     }
 
 
+def _item_fields(item: dict, audience: str) -> dict:
+    return {"id": item["id"], "audience": audience, "answerable": item["answerable"], "set": item["set"],
+            "split": item["split"], "type": item["type"], "question": item["question"], "gold": item["gold"]}
+
+
 def _answers_summary(rows: list[dict]) -> dict[str, Any]:
-    ins = [r for r in rows if r["in_scope"]]
-    outs = [r for r in rows if not r["in_scope"]]
+    from .evaluate_measures import summarise
+
+    ins = [r for r in rows if r["answerable"]]
+    outs = [r for r in rows if not r["answerable"]]
     answered = [r for r in rows if not r["abstained"]]
 
     def mean(values):
@@ -253,54 +270,81 @@ def _answers_summary(rows: list[dict]) -> dict[str, Any]:
     statements = sum(r["statements"] for r in rows)
     pairs = sum(r["pairs"] for r in rows)
     term_total = sum(len(r["terms_found"]) + len(r["terms_missing"]) for r in ins)
+    measures = summarise(ins)
     return {
-        "in_scope": len(ins), "out_of_scope": len(outs),
-        "answered_in_scope": mean([not r["abstained"] for r in ins]),
-        "abstained_out_of_scope": mean([r["abstained"] for r in outs]),
+        "answerable": len(ins), "off_topic": len(outs),
+        "answered_answerable": mean([not r["abstained"] for r in ins]),
+        "status_answered": measures["answered"], "status_partial": measures["partial"],
+        "status_not_found": measures["not_found"],
+        "abstained_off_topic": mean([r["abstained"] for r in outs]),
         "abstention_accuracy": mean([r["abstention_correct"] for r in rows]),
         "gold_in_bottom_line": mean([r["gold_in_bottom_line"] for r in ins]),
         "gold_cited": mean([r["gold_cited"] for r in ins]),
+        "gold_passage_in_bottom_line": mean([r["gold_passage_in_bottom_line"] for r in ins]),
+        "gold_passage_quoted": mean([r["gold_passage_quoted"] for r in ins]),
+        "gold_quote_bottom_line_overlap": mean([r["gold_quote_bottom_line_overlap"] for r in ins]),
         "expected_term_recall": round(sum(len(r["terms_found"]) for r in ins) / term_total, 4) if term_total else None,
         "faithfulness": round(sum(r["verified"] for r in rows) / statements, 4) if statements else None,
         "statements_checked": statements,
         "duplicate_rate": round(sum(r["duplicate_pairs"] for r in rows) / pairs, 4) if pairs else 0.0,
-        "statements_mean": mean([r["statements"] for r in answered]),
-        "words_mean": mean([r["words"] for r in answered]),
+        "statements_median": measures["statements"]["median"],
+        "statements_p25": measures["statements"]["p25"], "statements_p75": measures["statements"]["p75"],
+        "statements_max": measures["statements"]["max"],
+        "boilerplate_share": measures["boilerplate_share"],
+        "other_condition_share": measures["other_condition_share"],
+        "other_population_share": measures["other_population_share"],
         "words_median": float(np.median([r["words"] for r in answered])) if answered else None,
         "reading_grade_mean": mean([r["reading_grade"] for r in answered]),
         "wrong_abstentions": [r["id"] for r in rows if not r["abstention_correct"]],
     }
 
 
+# The groups the answers suite reports: the held-out split is the result, tune what rules were fitted on.
+ANSWER_GROUPS = {
+    "heldout": lambda r: r["split"] == "heldout",
+    "tune": lambda r: r["split"] == "tune",
+    "realistic heldout": lambda r: r["set"] in ("realistic", "off_topic") and r["split"] == "heldout",
+    "original heldout": lambda r: r["set"] in ("original", "off_topic") and r["split"] == "heldout",
+}
+
+
 def suite_answers(settings: Settings, index, data: EvalData) -> SuiteResult:
-    """audience.ask over the dev set, once per audience."""
+    """audience.ask over the dev set's answerable and off-topic questions, once per audience."""
     from .audience import ask
     from .errors import EmptyQuery
+    from .evaluate_measures import SentenceSpread
 
+    spread = SentenceSpread(index)
     rows: list[dict] = []
     summary: dict[str, Any] = {"skipped_dev": len(data.dev_skipped), "audiences": {}}
     for audience in AUDIENCES:
         audience_rows = []
         for item in data.dev:
+            if item["set"] == "unanswerable":
+                continue  # the unanswerable suite's
             t0 = time.perf_counter()
             try:
                 answer = ask(item["question"], index, settings, audience=audience)
             except EmptyQuery:  # nothing searchable in the question: a refusal, counted as abstaining
                 audience_rows.append({**_refusal_row(item, audience)})
                 continue
-            audience_rows.append(_answer_row(item, answer, index, audience, time.perf_counter() - t0))
-        summary["audiences"][audience] = _answers_summary(audience_rows)
+            audience_rows.append(_answer_row(item, answer, index, audience, time.perf_counter() - t0, spread))
+        summary["audiences"][audience] = {group: _answers_summary([r for r in audience_rows if keep(r)])
+                                          for group, keep in ANSWER_GROUPS.items()}
         rows.extend(audience_rows)
     return SuiteResult("answers", summary, rows)
 
 
 def _refusal_row(item: dict, audience: str) -> dict:
-    return {"id": item["id"], "audience": audience, "in_scope": item["in_scope"], "type": item["type"],
-            "question": item["question"], "gold": item["gold"], "abstained": True,
-            "abstention_correct": not item["in_scope"], "gold_in_bottom_line": False, "gold_cited": False,
+    return {**_item_fields(item, audience), "status": "not_found", "abstained": True,
+            "abstention_correct": not item["answerable"], "gold_in_bottom_line": False, "gold_cited": False,
+            "gold_passage_in_bottom_line": False if item.get("gold_passages") else None,
+            "gold_passage_quoted": False if item.get("gold_passages") else None,
+            "gold_quote_bottom_line_overlap": 0.0 if item.get("gold_quotes") else None,
             "terms_found": [], "terms_missing": list(item["expected_terms"]), "statements": 0, "verified": 0,
+            "boilerplate": 0, "other_condition": 0, "other_population": 0,
             "unverified": [], "pairs": 0, "duplicate_pairs": 0, "words": 0, "reading_grade": None,
-            "cited_docs": [], "seconds": 0.0}
+            "bottom_line": "", "cited_docs": [], "seconds": 0.0}
 
 
 # PubMedQA decision rule (eval/README.md; chosen on the 500 development items, never on
@@ -403,6 +447,7 @@ def suite_latency(settings: Settings, index, data: EvalData) -> SuiteResult:
 
 SUITE_FUNCS: dict[str, Callable[[Settings, Any, EvalData], SuiteResult]] = {
     "retrieval": suite_retrieval, "answers": suite_answers, "pubmedqa": suite_pubmedqa, "latency": suite_latency,
+    "unanswerable": suite_unanswerable, "kqa": suite_kqa, "asco": suite_asco,
 }
 
 

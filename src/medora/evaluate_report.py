@@ -36,6 +36,60 @@ def _pct(value: float | None) -> str:
 
 # -- Markdown per suite ---------------------------------------------------------------
 
+ANSWER_METRICS = [
+    ("answerable questions", "answerable", str), ("off-topic questions", "off_topic", str),
+    ("status answered", "status_answered", _pct), ("status partial", "status_partial", _pct),
+    ("status not found", "status_not_found", _pct), ("off-topic abstained", "abstained_off_topic", _pct),
+    ("abstention accuracy", "abstention_accuracy", _pct),
+    ("gold document in bottom line", "gold_in_bottom_line", _pct),
+    ("gold document cited anywhere", "gold_cited", _pct),
+    ("gold passage in bottom line", "gold_passage_in_bottom_line", _pct),
+    ("gold passage quoted anywhere", "gold_passage_quoted", _pct),
+    ("gold quote words in bottom line (mean)", "gold_quote_bottom_line_overlap", _pct),
+    ("expected-term recall", "expected_term_recall", _pct),
+    ("statements per answer (median)", "statements_median", _fmt),
+    ("statements per answer (p25)", "statements_p25", _fmt), ("statements per answer (p75)", "statements_p75", _fmt),
+    ("statements per answer (max)", "statements_max", _fmt),
+    ("boilerplate statements", "boilerplate_share", _pct),
+    ("statements naming another condition", "other_condition_share", _pct),
+    ("statements naming another population", "other_population_share", _pct),
+    ("faithfulness (statements verified)", "faithfulness", _pct), ("statements checked", "statements_checked", str),
+    ("duplicate statement pairs", "duplicate_rate", _pct), ("words per answer (median)", "words_median", _fmt),
+    ("Flesch-Kincaid grade (mean)", "reading_grade_mean", _fmt),
+]
+QUESTION_METRICS = [
+    ("questions", "questions", str), ("errors", "errors", str), ("answered", "answered", _pct),
+    ("partial", "partial", _pct), ("not found", "not_found", _pct), ("honest (partial or not found)", "honest", _pct),
+    ("honest, tune split", "honest_tune", _pct), ("honest, held-out split", "honest_heldout", _pct),
+    ("statements per answer (median)", "statements.median", _fmt),
+    ("statements per answer (p25)", "statements.p25", _fmt), ("statements per answer (p75)", "statements.p75", _fmt),
+    ("statements per answer (max)", "statements.max", _fmt),
+    ("must-haves covered (>= 60% of their words)", "must_have_coverage", _pct),
+    ("must-have words covered (mean)", "must_have_overlap", _pct),
+    ("reference-answer words covered (mean)", "reference_overlap", _pct),
+    ("reference-answer words in bottom line (mean)", "bottom_line_overlap", _pct),
+    ("boilerplate statements", "boilerplate_share", _pct),
+    ("statements naming another condition", "other_condition_share", _pct),
+    ("statements naming another population", "other_population_share", _pct),
+]
+QUESTION_SUITE_NOTES = {
+    "unanswerable": "Dev questions the corpus cannot answer: clinical ones whose subject is absent from the corpus "
+                    "('unanswerable') and off-topic ones. Honest = status partial or not found.",
+    "kqa": "K-QA real patient questions: 'labelled' have physicians' must-have statements (coverage is a "
+           "word-overlap proxy), 'unlabelled' must get an answer or a clear not-found, never an error.",
+    "asco": "ASCO guideline questions (2022-2025 guidelines; the corpus's guidelines stop in 2018): coverage of the "
+            "authors' reference answer, a word-overlap proxy.",
+}
+
+
+def _dig(values: dict, key: str):
+    for part in key.split("."):
+        if not isinstance(values, dict):
+            return None
+        values = values.get(part)
+    return values
+
+
 
 def markdown(result: SuiteResult) -> str:
     s = result.summary
@@ -50,33 +104,34 @@ def markdown(result: SuiteResult) -> str:
                                                        if "mrr" in m else [m["skipped"]] + [""] * len(KS)))
             out += ["", f"**{dataset}**", "", _table(["mode", "n", *[f"R@{k}" for k in KS], "MRR"], rows)]
     elif result.name == "answers":
-        out.append(f"Dev questions skipped (gold not indexed): {s['skipped_dev']}.")
-        metrics = [("in-scope questions", "in_scope", str), ("out-of-scope questions", "out_of_scope", str),
-                   ("in-scope answered", "answered_in_scope", _pct),
-                   ("out-of-scope abstained", "abstained_out_of_scope", _pct),
-                   ("abstention accuracy", "abstention_accuracy", _pct),
-                   ("gold guideline in bottom line", "gold_in_bottom_line", _pct),
-                   ("gold guideline cited anywhere", "gold_cited", _pct),
-                   ("expected-term recall", "expected_term_recall", _pct),
-                   ("faithfulness (statements verified)", "faithfulness", _pct),
-                   ("statements checked", "statements_checked", str),
-                   ("duplicate statement pairs (Jaccard > 0.6 in a section, > 0.85 across)", "duplicate_rate", _pct),
-                   ("statements per answer (mean)", "statements_mean", _fmt),
-                   ("words per answer (mean)", "words_mean", _fmt),
-                   ("words per answer (median)", "words_median", _fmt),
-                   ("Flesch-Kincaid grade (mean)", "reading_grade_mean", _fmt)]
-        audiences = list(s["audiences"])
-        rows = [[label] + [fmt(s["audiences"][a][key]) if s["audiences"][a][key] is not None else "–"
-                           for a in audiences] for label, key, fmt in metrics]
-        out += ["", _table(["metric", *audiences], rows)]
-        for a in audiences:
-            wrong = s["audiences"][a]["wrong_abstentions"]
-            out += ["", f"Wrong abstention decisions ({a}): {', '.join(wrong) if wrong else 'none'}."]
-        failures = [r for r in result.rows if r["unverified"]]
+        out.append(f"Dev questions skipped (gold not indexed): {s['skipped_dev']}. The held-out split is the "
+                   "result; the tune split is what rules were fitted on. Read coverage beside statements per answer "
+                   "and the precision proxies (eval/README.md).")
+        for audience, groups in s["audiences"].items():
+            names = list(groups)
+            rows = [[label] + [fmt(groups[g][key]) if groups[g].get(key) is not None else "–" for g in names]
+                    for label, key, fmt in ANSWER_METRICS]
+            out += ["", f"**{audience}**", "", _table(["metric", *names], rows)]
+            wrong = groups.get("heldout", {}).get("wrong_abstentions", [])
+            out += ["", f"Wrong abstention decisions, held-out ({audience}): {', '.join(wrong) if wrong else 'none'}."]
+        failures = [r for r in result.rows if r.get("unverified")]
         if failures:
             out += ["", "Unverified statements:", ""]
             out += [f"- {r['id']} ({r['audience']}): {u['passage_id']}: {u['text'][:160]}" for r in failures
                     for u in r["unverified"]]
+    elif result.name in ("unanswerable", "kqa", "asco"):
+        out.append(QUESTION_SUITE_NOTES[result.name])
+        for audience, sets in s["audiences"].items():
+            groups = {name: v for name, v in sets.items() if isinstance(v, dict)} if result.name != "asco" \
+                else {"asco": sets}
+            names = list(groups)
+            rows = [[label] + [fmt(_dig(groups[g], key)) if _dig(groups[g], key) is not None else "–" for g in names]
+                    for label, key, fmt in QUESTION_METRICS if any(_dig(groups[g], key) is not None for g in names)]
+            out += ["", f"**{audience}**", "", _table(["metric", *names], rows)]
+        errors = [r for r in result.rows if r.get("error")]
+        if errors:
+            out += ["", f"Errors ({len(errors)}):", ""]
+            out += [f"- {r['id']} ({r['audience']}): {r['error'][:200]}" for r in errors[:20]]
     elif result.name == "pubmedqa":
         out.append("Yes/no/maybe from cue words in the retrieved evidence (rule in eval/README.md). The indexed "
                    "abstract includes its conclusion, so this is not the reasoning-required setting of the "
@@ -126,16 +181,27 @@ def plot(result: SuiteResult, path: Path) -> None:
             ax.set_ylim(0, 1.05)
         axes[0].legend(fontsize=7, loc="lower right")
     elif result.name == "answers":
-        keys = ["answered_in_scope", "abstained_out_of_scope", "gold_in_bottom_line", "gold_cited",
-                "expected_term_recall", "faithfulness", "duplicate_rate"]
-        fig, ax = plt.subplots(figsize=(9, 4))
-        for i, audience in enumerate(s["audiences"]):
-            values = [s["audiences"][audience][k] or 0 for k in keys]
-            ax.barh(np.arange(len(keys)) + i * 0.8 / len(s["audiences"]), values, 0.8 / len(s["audiences"]),
-                    label=audience)
+        keys = ["status_answered", "abstained_off_topic", "gold_passage_in_bottom_line", "gold_cited",
+                "expected_term_recall", "boilerplate_share", "other_condition_share", "faithfulness"]
+        groups = next(iter(s["audiences"].values()))
+        fig, ax = plt.subplots(figsize=(9, 4.5))
+        for i, group in enumerate(groups):
+            values = [groups[group].get(k) or 0 for k in keys]
+            ax.barh(np.arange(len(keys)) + i * 0.8 / len(groups), values, 0.8 / len(groups), label=group)
         ax.set_yticks(np.arange(len(keys)), [k.replace("_", " ") for k in keys])
         ax.set_xlim(0, 1.05)
-        ax.legend()
+        ax.legend(fontsize=7)
+    elif result.name in ("unanswerable", "kqa", "asco"):
+        keys = ["answered", "partial", "not_found", "boilerplate_share", "other_condition_share"]
+        columns = [(f"{a} {name}", v) for a, sets in s["audiences"].items()
+                   for name, v in (sets.items() if result.name != "asco" else [("", sets)]) if isinstance(v, dict)]
+        fig, ax = plt.subplots(figsize=(9, 4))
+        for i, (label, values) in enumerate(columns):
+            ax.barh(np.arange(len(keys)) + i * 0.8 / len(columns), [values.get(k) or 0 for k in keys],
+                    0.8 / len(columns), label=label)
+        ax.set_yticks(np.arange(len(keys)), [k.replace("_", " ") for k in keys])
+        ax.set_xlim(0, 1.05)
+        ax.legend(fontsize=7)
     elif result.name == "pubmedqa":
         fig, ax = plt.subplots(figsize=(7, 3.5))
         labels = ["Medora cue rule", *s["references"]]
@@ -188,9 +254,10 @@ def eval_command(suites, out, limit, data_dir) -> None:
     """Run evaluation SUITES (default: all) and write JSON, Markdown and PNG results.
 
     \b
-    Suites: retrieval, answers, pubmedqa, latency.
+    Suites: retrieval, answers, unanswerable, kqa, asco, pubmedqa, latency.
     Example:
         medora eval
+        medora eval kqa asco unanswerable answers
         medora eval retrieval answers --limit 20 --out /tmp/medora-eval
     """
     from .evaluate import run_suites

@@ -118,6 +118,10 @@ class EmbeddedIndex:
     def passages_of(self, doc_id: str) -> list[Passage]:
         return self.store.passages_of(doc_id)
 
+    def iter_passages(self):
+        """Every passage with its rowid, in rowid order (corpus-wide statistics)."""
+        return self.store.iter_passages()
+
     def document(self, doc_id: str, *, with_sections: bool = False) -> Document:
         return self.store.document(doc_id, with_sections=with_sections)
 

@@ -370,6 +370,15 @@ class PostgresIndex:
                                 (doc_id,)).fetchall()
         return [_passage(r[1:]) for r in rows]
 
+    def iter_passages(self):
+        """Every passage with its rowid, in rowid order (corpus-wide statistics), read in batches."""
+        with self._read.connection() as conn, conn.transaction(), \
+                conn.cursor(name="medora_iter_passages") as cursor:  # a named cursor lives in a transaction
+            cursor.itersize = 2000
+            cursor.execute(f"SELECT {_PASSAGE_COLS} FROM passages ORDER BY rowid")
+            for row in cursor:
+                yield row[0], _passage(row[1:])
+
     def abbreviations(self) -> dict[str, list[str]]:
         if self._abbreviations is None:
             with self._read.connection() as conn:
