@@ -1,0 +1,175 @@
+"""Does a statement apply to the patients the question asks about?
+
+An exact quote about other patients misleads as much as an invented one. A question and a
+statement each name, in words, where on a few clinical axes they stand: disease stage,
+where the infection was acquired, the care setting, acute or chronic course, and the patient
+group. A statement conflicts with the question on an axis when both name a value on it and
+none of the statement's values is compatible with the question's. Such a statement is left
+out of the answer, not ranked lower.
+
+The axes and their wording are data (``AXES``); nothing here is about one disease or drug.
+``about_condition`` asks the other half: is the statement (with its heading and document
+title) about the condition the question names at all?
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+# Patient groups, their wording, and the groups each is compatible with: a statement about
+# "older adults" applies to an "adults" question; one about "women" to a pregnancy question.
+POPULATION_GROUPS: dict[str, tuple[str, ...]] = {
+    "children": ("child", "children", "childhood", "pediatric", "paediatric", "kids", "infant", "infants",
+                 "newborn", "newborns", "neonate", "neonates", "neonatal", "adolescent", "adolescents",
+                 "teenager", "teenagers", "teens", "youth", "girls", "boys"),
+    "adults": ("adult", "adults", "young adult", "young adults"),
+    "older adults": ("older adult", "older adults", "older people", "older persons", "older patients", "elderly",
+                     "geriatric"),
+    "pregnancy": ("pregnant", "pregnancy", "pregnancies", "postpartum", "breastfeeding", "lactating", "antenatal",
+                  "prenatal"),
+    "women": ("women", "woman", "female", "females", "postmenopausal", "premenopausal"),
+    "men": ("men", "male", "males"),
+}
+POPULATION_COMPATIBLE: dict[str, frozenset[str]] = {
+    "children": frozenset({"children"}),
+    "adults": frozenset({"adults", "older adults", "women", "men", "pregnancy"}),
+    "older adults": frozenset({"older adults", "adults", "women", "men"}),
+    "pregnancy": frozenset({"pregnancy", "women", "adults"}),
+    "women": frozenset({"women", "pregnancy", "adults", "older adults"}),
+    "men": frozenset({"men", "adults", "older adults"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """One way clinical text says which patients it is about.
+
+    ``values`` maps a value to the phrases that name it (whole words, case-insensitive);
+    ``compatible`` maps a value to the values a statement may name and still apply.
+    ``anchored``: in a statement, the value counts only where it qualifies the asked condition
+    (within three words before one of its words): "acute kidney injury" as a side effect says
+    nothing about whether a statement on chronic pain applies.
+    """
+
+    name: str
+    values: dict[str, tuple[str, ...]]
+    compatible: dict[str, frozenset[str]]
+    anchored: bool = False
+
+
+AXES: tuple[Axis, ...] = (
+    Axis("where the infection was acquired",
+         {"community": ("community-acquired", "community acquired"),
+          "hospital": ("hospital-acquired", "hospital acquired", "nosocomial", "ventilator-associated",
+                       "ventilator associated", "healthcare-associated", "health care-associated")},
+         {"community": frozenset({"community"}), "hospital": frozenset({"hospital"})}),
+    Axis("care setting",
+         {"outpatient": ("outpatient", "outpatients", "ambulatory"),
+          "inpatient": ("inpatient", "inpatients", "hospitalized", "hospitalised"),
+          "intensive care": ("intensive care", "icu", "critically ill", "critical care")},
+         {"outpatient": frozenset({"outpatient"}), "inpatient": frozenset({"inpatient", "intensive care"}),
+          "intensive care": frozenset({"intensive care", "inpatient"})}),
+    Axis("course",
+         {"acute": ("acute",), "subacute": ("subacute",), "chronic": ("chronic",)},
+         {"acute": frozenset({"acute"}), "subacute": frozenset({"subacute", "acute", "chronic"}),
+          "chronic": frozenset({"chronic"})}, anchored=True),
+    Axis("patient group", POPULATION_GROUPS, POPULATION_COMPATIBLE),
+)
+
+# Stage wording: "stage II", "stage IIIA", "stages I-II", "stage II–IIIA", "stage 3", and the
+# words that name stage ranges ("early-stage", "metastatic"). Values are main stages 0..5.
+_ROMAN = {"0": 0, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+_STAGE = re.compile(
+    r"\bstages?\s+(0|iv|v|i{1,3}|[1-5])[a-c]?\d?"
+    r"(?:\s*(?:-|–|to|through|or|and|,)\s*(?:stage\s+)?(0|iv|v|i{1,3}|[1-5])[a-c]?\d?)?\b")
+_STAGE_WORDS: dict[str, frozenset[int]] = {
+    "early-stage": frozenset({0, 1, 2}), "early stage": frozenset({0, 1, 2}),
+    "locally advanced": frozenset({3}), "metastatic": frozenset({4}),
+}
+_NOT_STAGED = re.compile(r"\bnon[-–\s]?metastatic\b")
+
+
+def _phrases(text: str) -> str:
+    return " " + " ".join(_WORD.findall(text.lower().replace("-", " "))) + " "
+
+
+def _named(text: str, phrases: Iterable[str], anchors: frozenset[str] | None = None) -> bool:
+    for phrase in phrases:
+        words = " ".join(_WORD.findall(phrase.replace("-", " ")))
+        if anchors is None:
+            if f" {words} " in text:
+                return True
+            continue
+        for m in re.finditer(rf" {re.escape(words)}((?: [a-z0-9]+){{1,3}}) ", text):
+            if anchors & set(m.group(1).split()):
+                return True
+    return False
+
+
+def stages(text: str) -> frozenset[int]:
+    """Main stages (0..5) the text names; empty when it names none."""
+    lowered = text.lower()
+    found: set[int] = set()
+    for m in _STAGE.finditer(lowered):
+        first = _ROMAN[m.group(1)]
+        last = _ROMAN[m.group(2)] if m.group(2) else first
+        found.update(range(min(first, last), max(first, last) + 1))
+    cleaned = _NOT_STAGED.sub(" ", lowered)
+    for words, values in _STAGE_WORDS.items():
+        if re.search(rf"\b{re.escape(words)}\b", cleaned):
+            found |= values
+    return frozenset(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """Where a text stands on each axis (value names), and the stages it names."""
+
+    values: dict[str, frozenset[str]]
+    stages: frozenset[int]
+
+
+def facets(text: str, anchors: frozenset[str] | None = None) -> Facets:
+    """The text's values on every axis. ``anchors``: the asked condition's words, for reading a
+    statement (anchored axes count only next to them); None for reading the question."""
+    words = _phrases(text)
+    return Facets(
+        values={axis.name: frozenset(v for v, phrases in axis.values.items()
+                                     if _named(words, phrases, anchors if axis.anchored else None))
+                for axis in AXES},
+        stages=stages(text),
+    )
+
+
+def conflicts(question: Facets, statement: Facets) -> list[str]:
+    """The axes on which the statement names only values the question's exclude."""
+    out = []
+    for axis in AXES:
+        asked, said = question.values[axis.name], statement.values[axis.name]
+        if asked and said:
+            allowed = frozenset().union(*(axis.compatible[v] for v in asked))
+            if not said & allowed:
+                out.append(axis.name)
+    if question.stages and statement.stages and not question.stages & statement.stages:
+        out.append("stage")
+    return out
+
+
+def populations(text: str) -> frozenset[str]:
+    return facets(text).values["patient group"]
+
+
+def about_condition(names: Iterable[str], context: str) -> bool:
+    """Does ``context`` (a statement with its heading and document title) name one of the
+    condition ``names`` (every word of the name, in any order)?"""
+    words = set(_WORD.findall(context.lower()))
+    stems = {w.rstrip("s") for w in words}
+    for name in names:
+        parts = [w for w in _WORD.findall(name.lower()) if len(w) > 1]
+        if parts and all(p in words or p.rstrip("s") in stems for p in parts):
+            return True
+    return False
