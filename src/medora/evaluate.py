@@ -211,7 +211,7 @@ def answer_text(answer) -> str:
     return "\n".join(s.text for s in all_statements(answer))
 
 
-def _answer_row(item: dict, answer, index, audience: str, seconds: float, spread) -> dict:
+def _answer_row(item: dict, answer, index, audience: str, seconds: float, boilerplate) -> dict:
     import textstat
 
     from .cite import all_statements, verify
@@ -233,7 +233,7 @@ def _answer_row(item: dict, answer, index, audience: str, seconds: float, spread
     cited = {s.doc_id for s in statements} | {r.doc_id for r in answer.references}
     quotes = item.get("gold_quotes", ())
     return {
-        **_item_fields(item, audience), **measure(item["question"], answer, spread).as_row(),
+        **_item_fields(item, audience), **measure(item["question"], answer, boilerplate).as_row(),
         "abstained": answer.abstained, "abstention_correct": answer.abstained != item["answerable"],
         "gold_in_bottom_line": bool(gold & {s.doc_id for s in answer.bottom_line}),
         "gold_cited": bool(gold & cited),
@@ -312,9 +312,8 @@ def suite_answers(settings: Settings, index, data: EvalData) -> SuiteResult:
     """audience.ask over the dev set's answerable and off-topic questions, once per audience."""
     from .audience import ask
     from .errors import EmptyQuery
-    from .evaluate_measures import SentenceSpread
 
-    spread = SentenceSpread(index)
+    boilerplate = index.boilerplate()
     rows: list[dict] = []
     summary: dict[str, Any] = {"skipped_dev": len(data.dev_skipped), "audiences": {}}
     for audience in AUDIENCES:
@@ -328,7 +327,7 @@ def suite_answers(settings: Settings, index, data: EvalData) -> SuiteResult:
             except EmptyQuery:  # nothing searchable in the question: a refusal, counted as abstaining
                 audience_rows.append({**_refusal_row(item, audience)})
                 continue
-            audience_rows.append(_answer_row(item, answer, index, audience, time.perf_counter() - t0, spread))
+            audience_rows.append(_answer_row(item, answer, index, audience, time.perf_counter() - t0, boilerplate))
         summary["audiences"][audience] = {group: _answers_summary([r for r in audience_rows if keep(r)])
                                           for group, keep in ANSWER_GROUPS.items()}
         rows.extend(audience_rows)

@@ -6,11 +6,13 @@ Every answer suite (``answers``, ``unanswerable``, ``kqa``, ``asco``) reports th
   one; an answer that only says ``abstained`` counts as ``not_found``, any other as ``answered``).
 - precision proxies, so that coverage is never read without what it cost:
   - ``boilerplate``: statements all of whose sentences occur, word for word, in at least
-    ``BOILERPLATE_DOCUMENTS`` documents of the index (publisher notes, rating definitions);
+    ``corpus.boilerplate.MIN_DOCUMENTS`` documents of the index (publisher notes, rating
+    definitions), as found at index time (``index.boilerplate()``);
   - ``other_condition``: statements that name a condition of the disease vocabulary and none of
     the question's, when the question names one;
-  - ``other_population``: statements that name a patient group (``POPULATION_GROUPS``) and none
-    compatible with the question's, when the question names one.
+  - ``other_population``: statements that name a patient group (``applicability.POPULATION_GROUPS``)
+    and none compatible with the question's, when the question names one. The answer pipeline drops
+    such statements when their wording, heading or title says so; this proxy reads the statement alone.
 - ``coverage``: the share of a reference text's content words (stop words removed, words cut to
   ``STEM_LETTERS`` letters) that the answer's statements contain. A word-overlap proxy: it cannot
   tell "do X" from "do not do X"; read it beside the judged sample.
@@ -21,41 +23,20 @@ All of them are proxies, documented as such in ``eval/README.md``; the judged sa
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .applicability import POPULATION_COMPATIBLE, populations
+from .corpus.boilerplate import is_boilerplate
 from .query import STOP_WORDS, analyse
 
-BOILERPLATE_DOCUMENTS = 5  # a sentence in this many documents is the publisher's, not the evidence's
 STEM_LETTERS = 5  # "recommended"/"recommendation" -> "recom": crude, language-agnostic, documented
 MUST_HAVE_COVERED = 0.6  # a K-QA must-have counts as covered when this share of its content words is present
 
-# Patient groups a statement or question can name, and the groups each is compatible with
-# (an "older adults" statement applies to an "adults" question; "women" to "pregnancy").
-POPULATION_GROUPS: dict[str, tuple[str, ...]] = {
-    "children": ("child", "children", "pediatric", "paediatric", "kids", "infant", "infants", "newborn", "newborns",
-                 "neonate", "neonates", "neonatal", "adolescent", "adolescents", "teenager", "teenagers", "teen",
-                 "teens", "youth", "girl", "girls", "boy", "boys"),
-    "adults": ("adult", "adults", "young adult", "young adults"),
-    "older adults": ("older adult", "older adults", "older people", "older patients", "elderly", "geriatric"),
-    "pregnancy": ("pregnant", "pregnancy", "postpartum", "breastfeeding", "lactating"),
-    "women": ("women", "woman", "female", "females", "postmenopausal", "premenopausal", "menopausal"),
-    "men": ("men", "male", "males"),
-}
-_COMPATIBLE: dict[str, set[str]] = {
-    "children": {"children"}, "adults": {"adults", "older adults", "women", "men", "pregnancy"},
-    "older adults": {"older adults", "adults", "women", "men"}, "pregnancy": {"pregnancy", "women", "adults"},
-    "women": {"women", "pregnancy", "adults", "older adults"}, "men": {"men", "adults", "older adults"},
-}
-_GROUP_OF = {form: group for group, forms in POPULATION_GROUPS.items() for form in forms}
-_POPULATION_WORDS = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _GROUP_OF), key=len, reverse=True)) + r")\b")
 _WORD = re.compile(r"[a-z0-9]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 
 
 def answer_status(answer) -> str:
@@ -76,16 +57,12 @@ def coverage(reference: str, answer_text: str) -> float:
     return len(wanted & content_words(answer_text)) / len(wanted) if wanted else 0.0
 
 
-def populations(text: str) -> set[str]:
-    return {_GROUP_OF[m.group(0)] for m in _POPULATION_WORDS.finditer(text.lower())}
-
-
-def other_population(question_groups: set[str], statement: str) -> bool:
+def other_population(question_groups: frozenset[str], statement: str) -> bool:
     """The statement names patient groups and none compatible with the question's."""
     said = populations(statement)
     if not question_groups or not said:
         return False
-    compatible = set().union(*(_COMPATIBLE[g] for g in question_groups))
+    compatible = set().union(*(POPULATION_COMPATIBLE[g] for g in question_groups))
     return not (said & compatible)
 
 
@@ -103,34 +80,6 @@ def other_condition(question_conditions: set[str], statement: str) -> bool:
     return not (_condition_names(said) & question_conditions) and not any(
         f" {name} " in f" {' '.join(_WORD.findall(statement.lower()))} " for name in question_conditions
         if len(name) > 3)
-
-
-def _sentence_key(sentence: str) -> str:
-    return hashlib.blake2b(" ".join(_WORD.findall(sentence.lower())).encode(), digest_size=8).hexdigest()
-
-
-def sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(text) if len(_WORD.findall(s)) >= 4]
-
-
-class SentenceSpread:
-    """In how many documents of the index each sentence occurs, word for word (case and punctuation folded)."""
-
-    def __init__(self, index):
-        docs: dict[str, set[str]] = defaultdict(set)
-        for _, passage in index.iter_passages():
-            for sentence in sentences(passage.text):
-                key = _sentence_key(sentence)
-                if len(docs[key]) < BOILERPLATE_DOCUMENTS:
-                    docs[key].add(passage.doc_id)
-        self._count = {key: len(ids) for key, ids in docs.items() if len(ids) > 1}
-
-    def documents(self, sentence: str) -> int:
-        return self._count.get(_sentence_key(sentence), 1)
-
-    def is_boilerplate(self, statement: str) -> bool:
-        parts = sentences(statement) or [statement]
-        return all(self.documents(s) >= BOILERPLATE_DOCUMENTS for s in parts)
 
 
 @dataclass
@@ -157,7 +106,7 @@ class AnswerMeasures:
                 "other_condition": self.other_condition, "other_population": self.other_population}
 
 
-def measure(question: str, answer, spread: SentenceSpread | None) -> AnswerMeasures:
+def measure(question: str, answer, boilerplate: frozenset[str]) -> AnswerMeasures:
     from .cite import all_statements
 
     texts = [s.text for s in all_statements(answer)]
@@ -166,7 +115,7 @@ def measure(question: str, answer, spread: SentenceSpread | None) -> AnswerMeasu
     groups = populations(question)
     return AnswerMeasures(
         status=answer_status(answer), statements=len(texts),
-        boilerplate=sum(spread.is_boilerplate(t) for t in texts) if spread else 0,
+        boilerplate=sum(is_boilerplate(t, boilerplate) for t in texts),
         other_condition=sum(other_condition(conditions, t) for t in texts),
         other_population=sum(other_population(groups, t) for t in texts),
         text="\n".join(texts),

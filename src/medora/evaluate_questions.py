@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .evaluate_measures import MUST_HAVE_COVERED, SentenceSpread, SuiteResult, coverage, measure, summarise
+from .evaluate_measures import MUST_HAVE_COVERED, SuiteResult, coverage, measure, summarise
 from .settings import default_corpus_paths
 
 # Who asks each set, by default: K-QA's askers are patients, ASCO's and the dev set's clinicians.
@@ -66,7 +66,7 @@ def load_asco(eval_dir: Path | None) -> list[dict]:
                 for i, row in enumerate(csv.DictReader(f), start=1)]
 
 
-def run_answer(item: dict, index, settings, audience: str, spread: SentenceSpread | None) -> tuple[dict, object]:
+def run_answer(item: dict, index, settings, audience: str, boilerplate: frozenset[str]) -> tuple[dict, object]:
     """Ask one question; a row of measures, or an error row (any exception counts as an error)."""
     from .audience import ask
     from .cite import all_statements
@@ -83,7 +83,7 @@ def run_answer(item: dict, index, settings, audience: str, spread: SentenceSprea
         return {**row, "error": f"{type(e).__name__}: {e}",
                 "traceback": traceback.format_exc(limit=4)[-1500:], "statements": 0}, None
     seconds = time.perf_counter() - t0
-    measures = measure(item["question"], answer, spread)
+    measures = measure(item["question"], answer, boilerplate)
     return {**row, **measures.as_row(), "bottom_line": " ".join(s.text for s in answer.bottom_line)[:400],
             "docs": sorted({s.doc_id for s in all_statements(answer)}),
             "missing": list(getattr(answer, "missing", ()) or ()), "seconds": round(seconds, 4),
@@ -95,12 +95,12 @@ def _strip(rows: list[dict]) -> list[dict]:
 
 
 def suite_unanswerable(settings, index, data, audiences=("physician",)):
-    spread = SentenceSpread(index)
+    boilerplate = index.boilerplate()
     items = [d for d in data.dev if not d["answerable"]]
     rows = []
     for audience in audiences:
         for item in items:
-            row, _ = run_answer(item, index, settings, audience, spread)
+            row, _ = run_answer(item, index, settings, audience, boilerplate)
             honest = row.get("status") in ("not_found", "partial")
             rows.append({**row, "set": item["set"], "split": item["split"], "type": item["type"],
                          "absent": item.get("absent", []), "honest": honest})
@@ -119,12 +119,12 @@ def suite_unanswerable(settings, index, data, audiences=("physician",)):
 
 
 def suite_kqa(settings, index, data, audiences=KQA_AUDIENCES):
-    spread = SentenceSpread(index)
+    boilerplate = index.boilerplate()
     labelled, unlabelled = load_kqa(shared_eval_dir())
     rows = []
     for audience in sorted(set(audiences) | set(KQA_LABELLED_AUDIENCES)):
         for item in data.limited(labelled):
-            row, _ = run_answer(item, index, settings, audience, spread)
+            row, _ = run_answer(item, index, settings, audience, boilerplate)
             text = row.pop("_text", "")
             scores = [coverage(m, text) for m in item["must_have"]]
             rows.append({**row, "set": "labelled", "must_have": len(scores),
@@ -133,7 +133,7 @@ def suite_kqa(settings, index, data, audiences=KQA_AUDIENCES):
                          "reference_overlap": round(coverage(item["reference"], text), 4)})
     for audience in audiences:
         for item in data.limited(unlabelled):
-            row, _ = run_answer(item, index, settings, audience, spread)
+            row, _ = run_answer(item, index, settings, audience, boilerplate)
             rows.append({**row, "set": "unlabelled"})
     summary: dict = {"audiences": {}}
     for audience in sorted({r["audience"] for r in rows}):
@@ -157,11 +157,11 @@ def suite_kqa(settings, index, data, audiences=KQA_AUDIENCES):
 
 
 def suite_asco(settings, index, data, audiences=ASCO_AUDIENCES):
-    spread = SentenceSpread(index)
+    boilerplate = index.boilerplate()
     rows = []
     for audience in audiences:
         for item in data.limited(load_asco(shared_eval_dir())):
-            row, answer = run_answer(item, index, settings, audience, spread)
+            row, answer = run_answer(item, index, settings, audience, boilerplate)
             text = row.pop("_text", "")
             rows.append({**row, "guideline": item["guideline"], "guideline_year": item["guideline_year"],
                          "reference_overlap": round(coverage(item["reference"], text), 4),

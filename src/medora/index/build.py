@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 
 from ..corpus import chunk_document, read_corpus
 from ..corpus.abbreviations import AbbreviationCounter
+from ..corpus.boilerplate import RepeatedSentences
 from ..corpus.chunk import CHUNK_VERSION
 from ..settings import Settings
 from ..types import Document, IngestProblem, Passage
-from .embedded import EmbeddedIndex
+from .embedded import BOILERPLATE_INFO, EmbeddedIndex
 from .store_sqlite import document_hash
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,8 @@ def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prun
             store.delete_documents(gone)
             store.commit()
         report.removed = len(gone)
-    if report.added or report.updated or report.removed or store.get_info("corpus_version") is None:
+    if report.added or report.updated or report.removed or store.get_info("corpus_version") is None \
+            or store.get_info(BOILERPLATE_INFO) is None:
         store.set_info("vectors_stamp", None)  # rowids changed: the .npy cache no longer matches
         _refresh_corpus_facts(index)
 
@@ -191,15 +193,20 @@ def _load_postgres(index: EmbeddedIndex, settings: Settings) -> None:
 
 
 def _refresh_corpus_facts(index: EmbeddedIndex) -> None:
-    """Corpus version (hash of every document hash) and abbreviations mined from the text."""
+    """Corpus version (hash of every document hash), abbreviations mined from the text, and the
+    sentences repeated across many documents (boilerplate, never quoted)."""
     store = index.store
     hashes = sorted(store.document_hashes().items())
     version = hashlib.sha256(repr(hashes).encode()).hexdigest()[:12]
-    store.set_info("corpus_version", version)
     counter = AbbreviationCounter()
+    repeated = RepeatedSentences()
     for _, passage in store.iter_passages():
         counter.add(passage.text)
+        repeated.add(passage.doc_id, passage.text)
     store.put_abbreviations(counter.best(min_count=2))
+    store.set_info(BOILERPLATE_INFO, repeated.repeated())
+    # Last: a run killed before this line finds no corpus version and refreshes these facts again.
+    store.set_info("corpus_version", version)
 
 
 def _embed(index: EmbeddedIndex, report: IngestReport, budget: float, progress) -> None:

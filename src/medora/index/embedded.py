@@ -21,6 +21,8 @@ from .store_sqlite import Store
 from .vectors_numpy import NumpyVectors
 
 EMBED_DIM = 384
+# The info key under which the keys of sentences repeated across many documents are stored.
+BOILERPLATE_INFO = "boilerplate_sentences"
 
 
 def index_dir(settings: Settings) -> Path:
@@ -112,6 +114,10 @@ class EmbeddedIndex:
     def passages(self, rowids) -> dict[int, Passage]:
         return self.store.passages_by_rowid([int(r) for r in rowids])
 
+    def document_frequency(self, words) -> dict[str, int]:
+        """Documents holding each word (stemmed), 0 when none: whether the corpus mentions it at all."""
+        return self.lexical.document_frequency(list(words))
+
     def documents(self, doc_type: str | None = None, limit: int = 50) -> list[Document]:
         return self.store.documents(doc_type, limit)
 
@@ -132,6 +138,12 @@ class EmbeddedIndex:
         if not hasattr(self, "_abbreviations"):
             self._abbreviations = self.store.abbreviations()
         return self._abbreviations
+
+    def boilerplate(self) -> frozenset[str]:
+        """Keys (``corpus.boilerplate.sentence_key``) of the sentences found in many documents."""
+        if not hasattr(self, "_boilerplate"):
+            self._boilerplate = frozenset(self.store.get_info(BOILERPLATE_INFO) or ())
+        return self._boilerplate
 
     def stats(self) -> dict[str, object]:
         return {**self.store.counts(), "corpus_version": self.corpus_version(), "path": str(self.path)}

@@ -125,5 +125,16 @@ class TantivyLexical:
         scores = np.fromiter((score for score, _ in hits), dtype=np.float32, count=len(hits))
         return rowids, scores
 
+    def document_frequency(self, words: Sequence[str]) -> dict[str, int]:
+        """How many documents hold each word (stemmed as indexed, in title or body); 0 for a word no
+        document holds. Words that tantivy's parser cannot read count as 0."""
+        searcher = self.doc_index.searcher()
+        out: dict[str, int] = {}
+        for word in words:
+            text = safe_query(word)
+            out[word] = searcher.search(self.doc_index.parse_query(text, ["title", "body"]), limit=1,
+                                        count=True).count if text else 0
+        return out
+
     def count(self) -> int:
         return self.index.searcher().num_docs

@@ -35,6 +35,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from ..errors import DocumentNotFound, IndexMismatch, IndexNotBuilt, IndexStoreError, PassageNotFound
 from ..types import Document, Passage, Reference, Section
 from . import postgres_schema as schema
+from .embedded import BOILERPLATE_INFO
 from .lexical_tantivy import EXPANSION_BOOST, safe_query
 
 K1, B, TITLE_BOOST = 1.2, 0.75, 0.6  # tantivy's BM25 constants; TantivyLexical's title boost
@@ -202,6 +203,7 @@ class PostgresIndex:
         self._embedder = embedder
         self._docs: dict[str, Document] = {}
         self._abbreviations: dict[str, list[str]] | None = None
+        self._boilerplate: frozenset[str] | None = None
         self._pool = self._open_pool(url, pool_size, "medora-primary")
         self._read = self._open_pool(replica_url, pool_size, "medora-replica") if replica_url else self._pool
         try:
@@ -276,6 +278,19 @@ class PostgresIndex:
         rows = self._query(DOCUMENT_SQL, {"terms": terms, "qtf": qtf, "k": k, "k1": K1, "b": B,
                                           "title_boost": TITLE_BOOST}, 0)
         return {doc_id: float(np.float32(score)) for doc_id, score in rows}
+
+    def document_frequency(self, words) -> dict[str, int]:
+        """Documents holding each word (stemmed as ``TantivyLexical``; the larger of the title and body
+        counts, so a lower bound where a word is in both), 0 when none."""
+        out: dict[str, int] = {}
+        with self._read.connection() as conn:
+            for word in words:
+                terms, _ = query_terms(word)
+                found, fewest = conn.execute(
+                    "SELECT count(*), min(greatest(doc_df_title, doc_df_body)) FROM terms WHERE term = ANY(%s)",
+                    (terms,)).fetchone() if terms else (0, 0)
+                out[word] = int(fewest or 0) if terms and found == len(terms) else 0
+        return out
 
     def embedder(self):
         """The query embedding model (the settings' OnnxMiniLM unless one was passed in), built on first use."""
@@ -385,6 +400,14 @@ class PostgresIndex:
                 self._abbreviations = dict(conn.execute("SELECT short, long_forms FROM abbreviations").fetchall())
         return self._abbreviations
 
+    def boilerplate(self) -> frozenset[str]:
+        """Keys (``corpus.boilerplate.sentence_key``) of the sentences found in many documents."""
+        if self._boilerplate is None:
+            with self._read.connection() as conn:
+                row = conn.execute("SELECT value FROM info WHERE key = %s", (BOILERPLATE_INFO,)).fetchone()
+            self._boilerplate = frozenset(row[0] if row else ())
+        return self._boilerplate
+
     def corpus_version(self) -> str:
         """The indexed corpus's version, stamped on every answer (one row, unlike ``stats``'s counts)."""
         with self._read.connection() as conn:
@@ -429,6 +452,7 @@ class PostgresIndex:
     def _forget(self) -> None:
         self._docs.clear()
         self._abbreviations = None
+        self._boilerplate = None
 
 
 def _passage(row: Sequence) -> Passage:

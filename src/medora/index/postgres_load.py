@@ -24,6 +24,7 @@ from .. import __version__
 from ..errors import IndexStoreError
 from ..types import Document
 from . import postgres_schema as schema
+from .embedded import BOILERPLATE_INFO
 from .lexical_tantivy import indexed_title
 from .postgres import EMBED_DIM, TOKENIZER, analyze, fieldnorm
 
@@ -153,6 +154,7 @@ def load(conn: psycopg.Connection, embedded, doc_ids: list[str] | None,
                 copy.write_row((short, json.dumps(long_forms)))
         info = {"params": embedded.settings.index_params(), "corpus_version": embedded.store.get_info("corpus_version"),
                 "model": embedded.model_id, "tokenizer": TOKENIZER, "layout": schema.LAYOUT,
+                BOILERPLATE_INFO: sorted(embedded.boilerplate()),
                 "medora_version": __version__}
         cur.executemany("INSERT INTO info VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                         [(k, json.dumps(v)) for k, v in info.items()])
