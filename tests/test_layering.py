@@ -13,9 +13,9 @@ STAGE = {
     "corpus": 1,
     "index": 2,
     "query": 3, "retrieve": 3,
-    "answer": 4, "evidence": 4, "statements": 4,
+    "answer": 4, "evidence": 4, "statements": 4, "applicability": 4, "answerability": 4,
     "cite": 5,
-    "render": 6, "evaluate": 6, "evaluate_report": 6, "audience": 6, "followups": 6,
+    "render": 6, "evaluate": 6, "evaluate_report": 6, "evaluate_measures": 6, "evaluate_questions": 6, "audience": 6, "followups": 6,
     "articles": 7, "threads": 7, "articles_db": 7, "auth": 7, "migrations": 7,
     "api": 8, "web": 8, "cli": 8, "api_articles": 8, "web_articles": 8, "cli_articles": 8,
 }

@@ -17,16 +17,21 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
+from .answerability import assess, subjects
+from .applicability import about_condition, conflicts, facets, other_population
+from .corpus.boilerplate import is_boilerplate
 from .corpus.chunk import SCOPE_SECTIONS
 from .evidence import (
     ABOUT_THE_SUMMARY, LINE_PATTERNS, LINE_PRIORITY, concept_weights, context_at, contradicts_negation,
-    contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, other_population, relevance,
-    stated_line, study_starts, summary_layer,
+    contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
+    stated_line, study_at, study_starts, summary_layer,
 )
-from .query import drugs_named
+from .query import answers_type, drugs_named
 from .retrieve import Retrieval, retrieve
 from .settings import AnswerSettings, Settings
-from .statements import ENDS_SENTENCE, NOT_A_FINDING, PROFILE_FIELD, ratings, statement_spans, trim_statement
+from .statements import (
+    ENDS_SENTENCE, NOT_A_FINDING, PROFILE_FIELD, ratings, split_sentences, statement_spans, trim_statement,
+)
 from .types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 
 DISCLAIMER = (
@@ -36,6 +41,10 @@ DISCLAIMER = (
 )
 ABSTAIN_NOTICE = (
     "The indexed corpus holds no sufficiently relevant evidence for this question, so no answer was composed. "
+    "The nearest sources are listed below."
+)
+NOT_FOUND_NOTICE = (
+    "The indexed corpus holds no statement that applies to what this question asks, so no answer was composed. "
     "The nearest sources are listed below."
 )
 
@@ -161,6 +170,7 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
     out: list[_Candidate] = []
     context_relevance: dict[tuple[str, str], float] = {}
     studies = item_lines(h.passage for h in hits if h.document.type == "summary")
+    passages = {h.passage.id: h.passage for h in hits}
     contexts = guideline_context(h.passage for h in hits if h.document.type == "guideline")
     years = study_years or {}
     titles = {t for t, _, _ in plan}
@@ -175,9 +185,11 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
         key = (doc.id, p.section)
         if key not in context_relevance:
             context_relevance[key] = 0.8 * relevance(f"{'' if doc.meta.get('title_is_question') else doc.title} {p.section}", concepts)
+        previous: tuple[int, int] | None = None  # the sentence before, as context for "This trial ..."
         for block_start, block_end in statement_spans(p.text, p.kind):
             a, b = trim_statement(p.text, block_start, block_end)
             text = p.text[a:b]
+            before, previous = previous, (a, b)
             words = len(text.split())
             if words < 6 or words > 90 or not ENDS_SENTENCE.search(text) or NOT_A_FINDING.search(text):
                 continue
@@ -204,6 +216,11 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
                 if context.lead_in and words < 15:
                     lead_in = Statement(text=context.lead_in, passage_id=context.lead_in_passage, doc_id=doc.id,
                                         span=context.lead_in_span)
+            if lead_in is None and _DEPENDENT_OPENING.match(text):
+                # "This trial ..." speaks of the study whose numbered item it stands in, else of the sentence before.
+                study = study_at(studies, p.id, a)
+                lead_in = _context_sentence(passages.get(study.passage_id), study.span) if study.passage_id \
+                    and study.span[0] != a else _context_sentence(p, before)
             if doc.type == "summary":
                 # A summary's trial results belong to the line of therapy the trial studied,
                 # unless the sentence names its own line or a population or harm.
@@ -328,7 +345,8 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     base = dict(question=question, question_type=retrieval.query.question_type, disclaimer=DISCLAIMER,
                 corpus_version=corpus_version, generated_at=generated, audience=audience)
     if should_abstain(retrieval, concepts, settings.answer):
-        answer = Answer(abstained=True, bottom_line=(), sections=(), references=(),
+        answer = Answer(abstained=True, bottom_line=(), sections=(), references=(), status="not_found",
+                        missing=assess(retrieval.query, (), index).missing,
                         nearest=nearest_sources(retrieval.hits[:5]), notice=ABSTAIN_NOTICE, **base)
         return replace(answer, timings={**retrieval.timings, "retrieve": t1 - t0, "compose": time.perf_counter() - t1})
 
@@ -339,6 +357,8 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         if settings.answer.summary_statements else []
     pooled = {h.passage.id for h in pool}
     pool += [h for h in layer if h.passage.id not in pooled]
+    applies = _applicability(retrieval.query, question)
+    boilerplate = index.boilerplate()
     candidates = [
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
                                question)
@@ -346,6 +366,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         and not contradicts_negation(question, c.statement.text)
         and not other_population(question, c.hit.document.title)
         and (c.relevance >= 0.25 or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
+        and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate) and applies(c)
     ]
     # The current-evidence layer first (one statement per study heading), then the guideline
     # statement each of its "the standard changed" sentences sits beside, then safety, then the rest.
@@ -358,11 +379,19 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
                         key=lambda c: (-len(drugs & drugs_named(c.statement.text)),
                                        -_overlap(c.statement.text, update.statement.text)))
         chosen += select_statements(beside[:1], 1, chosen=chosen)
-    chosen += _safety(chosen, candidates, focus[:2])
+    safety = _safety(chosen, candidates, focus[:2])
+    chosen += safety
     chosen += select_statements([c for c in candidates if not c.layer and c not in chosen],
                                 settings.answer.max_statements - len(chosen), chosen=chosen)
+    chosen = _clear_the_bar(chosen, settings.answer, retrieval.query, exempt=[*safety, *(c for c in chosen if c.layer)])
+    verdict = assess(retrieval.query, (_context(c) for c in chosen), index)
+    if verdict.status == "not_found":
+        answer = Answer(abstained=True, bottom_line=(), sections=(), references=(), status="not_found",
+                        missing=verdict.missing, nearest=nearest_sources(retrieval.hits[:5]),
+                        notice=NOT_FOUND_NOTICE, **base)
+        return replace(answer, timings={**retrieval.timings, "retrieve": t1 - t0, "compose": time.perf_counter() - t1})
 
-    bottom = _bottom_line(chosen, focus)
+    bottom = _bottom_line(chosen, focus, retrieval.query)
     rest = [c for c in chosen if c not in bottom]
     lines = [title for title, _, _ in plan if title in LINE_PRIORITY]
     order = [*lines, _KEY_RECOMMENDATIONS, *(title for title, _, _ in plan if title not in lines and title != _CAVEATS[0]),
@@ -373,7 +402,9 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         if members:
             sections.append(AnswerSection(title, tuple(members)))
     answer = Answer(abstained=False, bottom_line=tuple(c.statement for c in bottom), sections=tuple(sections),
-                    references=(), **base)
+                    references=(), status=verdict.status, missing=verdict.missing,
+                    currency=currency_notice([c.statement for c in chosen], settings.answer.stale_after_years),
+                    **base)
     return replace(answer, timings={**retrieval.timings, "retrieve": t1 - t0, "compose": time.perf_counter() - t1})
 
 
@@ -429,24 +460,33 @@ _STRENGTH_ORDER = {"strong": 3, "a": 3, "standard": 3, "moderate": 2, "b": 2, "r
                    "weak": 1, "conditional": 1, "option": 1, "expert opinion": 1, "clinical principle": 1}
 
 
-def _bottom_line(chosen: list[_Candidate], focus: list[str]) -> list[_Candidate]:
+def _bottom_line(chosen: list[_Candidate], focus: list[str], query) -> list[_Candidate]:
     """One or two statements that answer directly.
 
-    From the best-matching document when it holds recommendations: its most strongly
-    rated recommendation, earliest in the document (guidelines open with the main
-    question); otherwise the best-scored statement of the strongest source type (in a
-    summary, its "Treatment options for ... include:" list scores highest).
+    A statement that names what the question asks about (its drug or test, when it names one) and
+    is worded as an answer to its type ("side effects" for a harms question, "X is a ..." for a
+    definition) comes first. Among those: from the best-matching document when it holds
+    recommendations, its most strongly rated recommendation, earliest in the document (guidelines
+    open with the main question); otherwise the best-scored statement of the strongest source type
+    (in a summary, its "Treatment options for ... include:" list scores highest).
     """
     if not chosen:
         return []
     top_doc = focus[0] if focus else None
+    asked = [s.names for s in subjects(query) if s.kind == "intervention"]
 
     def recommends(c: _Candidate) -> bool:
         return c.hit.document.type == "guideline" and _is_recommendation(c.hit.passage, c.statement.text)
 
+    def direct(c: _Candidate) -> tuple[bool, bool]:
+        text = f"{c.statement.lead_in.text if c.statement.lead_in else ''} {c.statement.text}"
+        return (not asked or any(about_condition(n, text) for n in asked),
+                answers_type(query.question_type, c.statement.text))
+
     ranked = sorted(
         [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen,
         key=lambda c: (
+            *(not x for x in direct(c)),
             -(recommends(c) and c.hit.document.id == top_doc),
             -recommends(c),
             -_STRENGTH_ORDER.get(c.statement.evidence.get("strength") or c.statement.evidence.get("grade", "").lower(), 0),
@@ -465,3 +505,107 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str]) -> list[_Candidate]
             bottom.append(c)
             break
     return bottom
+
+
+# -- applicability, standalone statements, the bar, currency ---------------------------------
+
+# Openings that point back to a sentence the statement does not carry ("However, ...",
+# "This trial ...", "These patients ..."): without it the statement misleads.
+_DEPENDENT_OPENING = re.compile(
+    r"^(?:However|But|And|Or|Also|Additionally|In addition|Furthermore|Moreover|Thus|Therefore|Hence|Similarly"
+    r"|Likewise|Conversely|In contrast|Nevertheless|Nonetheless|Consequently|Accordingly|Otherwise|Instead|Again"
+    r"|Still|Yet|Both|Neither|Either|This|These|That|Those|Such|It|Its|They|Their|Them|He|She|Here"
+    r"|The (?:trial|study|studies|results?|findings?|authors?|investigators?|same|latter|former|above|following"
+    r"|remaining|rest|difference|drug|agent|regimen|combination|intervention|treatment group)"
+    r"|In (?:this|these|that|those|both|the (?:same|latter|former|above))|Of (?:these|those|them|the)"
+    r"|(?:Among|For|With|In) (?:them|these|those|such)|Compared with (?:this|these|that|placebo)|As (?:a result|above|such))\b")
+# Wording of a reported result: it needs a named treatment to mean anything.
+_RESULT = re.compile(r"\d\s?%|\bhazard ratio\b|\bodds ratio\b|\brelative risk\b|\b95% CI\b|\bconfidence interval\b"
+                     r"|\bP\s?[<=>]|\bno (?:statistically )?(?:significant )?differences?\b|\bsignificantly\b"
+                     r"|\bmedian (?:overall |progression-free |event-free )?survival\b|\bresponse rate\b", re.I)
+
+
+def stands_alone(statement: Statement) -> bool:
+    """A statement that makes sense on its own: no opening that points back to missing text, no
+    fragment starting mid-sentence (unless it is an option shown with its lead-in)."""
+    if statement.lead_in:
+        return True
+    text = statement.text.lstrip("*•-– \t")
+    return bool(text) and not text[0].islower() and not _DEPENDENT_OPENING.match(text)
+
+
+def _context_sentence(passage, span: tuple[int, int] | None) -> Statement | None:
+    """The sentence before a statement that points back ("This trial led to ..."), as the context it
+    is shown with: only when that sentence stands on its own and ends as a sentence does."""
+    if passage is None or span is None:
+        return None
+    a, b = span
+    text = passage.text[a:b]
+    if not text or text[0].islower() or _DEPENDENT_OPENING.match(text) or not ENDS_SENTENCE.search(text) \
+            or len(text.split()) > 60:
+        return None
+    return Statement(text=text, passage_id=passage.id, doc_id=passage.doc_id, span=(a, b))
+
+
+def _context(c: _Candidate) -> str:
+    """What a statement says with where it stands: document title, heading, lead-in, text."""
+    lead = c.statement.lead_in.text if c.statement.lead_in else ""
+    title = "" if c.hit.document.meta.get("title_is_question") else c.hit.document.title
+    return f"{title}\n{c.hit.passage.section}\n{lead}\n{c.statement.text}"
+
+
+def _applicability(query, question: str):
+    """A predicate: does a candidate apply to the asked patients? Its context must name one of the
+    conditions the question names (when it names any), and must not conflict with the question on
+    stage, setting, course or patient group (``applicability``)."""
+    asked = facets(question)
+    names = [s.names for s in subjects(query) if s.kind == "condition"]
+    anchors = frozenset(w for e in query.conditions for w in _WORD.findall(e.matched.lower()) if len(w) > 2)
+
+    def applies(c: _Candidate) -> bool:
+        context = _context(c)
+        if names and not any(about_condition(n, context) for n in names):
+            return False
+        return not conflicts(asked, facets(context, anchors))
+
+    return applies
+
+
+def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,
+                   exempt: list[_Candidate]) -> list[_Candidate]:
+    """The statements that clear the bar: a score and a match with the question's concepts of at
+    least ``min_score_ratio`` and ``min_relevance_ratio`` of the best ones, and a reported result
+    only where it names a treatment or one of the question's subjects.
+
+    ``exempt`` from the score bar: the current-evidence layer (chosen by heading, on its own scale)
+    and the best-matching guidelines' harms and caveat (chosen so that safety is never crowded out).
+    """
+    if not chosen:
+        return chosen
+    free = {id(c) for c in exempt}
+    best = max((c.statement.score for c in chosen if id(c) not in free), default=0.0)
+    best_match = max((c.relevance for c in chosen if id(c) not in free), default=0.0)
+    names = [s.names for s in subjects(query) if s.kind != "term"]
+    kept = []
+    for c in chosen:
+        if id(c) not in free and (c.statement.score < settings.min_score_ratio * best
+                                  or c.relevance < settings.min_relevance_ratio * best_match):
+            continue
+        if _RESULT.search(c.statement.text) and not drugs_named(c.statement.text) \
+                and not any(about_condition(n, c.statement.text) for n in names):
+            continue
+        kept.append(c)
+    return kept
+
+
+def currency_notice(statements: list[Statement], stale_after_years: int, today: int | None = None) -> str:
+    """A plain warning when the newest source quoted is older than ``stale_after_years``."""
+    years = [s.year for s in statements if s.year]
+    if not years:
+        return ""
+    newest = max(years)
+    this_year = today or datetime.now(timezone.utc).year
+    if this_year - newest <= stale_after_years:
+        return ""
+    return (f"The newest source quoted here is from {newest}, {this_year - newest} years ago: "
+            "guidance may have changed since. Check current guidelines before acting.")

@@ -253,8 +253,12 @@ class AnswerOut(BaseModel):
     question: str
     question_type: str = Field(description="treatment, diagnosis, screening, harms ...")
     audience: str
-    abstained: bool = Field(description="True when the corpus holds no relevant evidence; see nearest.")
+    status: str = Field("answered", description="answered, partial (some of what was asked is not in the corpus) "
+                        "or not_found.")
+    missing: list[str] = Field([], description="What the corpus could not answer, one plain sentence each.")
+    abstained: bool = Field(description="True exactly when status is not_found; see nearest.")
     notice: str = Field(description="Why the answer abstained (empty otherwise).")
+    currency: str = Field("", description="Set when the newest source quoted is older than answer.stale_after_years.")
     bottom_line: list[StatementOut] = Field(description="One or two statements that answer directly.")
     sections: list[SectionOut]
     references: list[ReferenceOut]

@@ -133,16 +133,31 @@ class Facets:
     stages: frozenset[int]
 
 
+# Ages as questions give them ("a 2 yo", "75-year-old", "6 month old"): a patient group too.
+_AGE = re.compile(r"\b(\d{1,3})\s*(?:-\s*)?(?:yo|y/o|y\.o\.|yrs?[- ]old|years?[- ]old|year-old"
+                  r"|(mo|mos|months?|wks?|weeks?|days?)[- ]?old)\b", re.I)
+CHILD_UNDER_YEARS = 18
+OLDER_FROM_YEARS = 65
+
+
+def age_groups(text: str) -> frozenset[str]:
+    groups = set()
+    for m in _AGE.finditer(text):
+        years = 0 if m.group(2) else int(m.group(1))
+        groups.add("children" if years < CHILD_UNDER_YEARS else "older adults" if years >= OLDER_FROM_YEARS
+                   else "adults")
+    return frozenset(groups)
+
+
 def facets(text: str, anchors: frozenset[str] | None = None) -> Facets:
     """The text's values on every axis. ``anchors``: the asked condition's words, for reading a
     statement (anchored axes count only next to them); None for reading the question."""
     words = _phrases(text)
-    return Facets(
-        values={axis.name: frozenset(v for v, phrases in axis.values.items()
-                                     if _named(words, phrases, anchors if axis.anchored else None))
-                for axis in AXES},
-        stages=stages(text),
-    )
+    values = {axis.name: frozenset(v for v, phrases in axis.values.items()
+                                   if _named(words, phrases, anchors if axis.anchored else None))
+              for axis in AXES}
+    values["patient group"] |= age_groups(text)
+    return Facets(values=values, stages=stages(text))
 
 
 def conflicts(question: Facets, statement: Facets) -> list[str]:
@@ -161,6 +176,23 @@ def conflicts(question: Facets, statement: Facets) -> list[str]:
 
 def populations(text: str) -> frozenset[str]:
     return facets(text).values["patient group"]
+
+
+# Documents written for one of these groups answer only questions that name it ("Childhood
+# Melanoma Treatment", "Male Breast Cancer", "... in pregnancy"); a question naming no group is
+# taken to be about adults.
+SINGLE_POPULATION_GROUPS = frozenset({"children", "pregnancy", "men"})
+
+
+def other_population(question: str, title: str) -> bool:
+    """Is ``title`` written for a patient group the question is not about?"""
+    written_for = populations(title)
+    if not written_for or "adults" in written_for:  # "in adults and children": written for everyone
+        return False
+    asked = populations(question)
+    if not asked:
+        return bool(written_for & SINGLE_POPULATION_GROUPS)
+    return not written_for & frozenset().union(*(POPULATION_COMPATIBLE[g] for g in asked))
 
 
 def about_condition(names: Iterable[str], context: str) -> bool:

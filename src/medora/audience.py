@@ -282,6 +282,8 @@ def _items(answer: Answer) -> list[tuple[str | None, Statement]]:
 
 def _arrange(items: list[tuple[str | None, Statement]]) -> tuple[tuple[Statement, ...], list[AnswerSection]]:
     """Bottom line and sections from chosen items; the first statement leads when the bottom line was left out."""
+    if not items:
+        return (), []
     bottom = tuple(s for title, s in items if title is None) or (items[0][1],)
     rest = [(title or "", s) for title, s in items if s not in bottom]
     titles = dict.fromkeys(t for t, _ in rest)

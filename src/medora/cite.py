@@ -160,8 +160,11 @@ def to_json(answer: Answer) -> dict:
         "question": answer.question,
         "question_type": answer.question_type,
         "audience": answer.audience,
+        "status": answer.status,
+        "missing": list(answer.missing),
         "abstained": answer.abstained,
         "notice": answer.notice,
+        "currency": answer.currency,
         "bottom_line": [_statement_json(s) for s in answer.bottom_line],
         "sections": [{"title": sec.title, "statements": [_statement_json(s) for s in sec.statements]}
                      for sec in answer.sections],

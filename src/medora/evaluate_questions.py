@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .evaluate_measures import MUST_HAVE_COVERED, SuiteResult, coverage, measure, summarise
+from .errors import MedoraError
 from .settings import default_corpus_paths
 
 # Who asks each set, by default: K-QA's askers are patients, ASCO's and the dev set's clinicians.
@@ -32,19 +33,22 @@ KQA_LABELLED_AUDIENCES = ("physician", "patient_caregiver")
 ASCO_AUDIENCES = ("physician",)
 
 
-def shared_eval_dir() -> Path | None:
-    """``../shared/eval`` beside the checkout (where the default corpus comes from)."""
+def shared_eval_dir() -> Path:
+    """``../shared/eval`` beside the checkout (where the default corpus comes from).
+
+    Raises:
+        MedoraError: it is not there (a suite that ran on no question would report nothing).
+    """
     for path in default_corpus_paths():
         candidate = path.parent / "eval" if path.name == "corpus" else path.parent
-        if (candidate / "kqa").exists() or (candidate / "asco-guideline-qa").exists():
+        if (candidate / "kqa").exists() and (candidate / "asco-guideline-qa").exists():
             return candidate
-    return None
+    raise MedoraError("The K-QA and ASCO question sets were not found: expected ../shared/eval/kqa and "
+                      "../shared/eval/asco-guideline-qa beside the checkout or the current directory.")
 
 
-def load_kqa(eval_dir: Path | None) -> tuple[list[dict], list[dict]]:
+def load_kqa(eval_dir: Path) -> tuple[list[dict], list[dict]]:
     """(labelled, unlabelled) K-QA questions; each labelled item keeps its must-have statements."""
-    if eval_dir is None or not (eval_dir / "kqa").exists():
-        return [], []
     labelled = [json.loads(line) for line in (eval_dir / "kqa" / "questions_w_answers.jsonl").open() if line.strip()]
     unlabelled = [json.loads(line) for line in (eval_dir / "kqa" / "questions.jsonl").open() if line.strip()]
     return (
@@ -54,9 +58,7 @@ def load_kqa(eval_dir: Path | None) -> tuple[list[dict], list[dict]]:
     )
 
 
-def load_asco(eval_dir: Path | None) -> list[dict]:
-    if eval_dir is None or not (eval_dir / "asco-guideline-qa").exists():
-        return []
+def load_asco(eval_dir: Path) -> list[dict]:
     folder = eval_dir / "asco-guideline-qa"
     years = {k: v[0] for k, v in json.loads((folder / "guideline_index.json").read_text())
              .get("guideline_urls", {}).items()}

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from .applicability import other_population
 from .query import QueryAnalysis
 from .types import Hit, Passage
 
@@ -160,23 +161,40 @@ def stated_line(text: str) -> str | None:
 _ITEM = re.compile(r"(?m)^[ \t]*\d{1,2}\.[ \t]+(.*)$")
 
 
-def item_lines(passages: Iterable[Passage]) -> dict[str, list[tuple[int, str | None]]]:
-    """Where each numbered study in a summary starts, and the line of therapy it describes.
+@dataclass(frozen=True, slots=True)
+class Study:
+    """A numbered study of a summary's evidence list: the line of therapy it describes, and where
+    its opening sentence stands (passage id and span), which its result bullets and "This trial
+    ..." sentences speak of."""
+
+    line: str | None
+    passage_id: str = ""
+    span: tuple[int, int] = (0, 0)
+
+
+def item_lines(passages: Iterable[Passage]) -> dict[str, list[tuple[int, Study]]]:
+    """Where each numbered study in a summary starts, and the study it describes.
 
     A PDQ "Evidence" list reads "1. The phase III EMILIA trial ... in patients previously
     treated with trastuzumab and a taxane." followed by result bullets; the bullets report
-    that trial, so they belong to its line. Returns, per passage id, (offset, line) marks in
+    that trial, so they belong to its line. Returns, per passage id, (offset, Study) marks in
     order; offset -1 is the study carried over from the heading's previous passage.
     """
-    marks: dict[str, list[tuple[int, str | None]]] = {}
-    current: dict[str, str | None] = {}
+    marks: dict[str, list[tuple[int, Study]]] = {}
+    current: dict[str, Study] = {}
     for p in sorted(passages, key=lambda p: (p.doc_id, p.position)):
         key = f"{p.doc_id}\n{p.section}"
-        marks[p.id] = [(-1, current.get(key))]
+        marks[p.id] = [(-1, current.get(key, Study(None)))]
         for m in _ITEM.finditer(p.text):
-            current[key] = stated_line(m.group(1))
+            first = _first_sentence(m.group(1))
+            current[key] = Study(stated_line(m.group(1)), p.id, (m.start(1), m.start(1) + len(first)))
             marks[p.id].append((m.start(), current[key]))
     return marks
+
+
+def _first_sentence(text: str) -> str:
+    end = re.search(r"[.!?](?=\s+[A-Z(]|\s*$)", text)
+    return text[: end.end()] if end else text
 
 
 def study_starts(text: str) -> set[int]:
@@ -184,13 +202,18 @@ def study_starts(text: str) -> set[int]:
     return {m.start(1) for m in _ITEM.finditer(text)}
 
 
-def line_at(marks: dict[str, list[tuple[int, str | None]]], passage_id: str, offset: int) -> str | None:
-    """The line of therapy of the study that ``offset`` in the passage reports on."""
-    line = None
+def study_at(marks: dict[str, list[tuple[int, Study]]], passage_id: str, offset: int) -> Study:
+    """The study that ``offset`` in the passage reports on."""
+    found = Study(None)
     for start, value in marks.get(passage_id, ()):
         if start <= offset:
-            line = value
-    return line
+            found = value
+    return found
+
+
+def line_at(marks: dict[str, list[tuple[int, Study]]], passage_id: str, offset: int) -> str | None:
+    """The line of therapy of the study that ``offset`` in the passage reports on."""
+    return study_at(marks, passage_id, offset).line
 
 
 # -- where a guideline statement stands ---------------------------------------------
@@ -338,25 +361,6 @@ def summary_layer(question: str, concepts: dict[str, float], documents: Sequence
 
 # A summary's own apparatus, not evidence: its reading list, change log and colophon.
 ABOUT_THE_SUMMARY = re.compile(r"^(?:Key References|References|Changes to This Summary|About This PDQ Summary|Latest Updates)\b", re.I)
-
-# Summaries written for one population ("Childhood Melanoma Treatment", "Male Breast
-# Cancer Treatment") answer only questions that name it, in any of these words.
-_CHILDREN = r"\bchild|\bpa?ediatric|\bkids?\b|\binfan|\badolescen|\bteen|\bnewborn|\bneonat"
-_POPULATIONS = {
-    "childhood": _CHILDREN, "pediatric": _CHILDREN, "paediatric": _CHILDREN, "children": _CHILDREN,
-    "infants": _CHILDREN, "adolescent": _CHILDREN, "adolescents": _CHILDREN,
-    "male": r"\bmale\b|\bmen\b|\bman\b",
-    "pregnancy": r"\bpregnan", "pregnant": r"\bpregnan",
-}
-
-
-def other_population(question: str, title: str) -> bool:
-    """Does ``title`` name a population (children, men, pregnancy) that ``question`` does not?"""
-    words = {w.lower() for w in re.findall(r"[A-Za-z]+", title)}
-    if words & {"adult", "adults"}:  # "in adults and children": written for everyone
-        return False
-    return any(not re.search(forms, question, re.I) for word, forms in _POPULATIONS.items() if word in words)
-
 
 def _best_root(summaries, match, concepts: dict[str, float], min_relevance: float):
     """(document, its passages, heading) of the best-matching root heading, or None."""

@@ -65,6 +65,19 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+# How a statement that answers each question type is worded (the type's own words, and for a
+# definition "X is a ...").
+_ANSWER_WORDING = {name: pattern for name, pattern in _TYPE_PATTERNS} | {
+    "definition": re.compile(r"\b(?:is|are) (?:a|an|the)\b|\brefers? to\b|\bdefined as\b|\bmeans?\b"),
+}
+
+
+def answers_type(question_type: str, text: str) -> bool:
+    """Is ``text`` worded as an answer to a question of ``question_type`` ("side effects" for harms)?"""
+    pattern = _ANSWER_WORDING.get(question_type)
+    return bool(pattern and pattern.search(text.lower()))
+
+
 # Who the question is about; longer phrases first so "older adults" wins over "adults".
 _POPULATION = re.compile(
     r"\b(?:older adults?|older people|older patients|young adults?|elderly|geriatric|adults?|"

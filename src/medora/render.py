@@ -5,6 +5,9 @@ from __future__ import annotations
 import textwrap
 
 
+STATUS_LABELS = {"answered": "Answered", "partial": "Partly answered", "not_found": "Not found in the corpus"}
+
+
 def _flat(text: str) -> str:
     """A statement on one line: a listed statement ("... include: 1. Surgery. 2. ...") keeps
     its line breaks in the JSON, where it is verbatim, but not inside a Markdown list item."""
@@ -63,6 +66,11 @@ def _lead(answer: dict) -> list[str]:
         out.append(f"Searched as: {answer['resolved_question']}")
     if answer.get("framing"):
         out.append(f"What this means for you: {answer['framing']}")
+    status = answer.get("status")
+    if status and status != "answered":
+        out.append(STATUS_LABELS[status] + (": " + " ".join(answer.get("missing") or []) if answer.get("missing") else ""))
+    if answer.get("currency"):
+        out.append(answer["currency"])
     return out
 
 
@@ -86,7 +94,7 @@ def to_markdown(answer: dict) -> str:
     else:
         lines += ["## Bottom line", ""]
         for s in answer["bottom_line"]:
-            lines.append(f"- **{_flat(s['text'])}** {_cites(s['citations'])}{_evidence(s)}")
+            lines.append(f"- {_newer(s)}**{_flat(s['text'])}** {_cites(s['citations'])}{_evidence(s)}")
             lines += [f"  - {_original(s)}"] if _original(s) else []
         for section in answer["sections"]:
             lines += ["", f"## {section['title']}", ""]
@@ -111,7 +119,7 @@ def to_text(answer: dict, width: int = 100) -> str:
     else:
         out.append("BOTTOM LINE")
         for s in answer["bottom_line"]:
-            out.append(wrap(f"{s['text']} {_cites(s['citations'])}{_evidence(s)}", "  * "))
+            out.append(wrap(f"{_newer(s)}{s['text']} {_cites(s['citations'])}{_evidence(s)}", "  * "))
             out += [wrap(_original(s), "      ")] if _original(s) else []
         for section in answer["sections"]:
             out += ["", section["title"].upper()]

@@ -87,7 +87,18 @@ class RetrieveSettings(_Stage):
 
 
 class AnswerSettings(_Stage):
-    max_statements: int = Field(18, description="Statements in an answer, bottom line included.")
+    max_statements: int = Field(
+        18, description="At most this many statements in an answer, bottom line included (a cap, not a quota).")
+    min_score_ratio: float = Field(
+        0.6, description="A statement is kept only when its score is at least this share of the best statement's "
+        "(answers hold the statements that clear the bar, however few). Fitted on the dev set's tune split: "
+        "benchmarks/fit_statement_bar.py.")
+    min_relevance_ratio: float = Field(
+        0.4, description="... and its match with the question's concepts at least this share of the best "
+        "statement's (fitted with min_score_ratio).")
+    stale_after_years: int = Field(
+        5, description="An answer whose newest quoted source is older than this many years says so above the "
+        "bottom line.")
     summary_statements: int = Field(
         6, description="Of those, statements kept for the current evidence summary's heading on the asked "
         "patients (one per study heading; 0: no such layer)."

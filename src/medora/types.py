@@ -225,7 +225,7 @@ class Answer:
 
     question: str
     question_type: str
-    abstained: bool
+    abstained: bool  # kept for compatibility: True exactly when ``status`` is "not_found"
     bottom_line: tuple[Statement, ...]
     sections: tuple[AnswerSection, ...]
     references: tuple[ReferenceEntry, ...]
@@ -245,3 +245,9 @@ class Answer:
     glossary: tuple[GlossaryEntry, ...] = ()
     follow_ups: tuple[str, ...] = ()  # questions the corpus can answer, derived from the evidence
     thread_id: str = ""
+    # Answerability: "answered", "partial" (some of what was asked is not covered) or "not_found",
+    # and what is missing, one plain sentence each ("No source in the corpus mentions X.").
+    status: str = "answered"
+    missing: tuple[str, ...] = ()
+    # Set when the newest source quoted is older than ``answer.stale_after_years``.
+    currency: str = ""

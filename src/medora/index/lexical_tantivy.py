@@ -18,6 +18,7 @@ from ..types import Document, Passage
 
 _SAFE = re.compile(r"[^a-z0-9 ]+")
 EXPANSION_BOOST = 0.3
+PREFIX_LETTERS = 5  # shorter prefixes begin too many unrelated words to say a word is mentioned
 
 
 def safe_query(text: str) -> str:
@@ -126,14 +127,18 @@ class TantivyLexical:
         return rowids, scores
 
     def document_frequency(self, words: Sequence[str]) -> dict[str, int]:
-        """How many documents hold each word (stemmed as indexed, in title or body); 0 for a word no
-        document holds. Words that tantivy's parser cannot read count as 0."""
+        """How many documents hold each word (stemmed as indexed, in title or body), or else, for a
+        word of at least ``PREFIX_LETTERS`` letters, a word that begins with it ("azithro"); 0 when none."""
         searcher = self.doc_index.searcher()
         out: dict[str, int] = {}
         for word in words:
             text = safe_query(word)
-            out[word] = searcher.search(self.doc_index.parse_query(text, ["title", "body"]), limit=1,
-                                        count=True).count if text else 0
+            count = searcher.search(self.doc_index.parse_query(text, ["title", "body"]), limit=1,
+                                    count=True).count if text else 0
+            if not count and len(text) >= PREFIX_LETTERS and " " not in text:
+                count = max((n for field in ("title", "body")
+                             for _, n in searcher.terms_with_prefix(field, text, limit=1)), default=0)
+            out[word] = count
         return out
 
     def count(self) -> int:

@@ -36,7 +36,7 @@ from ..errors import DocumentNotFound, IndexMismatch, IndexNotBuilt, IndexStoreE
 from ..types import Document, Passage, Reference, Section
 from . import postgres_schema as schema
 from .embedded import BOILERPLATE_INFO
-from .lexical_tantivy import EXPANSION_BOOST, safe_query
+from .lexical_tantivy import EXPANSION_BOOST, PREFIX_LETTERS, safe_query
 
 K1, B, TITLE_BOOST = 1.2, 0.75, 0.6  # tantivy's BM25 constants; TantivyLexical's title boost
 EMBED_DIM = 384
@@ -280,8 +280,8 @@ class PostgresIndex:
         return {doc_id: float(np.float32(score)) for doc_id, score in rows}
 
     def document_frequency(self, words) -> dict[str, int]:
-        """Documents holding each word (stemmed as ``TantivyLexical``; the larger of the title and body
-        counts, so a lower bound where a word is in both), 0 when none."""
+        """Documents holding each word, or a word beginning with it (as ``TantivyLexical.document_frequency``;
+        the larger of the title and body counts, so a lower bound where a word is in both), 0 when none."""
         out: dict[str, int] = {}
         with self._read.connection() as conn:
             for word in words:
@@ -290,6 +290,11 @@ class PostgresIndex:
                     "SELECT count(*), min(greatest(doc_df_title, doc_df_body)) FROM terms WHERE term = ANY(%s)",
                     (terms,)).fetchone() if terms else (0, 0)
                 out[word] = int(fewest or 0) if terms and found == len(terms) else 0
+                text = safe_query(word)
+                if not out[word] and len(text) >= PREFIX_LETTERS and " " not in text:
+                    row = conn.execute("SELECT max(greatest(doc_df_title, doc_df_body)) FROM terms WHERE term LIKE %s",
+                                       (text.replace("%", "").replace("_", "") + "%",)).fetchone()
+                    out[word] = int(row[0] or 0)
         return out
 
     def embedder(self):

@@ -1,0 +1,101 @@
+"""Can the corpus answer the question? An answer's ``status`` and what it is ``missing``.
+
+The question's subjects are what it is about: the conditions and interventions the shipped
+vocabularies recognise, and any other content word of at least ``MIN_SUBJECT_LETTERS`` letters
+that no indexed document contains (a drug, test or condition the vocabularies do not know, such
+as one approved after the corpus was written). A subject is
+
+- *absent* when no document of the index mentions it (by any of its names, or a word that begins
+  with it): "No source in the corpus mentions X".
+
+Common English words (the Dale–Chall list of easy words that ``textstat`` ships) are never
+subjects. ``status`` is ``not_found`` when no statement applies to the question or every subject is
+absent, ``partial`` when some subject is absent, else ``answered``. Whether the statements found
+apply to the asked patients is decided before, statement by statement (``applicability``);
+nothing here is about a particular disease or drug.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from dataclasses import dataclass
+
+from .query import STOP_WORDS, QueryAnalysis
+
+MIN_SUBJECT_LETTERS = 5  # shorter unknown words are too often typing slips or chat ("gonna")
+MAX_NAME_WORDS = 4  # vocabulary synonyms longer than this are descriptions, not names
+_WORD = re.compile(r"[a-z0-9]+")
+# Question words that are never the subject, however rare in a clinical corpus.
+_QUESTION_WORDS = frozenset(
+    "alright okay ok hello thanks thank hi hey doc doctor wondering gonna wanna kinda sorta yeah yep lol".split())
+_NAME_NOTE = re.compile(r"\([^)]*\)")  # "insulin detemir (rdna origin)": the note is no part of the name
+
+
+@functools.cache
+def easy_words() -> frozenset[str]:
+    """The Dale–Chall list of words most readers know, as shipped with ``textstat``."""
+    text = resources.files("textstat").joinpath("resources/en/easy_words.txt").read_text()
+    return frozenset(w.strip().lower() for w in text.split() if w.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Something the question is about, with every name that counts as mentioning it."""
+
+    asked: str  # as written in the question
+    names: tuple[str, ...]
+    kind: str  # "condition" | "intervention" | "term"
+
+
+@dataclass(frozen=True, slots=True)
+class Answerability:
+    status: str  # "answered" | "partial" | "not_found"
+    missing: tuple[str, ...]  # one plain sentence per missing subject
+
+
+def subjects(query: QueryAnalysis) -> list[Subject]:
+    """The question's subjects: recognised entities, then other long content words."""
+    found: list[Subject] = []
+    named: set[str] = set()
+    for kind, entities in (("condition", query.conditions), ("intervention", query.interventions)):
+        for e in entities:
+            synonyms = [_NAME_NOTE.sub("", n).strip() for n in e.synonyms]
+            names = tuple(dict.fromkeys(n for n in [e.matched.lower(), _NAME_NOTE.sub("", e.name.lower()).strip(),
+                                                     *synonyms] if n and len(_WORD.findall(n)) <= MAX_NAME_WORDS))
+            found.append(Subject(e.matched, names, kind))
+            named.update(w for n in names for w in _WORD.findall(n))
+    easy = easy_words()
+    for term in query.terms:
+        # "p-tau217" is one subject of two words; a common word alone is no subject.
+        words = _WORD.findall(term.lower())
+        rare = [w for w in words if w not in named and w not in STOP_WORDS and w not in easy
+                and w not in _QUESTION_WORDS and not w.isdigit()]
+        if rare and len("".join(words)) >= MIN_SUBJECT_LETTERS and (len(words) > 1 or len(words[0]) >= MIN_SUBJECT_LETTERS):
+            found.append(Subject(term, (" ".join(words),), "term"))
+    return found
+
+
+def absent(found: Sequence[Subject], index) -> list[Subject]:
+    """The subjects no indexed document mentions by any of their names (every word of a name)."""
+    words = sorted({w for s in found for name in s.names for w in _WORD.findall(name)})
+    frequency = index.document_frequency(words) if words else {}
+
+    def mentioned(name: str) -> bool:
+        parts = _WORD.findall(name)
+        return bool(parts) and all(frequency.get(w, 0) > 0 for w in parts)
+
+    return [s for s in found if not any(mentioned(n) for n in s.names)]
+
+
+def assess(query: QueryAnalysis, contexts: Iterable[str], index) -> Answerability:
+    """Status and missing subjects, given the text (statement, heading, document title) of each
+    statement chosen for the answer."""
+    found = subjects(query)
+    gone = absent(found, index)
+    missing = tuple(f"No source in the corpus mentions {s.asked}." for s in gone)
+    if not any(True for _ in contexts) or (found and len(gone) == len(found)):
+        return Answerability("not_found", missing)
+    return Answerability("partial" if missing else "answered", missing)
