@@ -558,7 +558,8 @@ def _applicability(query, question: str):
     """A predicate: does a candidate apply to the asked patients? Its context must name one of the
     conditions the question names (when it names any), and must not conflict with the question on
     stage, setting, course or patient group (``applicability``)."""
-    asked = facets(question)
+    # "CAP" is read as the question's abbreviation resolves it: "community-acquired pneumonia".
+    asked = facets(" ".join([question, *(long for _, long in query.abbreviations)]))
     names = [s.names for s in subjects(query) if s.kind == "condition"]
     anchors = frozenset(w for e in query.conditions for w in _WORD.findall(e.matched.lower()) if len(w) > 2)
 

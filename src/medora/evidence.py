@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from .applicability import other_population
 from .query import QueryAnalysis
+from .statements import NUMBERING
 from .types import Hit, Passage
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -256,6 +257,8 @@ def guideline_context(passages: Iterable[Passage], depth: int = 3) -> dict[str, 
                 del lines[:-depth]
                 lead[key] = (block, p.id, (m.start(), m.end())) if block.endswith(":") else None
                 continue
+            if not NUMBERING.match(m.group()):  # a lead-in covers only the list items right under it
+                lead[key] = None
             current = lead.get(key)
             marks[p.id].append((m.start(), Context(" ".join(lines), *(current or ("", "", (0, 0))))))
     return marks

@@ -15,6 +15,7 @@ _NUMBERING = re.compile(
     r"^\s*(?:(?:Recommendation|Statement|Rec\.?)\s*[\dIVXLivx]+(?:[.\-][\dA-Za-z]+)*\s*[.:)]?\s*"
     r"|\(?(?:\d{1,3}(?:\.\d{1,3})*[a-z]?|[IVXA-H]{1,6})[.)]\s+|[a-z][.)]\s+|[-•*]\s+|\[(?:new )?\d{4}\]\s*)"
 )
+NUMBERING = _NUMBERING  # how a list item or numbered recommendation opens
 _LEADING_QUESTION = re.compile(r"^[^?.\n]{10,300}\?\s+(?=[A-Z])")
 # NICE dates each recommendation: "... undergoing dental procedures. [new 2015]".
 _YEAR_TAG = re.compile(r"\s*\[(?:new |amended |updated )?(?:19|20)\d\d[^\]]{0,40}\]\s*$")

@@ -1,0 +1,137 @@
+"""Applicability, answerability and the statement bar, across many questions on the real slice.
+
+Questions come from the dev set (written from the corpus) or are plain question wording; the
+statements checked are the ones the real pipeline quotes from the slice of ../shared/corpus.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from medora.answer import stands_alone
+from medora.applicability import about_condition, age_groups, conflicts, facets, stages
+from medora.audience import AUDIENCES, ask
+from medora.cite import all_statements, to_json, verify
+from medora.corpus.boilerplate import is_boilerplate
+from medora.evaluate import load_dev_set
+from medora.query import analyse
+from medora.settings import AnswerSettings
+
+DEV = load_dev_set()
+SLICE_QUESTIONS = [d["question"] for d in DEV if d["set"] == "original"][:24]
+
+
+# -- reading facets from wording (question wording only: no medical claim) ------------------
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("stage II-IIIA non-small cell lung cancer", {2, 3}),
+    ("stages I and II", {1, 2}),
+    ("stage IIIB or IV", {3, 4}),
+    ("early-stage breast cancer", {0, 1, 2}),
+    ("non-metastatic prostate cancer", set()),
+    ("end-stage renal disease", set()),
+])
+def test_stages_are_read_from_wording(text, expected):
+    assert stages(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("MUAC cut-off to admit a 2 yo", {"children"}),
+    ("daridorexant for insomnia in a 75yo", {"older adults"}),
+    ("a 45-year-old with chest pain", {"adults"}),
+    ("fever in a 6 month old", {"children"}),
+    ("antibiotics for 5 years", set()),  # a duration is no age
+])
+def test_ages_are_patient_groups(text, expected):
+    assert age_groups(text) == expected
+
+
+def test_conflicts_need_both_sides_to_name_an_axis():
+    question = facets("hospital-acquired pneumonia in adults, outpatient follow-up")
+    assert conflicts(question, facets("community-acquired pneumonia")) == ["where the infection was acquired"]
+    assert conflicts(question, facets("pneumonia")) == []  # says nothing on the axis: applies
+    assert conflicts(facets("pneumonia"), facets("community-acquired pneumonia in children")) == []
+    assert conflicts(question, facets("adults and children")) == []  # one group compatible is enough
+
+
+def test_course_counts_only_next_to_the_asked_condition():
+    asked = facets("acute low back pain")
+    anchors = frozenset({"back", "pain"})
+    assert conflicts(asked, facets("chronic low back pain", anchors)) == ["course"]
+    assert conflicts(asked, facets("acute kidney injury; chronic disease of another organ", anchors)) == []
+
+
+def test_about_condition_matches_every_word_of_a_name_in_any_order():
+    assert about_condition(["breast cancer"], "Metastatic HER2-Positive Breast Cancer")
+    assert about_condition(["cancer, breast"], "breast cancer treatment")
+    assert not about_condition(["lung cancer"], "Metastatic HER2-Positive Breast Cancer")
+
+
+# -- the pipeline on the slice ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def slice_answers(built_index):
+    settings, index = built_index
+    return {q: ask(q, index, settings) for q in SLICE_QUESTIONS}
+
+
+def test_no_quota_and_every_statement_clears_the_bars(slice_answers, built_index):
+    _, index = built_index
+    counts = [len(all_statements(a)) for a in slice_answers.values()]
+    assert max(counts) <= AnswerSettings().max_statements
+    assert len(set(counts)) > 3  # answers are as long as their evidence, not a fixed length
+    boilerplate = index.boilerplate()
+    for question, answer in slice_answers.items():
+        asked = facets(question)
+        query = analyse(question)
+        anchors = frozenset(w for e in query.conditions for w in e.matched.lower().split())
+        for s in all_statements(answer):
+            assert stands_alone(s), (question, s.text)
+            assert not is_boilerplate(s.text, boilerplate)
+            # what the statement says where it stands: its document's title, its heading, its lead-in
+            context = "\n".join([index.document(s.doc_id).title, index.passage(s.passage_id).section,
+                                  s.lead_in.text if s.lead_in else "", s.text])
+            assert not conflicts(asked, facets(context, anchors)), (question, s.text)
+        assert all(ok for _, ok in verify(answer, index))  # lead-ins shown as context are verbatim too
+
+
+def test_a_statement_that_points_back_is_shown_with_what_it_points_to(built_index):
+    settings, index = built_index
+    answer = ask("What is the recommended treatment approach for a patient with HER2-positive breast cancer?",
+                 index, settings)
+    pointing = [s for s in all_statements(answer) if s.text.startswith("This trial")]
+    assert pointing, "the PDQ's 'This trial led to a change in the standard of care ...' sentence"
+    for s in pointing:
+        assert s.lead_in is not None and s.lead_in.passage_id.split("#")[0] == s.doc_id
+        assert "trial" in s.lead_in.text.lower()
+
+
+@pytest.mark.parametrize("item", [d for d in DEV if d["id"] in ("un-028", "un-030", "un-046")], ids=lambda d: d["id"])
+def test_a_question_about_a_drug_no_source_mentions_is_not_answered_as_if_it_were(item, built_index):
+    settings, index = built_index
+    answer = ask(item["question"], index, settings)
+    assert answer.status in ("partial", "not_found")
+    assert any(term.lower() in " ".join(answer.missing).lower() for term in item["absent"])
+    rendered = to_json(answer)
+    assert rendered["status"] == answer.status and rendered["missing"] == list(answer.missing)
+
+
+def test_off_topic_questions_are_not_found(built_index):
+    settings, index = built_index
+    for item in [d for d in DEV if d["set"] == "off_topic"][:4]:
+        answer = ask(item["question"], index, settings)
+        assert (answer.status, answer.abstained, answer.bottom_line) == ("not_found", True, ())
+        assert answer.nearest  # the nearest sources are shown instead
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_every_audience_answers_or_says_not_found_never_fails(audience, built_index):
+    """Patient questions of K-QA's kind, including ones that found nothing (an IndexError before)."""
+    settings, index = built_index
+    for question in ("Is it contagious?", "is it okay to take imodium long term?",
+                     "Any thoughts on taking activated charcoal to help w stomach bug?"):
+        answer = ask(question, index, settings, audience=audience)
+        assert answer.status in ("answered", "partial", "not_found")
+        assert answer.abstained == (answer.status == "not_found")
