@@ -1,6 +1,6 @@
 """Is every answer statement really in the passage it cites?
 
-Runs ``cite.ask`` over every in-scope question of the clinical dev set and 50
+Runs ``audience.ask`` over every answerable question of the clinical dev set and 50
 PubMedQA questions, and checks each statement two ways:
 
 - contained: ``cite.verify`` — the statement's text is in its passage, at its span;
@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from medora.cite import all_statements, ask, verify  # noqa: E402
+from medora.audience import ask  # noqa: E402
+from medora.cite import all_statements, verify  # noqa: E402
 from medora.errors import EmptyQuery  # noqa: E402
 from medora.evaluate import DEV_SET, load_data, load_dev_set  # noqa: E402
 from medora.index.embedded import EmbeddedIndex  # noqa: E402

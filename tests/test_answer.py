@@ -7,7 +7,8 @@ import pytest
 from medora.answer import _near_duplicate
 from medora.statements import statement_spans, trim_statement
 from medora.evidence import prior_lines
-from medora.cite import all_statements, ask, to_json, verify
+from medora.audience import ask
+from medora.cite import all_statements, to_json, verify
 
 HER2 = "What is the recommended treatment approach for a patient with HER2-positive breast cancer?"
 PDQ = "nci-types-breast-hp-breast-treatment-pdq"

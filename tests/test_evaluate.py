@@ -12,6 +12,7 @@ from conftest import ROOT, SLICE_PUBMEDQA
 
 from medora.evaluate import (
     DEV_SET,
+    _has_document,
     decide,
     doc_ranking,
     first_rank,
@@ -39,16 +40,6 @@ def test_doc_ranking_dedupes_in_order(built_index):
     docs = doc_ranking(hits)
     assert len(docs) == len(set(docs))
     assert docs == sorted(set(docs), key=[h.passage.doc_id for h in hits].index)
-
-
-def _indexed(index, doc_id: str) -> bool:
-    from medora.errors import DocumentNotFound
-
-    try:
-        index.document(doc_id)
-        return True
-    except DocumentNotFound:
-        return False
 
 
 def test_jaccard_and_decision_rule():
@@ -83,7 +74,7 @@ def test_retrieval_on_slice(slice_results, built_index):
     _, index = built_index
     s = results["retrieval"]["summary"]
     answerable = [d for d in load_dev_set(DEV_SET) if d["answerable"]]
-    in_slice = [d for d in answerable if all(_indexed(index, g) for g in d["gold"])]
+    in_slice = [d for d in answerable if all(_has_document(index, g) for g in d["gold"])]
     assert s["skipped_dev"] == len(answerable) - len(in_slice)  # gold outside the slice
     assert s["pubmedqa"]["lexical"]["n"] == SLICE_PUBMEDQA
     assert s["clinical_dev"]["lexical"]["n"] == len(in_slice) >= 24
@@ -161,3 +152,11 @@ def test_real_question_suites_on_slice(built_index, tmp_path):
     rows = json.loads((tmp_path / "kqa.json").read_text())["rows"]
     assert all(r["status"] in ("answered", "partial", "not_found") for r in rows)
     assert "| errors | 0 |" in (tmp_path / "asco.md").read_text()
+
+
+def test_real_question_suites_ask_as_the_audiences_given(built_index, tmp_path):
+    settings, index = built_index
+    results = run_suites(["kqa"], settings, index, tmp_path, limit=2, audiences=["pharmacist", "student"])
+    kqa = results["kqa"]["summary"]["audiences"]
+    assert set(kqa) == {"pharmacist", "student", "physician", "patient_caregiver"}  # labelled: also both defaults
+    assert kqa["pharmacist"]["unlabelled"]["questions"] == 2 and kqa["pharmacist"]["errors"] == 0

@@ -4,7 +4,8 @@ a study's line of therapy, a guideline option's lead-in, and whose patients a te
 import pytest
 
 from medora.statements import option_lists, statement_spans, trim_statement
-from medora.cite import all_statements, ask
+from medora.audience import ask
+from medora.cite import all_statements
 from medora.evidence import (
     concept_weights, context_at, contradicts_negation, contradicts_qualifier, guideline_context, item_lines, line_at,
     names_asked_population, summary_layer,

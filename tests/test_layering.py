@@ -55,3 +55,14 @@ def test_no_backward_imports(module, path):
     own = _stage(module)
     backward = [imp for imp in _imports(module, path) if imp and _stage(imp) > own]
     assert backward == [], f"{module} imports a later stage: {backward}"
+
+
+def test_only_the_pipeline_composes_answers():
+    """One ask: ``audience.ask`` is the only caller of ``answer.compose``; every front door,
+    thread and evaluation suite reaches an answer through it."""
+    callers = sorted(module for module, path in _modules()
+                     if module not in ("answer", "audience") and "compose(" in path.read_text()
+                     and "import compose" in path.read_text())
+    assert callers == []
+    asks = sorted(module for module, path in _modules() if "\ndef ask(question: str, index" in path.read_text())
+    assert asks == ["audience", "threads"]  # threads.ask adds a thread's context, then calls audience.ask

@@ -10,7 +10,8 @@ as one approved after the corpus was written). A subject is
 
 Common English words (the Dale–Chall list of easy words that ``textstat`` ships) are never
 subjects. ``status`` is ``not_found`` when no statement applies to the question or every subject is
-absent, ``partial`` when some subject is absent, else ``answered``. Whether the statements found
+absent or no condition is left to answer about, ``partial`` when some subject is absent but a
+condition the question names is covered, else ``answered``. Whether the statements found
 apply to the asked patients is decided before, statement by statement (``applicability``);
 nothing here is about a particular disease or drug.
 """
@@ -96,6 +97,10 @@ def assess(query: QueryAnalysis, contexts: Iterable[str], index) -> Answerabilit
     found = subjects(query)
     gone = absent(found, index)
     missing = tuple(f"No source in the corpus mentions {s.asked}." for s in gone)
-    if not any(True for _ in contexts) or (found and len(gone) == len(found)):
+    # A partial answer is about the asked condition without the asked drug or test: with no
+    # condition left to answer about, what remains would answer another question.
+    left = [s for s in found if s not in gone]
+    if not any(True for _ in contexts) or (found and not left) \
+            or (gone and not any(s.kind == "condition" for s in left)):
         return Answerability("not_found", missing)
     return Answerability("partial" if missing else "answered", missing)

@@ -11,8 +11,7 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from .answer import compose, reference_for
-from .settings import Settings
+from .answer import reference_for
 from .types import EVIDENCE_NAMES, TYPE_LABEL, Answer, ReferenceEntry, Statement
 
 MAX_VIA = 2  # primary studies shown per statement
@@ -105,11 +104,6 @@ def attach_citations(answer: Answer, index) -> Answer:
         for e in sorted(entries.values(), key=lambda e: e.n)
     )
     return replace(answer, bottom_line=bottom, sections=sections, references=references)
-
-
-def ask(question: str, index, settings: Settings, *, audience: str = "physician") -> Answer:
-    """Compose an answer and cite it: the one call behind `medora ask`, the API and the web page."""
-    return attach_citations(compose(question, index, settings, audience=audience), index)
 
 
 def normalise(text: str) -> str:

@@ -54,6 +54,7 @@ class EvalData:
     pubmedqa: dict[str, dict]  # PMID -> PubMedQA item, only abstracts present in the index
     test: dict[str, tuple[str, str]]  # PMID -> (question, yes/no/maybe) of the official test split, indexed ones
     limit: int | None = None  # --limit: at most this many items of each question list
+    audiences: tuple[str, ...] = ()  # --audience: who the real-question suites ask as (empty: each set's own)
 
     def limited(self, items: list) -> list:
         return items[: self.limit] if self.limit else items
@@ -413,7 +414,7 @@ def suite_pubmedqa(settings: Settings, index, data: EvalData) -> SuiteResult:
 
 def suite_latency(settings: Settings, index, data: EvalData) -> SuiteResult:
     """Wall time of search and ask per stage, after one warm-up call of each."""
-    from .cite import ask
+    from .audience import ask
     from .errors import EmptyQuery
     from .retrieve import retrieve
 
@@ -451,7 +452,7 @@ SUITE_FUNCS: dict[str, Callable[[Settings, Any, EvalData], SuiteResult]] = {
 
 
 def run_suites(names: Iterable[str], settings: Settings, index, out_dir: Path, limit: int | None = None,
-               dev_path: Path = DEV_SET) -> dict[str, dict]:
+               dev_path: Path = DEV_SET, audiences: Iterable[str] = ()) -> dict[str, dict]:
     """Run the named suites and write ``<suite>.json``, ``.md``, ``.png`` and ``summary.md`` in ``out_dir``.
 
     Returns:
@@ -466,6 +467,7 @@ def run_suites(names: Iterable[str], settings: Settings, index, out_dir: Path, l
         raise MedoraError(f"Unknown suite(s) {', '.join(unknown)}; choose from: {', '.join(SUITES)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     data = load_data(settings, index, limit, dev_path)
+    data.audiences = tuple(audiences)
     stats = index.stats() if hasattr(index, "stats") else {}
     meta = {"medora_version": __version__, "corpus_version": stats.get("corpus_version"), "limit": limit,
             "index": {k: v for k, v in stats.items() if k != "path"}, "retrieve": settings.retrieve.model_dump(),

@@ -96,7 +96,8 @@ def _strip(rows: list[dict]) -> list[dict]:
     return [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
 
 
-def suite_unanswerable(settings, index, data, audiences=("physician",)):
+def suite_unanswerable(settings, index, data):
+    audiences = data.audiences or ("physician",)
     boilerplate = index.boilerplate()
     items = [d for d in data.dev if not d["answerable"]]
     rows = []
@@ -120,7 +121,8 @@ def suite_unanswerable(settings, index, data, audiences=("physician",)):
     return SuiteResult("unanswerable", summary, _strip(rows))
 
 
-def suite_kqa(settings, index, data, audiences=KQA_AUDIENCES):
+def suite_kqa(settings, index, data):
+    audiences = data.audiences or KQA_AUDIENCES
     boilerplate = index.boilerplate()
     labelled, unlabelled = load_kqa(shared_eval_dir())
     rows = []
@@ -158,7 +160,8 @@ def suite_kqa(settings, index, data, audiences=KQA_AUDIENCES):
     return SuiteResult("kqa", summary, _strip(rows))
 
 
-def suite_asco(settings, index, data, audiences=ASCO_AUDIENCES):
+def suite_asco(settings, index, data):
+    audiences = data.audiences or ASCO_AUDIENCES
     boilerplate = index.boilerplate()
     rows = []
     for audience in audiences:

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from .audience import AUDIENCES
 from .evaluate import KS, SUITES, SuiteResult
 
 
@@ -248,9 +249,12 @@ def write_index(results: list[SuiteResult], out_dir: Path) -> Path:
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Results directory (default: benchmarks/out/eval-<timestamp>).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most N questions per question set.")
+@click.option("--audience", "audiences", multiple=True, type=click.Choice([*AUDIENCES, "all"]),
+              help="Who the unanswerable, kqa and asco suites ask as (repeatable; 'all': every audience). "
+                   "Default: each set's own (K-QA: patient_caregiver; the others: physician).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Data directory (default: $MEDORA_DATA or ./.medora).")
-def eval_command(suites, out, limit, data_dir) -> None:
+def eval_command(suites, out, limit, audiences, data_dir) -> None:
     """Run evaluation SUITES (default: all) and write JSON, Markdown and PNG results.
 
     \b
@@ -258,6 +262,7 @@ def eval_command(suites, out, limit, data_dir) -> None:
     Example:
         medora eval
         medora eval kqa asco unanswerable answers
+        medora eval kqa --audience all          # every K-QA question for every audience
         medora eval retrieval answers --limit 20 --out /tmp/medora-eval
     """
     from .evaluate import run_suites
@@ -268,7 +273,8 @@ def eval_command(suites, out, limit, data_dir) -> None:
     out = out or Path("benchmarks/out") / time.strftime("eval-%Y%m%d-%H%M%S")
     index = open_index(settings)
     try:
-        run_suites(list(suites), settings, index, out, limit=limit)
+        run_suites(list(suites), settings, index, out, limit=limit,
+                   audiences=AUDIENCES if "all" in audiences else audiences)
     finally:
         index.close()
     click.echo((out / "summary.md").read_text())
