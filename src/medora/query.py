@@ -146,6 +146,12 @@ class QueryAnalysis:
                     words.setdefault(word, None)
         return " ".join(words)
 
+    def generic_names(self) -> tuple[str, ...]:
+        """The vocabulary's name of each drug the question calls by another name ("Imodium" ->
+        "Loperamide"): the corpus writes generic names, so they are searched as if asked."""
+        return tuple(dict.fromkeys(e.name for e in self.interventions
+                                   if _normalise(e.name) != _normalise(e.matched) and len(_ascii_words(e.name)) <= 3))
+
     def dense_text(self) -> str:
         """The question followed by the long forms of its abbreviations, for the embedding model.
 
@@ -163,6 +169,7 @@ class QueryAnalysis:
             if all(_overlap(first, set(_ascii_words(other))) >= 0.5 for other in longs[1:]):
                 if _normalise(longs[0]) not in known and longs[0] not in extra:
                     extra.append(longs[0])
+        extra += [name for name in self.generic_names() if _normalise(name) not in known and name not in extra]
         return " ".join([question, "; ".join(extra)]) if extra else question
 
 

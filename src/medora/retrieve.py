@@ -91,7 +91,7 @@ def retrieve(question: str, index, settings: RetrieveSettings, *, k: int | None 
     analysis = analyse(question, index.abbreviations() if settings.expand else None)
     if not settings.expand:
         analysis = replace(analysis, expansions=())
-    lexical_text = " ".join(analysis.terms)
+    lexical_text = " ".join([*analysis.terms, *analysis.generic_names()])
     expansion_text = " ".join(analysis.expansions)
     if not analysis.lexical_query():
         raise EmptyQuery(f"Nothing to search for in {question!r}: ask with a few clinical words.")
