@@ -135,3 +135,26 @@ def test_every_audience_answers_or_says_not_found_never_fails(audience, built_in
         answer = ask(question, index, settings, audience=audience)
         assert answer.status in ("answered", "partial", "not_found")
         assert answer.abstained == (answer.status == "not_found")
+
+
+@pytest.mark.parametrize("text, alone", [
+    # sentences as they stand in ../shared/corpus (ngc-10950, the PDQ breast summary, ngc-10075)
+    ("The Task Force recommends not screening all other adults, regardless of age, smoking history or other "
+     "risk factors, for lung cancer with low-dose CT.", False),
+    ("This trial led to a change in the standard of care for patients with HER2-positive metastatic breast "
+     "cancer, such that patients with prior taxane/trastuzumab therapy proceed to trastuzumab deruxtecan, "
+     "rather than trastuzumab emtansine, for second-line therapy.", False),
+    ("Clinicians should not routinely perform diagnostic imaging for patients with new-onset Bell's palsy.", True),
+])
+def test_a_statement_leaning_on_a_sentence_it_does_not_carry_does_not_stand_alone(text, alone):
+    from medora.types import Statement
+
+    assert stands_alone(Statement(text=text, passage_id="p", doc_id="d", span=(0, len(text)))) is alone
+
+
+def test_untreated_patients_are_first_line():
+    from medora.evidence import prior_lines
+
+    # PDQ non-small cell lung cancer summary, FLAURA2
+    assert prior_lines("Patients had not previously received treatment for advanced disease.") == "First-line"
+    assert prior_lines("patients previously treated with trastuzumab and a taxane") == "Second-line"

@@ -216,7 +216,7 @@ def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozen
                 if context.lead_in and words < 15:
                     lead_in = Statement(text=context.lead_in, passage_id=context.lead_in_passage, doc_id=doc.id,
                                         span=context.lead_in_span)
-            if lead_in is None and _DEPENDENT_OPENING.match(text):
+            if lead_in is None and points_back(text):
                 # "This trial ..." speaks of the study whose numbered item it stands in, else of the sentence before.
                 study = study_at(studies, p.id, a)
                 lead_in = _context_sentence(passages.get(study.passage_id), study.span) if study.passage_id \
@@ -525,13 +525,24 @@ _RESULT = re.compile(r"\d\s?%|\bhazard ratio\b|\bodds ratio\b|\brelative risk\b|
                      r"|\bmedian (?:overall |progression-free |event-free )?survival\b|\bresponse rate\b", re.I)
 
 
+# Patients named only as the rest of a group defined elsewhere ("... recommends not screening all
+# other adults"): without that sentence the statement reads as if about everyone.
+_OTHER_GROUP = re.compile(r"\b(?:all|any) other (?:adults|patients|individuals|persons|people|women|men|children)\b",
+                          re.I)
+
+
+def points_back(text: str) -> bool:
+    """Does the statement lean on a sentence it does not carry?"""
+    return bool(_DEPENDENT_OPENING.match(text) or _OTHER_GROUP.search(text))
+
+
 def stands_alone(statement: Statement) -> bool:
-    """A statement that makes sense on its own: no opening that points back to missing text, no
-    fragment starting mid-sentence (unless it is an option shown with its lead-in)."""
+    """A statement that makes sense on its own: nothing that points back to missing text, no
+    fragment starting mid-sentence (unless it is shown with its lead-in or context)."""
     if statement.lead_in:
         return True
     text = statement.text.lstrip("*•-– \t")
-    return bool(text) and not text[0].islower() and not _DEPENDENT_OPENING.match(text)
+    return bool(text) and not text[0].islower() and not points_back(text)
 
 
 def _context_sentence(passage, span: tuple[int, int] | None) -> Statement | None:

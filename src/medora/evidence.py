@@ -132,6 +132,9 @@ _PRIOR_TREATMENT = re.compile(
     r"\b(?:previously (?:been )?(?:treated|received)|pretreated|who had received)\b[^.;]*?(?=,?\s+(?:were|was|are|is)\b|[.;]|$)", re.I)
 
 
+_NEGATED_PRIOR = re.compile(r"\b(?:not|never|no)\s+(?:been\s+)?$", re.I)
+
+
 def prior_lines(text: str) -> str | None:
     """Line of therapy from how a study describes its patients' prior treatment.
 
@@ -141,6 +144,10 @@ def prior_lines(text: str) -> str | None:
     """
     lines = None
     for m in _PRIOR_TREATMENT.finditer(text):
+        if _NEGATED_PRIOR.search(text[max(m.start() - 12, 0): m.start()]):
+            # "had not previously received treatment for advanced disease": untreated, first line
+            lines = lines or "First-line"
+            continue
         if m.group().lower().startswith("pretreated"):  # says nothing about how many lines
             lines = lines or "Second-line"
             continue
