@@ -130,6 +130,14 @@ def test_document_and_passage_from_a_search_result(client, built_index):
 LONG = "What is the treatment of breast cancer? " * 1250  # 50 kB
 
 
+def test_a_lone_surrogate_in_a_question_is_a_400_not_a_500(client):
+    # JSON may escape a lone surrogate; Python decodes it into a string that cannot be stored or searched.
+    response = client.post("/api/v1/answers", content=b'{"question": "\\ud800 HER2"}',
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "The question holds an invalid character; retype it as plain text."
+
+
 @pytest.mark.parametrize(
     ("method", "url", "payload", "status", "error"),
     [

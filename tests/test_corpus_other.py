@@ -196,3 +196,36 @@ def test_folder_scan_skips_other_files_and_is_deterministic():
 
 def test_public_names():
     assert medora.corpus.__all__ == ["chunk_document", "read_corpus"]
+
+
+def test_hostile_user_lines_are_reported_and_every_good_line_is_indexed(tmp_path):
+    """An oversized year, a lone surrogate, metadata nested 3,000 deep and invalid UTF-8 each cost
+    one line, reported with its number, never the run or the rest of the file."""
+    from medora.index.build import build_index
+    from medora.index.embedded import EmbeddedIndex
+    from medora.settings import get_settings
+
+    deep = "[" * 3000 + "]" * 3000
+    path = tmp_path / "corpus" / "mine.jsonl"
+    path.parent.mkdir()
+    lines = [
+        user_line().encode(),
+        user_line(id="huge-year", year=10 ** 30).encode(),
+        user_line(id="surrogate").replace(json.dumps(json.loads(user_line())["title"]), '"\\ud800"').encode(),
+        user_line(id="deep").replace('"url": null', f'"url": null, "meta": {{"a": {deep}}}').encode(),
+        user_line(id="latin-1").encode()[:-40] + b"\xff\xfe" + user_line(id="latin-1").encode()[-40:],
+        user_line(id="last").encode(),
+    ]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    settings = get_settings(tmp_path / "data", env={}, corpus={"paths": [str(path.parent)]},
+                            index={"dense": False})
+    report = build_index(settings)
+    assert [(p.line, p.reason) for p in report.problems] == [
+        (2, "'year' must be between 1 and 9999"),
+        (3, "text holds an invalid character (a lone surrogate such as \\ud800)"),
+        (4, "nested too deeply to read"),
+        (5, "not valid UTF-8 at byte " + str(len(user_line(id="latin-1").encode()) - 40)),
+    ]
+    index = EmbeddedIndex(settings)
+    assert sorted(d.id for d in index.documents()) == ["lace-plant-pcd", "last"]
+    index.close()

@@ -56,10 +56,15 @@ def medora(request: Request) -> Medora:
 
 
 def check_question(text: str, settings: Settings) -> str:
-    """The question stripped; ``QueryError`` (400) when empty or longer than ``web.max_question_chars``."""
+    """The question stripped; ``QueryError`` (400) when empty, not encodable text, or longer than
+    ``web.max_question_chars``."""
     text = (text or "").strip()
     if not text:
         raise QueryError("Ask a question: type a clinical question, e.g. " + repr(SEED_QUESTION))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800") can be neither searched nor stored
+        raise QueryError("The question holds an invalid character; retype it as plain text.") from None
     limit = settings.web.max_question_chars
     if len(text) > limit:
         raise QueryError(

@@ -15,15 +15,27 @@ from ..types import IngestProblem
 
 
 def json_objects(path: Path, problems: list[IngestProblem]) -> Iterator[tuple[int, dict]]:
-    """(line number, object) for each line of ``path`` holding a JSON object."""
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
+    """(line number, object) for each line of ``path`` holding a JSON object.
+
+    Each line is decoded on its own, so invalid UTF-8 or a line nested too deeply to decode
+    is reported with its number and the lines after it are still read.
+    """
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                problems.append(IngestProblem(str(path), number, f"not valid UTF-8 at byte {e.start}"))
+                continue
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as e:
                 problems.append(IngestProblem(str(path), number, f"not valid JSON: {e.msg}"))
+                continue
+            except RecursionError:
+                problems.append(IngestProblem(str(path), number, "nested too deeply to read"))
                 continue
             if not isinstance(row, dict):
                 problems.append(IngestProblem(str(path), number, "a line must be a JSON object"))

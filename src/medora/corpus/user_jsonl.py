@@ -70,6 +70,9 @@ def read_user_jsonl(path: Path, problems: list[IngestProblem]) -> Iterator[Docum
         yield doc
 
 
+MIN_YEAR, MAX_YEAR = 1, 9999  # what a date can hold; 10**30 would overflow the store
+
+
 def parse_user_document(obj: Any) -> Document:
     """Validate one decoded line and build its Document.
 
@@ -88,6 +91,8 @@ def parse_user_document(obj: Any) -> Document:
     year = obj.get("year")
     if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
         raise ValueError("'year' must be an integer or null")
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"'year' must be between {MIN_YEAR} and {MAX_YEAR}")
     for name in ("url", "date", "licence"):
         if obj.get(name) is not None and not isinstance(obj[name], str):
             raise ValueError(f"'{name}' must be a string")
@@ -97,6 +102,12 @@ def parse_user_document(obj: Any) -> Document:
     meta = obj.get("meta", {})
     if not isinstance(meta, dict):
         raise ValueError("'meta' must be an object")
+    try:  # what is stored must be storable: no lone surrogate ("\ud800"), no endless nesting
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text holds an invalid character (a lone surrogate such as \\ud800)") from None
+    except (RecursionError, ValueError):
+        raise ValueError("'meta' is nested too deeply") from None
     raw_sections = obj.get("sections")
     if not isinstance(raw_sections, list) or not raw_sections:
         raise ValueError("'sections' must be a non-empty list")
