@@ -16,7 +16,7 @@ import numpy as np
 
 
 def main() -> None:
-    from medora.audience import AUDIENCES, ask
+    from medora.answer.audience import AUDIENCES, ask
     from medora.evaluate import load_dev_set
     from medora.index import open_index
     from medora.settings import get_settings

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from medora.audience import ask  # noqa: E402
-from medora.cite import all_statements, verify  # noqa: E402
+from medora.answer.audience import ask  # noqa: E402
+from medora.answer.cite import all_statements, verify  # noqa: E402
 from medora.errors import EmptyQuery  # noqa: E402
 from medora.evaluate import DEV_SET, load_data, load_dev_set  # noqa: E402
 from medora.index.embedded import EmbeddedIndex  # noqa: E402

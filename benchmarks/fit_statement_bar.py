@@ -21,7 +21,7 @@ RATIOS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 def main() -> None:
-    from medora import answer as composition
+    from medora.answer import compose as composition
     from medora.evaluate import load_dev_set
     from medora.index import open_index
     from medora.settings import get_settings

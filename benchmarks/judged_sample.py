@@ -66,8 +66,8 @@ def _for_the_judge(item: dict) -> list[str]:
 
 
 def render(seed: int, out: Path, data_dir: str | None) -> None:
-    from medora.audience import ask
-    from medora.cite import to_json
+    from medora.answer.audience import ask
+    from medora.answer.cite import to_json
     from medora.index import open_index
     from medora.render import to_markdown
     from medora.settings import get_settings

@@ -4,11 +4,11 @@ import itertools
 
 import pytest
 
-from medora.answer import _near_duplicate
-from medora.statements import statement_spans, trim_statement
-from medora.evidence import prior_lines
-from medora.audience import ask
-from medora.cite import all_statements, to_json, verify
+from medora.answer.compose import _near_duplicate
+from medora.answer.statements import statement_spans, trim_statement
+from medora.answer.evidence import prior_lines
+from medora.answer.audience import ask
+from medora.answer.cite import all_statements, to_json, verify
 
 HER2 = "What is the recommended treatment approach for a patient with HER2-positive breast cancer?"
 PDQ = "nci-types-breast-hp-breast-treatment-pdq"

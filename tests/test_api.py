@@ -14,8 +14,8 @@ from markupsafe import escape
 
 from medora import __version__
 from medora.api import SEED_QUESTION
-from medora.audience import ask
-from medora.cite import to_json
+from medora.answer.audience import ask
+from medora.answer.cite import to_json
 from medora.retrieve import hit_row
 from medora.retrieve import retrieve
 from medora.web import CSP, GENERIC_500, create_app

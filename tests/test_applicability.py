@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from medora.answer import stands_alone
-from medora.applicability import about_condition, age_groups, conflicts, facets, stages
-from medora.audience import AUDIENCES, ask
-from medora.cite import all_statements, to_json, verify
+from medora.answer.compose import stands_alone
+from medora.answer.applicability import about_condition, age_groups, conflicts, facets, stages
+from medora.answer.audience import AUDIENCES, ask
+from medora.answer.cite import all_statements, to_json, verify
 from medora.corpus.boilerplate import is_boilerplate
 from medora.evaluate import load_dev_set
 from medora.query import analyse
@@ -153,7 +153,7 @@ def test_a_statement_leaning_on_a_sentence_it_does_not_carry_does_not_stand_alon
 
 
 def test_untreated_patients_are_first_line():
-    from medora.evidence import prior_lines
+    from medora.answer.evidence import prior_lines
 
     # PDQ non-small cell lung cancer summary, FLAURA2
     assert prior_lines("Patients had not previously received treatment for advanced disease.") == "First-line"

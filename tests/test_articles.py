@@ -20,8 +20,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from medora import articles, auth
 from medora.api import SEED_QUESTION
 from medora.articles_db import ApiToken, Article, ArticleStore, AuditEvent, User
-from medora.audience import ask
-from medora.cite import to_json
+from medora.answer.audience import ask
+from medora.answer.cite import to_json
 from medora.errors import (
     InvalidRequest,
     InvalidTransition,

@@ -9,7 +9,7 @@ import pytest
 import textstat
 
 from medora.api import SEED_QUESTION
-from medora.audience import (
+from medora.answer.audience import (
     AUDIENCES,
     CLINICAL_SOURCES,
     EMERGENCY_NOTICE,
@@ -21,7 +21,7 @@ from medora.audience import (
     is_emergency,
     reading_grade,
 )
-from medora.cite import all_statements, to_json, verify
+from medora.answer.cite import all_statements, to_json, verify
 from medora.errors import QueryError
 from medora.settings import AnswerSettings
 from medora.types import GlossaryEntry
@@ -236,8 +236,8 @@ def test_follow_ups_come_from_the_cited_evidence(answers):
 
 def test_plainer_keeps_every_document_of_the_clinician_answer(built_index):
     """The fallback when no patient page covers the question: the clinician answer's plainest statements."""
-    from medora.answer import compose
-    from medora.audience import plainer
+    from medora.answer.compose import compose
+    from medora.answer.audience import plainer
 
     settings, index = built_index
     clinician = compose(SEED_QUESTION, index, settings)

@@ -3,10 +3,10 @@ a study's line of therapy, a guideline option's lead-in, and whose patients a te
 
 import pytest
 
-from medora.statements import option_lists, statement_spans, trim_statement
-from medora.audience import ask
-from medora.cite import all_statements
-from medora.evidence import (
+from medora.answer.statements import option_lists, statement_spans, trim_statement
+from medora.answer.audience import ask
+from medora.answer.cite import all_statements
+from medora.answer.evidence import (
     concept_weights, context_at, contradicts_negation, contradicts_qualifier, guideline_context, item_lines, line_at,
     names_asked_population, summary_layer,
 )
@@ -146,6 +146,6 @@ def test_the_seed_question_in_the_issue_s_words(built_index):
      "Updates on the management of severe acute malnutrition in infants and children.", True),
 ])
 def test_a_summary_for_one_population_answers_only_questions_naming_it(question, title, other):
-    from medora.applicability import other_population
+    from medora.answer.applicability import other_population
 
     assert other_population(question, title) is other

@@ -1,4 +1,4 @@
-"""Imports go one way: corpus -> index -> retrieve -> answer -> cite -> front doors."""
+"""Imports go one way: corpus -> index -> retrieve -> answer (the pipeline package) -> editorial -> front doors."""
 
 import ast
 from pathlib import Path
@@ -13,9 +13,8 @@ STAGE = {
     "corpus": 1,
     "index": 2,
     "query": 3, "retrieve": 3,
-    "answer": 4, "evidence": 4, "statements": 4, "applicability": 4, "answerability": 4,
-    "cite": 5,
-    "render": 6, "evaluate": 6, "evaluate_report": 6, "evaluate_measures": 6, "evaluate_questions": 6, "audience": 6, "followups": 6,
+    "answer": 4,  # the answer pipeline package: compose, evidence, statements, ..., cite, audience, followups
+    "render": 6, "evaluate": 6, "evaluate_report": 6, "evaluate_measures": 6, "evaluate_questions": 6,
     "articles": 7, "threads": 7, "articles_db": 7, "auth": 7, "migrations": 7,
     "api": 8, "web": 8, "cli": 8, "api_articles": 8, "web_articles": 8, "cli_articles": 8,
 }
@@ -58,11 +57,11 @@ def test_no_backward_imports(module, path):
 
 
 def test_only_the_pipeline_composes_answers():
-    """One ask: ``audience.ask`` is the only caller of ``answer.compose``; every front door,
-    thread and evaluation suite reaches an answer through it."""
+    """One ask: ``answer.audience.ask`` is the only caller of ``answer.compose.compose``; every front
+    door, thread and evaluation suite reaches an answer through it."""
     callers = sorted(module for module, path in _modules()
-                     if module not in ("answer", "audience") and "compose(" in path.read_text()
-                     and "import compose" in path.read_text())
+                     if module not in ("answer.compose", "answer.audience")
+                     and "compose(" in path.read_text() and "import compose" in path.read_text())
     assert callers == []
     asks = sorted(module for module, path in _modules() if "\ndef ask(question: str, index" in path.read_text())
-    assert asks == ["audience", "threads"]  # threads.ask adds a thread's context, then calls audience.ask
+    assert asks == ["answer.audience", "threads"]  # threads.ask adds a thread's context, then calls it

@@ -353,8 +353,8 @@ def test_searches_through_a_streaming_replica_return_the_same_hits(built_index, 
 
 def test_ask_gives_the_same_answer_on_both_backends(built_index, pg_index):
     """The HER2 seed question composes the same cited answer whichever backend searches."""
-    from medora.audience import ask
-    from medora.cite import to_json
+    from medora.answer.audience import ask
+    from medora.answer.cite import to_json
 
     settings, embedded = built_index
     _, postgres = pg_index

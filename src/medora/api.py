@@ -17,8 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import __version__
 from .articles import MAIN_PATH, STATUS_LABELS, serve_answer
-from .audience import ask
-from .cite import to_json
+from .answer import ask, to_json
 from .errors import QueryError
 from .retrieve import hit_row, retrieve
 from .settings import Settings

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .articles_db import Article, ArticleStore, AuditEvent, Comment, Revision, User, utcnow
-from .cite import normalise
+from .answer.cite import normalise
 from .errors import ArticleNotFound, InvalidRequest, InvalidTransition, PermissionDenied, StaleEdit, UserNotFound
 
 STATUS_LABELS = {

@@ -157,7 +157,7 @@ def ask(question, as_json, as_markdown, audience, thread_id, data_dir) -> None:
         medora ask "What if she has brain metastases?" --thread 3f2a9c0d1e4b5a6c
         medora ask "How is high blood pressure treated?" --audience patient_caregiver
     """
-    from .cite import to_json
+    from .answer import to_json
     from .index import open_index
     from .threads import ThreadStore
     from .threads import ask as ask_in_thread
@@ -193,7 +193,7 @@ def chat(as_json, audience, thread_id, data_dir) -> None:
         medora chat
         printf 'HER2-positive breast cancer treatment?\nWhat if she has brain metastases?\n' | medora chat
     """
-    from .cite import to_json
+    from .answer import to_json
     from .index import open_index
     from .threads import ThreadStore
     from .threads import ask as ask_in_thread

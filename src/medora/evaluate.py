@@ -156,7 +156,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 
 def _norm(text: str) -> str:
-    from .cite import normalise
+    from .answer.cite import normalise
 
     return normalise(text)
 
@@ -207,7 +207,7 @@ def suite_retrieval(settings: Settings, index, data: EvalData) -> SuiteResult:
 
 
 def answer_text(answer) -> str:
-    from .cite import all_statements
+    from .answer.cite import all_statements
 
     return "\n".join(s.text for s in all_statements(answer))
 
@@ -215,7 +215,7 @@ def answer_text(answer) -> str:
 def _answer_row(item: dict, answer, index, audience: str, seconds: float, boilerplate) -> dict:
     import textstat
 
-    from .cite import all_statements, verify
+    from .answer.cite import all_statements, verify
     from .evaluate_measures import coverage, measure
 
     statements = all_statements(answer)
@@ -311,7 +311,7 @@ ANSWER_GROUPS = {
 
 def suite_answers(settings: Settings, index, data: EvalData) -> SuiteResult:
     """audience.ask over the dev set's answerable and off-topic questions, once per audience."""
-    from .audience import ask
+    from .answer import ask
     from .errors import EmptyQuery
 
     boilerplate = index.boilerplate()
@@ -414,7 +414,7 @@ def suite_pubmedqa(settings: Settings, index, data: EvalData) -> SuiteResult:
 
 def suite_latency(settings: Settings, index, data: EvalData) -> SuiteResult:
     """Wall time of search and ask per stage, after one warm-up call of each."""
-    from .audience import ask
+    from .answer import ask
     from .errors import EmptyQuery
     from .retrieve import retrieve
 

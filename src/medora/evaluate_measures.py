@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .applicability import POPULATION_COMPATIBLE, populations
+from .answer.applicability import POPULATION_COMPATIBLE, populations
 from .corpus.boilerplate import is_boilerplate
 from .query import STOP_WORDS, analyse
 
@@ -107,7 +107,7 @@ class AnswerMeasures:
 
 
 def measure(question: str, answer, boilerplate: frozenset[str]) -> AnswerMeasures:
-    from .cite import all_statements
+    from .answer.cite import all_statements
 
     texts = [s.text for s in all_statements(answer)]
     asked = analyse(question)

@@ -70,8 +70,8 @@ def load_asco(eval_dir: Path) -> list[dict]:
 
 def run_answer(item: dict, index, settings, audience: str, boilerplate: frozenset[str]) -> tuple[dict, object]:
     """Ask one question; a row of measures, or an error row (any exception counts as an error)."""
-    from .audience import ask
-    from .cite import all_statements
+    from .answer import ask
+    from .answer.cite import all_statements
     from .errors import EmptyQuery
 
     row = {"id": item["id"], "question": item["question"], "audience": audience}

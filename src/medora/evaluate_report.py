@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .audience import AUDIENCES
+from .answer import AUDIENCES
 from .evaluate import KS, SUITES, SuiteResult
 
 

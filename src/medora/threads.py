@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .audience import ask as ask_audience
+from .answer import ask as ask_audience
 from .errors import ThreadNotFound
 from .index.store_sqlite import apply_migrations
 from .query import Entity, analyse

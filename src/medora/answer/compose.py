@@ -19,20 +19,20 @@ from datetime import datetime, timezone
 
 from .answerability import assess, subjects
 from .applicability import about_condition, conflicts, facets, other_population
-from .corpus.boilerplate import is_boilerplate
-from .corpus.chunk import SCOPE_SECTIONS
+from ..corpus.boilerplate import is_boilerplate
+from ..corpus.chunk import SCOPE_SECTIONS
 from .evidence import (
     ABOUT_THE_SUMMARY, LINE_PATTERNS, LINE_PRIORITY, concept_weights, context_at, contradicts_negation,
     contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
     stated_line, study_at, study_starts, summary_layer,
 )
-from .query import answers_type, drugs_named
-from .retrieve import Retrieval, retrieve
-from .settings import AnswerSettings, Settings
+from ..query import answers_type, drugs_named
+from ..retrieve import Retrieval, retrieve
+from ..settings import AnswerSettings, Settings
 from .statements import (
     ENDS_SENTENCE, NOT_A_FINDING, PROFILE_FIELD, ratings, split_sentences, statement_spans, trim_statement,
 )
-from .types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
+from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 
 DISCLAIMER = (
     "For healthcare professionals. Medora quotes and cites published sources; it supplements and never "

@@ -22,9 +22,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from .applicability import other_population
-from .query import QueryAnalysis
+from ..query import QueryAnalysis
 from .statements import NUMBERING
-from .types import Hit, Passage
+from ..types import Hit, Passage
 
 _WORD = re.compile(r"[a-z0-9]+")
 HEADING_SEPARATOR = " › "

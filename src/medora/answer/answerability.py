@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from dataclasses import dataclass
 
-from .query import STOP_WORDS, QueryAnalysis
+from ..query import STOP_WORDS, QueryAnalysis
 
 MIN_SUBJECT_LETTERS = 5  # shorter unknown words are too often typing slips or chat ("gonna")
 MAX_NAME_WORDS = 4  # vocabulary synonyms longer than this are descriptions, not names
