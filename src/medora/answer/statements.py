@@ -95,10 +95,11 @@ NOT_A_FINDING = re.compile(
     r"|\bneed to use clinical judge?ment\b|\bThese references have been identified\b"
     r"|^\((?:Strong|Weak|Moderate|Conditional)? ?(?:Recommendation|Option)\b"
     # Rationale fields of a key action statement profile, which rate rather than state.
+    # (VA/DoD summaries lost the colon: "Benefits-Harms Assessment Given the ...")
     r"|^(?:Value judgments?|Role of patient preferences|Intentional vagueness|Policy level|Aggregate evidence quality"
-    r"|Benefits?[-–]harms? assessment|Exclusions|Key references)\s*(?:\([^)]*\))?:"
+    r"|Benefits?[-–]harms? assessment|Exclusions|Key references|Relevant resources)\s*(?:\([^)]*\))?(?::|\s+(?=[A-Z]))"
     # ... and its benefit and harm lines when they do not say of what ("Harm: Patient discomfort.").
-    r"|^(?:Benefits?|Harms?(?:/risks?/costs?)?|Risks?|Costs?|Notes?)\s*:"
+    r"|^(?:Benefits?|Harms?(?:/risks?/costs?)?|Risks?|Costs?|Notes?)\s*(?::|\s+(?=[A-Z]))"
     # Publishers' standard notes on how their recommendations are to be used.
     r"|\bNICE (?:produces|has agreements|expects)\b|\bUK marketing authori[sz]ation\b"
     r"|\bThe prescriber should follow relevant professional guidance\b|\bThis discussion aims to help them\b"
