@@ -14,6 +14,7 @@ title) about the condition the question names at all?
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -97,17 +98,27 @@ def _phrases(text: str) -> str:
     return " " + " ".join(_WORD.findall(text.lower().replace("-", " "))) + " "
 
 
-def _named(text: str, phrases: Iterable[str], anchors: frozenset[str] | None = None) -> bool:
-    for phrase in phrases:
-        words = " ".join(_WORD.findall(phrase.replace("-", " ")))
-        if anchors is None:
-            if f" {words} " in text:
-                return True
-            continue
-        for m in re.finditer(rf" {re.escape(words)}((?: [a-z0-9]+){{1,3}}) ", text):
-            if anchors & set(m.group(1).split()):
-                return True
-    return False
+def _pattern(axis: Axis) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pass per axis: every phrase of every value in one alternation (longest first), over the
+    text as ``_phrases`` writes it; an anchored axis also captures the three words after."""
+    forms = {" ".join(_WORD.findall(phrase.replace("-", " "))): value
+             for value, phrases in axis.values.items() for phrase in phrases}
+    alternation = "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
+    after = r"((?: [a-z0-9]+){1,3})" if axis.anchored else ""
+    return re.compile(rf"(?<= )({alternation}){after}(?= )"), forms
+
+
+_PATTERNS = {axis.name: _pattern(axis) for axis in AXES}
+_GROUP_AXIS = next(axis for axis in AXES if axis.name == "patient group")
+
+
+def _values(text: str, axis: Axis, anchors: frozenset[str] | None) -> frozenset[str]:
+    pattern, forms = _PATTERNS[axis.name]
+    found = set()
+    for m in pattern.finditer(text):
+        if not axis.anchored or anchors is None or anchors & set(m.group(2).split()):
+            found.add(forms[m.group(1)])
+    return frozenset(found)
 
 
 def stages(text: str) -> frozenset[int]:
@@ -153,9 +164,7 @@ def facets(text: str, anchors: frozenset[str] | None = None) -> Facets:
     """The text's values on every axis. ``anchors``: the asked condition's words, for reading a
     statement (anchored axes count only next to them); None for reading the question."""
     words = _phrases(text)
-    values = {axis.name: frozenset(v for v, phrases in axis.values.items()
-                                   if _named(words, phrases, anchors if axis.anchored else None))
-              for axis in AXES}
+    values = {axis.name: _values(words, axis, anchors) for axis in AXES}
     values["patient group"] |= age_groups(text)
     return Facets(values=values, stages=stages(text))
 
@@ -175,7 +184,8 @@ def conflicts(question: Facets, statement: Facets) -> list[str]:
 
 
 def populations(text: str) -> frozenset[str]:
-    return facets(text).values["patient group"]
+    """The patient groups ``text`` names, ages included."""
+    return _values(_phrases(text), _GROUP_AXIS, None) | age_groups(text)
 
 
 # Documents written for one of these groups answer only questions that name it ("Childhood
@@ -184,6 +194,7 @@ def populations(text: str) -> frozenset[str]:
 SINGLE_POPULATION_GROUPS = frozenset({"children", "pregnancy", "men"})
 
 
+@functools.lru_cache(maxsize=4096)  # asked once per candidate statement: the same pairs again and again
 def other_population(question: str, title: str) -> bool:
     """Is ``title`` written for a patient group the question is not about?"""
     written_for = populations(title)
