@@ -158,3 +158,15 @@ def test_untreated_patients_are_first_line():
     # PDQ non-small cell lung cancer summary, FLAURA2
     assert prior_lines("Patients had not previously received treatment for advanced disease.") == "First-line"
     assert prior_lines("patients previously treated with trastuzumab and a taxane") == "Second-line"
+
+
+@pytest.mark.parametrize("a, b, apart", [
+    ("osmiertinib", "osimertinib", True),  # two neighbours swapped (an ASCO question's spelling)
+    ("trastuzmab", "trastuzumab", True),  # a letter dropped
+    ("vuity", "unity", False),  # two changes: a product absent from the corpus stays absent
+    ("pertuzumab", "trastuzumab", False),
+])
+def test_one_typing_slip(a, b, apart):
+    from medora.index.lexical_tantivy import one_edit_apart
+
+    assert one_edit_apart(a, b) is apart

@@ -250,6 +250,20 @@ def test_lookups_equal_the_embedded_store(built_index, pg_index):
         {k: v for k, v in embedded.stats().items() if k not in where}
 
 
+def test_corpus_wide_facts_agree(built_index, pg_index):
+    """Boilerplate sentences, every passage, and whether the corpus mentions a word (exactly, by a
+    prefix, or a typing slip away) come out the same from both backends."""
+    _, embedded = built_index
+    _, pg = pg_index
+    assert pg.boilerplate() == embedded.boilerplate()
+    assert [p.id for _, p in pg.iter_passages()] == [p.id for _, p in embedded.iter_passages()]
+    words = ["trastuzumab", "trastuz", "trastuzmab", "pertuzumab", "finerenone", "her2"]
+    present = {w: n > 0 for w, n in embedded.document_frequency(words).items()}
+    assert present == {"trastuzumab": True, "trastuz": True, "trastuzmab": True, "pertuzumab": True,
+                       "finerenone": False, "her2": True}
+    assert {w: n > 0 for w, n in pg.document_frequency(words).items()} == present
+
+
 @pytest.mark.parametrize(("call", "error", "message"), [
     (lambda index: index.document("ngc-0"), DocumentNotFound, "No document with id 'ngc-0'"),
     (lambda index: index.passage("ngc-0#x-1"), PassageNotFound, "No passage with id 'ngc-0#x-1'"),

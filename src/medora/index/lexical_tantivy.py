@@ -19,6 +19,24 @@ from ..types import Document, Passage
 _SAFE = re.compile(r"[^a-z0-9 ]+")
 EXPANSION_BOOST = 0.3
 PREFIX_LETTERS = 5  # shorter prefixes begin too many unrelated words to say a word is mentioned
+TYPO_LETTERS = 7  # shorter words are one slip away from too many others ("vuity", "unity")
+
+
+def typo_candidate(text: str) -> bool:
+    return len(text) >= TYPO_LETTERS and text.isalpha()
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one letter changed, added, dropped, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long[k]), len(short))
+    return short[i:] == long[i + 1:]
 
 
 def safe_query(text: str) -> str:
@@ -128,7 +146,9 @@ class TantivyLexical:
 
     def document_frequency(self, words: Sequence[str]) -> dict[str, int]:
         """How many documents hold each word (stemmed as indexed, in title or body), or else, for a
-        word of at least ``PREFIX_LETTERS`` letters, a word that begins with it ("azithro"); 0 when none."""
+        word of at least ``PREFIX_LETTERS`` letters, a word that begins with it ("azithro"), or else,
+        for a word of letters only and at least ``TYPO_LETTERS`` long, a word one typing slip away
+        ("osmiertinib"); 0 when none."""
         searcher = self.doc_index.searcher()
         out: dict[str, int] = {}
         for word in words:
@@ -138,6 +158,9 @@ class TantivyLexical:
             if not count and len(text) >= PREFIX_LETTERS and " " not in text:
                 count = max((n for field in ("title", "body")
                              for _, n in searcher.terms_with_prefix(field, text, limit=1)), default=0)
+            if not count and typo_candidate(text):
+                count = max((n for term, n in searcher.terms_with_prefix("body", text[:2])
+                             if one_edit_apart(text, term)), default=0)
             out[word] = count
         return out
 

@@ -36,7 +36,7 @@ from ..errors import DocumentNotFound, IndexMismatch, IndexNotBuilt, IndexStoreE
 from ..types import Document, Passage, Reference, Section
 from . import postgres_schema as schema
 from .embedded import BOILERPLATE_INFO
-from .lexical_tantivy import EXPANSION_BOOST, PREFIX_LETTERS, safe_query
+from .lexical_tantivy import EXPANSION_BOOST, PREFIX_LETTERS, one_edit_apart, safe_query, typo_candidate
 
 K1, B, TITLE_BOOST = 1.2, 0.75, 0.6  # tantivy's BM25 constants; TantivyLexical's title boost
 EMBED_DIM = 384
@@ -280,7 +280,8 @@ class PostgresIndex:
         return {doc_id: float(np.float32(score)) for doc_id, score in rows}
 
     def document_frequency(self, words) -> dict[str, int]:
-        """Documents holding each word, or a word beginning with it (as ``TantivyLexical.document_frequency``;
+        """Documents holding each word, a word beginning with it, or one a typing slip away (as
+        ``TantivyLexical.document_frequency``;
         the larger of the title and body counts, so a lower bound where a word is in both), 0 when none."""
         out: dict[str, int] = {}
         with self._read.connection() as conn:
@@ -295,6 +296,11 @@ class PostgresIndex:
                     row = conn.execute("SELECT max(greatest(doc_df_title, doc_df_body)) FROM terms WHERE term LIKE %s",
                                        (text.replace("%", "").replace("_", "") + "%",)).fetchone()
                     out[word] = int(row[0] or 0)
+                if not out[word] and typo_candidate(text):
+                    rows = conn.execute(
+                        "SELECT term, greatest(doc_df_title, doc_df_body) FROM terms WHERE term LIKE %s"
+                        " AND length(term) BETWEEN %s AND %s", (text[:2] + "%", len(text) - 1, len(text) + 1)).fetchall()
+                    out[word] = max((int(n) for term, n in rows if n and one_edit_apart(text, term)), default=0)
         return out
 
     def embedder(self):
