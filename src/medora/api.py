@@ -16,8 +16,8 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import __version__
-from .articles import MAIN_PATH, STATUS_LABELS, serve_answer
 from .answer import ask, to_json
+from .articles import MAIN_PATH, STATUS_LABELS, serve_answer
 from .errors import QueryError
 from .retrieve import hit_row, retrieve
 from .settings import Settings

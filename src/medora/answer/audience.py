@@ -27,15 +27,15 @@ import re
 import time
 from dataclasses import replace
 
-from .compose import compose
-from .statements import split_sentences
-from .cite import all_statements, attach_citations
 from ..errors import QueryError
-from .followups import suggest_follow_ups
 from ..query import _TYPE_PATTERNS, STOP_WORDS, Entity, QueryAnalysis, analyse
 from ..retrieve import Retrieval, retrieve
 from ..settings import Settings
 from ..types import TYPE_LABEL, Answer, AnswerSection, GlossaryEntry, Hit, Statement
+from .cite import all_statements, attach_citations
+from .compose import compose
+from .followups import suggest_follow_ups
+from .statements import split_sentences
 
 AUDIENCES = ("physician", "nurse_np_pa", "pharmacist", "student", "patient_caregiver")
 PATIENT = "patient_caregiver"

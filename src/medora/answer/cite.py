@@ -11,8 +11,8 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from .compose import reference_for
 from ..types import EVIDENCE_NAMES, TYPE_LABEL, Answer, ReferenceEntry, Statement
+from .compose import reference_for
 
 MAX_VIA = 2  # primary studies shown per statement
 _CITATION = re.compile(r"^(?P<authors>[^:]{2,300}):\s*(?P<title>.+?[.?!])\s+(?P<journal>[^.]*?)\s+\d")

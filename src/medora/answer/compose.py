@@ -17,22 +17,20 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from .answerability import assess, subjects
-from .applicability import about_condition, conflicts, facets, other_population
 from ..corpus.boilerplate import is_boilerplate
 from ..corpus.chunk import SCOPE_SECTIONS
+from ..query import answers_type, drugs_named
+from ..retrieve import Retrieval, retrieve
+from ..settings import AnswerSettings, Settings
+from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
+from .answerability import assess, subjects
+from .applicability import about_condition, conflicts, facets, other_population
 from .evidence import (
     ABOUT_THE_SUMMARY, LINE_PATTERNS, LINE_PRIORITY, concept_weights, context_at, contradicts_negation,
     contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
     stated_line, study_at, study_starts, summary_layer,
 )
-from ..query import answers_type, drugs_named
-from ..retrieve import Retrieval, retrieve
-from ..settings import AnswerSettings, Settings
-from .statements import (
-    ENDS_SENTENCE, NOT_A_FINDING, PROFILE_FIELD, ratings, split_sentences, statement_spans, trim_statement,
-)
-from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
+from .statements import ENDS_SENTENCE, NOT_A_FINDING, PROFILE_FIELD, ratings, statement_spans, trim_statement
 
 DISCLAIMER = (
     "For healthcare professionals. Medora quotes and cites published sources; it supplements and never "

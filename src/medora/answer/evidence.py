@@ -21,10 +21,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from .applicability import other_population
 from ..query import QueryAnalysis
-from .statements import NUMBERING
 from ..types import Hit, Passage
+from .applicability import other_population
+from .statements import NUMBERING
 
 _WORD = re.compile(r"[a-z0-9]+")
 HEADING_SEPARATOR = " › "

@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .compose import should_abstain
-from .evidence import concept_weights
-from .cite import all_statements
 from ..retrieve import retrieve
 from ..settings import Settings
 from ..types import Answer, Hit
+from .cite import all_statements
+from .compose import should_abstain
+from .evidence import concept_weights
 
 MAX_FOLLOW_UPS = 3
 _FOLLOW_UP_TRIES = 8
