@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from dataclasses import dataclass
 
-from ..query import STOP_WORDS, QueryAnalysis
+from ..query import STOP_WORDS, QueryAnalysis, analyse
 
 MIN_SUBJECT_LETTERS = 5  # shorter unknown words are too often typing slips or chat ("gonna")
 MAX_NAME_WORDS = 4  # vocabulary synonyms longer than this are descriptions, not names
@@ -77,6 +77,15 @@ def subjects(query: QueryAnalysis) -> list[Subject]:
         if rare and len("".join(words)) >= MIN_SUBJECT_LETTERS and (len(words) > 1 or len(words[0]) >= MIN_SUBJECT_LETTERS):
             found.append(Subject(term, (" ".join(words),), "term"))
     return found
+
+
+def condition_names(query: QueryAnalysis) -> list[tuple[str, ...]]:
+    """The names of each condition the question names, its abbreviations read in full too ("CAP":
+    community-acquired pneumonia, whose vocabulary condition is pneumonia)."""
+    found = [s.names for s in subjects(query) if s.kind == "condition"]
+    for _, long in query.abbreviations:
+        found += [s.names for s in subjects(analyse(long)) if s.kind == "condition"]
+    return list(dict.fromkeys(found))
 
 
 def absent(found: Sequence[Subject], index) -> list[Subject]:

@@ -23,7 +23,7 @@ from ..query import answers_type, drugs_named
 from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
-from .answerability import assess, subjects
+from .answerability import assess, condition_names, subjects
 from .applicability import about_condition, conflicts, facets, other_population
 from .evidence import (
     ABOUT_THE_SUMMARY, LINE_PATTERNS, LINE_PRIORITY, concept_weights, context_at, contradicts_negation,
@@ -569,7 +569,7 @@ def _applicability(query, question: str):
     stage, setting, course or patient group (``applicability``)."""
     # "CAP" is read as the question's abbreviation resolves it: "community-acquired pneumonia".
     asked = facets(" ".join([question, *(long for _, long in query.abbreviations)]))
-    names = [s.names for s in subjects(query) if s.kind == "condition"]
+    names = condition_names(query)
     anchors = frozenset(w for e in query.conditions for w in _WORD.findall(e.matched.lower()) if len(w) > 2)
 
     def applies(c: _Candidate) -> bool:

@@ -13,9 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ..query import analyse
 from ..retrieve import retrieve
 from ..settings import Settings
 from ..types import Answer, Hit
+from .answerability import condition_names
+from .applicability import about_condition
 from .cite import all_statements
 from .compose import should_abstain
 from .evidence import concept_weights
@@ -42,9 +45,15 @@ def suggest_follow_ups(answer: Answer, hits: Iterable[Hit], index, settings: Set
     cited = list(dict.fromkeys(s.doc_id for s in statements))
     shown_sections = {(s.doc_id, index.passage(s.passage_id).section) for s in statements}
     docs = list(dict.fromkeys([*cited, *(h.document.id for h in hits)]))
+    # Follow-ups stay on the asked condition: a document whose title names none of the question's
+    # conditions (when it names any) suggests nothing, cited or not.
+    query = analyse(answer.resolved_question or answer.question, index.abbreviations())
+    conditions = condition_names(query)
     guideline_harms, related, headings, medquad = [], [], [], []
     for doc_id in docs:
         doc = index.document(doc_id)
+        if conditions and not any(about_condition(n, doc.title) for n in conditions):
+            continue
         passages = index.passages_of(doc_id)
         if doc.type == "guideline" and doc_id in cited and answer.question_type != "harms":
             fields = {p.section for p in passages}
