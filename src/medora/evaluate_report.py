@@ -37,6 +37,17 @@ def _pct(value: float | None) -> str:
 
 # -- Markdown per suite ---------------------------------------------------------------
 
+def _spread_rows(key: str) -> list[tuple[str, str, Any]]:
+    """Statements per answer: median, quartiles, max, under ``key`` + "median", "p25", ..."""
+    return [(f"statements per answer ({q})", f"{key}{q}", _fmt) for q in ("median", "p25", "p75", "max")]
+
+
+# The precision proxies, read beside coverage in every answer suite (eval/README.md).
+PROXY_ROWS = [
+    ("boilerplate statements", "boilerplate_share", _pct),
+    ("statements naming another condition", "other_condition_share", _pct),
+    ("statements naming another population", "other_population_share", _pct),
+]
 ANSWER_METRICS = [
     ("answerable questions", "answerable", str), ("off-topic questions", "off_topic", str),
     ("status answered", "status_answered", _pct), ("status partial", "status_partial", _pct),
@@ -48,12 +59,7 @@ ANSWER_METRICS = [
     ("gold passage quoted anywhere", "gold_passage_quoted", _pct),
     ("gold quote words in bottom line (mean)", "gold_quote_bottom_line_overlap", _pct),
     ("expected-term recall", "expected_term_recall", _pct),
-    ("statements per answer (median)", "statements_median", _fmt),
-    ("statements per answer (p25)", "statements_p25", _fmt), ("statements per answer (p75)", "statements_p75", _fmt),
-    ("statements per answer (max)", "statements_max", _fmt),
-    ("boilerplate statements", "boilerplate_share", _pct),
-    ("statements naming another condition", "other_condition_share", _pct),
-    ("statements naming another population", "other_population_share", _pct),
+    *_spread_rows("statements_"), *PROXY_ROWS,
     ("faithfulness (statements verified)", "faithfulness", _pct), ("statements checked", "statements_checked", str),
     ("duplicate statement pairs", "duplicate_rate", _pct), ("words per answer (median)", "words_median", _fmt),
     ("Flesch-Kincaid grade (mean)", "reading_grade_mean", _fmt),
@@ -62,16 +68,12 @@ QUESTION_METRICS = [
     ("questions", "questions", str), ("errors", "errors", str), ("answered", "answered", _pct),
     ("partial", "partial", _pct), ("not found", "not_found", _pct), ("honest (partial or not found)", "honest", _pct),
     ("honest, tune split", "honest_tune", _pct), ("honest, held-out split", "honest_heldout", _pct),
-    ("statements per answer (median)", "statements.median", _fmt),
-    ("statements per answer (p25)", "statements.p25", _fmt), ("statements per answer (p75)", "statements.p75", _fmt),
-    ("statements per answer (max)", "statements.max", _fmt),
+    *_spread_rows("statements."),
     ("must-haves covered (>= 60% of their words)", "must_have_coverage", _pct),
     ("must-have words covered (mean)", "must_have_overlap", _pct),
     ("reference-answer words covered (mean)", "reference_overlap", _pct),
     ("reference-answer words in bottom line (mean)", "bottom_line_overlap", _pct),
-    ("boilerplate statements", "boilerplate_share", _pct),
-    ("statements naming another condition", "other_condition_share", _pct),
-    ("statements naming another population", "other_population_share", _pct),
+    *PROXY_ROWS,
 ]
 QUESTION_SUITE_NOTES = {
     "unanswerable": "Dev questions the corpus cannot answer: clinical ones whose subject is absent from the corpus "

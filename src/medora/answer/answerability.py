@@ -57,7 +57,8 @@ class Answerability:
     missing: tuple[str, ...]  # one plain sentence per missing subject
 
 
-def subjects(query: QueryAnalysis) -> list[Subject]:
+@functools.lru_cache(maxsize=256)  # asked by several stages of one answer: read the question once
+def subjects(query: QueryAnalysis) -> tuple[Subject, ...]:
     """The question's subjects: recognised entities, then other long content words."""
     found: list[Subject] = []
     named: set[str] = set()
@@ -76,16 +77,17 @@ def subjects(query: QueryAnalysis) -> list[Subject]:
                 and w not in _QUESTION_WORDS and not w.isdigit()]
         if rare and len("".join(words)) >= MIN_SUBJECT_LETTERS and (len(words) > 1 or len(words[0]) >= MIN_SUBJECT_LETTERS):
             found.append(Subject(term, (" ".join(words),), "term"))
-    return found
+    return tuple(found)
 
 
-def condition_names(query: QueryAnalysis) -> list[tuple[str, ...]]:
+@functools.lru_cache(maxsize=256)
+def condition_names(query: QueryAnalysis) -> tuple[tuple[str, ...], ...]:
     """The names of each condition the question names, its abbreviations read in full too ("CAP":
     community-acquired pneumonia, whose vocabulary condition is pneumonia)."""
     found = [s.names for s in subjects(query) if s.kind == "condition"]
     for _, long in query.abbreviations:
         found += [s.names for s in subjects(analyse(long)) if s.kind == "condition"]
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 def absent(found: Sequence[Subject], index) -> list[Subject]:
