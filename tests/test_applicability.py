@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from medora.answer.compose import stands_alone
-from medora.answer.applicability import about_condition, age_groups, conflicts, facets, stages
+from medora.answer.applicability import about_condition, age_groups, conflicts, facets, other_population, stages
 from medora.answer.audience import AUDIENCES, ask
 from medora.answer.cite import all_statements, to_json, verify
 from medora.corpus.boilerplate import is_boilerplate
@@ -170,3 +170,22 @@ def test_one_typing_slip(a, b, apart):
     from medora.index.lexical_tantivy import one_edit_apart
 
     assert one_edit_apart(a, b) is apart
+
+
+@pytest.mark.parametrize("names, context, about", [
+    # The course is an axis of its own: "cholecystitis" in a gallstone guideline is about acute cholecystitis.
+    (("acute cholecystitis",), "Evaluation and management of gallstone-related diseases\nthe diagnosis of cholecystitis", True),
+    # A statement about the type covers its subtypes, not a sibling type.
+    (("men2a",), "Multiple Endocrine Neoplasia Type 2 (MEN2) (PDQ®)", True),
+    (("multiple endocrine neoplasia type 2a",), "Multiple Endocrine Neoplasia Type 2 (MEN2)", True),
+    (("type 2 diabetes",), "adults with type 1 diabetes", False),
+])
+def test_about_condition_reads_course_and_subtype_as_parts_of_a_name(names, context, about):
+    assert about_condition(names, context) is about
+
+
+def test_a_question_naming_no_group_is_about_adults_unless_its_best_source_is_for_one_group():
+    title = "Childhood Melanoma Treatment (PDQ®)–Health Professional Version"
+    assert other_population("treatment of melanoma", title)
+    assert not other_population("treatment of melanoma", title, assume_adults=False)
+    assert not other_population("melanoma in a toddler", title)

@@ -185,3 +185,15 @@ def test_question_type_from_wording(question, expected):
 )
 def test_population(question, population):
     assert analyse(question).population == population
+
+
+@pytest.mark.parametrize("question, conditions, interventions", [
+    # MeSH files psychotherapy under F04 and techniques under E: done to patients, not what they have.
+    ("does cognitive behavioral therapy help insomnia?", set(), {"Cognitive Behavioral Therapy"}),
+    ("acne in teenagers", {"Acne Vulgaris"}, set()),
+])
+def test_vocabulary_entries_are_conditions_or_interventions_by_their_mesh_tree(question, conditions, interventions):
+    q = analyse(question)
+    assert {e.name for e in q.conditions} >= conditions
+    assert interventions <= {e.name for e in q.interventions}
+    assert not interventions & {e.name for e in q.conditions}

@@ -203,8 +203,8 @@ def analyse(question: str, abbreviations: Mapping[str, list[str]] | None = None)
         text=question,
         terms=_terms(tokens),
         question_type=_question_type(lowered),
-        conditions=tuple(_entity(m) for m in entities if m.kind == "disease"),
-        interventions=tuple(_entity(m) for m in entities if m.kind == "drug"),
+        conditions=tuple(_entity(m) for m in entities if _role(m) == "condition"),
+        interventions=tuple(_entity(m) for m in entities if _role(m) == "intervention"),
         population=tuple(dict.fromkeys(m.group(0) for m in _POPULATION.finditer(lowered))),
         expansions=tuple(e for e in expansions if _normalise(e) not in known),
         abbreviations=tuple(dict.fromkeys((short, long) for short, long, _, _ in resolved)),
@@ -461,6 +461,24 @@ def _less_specific(m: _Match, other: _Match) -> bool:
     if (other.end - other.start) > (m.end - m.start):
         return True
     return _is_ancestor(m.data.get("mesh_tree") or [], other.data.get("mesh_tree") or [])
+
+
+# The disease vocabulary is MeSH's, and holds more than diseases: its tree says what an entry is.
+# Conditions are diseases (C) and mental disorders (F03); techniques (E: tests, surgery, therapies)
+# and psychotherapy (F04.754) are things done to patients; the rest (behaviour, physiology, social
+# phenomena) is neither, and is read as plain words.
+CONDITION_TREES = ("C", "F03")
+INTERVENTION_TREES = ("E", "F04.754")
+
+
+def _role(m: _Match) -> str:
+    """What an entity is in a question: "condition", "intervention" or "" (neither)."""
+    if m.kind == "drug":
+        return "intervention"
+    trees = m.data.get("mesh_tree") or []
+    if not trees or any(t.startswith(CONDITION_TREES) for t in trees):
+        return "condition"
+    return "intervention" if any(t.startswith(INTERVENTION_TREES) for t in trees) else ""
 
 
 def _is_ancestor(trees: list[str], other_trees: list[str]) -> bool:

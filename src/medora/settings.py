@@ -96,6 +96,10 @@ class AnswerSettings(_Stage):
     min_relevance_ratio: float = Field(
         0.4, description="... and its match with the question's concepts at least this share of the best "
         "statement's (fitted with min_score_ratio).")
+    bottom_line_match_ratio: float = Field(
+        0.8, description="The bottom line is chosen among the statements whose own words (lead-in included, "
+        "not their heading or title) match the question's concepts at least this share as well as the best "
+        "one's. Fitted on the dev set's tune split.")
     stale_after_years: int = Field(
         5, description="An answer whose newest quoted source is older than this many years says so above the "
         "bottom line.")

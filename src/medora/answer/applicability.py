@@ -25,6 +25,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 # "older adults" applies to an "adults" question; one about "women" to a pregnancy question.
 POPULATION_GROUPS: dict[str, tuple[str, ...]] = {
     "children": ("child", "children", "childhood", "pediatric", "paediatric", "kids", "infant", "infants",
+                 "baby", "babies", "toddler", "toddlers", "preschool", "preschoolers",
                  "newborn", "newborns", "neonate", "neonates", "neonatal", "adolescent", "adolescents",
                  "teenager", "teenagers", "teens", "youth", "girls", "boys"),
     "adults": ("adult", "adults", "young adult", "young adults"),
@@ -195,24 +196,49 @@ SINGLE_POPULATION_GROUPS = frozenset({"children", "pregnancy", "men"})
 
 
 @functools.lru_cache(maxsize=4096)  # asked once per candidate statement: the same pairs again and again
-def other_population(question: str, title: str) -> bool:
-    """Is ``title`` written for a patient group the question is not about?"""
+def other_population(question: str, title: str, assume_adults: bool = True) -> bool:
+    """Is ``title`` written for a patient group the question is not about?
+
+    ``assume_adults``: read a question that names no group as about adults. The caller turns it off
+    when the best-matching source is itself written for one group (severe acute malnutrition in
+    children): then that group is whom the question's subject concerns.
+    """
     written_for = populations(title)
     if not written_for or "adults" in written_for:  # "in adults and children": written for everyone
         return False
     asked = populations(question)
     if not asked:
-        return bool(written_for & SINGLE_POPULATION_GROUPS)
+        return assume_adults and bool(written_for & SINGLE_POPULATION_GROUPS)
     return not written_for & frozenset().union(*(POPULATION_COMPATIBLE[g] for g in asked))
+
+
+# A condition's name without its course ("acute cholecystitis"): the course is an axis of its own,
+# so a statement on "cholecystitis" in a gallstone guideline is about it unless it names another course.
+_COURSE_WORDS = frozenset(w for axis in AXES if axis.name == "course" for phrases in axis.values.values()
+                          for p in phrases for w in _WORD.findall(p))
+# A subtype written as a letter after a type number ("2a", "iia", "men2a"): a statement about the
+# type ("MEN2", "type 2") covers its subtypes.
+_SUBTYPE = re.compile(r"^(.*(?:\d|\bi{1,3}|\biv|\bv))[a-c]$")
+
+
+def _name_parts(name: str) -> list[str]:
+    return [w for w in _WORD.findall(name.lower()) if (len(w) > 1 or w.isdigit()) and w not in _COURSE_WORDS]
 
 
 def about_condition(names: Iterable[str], context: str) -> bool:
     """Does ``context`` (a statement with its heading and document title) name one of the
-    condition ``names`` (every word of the name, in any order)?"""
+    condition ``names`` (every word of the name, in any order; a subtype's type counts)?"""
     words = set(_WORD.findall(context.lower()))
     stems = {w.rstrip("s") for w in words}
+
+    def named(part: str) -> bool:
+        if part in words or part.rstrip("s") in stems:
+            return True
+        subtype = _SUBTYPE.match(part)
+        return bool(subtype) and subtype.group(1) in words
+
     for name in names:
-        parts = [w for w in _WORD.findall(name.lower()) if len(w) > 1]
-        if parts and all(p in words or p.rstrip("s") in stems for p in parts):
+        parts = _name_parts(name)
+        if parts and all(named(p) for p in parts):
             return True
     return False

@@ -28,7 +28,7 @@ from .applicability import about_condition, conflicts, facets, other_population
 from .evidence import (
     ABOUT_THE_SUMMARY, LINE_PATTERNS, LINE_PRIORITY, concept_weights, context_at, contradicts_negation,
     contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
-    stated_line, study_at, study_starts, summary_layer,
+    stated_line, stems, study_at, study_starts, summary_layer,
 )
 from .statements import ENDS_SENTENCE, NOT_A_FINDING, PROFILE_FIELD, ratings, statement_spans, trim_statement
 
@@ -142,8 +142,6 @@ def _plan(question_type: str) -> list[tuple[str, str, str]]:
 _CONCLUSION = re.compile(
     r"\bstandard of care\b|\bstandard (?:first|second)[- ]line\b|\bstandard (?:treatment|therapy)\b|"
     r"\bled to (?:a change|the (?:FDA )?approval)\b|\brather than\b|\binstead of\b|\btreatment options for\b[^:]*\binclude:", re.I)
-# A summary's own answer to "how is X treated": its list of treatment options or its standard.
-_OPTIONS = re.compile(r"\btreatment options for\b[^:]*\binclude:|\bstandard (?:first-line )?(?:treatment|therapy|of care)\b", re.I)
 _UPDATE = re.compile(r"\bchange in the standard\b|\bnew standard\b|\brather than\b|\binstead of\b|\breplac\w+|\bsupersed\w+", re.I)
 
 
@@ -357,12 +355,16 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     pool += [h for h in layer if h.passage.id not in pooled]
     applies = _applicability(retrieval.query, question)
     boilerplate = index.boilerplate()
+    # A question naming no patient group is about adults, unless the source that matches it best
+    # is written for one group: then that is whom its subject concerns.
+    titles = {h.document.id: h.document.title for h in pool}
+    assume_adults = not (focus and other_population(question, titles.get(focus[0], "")))
     candidates = [
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
                                question)
         if not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and not contradicts_negation(question, c.statement.text)
-        and not other_population(question, c.hit.document.title)
+        and not other_population(question, c.hit.document.title, assume_adults)
         and (c.relevance >= 0.25 or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
         and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate) and applies(c)
     ]
@@ -389,7 +391,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
                         notice=NOT_FOUND_NOTICE, **base)
         return replace(answer, timings={**retrieval.timings, "retrieve": t1 - t0, "compose": time.perf_counter() - t1})
 
-    bottom = _bottom_line(chosen, focus, retrieval.query)
+    bottom = _bottom_line(chosen, focus, retrieval.query, settings.answer.bottom_line_match_ratio)
     rest = [c for c in chosen if c not in bottom]
     lines = [title for title, _, _ in plan if title in LINE_PRIORITY]
     order = [*lines, _KEY_RECOMMENDATIONS, *(title for title, _, _ in plan if title not in lines and title != _CAVEATS[0]),
@@ -458,15 +460,17 @@ _STRENGTH_ORDER = {"strong": 3, "a": 3, "standard": 3, "moderate": 2, "b": 2, "r
                    "weak": 1, "conditional": 1, "option": 1, "expert opinion": 1, "clinical principle": 1}
 
 
-def _bottom_line(chosen: list[_Candidate], focus: list[str], query) -> list[_Candidate]:
+def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio: float = 0.8) -> list[_Candidate]:
     """One or two statements that answer directly.
 
-    A statement that names what the question asks about (its drug or test, when it names one) and
-    is worded as an answer to its type ("side effects" for a harms question, "X is a ..." for a
-    definition) comes first. Among those: from the best-matching document when it holds
-    recommendations, its most strongly rated recommendation, earliest in the document (guidelines
-    open with the main question); otherwise the best-scored statement of the strongest source type
-    (in a summary, its "Treatment options for ... include:" list scores highest).
+    Candidates are the statements whose own words (not their heading's or document's) match the
+    question nearly as well as the best one's (``match_ratio``): a guideline's neighbouring
+    recommendation inherits the guideline's match but does not say what was asked. Among those, a
+    statement that names what the question asks about (its drug or test, when it names one) and is
+    worded as an answer to its type ("side effects" for a harms question, "X is a ..." for a
+    definition) comes first; then a recommendation of the best-matching guideline, any
+    recommendation, and the best-scored statement. (Ranking by rating strength, source type and
+    position in the guideline, as before, chose fewer gold bottom lines on the dev set's tune split.)
     """
     if not chosen:
         return []
@@ -481,16 +485,22 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str], query) -> list[_Can
         return (not asked or any(about_condition(n, text) for n in asked),
                 answers_type(query.question_type, c.statement.text))
 
+    pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
+    # Whether a statement itself speaks to the question, not the document or heading it stands under:
+    # the neighbouring recommendation of the right guideline inherits the guideline's match.
+    # The condition's own words are left out: every candidate is about the asked condition (applicability),
+    # and a guideline's recommendations name it in their title, not in each sentence.
+    condition_words = stems(" ".join(e.matched for e in query.conditions))
+    asked_about = {w: x for w, x in pool[0].concepts.items() if w not in condition_words} or pool[0].concepts
+    own = {id(c): relevance(_own_words(c), asked_about) for c in pool}
+    best_own = max(own.values())
     ranked = sorted(
-        [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen,
+        pool,
         key=lambda c: (
+            own[id(c)] < match_ratio * best_own,
             *(not x for x in direct(c)),
             -(recommends(c) and c.hit.document.id == top_doc),
             -recommends(c),
-            -_STRENGTH_ORDER.get(c.statement.evidence.get("strength") or c.statement.evidence.get("grade", "").lower(), 0),
-            -EVIDENCE_RANK.get(c.hit.document.type, 0),
-            -bool(_OPTIONS.search(c.statement.text)),
-            c.hit.passage.position if c.hit.document.id == top_doc and recommends(c) else 0,
             -c.statement.score,
         ),
     )
@@ -503,6 +513,10 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str], query) -> list[_Can
             bottom.append(c)
             break
     return bottom
+
+
+def _own_words(c: _Candidate) -> str:
+    return f"{c.statement.lead_in.text if c.statement.lead_in else ''} {c.statement.text}"
 
 
 # -- applicability, standalone statements, the bar, currency ---------------------------------
