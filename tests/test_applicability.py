@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from medora.answer.compose import stands_alone
+from medora.answer.compose import _asked_about, stands_alone
+from medora.answer.evidence import GENERIC_WEIGHT, concept_weights, relevance
 from medora.answer.applicability import about_condition, age_groups, conflicts, facets, other_population, stages
 from medora.answer.audience import AUDIENCES, ask
 from medora.answer.cite import all_statements, to_json, verify
@@ -189,3 +190,26 @@ def test_a_question_naming_no_group_is_about_adults_unless_its_best_source_is_fo
     assert other_population("treatment of melanoma", title)
     assert not other_population("treatment of melanoma", title, assume_adults=False)
     assert not other_population("melanoma in a toddler", title)
+
+
+def test_statements_and_bottom_line_speak_to_what_is_asked_in_their_own_words(slice_answers):
+    """A statement's heading or guideline does not make it answer the question: its own words must
+    share what the question asks about its patients (not the condition, which applicability checks)."""
+    settings = AnswerSettings()
+    checked = 0
+    for question, answer in slice_answers.items():
+        if answer.abstained:
+            continue
+        query = analyse(question)
+        asked = _asked_about(query, concept_weights(query))
+        if max(asked.values()) <= GENERIC_WEIGHT:
+            continue  # a broad question asks for the whole picture
+        def own(s):
+            return relevance(f"{s.lead_in.text if s.lead_in else ''} {s.text}", asked)
+        quoted = [s for sec in answer.sections if sec.title not in ("Harms and safety", "Common pitfalls and caveats")
+                  for s in sec.statements] + list(answer.bottom_line)
+        best = max(own(s) for s in quoted)
+        assert all(own(s) >= settings.min_own_match_ratio * best for s in quoted), question
+        assert own(answer.bottom_line[0]) >= settings.bottom_line_match_ratio * best, question
+        checked += 1
+    assert checked >= 10

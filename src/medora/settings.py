@@ -96,6 +96,12 @@ class AnswerSettings(_Stage):
     min_relevance_ratio: float = Field(
         0.4, description="... and its match with the question's concepts at least this share of the best "
         "statement's (fitted with min_score_ratio).")
+    min_own_match_ratio: float = Field(
+        0.3, description="... and its own words (not its heading's or document's) match what the question asks "
+        "about its patients (the question's words other than the condition, its qualifiers and the patient group) "
+        "at least this share as well as the best statement's. Not applied to a broad question whose only such words "
+        "are generic ('recommended treatment approach'). Fitted on the tune split: statements per answer median "
+        "7.5 -> 5 for 4 of 116 gold passages.")
     bottom_line_match_ratio: float = Field(
         0.8, description="The bottom line is chosen among the statements whose own words (lead-in included, "
         "not their heading or title) match the question's concepts at least this share as well as the best "

@@ -184,6 +184,12 @@ def conflicts(question: Facets, statement: Facets) -> list[str]:
     return out
 
 
+def axis_phrases(text: str) -> list[str]:
+    """The words with which ``text`` names a value on any axis ("ICU", "community-acquired", "acute")."""
+    words = _phrases(text)
+    return [m.group(1) for axis in AXES for m in _PATTERNS[axis.name][0].finditer(words)]
+
+
 def populations(text: str) -> frozenset[str]:
     """The patient groups ``text`` names, ages included."""
     return _values(_phrases(text), _GROUP_AXIS, None) | age_groups(text)

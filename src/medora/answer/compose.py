@@ -24,11 +24,11 @@ from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 from .answerability import assess, condition_names, subjects
-from .applicability import about_condition, conflicts, facets, other_population
+from .applicability import about_condition, axis_phrases, conflicts, facets, other_population
 from .evidence import (
-    ABOUT_THE_SUMMARY, LINE_PATTERNS, LINE_PRIORITY, concept_weights, context_at, contradicts_negation,
+    ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, concept_weights, context_at, contradicts_negation,
     contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
-    stated_line, stems, study_at, study_starts, summary_layer,
+    qualifiers_of, stated_line, stems, study_at, study_starts, summary_layer,
 )
 from .statements import ENDS_SENTENCE, NOT_A_FINDING, PROFILE_FIELD, ratings, statement_spans, trim_statement
 
@@ -490,8 +490,7 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio:
     # the neighbouring recommendation of the right guideline inherits the guideline's match.
     # The condition's own words are left out: every candidate is about the asked condition (applicability),
     # and a guideline's recommendations name it in their title, not in each sentence.
-    condition_words = stems(" ".join(e.matched for e in query.conditions))
-    asked_about = {w: x for w, x in pool[0].concepts.items() if w not in condition_words} or pool[0].concepts
+    asked_about = _asked_about(query, pool[0].concepts)
     own = {id(c): relevance(_own_words(c), asked_about) for c in pool}
     best_own = max(own.values())
     ranked = sorted(
@@ -513,6 +512,22 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio:
             bottom.append(c)
             break
     return bottom
+
+
+def _asked_about(query, concepts: dict[str, float]) -> dict[str, float]:
+    """What the question asks about its patients: its concepts without the words that say who they
+    are (the condition, its qualifiers such as "HER2-positive", the patient group, the setting or
+    course), which applicability has already matched and which a guideline's recommendations leave to
+    their title. A definition question asks about the condition itself: all its concepts."""
+    if query.question_type == "definition":
+        return concepts
+    qualifiers = " ".join(f"{m} {p}" for m, p in qualifiers_of(query.text, query.abbreviations))
+    who = stems(" ".join([*(e.matched for e in query.conditions), qualifiers, *query.population,
+                          *axis_phrases(query.text)]))
+    # "HER2 (Human Epidermal growth factor Receptor 2) positive": a long form says who as its short form does.
+    who |= stems(" ".join(long for short, long in query.abbreviations if short.lower() in who))
+    asked = stems(" ".join(query.terms)) - who  # the question's own words: synonyms added for search are not asked
+    return {w: x for w, x in concepts.items() if w in asked} or concepts
 
 
 def _own_words(c: _Candidate) -> str:
@@ -598,8 +613,10 @@ def _applicability(query, question: str):
 def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,
                    exempt: list[_Candidate]) -> list[_Candidate]:
     """The statements that clear the bar: a score and a match with the question's concepts of at
-    least ``min_score_ratio`` and ``min_relevance_ratio`` of the best ones, and a reported result
-    only where it names a treatment or one of the question's subjects.
+    least ``min_score_ratio`` and ``min_relevance_ratio`` of the best ones; in their own words (not
+    their document's), at least ``min_own_match_ratio`` of the best match with what the question
+    asks about its patients (``_asked_about``; not for a broad question); and a reported result only
+    where it names a treatment or one of the question's subjects.
 
     ``exempt`` from the score bar: the current-evidence layer (chosen by heading, on its own scale)
     and the best-matching guidelines' harms and caveat (chosen so that safety is never crowded out).
@@ -610,10 +627,18 @@ def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,
     best = max((c.statement.score for c in chosen if id(c) not in free), default=0.0)
     best_match = max((c.relevance for c in chosen if id(c) not in free), default=0.0)
     names = [s.names for s in subjects(query) if s.kind != "term"]
+    asked_about = _asked_about(query, chosen[0].concepts)
+    own = {id(c): relevance(_own_words(c), asked_about) for c in chosen}
+    best_own = max((own[id(c)] for c in chosen if id(c) not in free), default=0.0)
+    if max(asked_about.values()) <= GENERIC_WEIGHT:
+        best_own = 0.0  # a broad question ("the recommended approach"): it asks for the whole picture
     kept = []
     for c in chosen:
         if id(c) not in free and (c.statement.score < settings.min_score_ratio * best
                                   or c.relevance < settings.min_relevance_ratio * best_match):
+            continue
+        # Safety statements stay; the current-evidence layer's trials must speak to what is asked too.
+        if (id(c) not in free or c.layer) and own[id(c)] < settings.min_own_match_ratio * best_own:
             continue
         if _RESULT.search(c.statement.text) and not drugs_named(c.statement.text) \
                 and not any(about_condition(n, c.statement.text) for n in names):

@@ -44,6 +44,10 @@ def stems(text: str) -> set[str]:
     return {_stem(w) for w in _WORD.findall(text.lower())}
 
 
+# Question wording that says little about what is asked ("the recommended treatment approach").
+GENERIC_WEIGHT = 0.3
+
+
 def concept_weights(analysis: QueryAnalysis) -> dict[str, float]:
     """Stemmed question words with weights: condition and intervention words count double."""
     weights = {_stem(t): 1.0 for term in analysis.terms for t in _WORD.findall(term.lower())}
@@ -55,7 +59,7 @@ def concept_weights(analysis: QueryAnalysis) -> dict[str, float]:
             weights.setdefault(_stem(t), 0.5)
     for generic in ("patient", "recommend", "treatment", "approach", "manag", "therapy", "option", "best"):
         if generic in weights:
-            weights[generic] = 0.3
+            weights[generic] = GENERIC_WEIGHT
     return weights
 
 
@@ -77,6 +81,11 @@ def _qualifiers(text: str, abbreviations: tuple[tuple[str, str], ...] = ()) -> f
     for short, long in abbreviations:
         text = re.sub(re.escape(long), short, text, flags=re.I)
     return frozenset((m.group(1).lower(), m.group(2).lower()) for m in _QUALIFIED.finditer(text))
+
+
+def qualifiers_of(text: str, abbreviations: Sequence[tuple[str, str]] = ()) -> frozenset[tuple[str, str]]:
+    """The ("her2", "positive") markers ``text`` qualifies its patients with."""
+    return _qualifiers(text, tuple(abbreviations))
 
 
 def contradicts_qualifier(question: str, statement: str, abbreviations: Sequence[tuple[str, str]] = ()) -> bool:
