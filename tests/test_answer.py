@@ -24,7 +24,9 @@ def test_her2_bottom_line_is_the_asco_first_line_recommendation(her2):
     assert her2.abstained is False
     first = her2.bottom_line[0]
     assert her2.references[first.citations[0] - 1].doc_id == "ngc-10495"
-    assert first.text.startswith("Clinicians should recommend HER2-targeted therapy–based combinations for first-line")
+    # The guideline's first-line regimen, the most specific of its first-line recommendations.
+    assert first.text.startswith("Clinicians should recommend the combination of trastuzumab, pertuzumab, and a taxane "
+                                 "for first-line treatment")
     assert first.evidence == {"quality": "high", "strength": "strong"}
 
 
@@ -37,7 +39,9 @@ def test_her2_sections_follow_the_lines_of_therapy(her2):
     assert titles[:3] == ["First-line", "Second-line", "Later lines"]
     assert {"Special populations", "Duration and monitoring"} <= set(titles)
     first_line = _section(her2, "First-line")
-    assert any("trastuzumab, pertuzumab, and a taxane" in s.text and s.doc_id == "ngc-10495" for s in first_line)
+    assert any("first-line" in s.text and s.doc_id == "ngc-10495" for s in first_line)
+    assert any("trastuzumab, pertuzumab, and a taxane" in s.text and s.doc_id == "ngc-10495"
+               for s in [*her2.bottom_line, *first_line])
 
 
 def _reference(answer, statement, k):
@@ -128,3 +132,10 @@ def test_recommendation_numbering_and_ratings_are_trimmed(built_index):
 def test_line_of_therapy_from_the_trials_prior_treatment(built_index, passage_id, line):
     _, index = built_index
     assert prior_lines(index.passage(passage_id).text) == line
+
+
+def test_the_bottom_line_model_has_a_fitted_weight_for_every_feature():
+    from medora.answer.compose import BOTTOM_LINE_FEATURES, bottom_line_weights
+
+    weights = bottom_line_weights()
+    assert len(weights) == len(BOTTOM_LINE_FEATURES) and all(isinstance(w, float) for w in weights)

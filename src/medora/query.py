@@ -88,6 +88,7 @@ _POPULATION = re.compile(
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_LETTERS_DIGITS = re.compile(r"([a-z]{2,})(\d+)")
 _EXPANSIONS_PER_ENTITY = 4
 _MAX_SYNONYM_WORDS = 4
 _MAX_SYNONYM_CHARS = 40
@@ -144,6 +145,11 @@ class QueryAnalysis:
             for word in _ascii_words(phrase):
                 if word not in STOP_WORDS:
                     words.setdefault(word, None)
+            # "glp1" as the corpus mostly writes it, "GLP-1": indexed as "glp" and "1".
+            joined = _LETTERS_DIGITS.fullmatch(phrase.lower())
+            if joined and joined.group(1) not in STOP_WORDS:
+                words.setdefault(joined.group(1), None)
+                words.setdefault(joined.group(2), None)
         return " ".join(words)
 
     def generic_names(self) -> tuple[str, ...]:

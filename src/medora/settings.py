@@ -103,9 +103,9 @@ class AnswerSettings(_Stage):
         "are generic ('recommended treatment approach'). Fitted on the tune split: statements per answer median "
         "7.5 -> 5 for 4 of 116 gold passages.")
     bottom_line_match_ratio: float = Field(
-        0.8, description="The bottom line is chosen among the statements whose own words (lead-in included, "
-        "not their heading or title) match the question's concepts at least this share as well as the best "
-        "one's. Fitted on the dev set's tune split.")
+        0.8, description="A feature of the fitted bottom-line model (answer/bottom_line_weights.json): do a "
+        "statement's own words (lead-in included, not its heading or title) match what is asked at least this "
+        "share as well as the best statement's. Refit the model (benchmarks/fit_bottom_line.py) after changing it.")
     stale_after_years: int = Field(
         5, description="An answer whose newest quoted source is older than this many years says so above the "
         "bottom line.")

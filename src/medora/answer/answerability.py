@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from dataclasses import dataclass
 
 from ..query import STOP_WORDS, QueryAnalysis, analyse
+from .applicability import about_condition
 
 MIN_SUBJECT_LETTERS = 5  # shorter unknown words are too often typing slips or chat ("gonna")
 MAX_NAME_WORDS = 4  # vocabulary synonyms longer than this are descriptions, not names
@@ -102,16 +103,19 @@ def absent(found: Sequence[Subject], index) -> list[Subject]:
     return [s for s in found if not any(mentioned(n) for n in s.names)]
 
 
-def assess(query: QueryAnalysis, contexts: Iterable[str], index) -> Answerability:
+def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerability:
     """Status and missing subjects, given the text (statement, heading, document title) of each
     statement chosen for the answer."""
     found = subjects(query)
     gone = absent(found, index)
-    missing = tuple(f"No source in the corpus mentions {s.asked}." for s in gone)
+    missing = [f"No source in the corpus mentions {s.asked}." for s in gone]
     # A partial answer is about the asked condition without the asked drug or test: with no
     # condition left to answer about, what remains would answer another question.
     left = [s for s in found if s not in gone]
-    if not any(True for _ in contexts) or (found and not left) \
-            or (gone and not any(s.kind == "condition" for s in left)):
-        return Answerability("not_found", missing)
-    return Answerability("partial" if missing else "answered", missing)
+    if not contexts or (found and not left) or (gone and not any(s.kind == "condition" for s in left)):
+        return Answerability("not_found", tuple(missing))
+    # A drug or test the corpus mentions elsewhere but no statement of this answer names: the
+    # answer speaks of the condition, not of what was asked about it.
+    missing += [f"No statement found speaks of {s.asked}." for s in left
+                if s.kind == "intervention" and not any(about_condition(s.names, c) for c in contexts)]
+    return Answerability("partial" if missing else "answered", tuple(missing))

@@ -93,6 +93,7 @@ _STAGE_WORDS: dict[str, frozenset[int]] = {
     "locally advanced": frozenset({3}), "metastatic": frozenset({4}),
 }
 _NOT_STAGED = re.compile(r"\bnon[-–\s]?metastatic\b")
+_METASTASES = re.compile(r"\bmetastas[ie]s\b", re.I)
 
 
 def _phrases(text: str) -> str:
@@ -167,7 +168,12 @@ def facets(text: str, anchors: frozenset[str] | None = None) -> Facets:
     words = _phrases(text)
     values = {axis.name: _values(words, axis, anchors) for axis in AXES}
     values["patient group"] |= age_groups(text)
-    return Facets(values=values, stages=stages(text))
+    staged = stages(text)
+    if anchors is None and _METASTASES.search(text):
+        # A question about a patient's metastases ("What if she has brain metastases?") is about
+        # metastatic disease; a statement naming metastases may be naming an outcome it prevents.
+        staged |= _STAGE_WORDS["metastatic"]
+    return Facets(values=values, stages=staged)
 
 
 def conflicts(question: Facets, statement: Facets) -> list[str]:

@@ -12,10 +12,13 @@ The section vocabulary below is about how clinical texts are *organised*
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 
 from ..corpus.boilerplate import is_boilerplate
 from ..corpus.chunk import SCOPE_SECTIONS
@@ -24,7 +27,7 @@ from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 from .answerability import assess, condition_names, subjects
-from .applicability import about_condition, axis_phrases, conflicts, facets, other_population
+from .applicability import about_condition, axis_phrases, conflicts, facets, other_population, populations
 from .evidence import (
     ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, concept_weights, context_at, contradicts_negation,
     contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
@@ -384,7 +387,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     chosen += select_statements([c for c in candidates if not c.layer and c not in chosen],
                                 settings.answer.max_statements - len(chosen), chosen=chosen)
     chosen = _clear_the_bar(chosen, settings.answer, retrieval.query, exempt=[*safety, *(c for c in chosen if c.layer)])
-    verdict = assess(retrieval.query, (_context(c) for c in chosen), index)
+    verdict = assess(retrieval.query, tuple(_context(c) for c in chosen), index)
     if verdict.status == "not_found":
         answer = Answer(abstained=True, bottom_line=(), sections=(), references=(), status="not_found",
                         missing=verdict.missing, nearest=nearest_sources(retrieval.hits[:5]),
@@ -460,52 +463,100 @@ _STRENGTH_ORDER = {"strong": 3, "a": 3, "standard": 3, "moderate": 2, "b": 2, "r
                    "weak": 1, "conditional": 1, "option": 1, "expert opinion": 1, "clinical principle": 1}
 
 
+# What the bottom-line model reads of each statement the answer holds, all in 0..1. The weights
+# are fitted on the dev set's tune split (``benchmarks/fit_bottom_line.py``, which writes
+# ``bottom_line_weights.json``): a conditional logit over each answer's statements, the statement
+# quoting the gold passage being the one to choose.
+BOTTOM_LINE_FEATURES = (
+    "own match",  # its own words' match with what is asked, as a share of the best statement's
+    "own match close to best",  # at least ``answer.bottom_line_match_ratio`` of the best
+    "another line of therapy",  # a later line than the question names (first line when it names none)
+    "names the asked drug or test",
+    "worded for the question type",  # "side effects" for a harms question, "X is a ..." for a definition
+    "recommendation of the best guideline",
+    "recommendation",
+    "score",  # the statement's score as a share of the best
+    "match with its context",  # with its heading and document title
+    "source rank",  # 1 for the best-matching document, 1/2 for the next, ...
+    "evidence rank",  # guideline > summary > review > trial > ...
+    "names the asked patient group",  # when the question names one other than adults
+    "reports a result",
+    "current evidence",  # from the current-evidence layer of a summary
+    "safety section",
+    "length",  # words, up to 60
+)
+_WEIGHTS_FILE = Path(__file__).with_name("bottom_line_weights.json")
+
+
+@functools.cache
+def bottom_line_weights() -> tuple[float, ...]:
+    """The fitted weights, in the order of ``BOTTOM_LINE_FEATURES``."""
+    fitted = json.loads(_WEIGHTS_FILE.read_text(encoding="utf-8"))["weights"]
+    return tuple(fitted[name] for name in BOTTOM_LINE_FEATURES)
+
+
+def bottom_line_features(pool: list[_Candidate], focus: list[str], query, match_ratio: float) -> list[tuple[float, ...]]:
+    """One row of ``BOTTOM_LINE_FEATURES`` per statement of ``pool``."""
+    top_doc = focus[0] if focus else None
+    asked = [s.names for s in subjects(query) if s.kind == "intervention"]
+    asked_line = stated_line(query.text)
+    groups = populations(query.text) - {"adults"}
+    asked_about = _asked_about(query, pool[0].concepts)
+    own = [relevance(_own_words(c), asked_about) for c in pool]
+    best_own = max(own) or 1.0
+    best_score = max(c.statement.score for c in pool) or 1.0
+    top_rank = max(EVIDENCE_RANK.values())
+    rows = []
+    for c, match in zip(pool, own):
+        text = _own_words(c)
+        recommends = c.hit.document.type == "guideline" and _is_recommendation(c.hit.passage, c.statement.text)
+        said_line = c.section if c.section in LINE_PRIORITY else None
+        doc_rank = focus.index(c.hit.document.id) + 1 if c.hit.document.id in focus else 0
+        rows.append((
+            match / best_own,
+            float(match >= match_ratio * best_own),
+            float(said_line is not None and said_line != (asked_line or "First-line")),
+            float(not asked or any(about_condition(n, text) for n in asked)),
+            float(answers_type(query.question_type, c.statement.text)),
+            float(recommends and c.hit.document.id == top_doc),
+            float(recommends),
+            c.statement.score / best_score,
+            c.relevance,
+            1.0 / doc_rank if doc_rank else 0.0,
+            EVIDENCE_RANK.get(c.hit.document.type, 0) / top_rank,
+            float(bool(groups) and bool(populations(f"{c.hit.document.title} {text}") & groups)),
+            float(bool(_RESULT.search(c.statement.text))),
+            float(c.layer),
+            float(c.section in _SAFETY_SECTIONS),
+            min(len(c.statement.text.split()), 60) / 60,
+        ))
+    return rows
+
+
+def bottom_line_pool(chosen: list[_Candidate]) -> list[_Candidate]:
+    """The statements a bottom line is chosen from: not a guideline profile's field label."""
+    return [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
+
+
 def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio: float = 0.8) -> list[_Candidate]:
     """One or two statements that answer directly.
 
-    Candidates are the statements whose own words (not their heading's or document's) match the
-    question nearly as well as the best one's (``match_ratio``): a guideline's neighbouring
-    recommendation inherits the guideline's match but does not say what was asked. Among those, a
-    statement that names what the question asks about (its drug or test, when it names one) and is
-    worded as an answer to its type ("side effects" for a harms question, "X is a ..." for a
-    definition) comes first; then a recommendation of the best-matching guideline, any
-    recommendation, and the best-scored statement. (Ranking by rating strength, source type and
-    position in the guideline, as before, chose fewer gold bottom lines on the dev set's tune split.)
+    The first is the statement the fitted model (``BOTTOM_LINE_FEATURES``) ranks highest: chiefly
+    one whose own words (not its heading's or document's: a guideline's neighbouring recommendation
+    inherits the guideline's match but does not say what was asked) match what the question asks
+    about its patients, that is for the asked line of therapy and patient group, names the asked
+    drug or test, and is worded as an answer to the question's type. A second statement only when
+    another source's strong recommendation matches the question in its own words.
     """
     if not chosen:
         return []
-    top_doc = focus[0] if focus else None
-    asked = [s.names for s in subjects(query) if s.kind == "intervention"]
-
-    def recommends(c: _Candidate) -> bool:
-        return c.hit.document.type == "guideline" and _is_recommendation(c.hit.passage, c.statement.text)
-
-    def direct(c: _Candidate) -> tuple[bool, bool]:
-        text = f"{c.statement.lead_in.text if c.statement.lead_in else ''} {c.statement.text}"
-        return (not asked or any(about_condition(n, text) for n in asked),
-                answers_type(query.question_type, c.statement.text))
-
-    pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
-    # Whether a statement itself speaks to the question, not the document or heading it stands under:
-    # the neighbouring recommendation of the right guideline inherits the guideline's match.
-    # The condition's own words are left out: every candidate is about the asked condition (applicability),
-    # and a guideline's recommendations name it in their title, not in each sentence.
-    asked_about = _asked_about(query, pool[0].concepts)
-    own = {id(c): relevance(_own_words(c), asked_about) for c in pool}
-    best_own = max(own.values())
-    ranked = sorted(
-        pool,
-        key=lambda c: (
-            own[id(c)] < match_ratio * best_own,
-            *(not x for x in direct(c)),
-            -(recommends(c) and c.hit.document.id == top_doc),
-            -recommends(c),
-            -c.statement.score,
-        ),
-    )
+    pool = bottom_line_pool(chosen)
+    weights = bottom_line_weights()
+    value = {id(c): sum(w * x for w, x in zip(weights, row))
+             for c, row in zip(pool, bottom_line_features(pool, focus, query, match_ratio))}
+    ranked = sorted(pool, key=lambda c: -value[id(c)])
     first = ranked[0]
     bottom = [first]
-    # A second statement only when another source's recommendation matches the question in its own words.
     for c in ranked[1:]:
         if (c.hit.document.id != first.hit.document.id and c.hit.passage.kind == "recommendation"
                 and relevance(c.statement.text, c.concepts) >= 0.6 and c.statement.evidence.get("strength") == "strong"):
@@ -527,7 +578,7 @@ def _asked_about(query, concepts: dict[str, float]) -> dict[str, float]:
     # "HER2 (Human Epidermal growth factor Receptor 2) positive": a long form says who as its short form does.
     who |= stems(" ".join(long for short, long in query.abbreviations if short.lower() in who))
     asked = stems(" ".join(query.terms)) - who  # the question's own words: synonyms added for search are not asked
-    return {w: x for w, x in concepts.items() if w in asked} or concepts
+    return concepts.only(asked) if asked & concepts.keys() else concepts
 
 
 def _own_words(c: _Candidate) -> str:
@@ -563,13 +614,28 @@ def points_back(text: str) -> bool:
     return bool(_DEPENDENT_OPENING.match(text) or _OTHER_GROUP.search(text))
 
 
+# A sentence announcing what comes after it ("... provides the following list of signs and symptoms
+# for X.", "Risk factors include the following:"): without its list or table it says nothing.
+_POINTS_FORWARD = re.compile(r"\b(?:the following|as follows|(?:listed|shown|described|given|table|figure|see) below)\b|:\s*$",
+                             re.I)
+
+
+_CARRIES_ITS_LIST = re.compile(r":\s*\S+(?:\s+\S+){2,}")
+
+
+def points_forward(text: str) -> bool:
+    """Does the statement announce a list or table it does not carry?"""
+    carried = "\n" in text.strip() or _CARRIES_ITS_LIST.search(text)  # "... the following: a, b and c."
+    return not carried and bool(_POINTS_FORWARD.search(text))
+
+
 def stands_alone(statement: Statement) -> bool:
     """A statement that makes sense on its own: nothing that points back to missing text, no
     fragment starting mid-sentence (unless it is shown with its lead-in or context)."""
     if statement.lead_in:
         return True
     text = statement.text.lstrip("*•-– \t")
-    return bool(text) and not text[0].islower() and not points_back(text)
+    return bool(text) and not text[0].islower() and not points_back(text) and not points_forward(text)
 
 
 def _context_sentence(passage, span: tuple[int, int] | None) -> Statement | None:

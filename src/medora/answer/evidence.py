@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from ..query import QueryAnalysis
+from ..query import STOP_WORDS, QueryAnalysis
 from ..types import Hit, Passage
 from .applicability import other_population
 from .statements import NUMBERING
@@ -40,34 +40,111 @@ def _stem(word: str) -> str:
     return word
 
 
+# "GLP-1", "IL-6", "HER-2" are written with and without the hyphen: one word either way.
+_LETTERS_DASH_DIGITS = re.compile(r"\b([a-z]+)-(\d+)\b")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(_LETTERS_DASH_DIGITS.sub(r"\1\2", text.lower()))
+
+
 def stems(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text.lower())}
+    return {_stem(w) for w in _words(text)}
 
 
 # Question wording that says little about what is asked ("the recommended treatment approach").
 GENERIC_WEIGHT = 0.3
 
 
-def concept_weights(analysis: QueryAnalysis) -> dict[str, float]:
-    """Stemmed question words with weights: condition and intervention words count double."""
-    weights = {_stem(t): 1.0 for term in analysis.terms for t in _WORD.findall(term.lower())}
+class Concepts(Mapping[str, float]):
+    """The question's stemmed words with weights, and the other names it calls them by.
+
+    A statement that says "valproate" answers a question about "Depakote", and one that says
+    "community-acquired pneumonia" a question about "CAP": ``aliases`` maps the words of each
+    other name of a drug, condition or abbreviation to the question's own words it stands for,
+    so that a statement naming it matches as fully as one repeating the question's word.
+    """
+
+    def __init__(self, weights: Mapping[str, float],
+                 aliases: Sequence[tuple[frozenset[str], frozenset[str]]] = ()) -> None:
+        self._weights = dict(weights)
+        self.aliases = tuple(dict.fromkeys((words, stands) for words, stands in aliases
+                                           if words and stands & self._weights.keys()))
+        # Each alias filed under one of its words: a statement is checked only against the
+        # aliases it could contain.
+        self._by_word: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = {}
+        for words, stands in self.aliases:
+            self._by_word.setdefault(min(words), []).append((words, stands))
+
+    def __getitem__(self, word: str) -> float:
+        return self._weights[word]
+
+    def __iter__(self):
+        return iter(self._weights)
+
+    def __len__(self) -> int:
+        return len(self._weights)
+
+    def only(self, words: Iterable[str]) -> Concepts:
+        """These concepts restricted to ``words`` (the aliases that stand for them kept)."""
+        keep = set(words)
+        return Concepts({w: x for w, x in self._weights.items() if w in keep}, self.aliases)
+
+    def found_in(self, text: str) -> set[str]:
+        """The concepts ``text`` names, by the question's word or by another name of it."""
+        words = stems(text)
+        named = [stands for w in words & self._by_word.keys() for other, stands in self._by_word[w] if other <= words]
+        return words.union(*named) & self._weights.keys()
+
+
+# Vocabulary names usable as aliases: plain words, not inverted index forms ("cancer, breast"),
+# chemical names or foreign spellings.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 '-]*")
+_ALIAS_MAX_WORDS = 4
+
+
+def concept_weights(analysis: QueryAnalysis) -> Concepts:
+    """Stemmed question words with weights: condition and intervention words count double.
+
+    Another name of a named drug or condition (its generic or brand name, a synonym) and the long
+    form of an abbreviation are aliases of the question's words, not concepts of their own; other
+    search expansions count half.
+    """
+    weights = {_stem(t): 1.0 for term in analysis.terms for t in _words(term)
+               if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())}
     for entity in (*analysis.conditions, *analysis.interventions):
-        for t in _WORD.findall(entity.matched.lower()):
+        for t in _words(entity.matched):
             weights[_stem(t)] = 2.0
+    aliases: list[tuple[frozenset[str], frozenset[str]]] = []
+    for entity in (*analysis.conditions, *analysis.interventions):
+        own = frozenset(stems(entity.matched))
+        # Every word of the other name must be there: "brain tumors" names brain metastases, "tumors" does not.
+        aliases += [(frozenset(stems(name)), own) for name in (entity.name, *entity.synonyms)
+                    if _PLAIN_NAME.fullmatch(name) and len(name.split()) <= _ALIAS_MAX_WORDS
+                    and not stems(name) <= own]
+    for short, long in analysis.abbreviations:
+        aliases.append((frozenset(stems(long)), frozenset(stems(short))))
+        # "HER2 (human epidermal growth factor receptor 2)": the long form names the short form's
+        # concept; its words on their own ("growth factor") are not what is asked.
+        if stems(short) & weights.keys():
+            for word in stems(long) - stems(short):
+                weights.pop(word, None)
+    aliased = {w for words, _ in aliases for w in words}
     for phrase in analysis.expansions:
-        for t in _WORD.findall(phrase.lower()):
-            weights.setdefault(_stem(t), 0.5)
+        for t in _words(phrase):
+            if _stem(t) not in aliased:
+                weights.setdefault(_stem(t), 0.5)
     for generic in ("patient", "recommend", "treatment", "approach", "manag", "therapy", "option", "best"):
         if generic in weights:
             weights[generic] = GENERIC_WEIGHT
-    return weights
+    return Concepts(weights, aliases)
 
 
-def relevance(text: str, concepts: dict[str, float]) -> float:
+def relevance(text: str, concepts: Mapping[str, float]) -> float:
     """0..1: the weighted share of the question's concepts that ``text`` contains."""
-    words = stems(text)
+    found = concepts.found_in(text) if isinstance(concepts, Concepts) else stems(text)
     total = sum(concepts.values()) or 1.0
-    return sum(w for c, w in concepts.items() if c in words) / total
+    return sum(w for c, w in concepts.items() if c in found) / total
 
 
 # "HER2-positive", "ER negative", and "HER2 (Human Epidermal growth factor Receptor 2) positive".
