@@ -23,6 +23,7 @@ from medora.articles_db import ApiToken, Article, ArticleStore, AuditEvent, User
 from medora.answer.audience import ask
 from medora.answer.cite import to_json
 from medora.errors import (
+    ArticleNotFound,
     InvalidRequest,
     InvalidTransition,
     LoginFailed,
@@ -297,6 +298,13 @@ def test_concurrent_writers_cannot_overwrite_each_other(store, compose, people):
         with pytest.raises(StaleDataError):
             second.commit()
     assert articles.article_data(store, article.id)["status"] == "withdrawn"
+
+
+def test_an_id_beyond_the_database_names_no_article(store):
+    # Issue #15: 2**63 overflowed the database driver (a 500) instead of naming no article.
+    for article_id in (2**63, 10**30, 0, -1):
+        with pytest.raises(ArticleNotFound, match=f"^No article with id {article_id} — see the review queue"):
+            articles.article_data(store, article_id)
 
 
 def test_the_audit_trail_is_append_only(store, compose, people):

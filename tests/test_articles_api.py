@@ -331,3 +331,41 @@ def test_review_commands(client, tokens, env):
     result = medora(env, "users", "add", "newbie", "--role", "editor", "--password-stdin", input="short\n")
     assert (result.exit_code, result.output) == (
         1, "Error: The password is too short: use at least 12 characters.\n")
+
+
+# -- input that must never be a 500 (issue #15) -------------------------------------------
+
+HUGE = 2**63  # one more than any database integer
+
+
+@pytest.mark.parametrize(("method", "url", "body", "error"), [
+    ("get", f"/api/v1/articles/{HUGE}", None,
+     "Invalid request: article_id: Input should be less than or equal to 9223372036854775807"),
+    ("get", f"/api/v1/articles/{10**30}/audit", None,
+     "Invalid request: article_id: Input should be less than or equal to 9223372036854775807"),
+    ("get", f"/api/v1/articles/1?revision={HUGE}", None,
+     "Invalid request: revision: Input should be less than or equal to 9223372036854775807"),
+    ("get", f"/api/v1/audit?after={HUGE}", None,
+     "Invalid request: after: Input should be less than or equal to 9223372036854775807"),
+    ("post", "/api/v1/articles/1/comments", {"statement": "bottom_line.0", "body": "x", "revision": HUGE},
+     "Invalid request: revision: Input should be less than or equal to 9223372036854775807"),
+    ("post", f"/api/v1/articles/{HUGE}/transitions", {"action": "assign", "version": 1},
+     "Invalid request: article_id: Input should be less than or equal to 9223372036854775807"),
+])
+def test_integers_beyond_the_database_are_422_not_500(client, tokens, method, url, body, error):
+    response = client.request(method.upper(), url, json=body, headers=bearer(tokens, "root"))
+    assert (response.status_code, response.json()["error"]) == (422, error)
+
+
+def test_integers_beyond_the_database_on_pages_and_the_command_line(app, env):
+    editor, csrf = web_login(app, "root")
+    response = editor.get(f"/review/articles/{HUGE}")
+    assert response.status_code == 400
+    assert "article_id: Input should be less than or equal to 9223372036854775807" in response.text
+    response = editor.post(f"/review/articles/{HUGE}/comments", follow_redirects=False,
+                           data={"statement": "bottom_line.0", "body": "x", "revision": "1", "csrf_token": csrf})
+    assert response.status_code == 400
+    result = medora(env, "review", "withdraw", str(HUGE), "--as", "ed")
+    assert result.exit_code == 2
+    assert "Invalid value for 'ARTICLE_ID': 9223372036854775808 is not in the range 1<=x<=9223372036854775807." \
+        in result.output

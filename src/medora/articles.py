@@ -43,6 +43,9 @@ MAIN_PATH = ("submitted", "under_review", "approved")
 ROLES = {"admin": "Administrator", "editor": "Editor", "reviewer": "Reviewer (Medical Advisory Board)"}
 STAFF = tuple(ROLES)
 EDITORS = ("editor", "admin")
+# NOTE: the largest integer SQLite and PostgreSQL's BIGINT store; a larger id or revision number in a
+# request can name nothing (and would overflow the database driver), so every front door refuses it.
+MAX_ID = 2**63 - 1
 
 # compose(question, audience) -> the answer's JSON (``cite.to_json``); supplied by the front door.
 Compose = Callable[[str, str], dict]
@@ -107,7 +110,7 @@ def _audit(db: Session, actor: User | None, action: str, article: Article | None
 
 
 def _get(db: Session, article_id: int) -> Article:
-    article = db.get(Article, article_id)
+    article = db.get(Article, article_id) if 0 < article_id <= MAX_ID else None
     if article is None:
         raise ArticleNotFound(f"No article with id {article_id} — see the review queue: medora review list")
     return article

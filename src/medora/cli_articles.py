@@ -15,12 +15,13 @@ from typing import Iterator
 
 import click
 
-from .articles import ACTIONS, ROLES, STATUS_LABELS
+from .articles import ACTIONS, MAX_ID, ROLES, STATUS_LABELS
 
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Data directory (default: $MEDORA_DATA or ./.medora).",
 )
+ARTICLE_ID = click.IntRange(1, MAX_ID)  # a larger number names no article (and overflows the database)
 as_option = click.option("--as", "actor", required=True, metavar="USERNAME", help="The account that acts.")
 
 
@@ -157,7 +158,7 @@ def _workflow_command(action: str, needs_comment: bool):
                     f"{' or '.join(STATUS_LABELS[s] for s in spec.sources)} to {STATUS_LABELS[spec.target]} "
                     f"({' or '.join(spec.roles)}).\n\n\b\nExample:\n    medora review {action.replace('_', '-')} 12 "
                     f"--as dr.lee" + (' --comment "..."' if needs_comment else ""))
-    @click.argument("article_id", type=int)
+    @click.argument("article_id", type=ARTICLE_ID)
     @as_option
     @click.option("--comment", default=None if needs_comment else "", required=needs_comment,
                   help="Why (kept in the audit trail).")
@@ -171,7 +172,7 @@ def _workflow_command(action: str, needs_comment: bool):
 
 
 @review.command("assign")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=ARTICLE_ID)
 @as_option
 @click.option("--to", "assignee", default=None, help="The reviewer (an editor assigns; a reviewer takes it).")
 @click.option("--comment", default="", help="Kept in the audit trail.")
@@ -194,7 +195,7 @@ for _action, _needs in (("approve", False), ("request_changes", True), ("reject"
 
 
 @review.command("audit")
-@click.option("--article", "article_id", type=int, default=None, help="Only this article's events.")
+@click.option("--article", "article_id", type=ARTICLE_ID, default=None, help="Only this article's events.")
 @data_dir_option
 def review_audit(article_id, data_dir) -> None:
     """Print the audit trail as JSON (every state change and edit, oldest first).

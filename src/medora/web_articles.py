@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from . import articles
 from .api import AUDIENCES, check_question, compose_json, medora
-from .api_articles import store
-from .articles import ACTIONS, EDITORS, STATUS_LABELS, STAFF, require_role
+from .api_articles import ArticleId, store
+from .articles import ACTIONS, EDITORS, MAX_ID, STATUS_LABELS, STAFF, require_role
 from .articles_db import User
 from .auth import CSRF_COOKIE, SESSION_COOKIE, check_csrf, login, logout, new_secret, session_for
 from .errors import LoginFailed, LoginThrottled, NotAuthenticated
@@ -130,7 +130,8 @@ def review_create(request: Request, question: str = Form(""), audience: str = Fo
 
 
 @pages.get("/review/articles/{article_id}", response_class=HTMLResponse)
-def review_article(request: Request, article_id: int, revision: int | None = Query(None, ge=1)):
+def review_article(request: Request, article_id: ArticleId,
+                   revision: int | None = Query(None, ge=1, le=MAX_ID)):
     user, csrf = viewer(request)
     if user is None:
         return to_login(request)
@@ -145,7 +146,7 @@ def review_article(request: Request, article_id: int, revision: int | None = Que
 
 
 @pages.post("/review/articles/{article_id}/transition")
-def review_transition(request: Request, article_id: int, action: str = Form(""), version: int = Form(...),
+def review_transition(request: Request, article_id: ArticleId, action: str = Form(""), version: int = Form(...),
                       comment: str = Form(""), assignee: str = Form(""), csrf_token: str = Form("")):
     user = form_user(request, csrf_token)
     articles.transition(store(request), article_id, action, user, version=version, comment=comment,
@@ -154,15 +155,15 @@ def review_transition(request: Request, article_id: int, action: str = Form(""),
 
 
 @pages.post("/review/articles/{article_id}/regenerate")
-def review_regenerate(request: Request, article_id: int, version: int = Form(...), csrf_token: str = Form("")):
+def review_regenerate(request: Request, article_id: ArticleId, version: int = Form(...), csrf_token: str = Form("")):
     user = form_user(request, csrf_token)
     articles.regenerate(store(request), article_id, user, version, lambda q, a: compose_json(medora(request), q, a))
     return back(f"/review/articles/{article_id}")
 
 
 @pages.post("/review/articles/{article_id}/comments")
-def review_comment(request: Request, article_id: int, statement: str = Form(""), body: str = Form(""),
-                   revision: int = Form(...), csrf_token: str = Form("")):
+def review_comment(request: Request, article_id: ArticleId, statement: str = Form(""), body: str = Form(""),
+                   revision: int = Form(..., ge=1, le=MAX_ID), csrf_token: str = Form("")):
     user = form_user(request, csrf_token)
     articles.add_comment(store(request), article_id, user, statement, body, revision)
     return back(f"/review/articles/{article_id}?revision={revision}#s-{statement}")
