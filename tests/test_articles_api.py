@@ -369,3 +369,27 @@ def test_integers_beyond_the_database_on_pages_and_the_command_line(app, env):
     assert result.exit_code == 2
     assert "Invalid value for 'ARTICLE_ID': 9223372036854775808 is not in the range 1<=x<=9223372036854775807." \
         in result.output
+
+
+def test_a_lone_surrogate_anywhere_in_a_request_is_a_400(client, tokens):
+    article = new_article(client, tokens, "physician")
+    url = f"/api/v1/articles/{article['id']}"
+    requests = [  # (url, body, who, error)
+        ("/api/v1/answers", {"question": SEED_QUESTION, "thread_id": "ab\ud800"}, "ed",
+         "The thread id holds an invalid character; retype it as plain text."),
+        (f"{url}/comments", {"statement": "bottom_line.0", "body": "dose \ud800"}, "dr.lee",
+         "The comment holds an invalid character; retype it as plain text."),
+        (f"{url}/comments", {"statement": "bottom_line.\udfff", "body": "dose"}, "dr.lee",
+         "The statement key holds an invalid character; retype it as plain text."),
+        (f"{url}/transitions", {"action": "withdraw", "version": article["version"], "comment": "\ud800"}, "ed",
+         "The comment holds an invalid character; retype it as plain text."),
+        (f"{url}/transitions", {"action": "assign", "version": article["version"], "assignee": "dr.\ud800"}, "ed",
+         "The assignee holds an invalid character; retype it as plain text."),
+    ]
+    for path, body, who, error in requests:  # json.dumps escapes the surrogate as JSON allows: "\ud800"
+        response = client.post(path, content=json.dumps(body).encode(),
+                               headers={**bearer(tokens, who), "content-type": "application/json"})
+        assert (response.status_code, response.json()) == (400, {"ok": False, "error": error, "status": 400}), path
+    after = client.get(url, headers=bearer(tokens, "ed")).json()
+    assert (after["version"], after["comments"], [e["action"] for e in after["history"]]) == (
+        article["version"], [], ["create"])

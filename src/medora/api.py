@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import __version__
 from .answer import ask, to_json
 from .articles import MAIN_PATH, STATUS_LABELS, serve_answer
-from .errors import QueryError
+from .errors import QueryError, encodable
 from .retrieve import hit_row, retrieve
 from .settings import Settings
 from .threads import Turn, resolve_in
@@ -60,10 +60,7 @@ def check_question(text: str, settings: Settings) -> str:
     text = (text or "").strip()
     if not text:
         raise QueryError("Ask a question: type a clinical question, e.g. " + repr(SEED_QUESTION))
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate ("\ud800") can be neither searched nor stored
-        raise QueryError("The question holds an invalid character; retype it as plain text.") from None
+    encodable(text, "The question", QueryError)  # a lone surrogate can be neither searched nor stored
     limit = settings.web.max_question_chars
     if len(text) > limit:
         raise QueryError(

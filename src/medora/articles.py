@@ -33,7 +33,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .articles_db import Article, ArticleStore, AuditEvent, Comment, Revision, User, utcnow
 from .answer.cite import normalise
-from .errors import ArticleNotFound, InvalidRequest, InvalidTransition, PermissionDenied, StaleEdit, UserNotFound
+from .errors import (
+    ArticleNotFound,
+    InvalidRequest,
+    InvalidTransition,
+    PermissionDenied,
+    StaleEdit,
+    UserNotFound,
+    encodable,
+)
 
 STATUS_LABELS = {
     "submitted": "Submitted", "under_review": "Under Review", "changes_requested": "Changes requested",
@@ -328,7 +336,8 @@ def transition(store: ArticleStore, article_id: int, action: str, actor: User, *
     if spec is None:
         raise InvalidRequest(f"Unknown action '{action}'; one of: {', '.join(ACTIONS)}")
     require_role(actor, spec.roles, spec.what)
-    comment = (comment or "").strip()
+    comment = encodable((comment or "").strip(), "The comment")
+    assignee = encodable(assignee, "The assignee") if assignee else assignee
     if spec.needs_comment and not comment:
         raise InvalidRequest(f"{spec.label}: say what needs to change in a comment.")
     with store.transaction() as db:
@@ -395,7 +404,8 @@ def add_comment(store: ArticleStore, article_id: int, actor: User, statement: st
                 revision: int | None = None) -> Comment:
     """A remark on one statement of a revision (default: the current one), recorded in the audit trail."""
     require_role(actor, STAFF, "comment on articles")
-    body = (body or "").strip()
+    body = encodable((body or "").strip(), "The comment")
+    statement = encodable(statement or "", "The statement key")
     if not body:
         raise InvalidRequest("The comment is empty.")
     with store.transaction() as db:

@@ -29,6 +29,8 @@ MedoraError
  │    └── StaleEdit                   the article changed since the editor read it
  ├── InvalidRequest                   (400) an editorial request that cannot be carried out as given
  └── ConfigError                      settings that cannot be used
+
+``encodable(text, what)`` refuses text no database or page can hold (a lone surrogate).
 """
 
 from __future__ import annotations
@@ -167,3 +169,15 @@ class ConfigError(MedoraError):
     """Settings that cannot be used."""
 
     status = 400
+
+
+def encodable(text: str, what: str, error: type[MedoraError] = InvalidRequest) -> str:
+    """``text`` unchanged; ``error`` (400) naming ``what`` when it holds a lone surrogate ("\\ud800").
+
+    JSON may carry one; it can be neither encoded as UTF-8 nor stored, so it is refused before use.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise error(f"{what} holds an invalid character; retype it as plain text.") from None
+    return text

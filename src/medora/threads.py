@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .answer import ask as ask_audience
-from .errors import ThreadNotFound
+from .errors import QueryError, ThreadNotFound, encodable
 from .index.store_sqlite import apply_migrations
 from .query import Entity, analyse
 from .settings import Settings
@@ -85,6 +85,7 @@ class ThreadStore:
 
     def turns(self, thread_id: str) -> tuple[Turn, ...]:
         """The thread's turns in order; ``ThreadNotFound`` for an unknown id."""
+        encodable(thread_id, "The thread id", QueryError)
         if self.db.execute("SELECT 1 FROM threads WHERE id = ?", (thread_id,)).fetchone() is None:
             raise ThreadNotFound(f"No thread {thread_id!r}: start one by asking without a thread id.")
         rows = self.db.execute("SELECT thread_id, n, question, resolved_question, audience, asked_at FROM turns "
