@@ -12,7 +12,7 @@ import itertools
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -305,6 +305,29 @@ def test_an_id_beyond_the_database_names_no_article(store):
     for article_id in (2**63, 10**30, 0, -1):
         with pytest.raises(ArticleNotFound, match=f"^No article with id {article_id} — see the review queue"):
             articles.article_data(store, article_id)
+
+
+def test_a_change_committed_while_a_transition_runs_is_a_409(store, compose, people):
+    # Issue #15: another server committing between a transition's read and its write made the
+    # autoflush before the audit record raise StaleDataError (a 500).
+    article = _article(store, people, compose)
+    other = []
+
+    def another_server(conn, cursor, statement, parameters, context, executemany):
+        if not other and statement.lstrip().startswith("UPDATE articles"):
+            other.append(True)
+            with store.engine.connect() as connection:
+                connection.execute(update(Article).where(Article.id == article.id).values(version=Article.version + 1))
+                connection.commit()
+
+    event.listen(store.engine, "before_cursor_execute", another_server)
+    try:
+        with pytest.raises(StaleEdit, match=f"^Article {article.id} was changed by someone else while you were"):
+            _step(store, article, "assign", people["reviewer"])  # a reviewer assigning themself
+    finally:
+        event.remove(store.engine, "before_cursor_execute", another_server)
+    assert other == [True]
+    assert [e["action"] for e in articles.audit_events(store, article.id)] == ["create"]
 
 
 def test_the_audit_trail_is_append_only(store, compose, people):

@@ -393,3 +393,35 @@ def test_a_lone_surrogate_anywhere_in_a_request_is_a_400(client, tokens):
     after = client.get(url, headers=bearer(tokens, "ed")).json()
     assert (after["version"], after["comments"], [e["action"] for e in after["history"]]) == (
         article["version"], [], ["create"])
+
+
+def test_racing_reviewers_and_editors_get_one_winner_and_409s(client, tokens):
+    # Issue #15: 4 of 22 such races ended in a 500 (StaleDataError from an autoflush).
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    response = client.post("/api/v1/articles", headers=bearer(tokens, "ed"),
+                           json={"question": SEED_QUESTION + " In older adults?", "audience": "physician"})
+    article, start = response.json(), Barrier(2)
+
+    def race(seen, who, action, **body):
+        start.wait()
+        return move(client, tokens, who, seen, action, **body).status_code
+
+    def read():
+        return client.get(f"/api/v1/articles/{article['id']}", headers=bearer(tokens, "ed")).json()
+
+    outcomes = []
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(11):
+            pair = [pool.submit(race, article, "dr.lee", "assign"), pool.submit(race, article, "dr.kim", "assign")]
+            outcomes.append(sorted(f.result() for f in pair))
+            article = read()
+            pair = [pool.submit(race, article, article["assignee"], "request_changes", comment="Shorter"),
+                    pool.submit(race, article, "ed", "withdraw", comment="Duplicate")]
+            outcomes.append(sorted(f.result() for f in pair))
+            article = move(client, tokens, "ed", read(), "submit").json()
+    # One winner per race; the loser is told its read is stale (409) or, when it lost an assign to a
+    # reviewer who held the article before, that it is assigned to someone else (403).
+    assert [(a, b in (403, 409)) for a, b in outcomes] == [(200, True)] * 22, outcomes
+    assert outcomes.count([200, 409]) >= 11

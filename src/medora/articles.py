@@ -22,9 +22,10 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -138,10 +139,14 @@ def _check_version(article: Article, version: int | None) -> None:
                         "Reload it and try again.")
 
 
-def _commit(db: Session, article_id: int) -> None:
-    """Commit; a concurrent change caught by the version column becomes ``StaleEdit`` (409)."""
+@contextmanager
+def _changing(store: ArticleStore, article_id: int | None) -> Iterator[Session]:
+    """``store.transaction()`` for a change to one article: a concurrent change caught by the version
+    column becomes ``StaleEdit`` (409) wherever SQLAlchemy flushes — an autoflush before a query
+    included, not only the explicit flush at the end."""
     try:
-        db.flush()
+        with store.transaction() as db:
+            yield db
     except StaleDataError as e:
         raise StaleEdit(f"Article {article_id} was changed by someone else while you were editing it. "
                         "Reload it and try again.") from e
@@ -229,7 +234,7 @@ def serve_answer(store: ArticleStore, question: str, audience: str, compose: Com
             return {**answer, "timings_ms": {"article": round((time.perf_counter() - t0) * 1000, 1)}}, review
     answer = compose(question, audience)  # slow: outside any transaction
     try:
-        with store.transaction() as db:
+        with _changing(store, article.id if article else None) as db:
             if article is None:
                 fresh = _create(db, question, audience, answer, None)
             else:
@@ -237,7 +242,7 @@ def serve_answer(store: ArticleStore, question: str, audience: str, compose: Com
                 _check_version(fresh, article.version)
                 _new_revision(db, fresh, answer, None, "corpus changed")
                 _audit(db, None, "regenerate", fresh, from_status=fresh.status, corpus_version=fresh.corpus_version)
-            _commit(db, fresh.id or 0)
+            db.flush()
             return answer, review_json(db, fresh)
     except (IntegrityError, StaleEdit):  # another request saved it first: serve theirs
         with store.session() as db:
@@ -279,7 +284,7 @@ def regenerate(store: ArticleStore, article_id: int, actor: User, version: int |
         if article.status not in REGENERATE_FROM:
             raise InvalidTransition(_not_from(article, "regenerate it", REGENERATE_FROM))
     answer = compose(article.question, article.audience)
-    with store.transaction() as db:
+    with _changing(store, article_id) as db:
         fresh = _get(db, article_id)
         _check_version(fresh, article.version)
         before = fresh.status
@@ -287,7 +292,6 @@ def regenerate(store: ArticleStore, article_id: int, actor: User, version: int |
         if before == "approved":
             fresh.status, fresh.status_changed_at = "submitted", utcnow()
         _audit(db, actor, "regenerate", fresh, from_status=before, corpus_version=fresh.corpus_version)
-        _commit(db, article_id)
         return fresh
 
 
@@ -340,7 +344,7 @@ def transition(store: ArticleStore, article_id: int, action: str, actor: User, *
     assignee = encodable(assignee, "The assignee") if assignee else assignee
     if spec.needs_comment and not comment:
         raise InvalidRequest(f"{spec.label}: say what needs to change in a comment.")
-    with store.transaction() as db:
+    with _changing(store, article_id) as db:
         article = _get(db, article_id)
         _check_version(article, version)
         if article.status not in spec.sources:
@@ -361,7 +365,6 @@ def transition(store: ArticleStore, article_id: int, action: str, actor: User, *
         article.status, article.status_changed_at = spec.target, utcnow()
         _audit(db, actor, action, article, from_status=before, comment=comment,
                **({"assignee": db.get(User, article.assignee_id).username} if action == "assign" else {}))
-        _commit(db, article_id)
         return article
 
 
