@@ -31,6 +31,7 @@ from medora.errors import (
     NotAuthenticated,
     PermissionDenied,
     StaleEdit,
+    TextTooLong,
 )
 from medora.settings import get_settings
 
@@ -354,6 +355,31 @@ def test_reviewers_comment_on_individual_statements(store, compose, people, her2
         ("dr.lee", "bottom_line.0", "Cite the 2014 update.")]
     assert data["history"][-1]["action"] == "comment"
     assert data["actions"] == ["assign"]
+
+
+@pytest.mark.parametrize("key", ["bottom_line.-1", "sections.0.-1", "bottom_line. 0", "bottom_line.\u0660",
+                                 "bottom_line.0.0", "sections.0", "bottom_line.99999999999999999999", ""])
+def test_a_statement_key_must_name_one_statement(store, compose, people, key):
+    # Issue #15: "bottom_line.-1" was accepted (Python's last item) as a comment's statement key.
+    article = _article(store, people, compose)
+    with pytest.raises(InvalidRequest, match=f"^No statement '{key}' in this revision; keys look like bottom_line.0"):
+        articles.add_comment(store, article.id, people["reviewer"], key, "Which statement?")
+
+
+def test_comments_are_bounded(store, compose, people):
+    article = _article(store, people, compose)
+    limit = store.settings.max_comment_chars
+    assert limit == 10_000
+    comment = articles.add_comment(store, article.id, people["reviewer"], "bottom_line.0", "x" * limit)
+    assert len(comment.body) == limit
+    message = ("The comment is 10,001 characters long; the limit is 10,000. Keep it to what needs to change, "
+               "or split it over the statements concerned.")
+    with pytest.raises(TextTooLong) as caught:
+        articles.add_comment(store, article.id, people["reviewer"], "bottom_line.0", "x" * (limit + 1))
+    assert (caught.value.status, str(caught.value)) == (422, message)
+    with pytest.raises(TextTooLong, match="^The comment is 10,001 characters long"):
+        _step(store, article, "withdraw", people["editor"], comment="x" * (limit + 1))
+    assert [e["action"] for e in articles.audit_events(store, article.id)] == ["create", "comment"]
 
 
 # -- accounts -----------------------------------------------------------------------------

@@ -371,8 +371,16 @@ def test_integers_beyond_the_database_on_pages_and_the_command_line(app, env):
         in result.output
 
 
+def saved_article(client, tokens, question=SEED_QUESTION, audience="physician") -> dict:
+    """The article for (question, audience), new (201) or as already saved by an earlier test (200)."""
+    response = client.post("/api/v1/articles", json={"question": question, "audience": audience},
+                           headers=bearer(tokens, "ed"))
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
 def test_a_lone_surrogate_anywhere_in_a_request_is_a_400(client, tokens):
-    article = new_article(client, tokens, "physician")
+    article = saved_article(client, tokens)
     url = f"/api/v1/articles/{article['id']}"
     requests = [  # (url, body, who, error)
         ("/api/v1/answers", {"question": SEED_QUESTION, "thread_id": "ab\ud800"}, "ed",
@@ -391,8 +399,8 @@ def test_a_lone_surrogate_anywhere_in_a_request_is_a_400(client, tokens):
                                headers={**bearer(tokens, who), "content-type": "application/json"})
         assert (response.status_code, response.json()) == (400, {"ok": False, "error": error, "status": 400}), path
     after = client.get(url, headers=bearer(tokens, "ed")).json()
-    assert (after["version"], after["comments"], [e["action"] for e in after["history"]]) == (
-        article["version"], [], ["create"])
+    assert (after["version"], after["comments"], after["history"]) == (
+        article["version"], article["comments"], article["history"])
 
 
 def test_racing_reviewers_and_editors_get_one_winner_and_409s(client, tokens):
@@ -400,9 +408,7 @@ def test_racing_reviewers_and_editors_get_one_winner_and_409s(client, tokens):
     from concurrent.futures import ThreadPoolExecutor
     from threading import Barrier
 
-    response = client.post("/api/v1/articles", headers=bearer(tokens, "ed"),
-                           json={"question": SEED_QUESTION + " In older adults?", "audience": "physician"})
-    article, start = response.json(), Barrier(2)
+    article, start = saved_article(client, tokens, SEED_QUESTION + " In older adults?"), Barrier(2)
 
     def race(seen, who, action, **body):
         start.wait()
@@ -425,3 +431,16 @@ def test_racing_reviewers_and_editors_get_one_winner_and_409s(client, tokens):
     # reviewer who held the article before, that it is assigned to someone else (403).
     assert [(a, b in (403, 409)) for a, b in outcomes] == [(200, True)] * 22, outcomes
     assert outcomes.count([200, 409]) >= 11
+
+
+def test_long_comments_and_negative_statement_keys_are_refused(client, tokens):
+    article = saved_article(client, tokens)
+    url = f"/api/v1/articles/{article['id']}/comments"
+    response = client.post(url, headers=bearer(tokens, "dr.lee"), json={"statement": "bottom_line.0",
+                                                                        "body": "x" * 10_001})
+    assert (response.status_code, response.json()["error"]) == (422, (
+        "The comment is 10,001 characters long; the limit is 10,000. Keep it to what needs to change, "
+        "or split it over the statements concerned."))
+    response = client.post(url, headers=bearer(tokens, "dr.lee"), json={"statement": "bottom_line.-1", "body": "?"})
+    assert (response.status_code, response.json()["error"]) == (
+        400, "No statement 'bottom_line.-1' in this revision; keys look like bottom_line.0 or sections.2.1.")

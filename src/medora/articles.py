@@ -40,6 +40,7 @@ from .errors import (
     InvalidTransition,
     PermissionDenied,
     StaleEdit,
+    TextTooLong,
     UserNotFound,
     encodable,
 )
@@ -340,7 +341,7 @@ def transition(store: ArticleStore, article_id: int, action: str, actor: User, *
     if spec is None:
         raise InvalidRequest(f"Unknown action '{action}'; one of: {', '.join(ACTIONS)}")
     require_role(actor, spec.roles, spec.what)
-    comment = encodable((comment or "").strip(), "The comment")
+    comment = _comment_text(store, comment)
     assignee = encodable(assignee, "The assignee") if assignee else assignee
     if spec.needs_comment and not comment:
         raise InvalidRequest(f"{spec.label}: say what needs to change in a comment.")
@@ -383,17 +384,31 @@ def _assignee(db: Session, article: Article, actor: User, username: str | None) 
     return user
 
 
+# Statement keys: only plain ASCII digits, so "bottom_line.-1" (Python's last item) or " 1" name nothing.
+_STATEMENT_KEY = re.compile(r"bottom_line\.(\d+)|sections\.(\d+)\.(\d+)", re.ASCII)
+
+
 def statement_at(answer: dict, key: str) -> dict:
     """The statement ``key`` ("bottom_line.0", "sections.2.1") of an answer's JSON."""
-    parts = key.split(".")
+    m = _STATEMENT_KEY.fullmatch(key)
     try:
-        if parts[0] == "bottom_line" and len(parts) == 2:
-            return answer["bottom_line"][int(parts[1])]
-        if parts[0] == "sections" and len(parts) == 3:
-            return answer["sections"][int(parts[1])]["statements"][int(parts[2])]
-    except (IndexError, ValueError):
+        if m and m[1] is not None:
+            return answer["bottom_line"][int(m[1])]
+        if m:
+            return answer["sections"][int(m[2])]["statements"][int(m[3])]
+    except IndexError:
         pass
     raise InvalidRequest(f"No statement '{key}' in this revision; keys look like bottom_line.0 or sections.2.1.")
+
+
+def _comment_text(store: ArticleStore, text: str | None) -> str:
+    """A comment stripped, checked for storable text and for ``articles.max_comment_chars``."""
+    text = encodable((text or "").strip(), "The comment")
+    limit = store.settings.max_comment_chars
+    if len(text) > limit:
+        raise TextTooLong(f"The comment is {len(text):,} characters long; the limit is {limit:,}. "
+                          "Keep it to what needs to change, or split it over the statements concerned.")
+    return text
 
 
 def statement_keys(answer: dict) -> list[str]:
@@ -407,7 +422,7 @@ def add_comment(store: ArticleStore, article_id: int, actor: User, statement: st
                 revision: int | None = None) -> Comment:
     """A remark on one statement of a revision (default: the current one), recorded in the audit trail."""
     require_role(actor, STAFF, "comment on articles")
-    body = encodable((body or "").strip(), "The comment")
+    body = _comment_text(store, body)
     statement = encodable(statement or "", "The statement key")
     if not body:
         raise InvalidRequest("The comment is empty.")

@@ -28,6 +28,7 @@ MedoraError
  │    ├── InvalidTransition           not allowed from the article's current status
  │    └── StaleEdit                   the article changed since the editor read it
  ├── InvalidRequest                   (400) an editorial request that cannot be carried out as given
+ │    └── TextTooLong                 (422) a comment longer than its setting allows
  └── ConfigError                      settings that cannot be used
 
 ``encodable(text, what)`` refuses text no database or page can hold (a lone surrogate).
@@ -163,6 +164,12 @@ class InvalidRequest(MedoraError):
     """An editorial request that cannot be carried out as given (weak password, missing comment ...)."""
 
     status = 400
+
+
+class TextTooLong(InvalidRequest):
+    """A text field longer than the setting that bounds it (the message names both)."""
+
+    status = 422
 
 
 class ConfigError(MedoraError):

@@ -143,6 +143,9 @@ class ArticlesSettings(_Stage):
         5, description="Failed logins per account and client address before further attempts are refused."
     )
     lockout_seconds: int = Field(900, description="How long logins stay refused after max_login_failures failures.")
+    max_comment_chars: int = Field(
+        10_000, description="Longest review comment or transition comment (kept forever in the audit trail); "
+        "longer ones are refused with 422.")
 
 
 class Settings(_Stage):
