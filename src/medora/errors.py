@@ -9,7 +9,8 @@ MedoraError
  │    └── UnsupportedSource           a path that is no known corpus format
  ├── IndexStoreError
  │    ├── IndexNotBuilt               no index in the data directory yet
- │    └── IndexMismatch               the index was built with other settings
+ │    ├── IndexMismatch               the index was built with other settings
+ │    └── IndexLocked                 another `medora index` run is writing this index
  ├── QueryError
  │    └── EmptyQuery                  nothing to search for
  ├── NotFound
@@ -74,6 +75,10 @@ class IndexNotBuilt(IndexStoreError):
 
 class IndexMismatch(IndexStoreError):
     """The index was built with settings that differ from the current ones."""
+
+
+class IndexLocked(IndexStoreError):
+    """Another `medora index` run holds the index's build lock."""
 
 
 class QueryError(MedoraError):
