@@ -82,7 +82,10 @@ def built_index(tmp_path_factory, corpus_slice):
     from medora.settings import get_settings
 
     data_dir = tmp_path_factory.mktemp("built-index")
-    settings = get_settings(data_dir, env={}, corpus={"paths": [str(corpus_slice)]})
+    # Front-door tests share this app state; the public-deployment limits are tested on their own
+    # (tests/test_limits.py), so here they are set out of the way.
+    settings = get_settings(data_dir, env={}, corpus={"paths": [str(corpus_slice)]},
+                            web={"questions_burst": 100_000}, articles={"anonymous_articles_per_hour": 100_000})
     report = build_index(settings)
     assert report.problems == []
     index = EmbeddedIndex(settings)

@@ -20,11 +20,12 @@ in the append-only audit trail. Each function opens its own transaction on the s
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterator
 
 from sqlalchemy import func, select
@@ -41,6 +42,7 @@ from .errors import (
     PermissionDenied,
     StaleEdit,
     TextTooLong,
+    TooManyRequests,
     UserNotFound,
     encodable,
 )
@@ -233,6 +235,8 @@ def serve_answer(store: ArticleStore, question: str, audience: str, compose: Com
                                         and article.corpus_version != (corpus_version() or "")):
             answer, review = _served(db, article)
             return {**answer, "timings_ms": {"article": round((time.perf_counter() - t0) * 1000, 1)}}, review
+        if article is None:
+            _check_anonymous_cap(db, store.settings.anonymous_articles_per_hour)
     answer = compose(question, audience)  # slow: outside any transaction
     try:
         with _changing(store, article.id if article else None) as db:
@@ -248,6 +252,23 @@ def serve_answer(store: ArticleStore, question: str, audience: str, compose: Com
     except (IntegrityError, StaleEdit):  # another request saved it first: serve theirs
         with store.session() as db:
             return _served(db, _find(db, question, audience))
+
+
+def _check_anonymous_cap(db: Session, per_hour: int) -> None:
+    """``TooManyRequests`` (429) when readers' questions added ``per_hour`` articles in the last hour.
+
+    NOTE: refusing the new question (rather than answering it unsaved) keeps every served answer
+    an article with a review status; questions already saved are still answered.
+    """
+    since = utcnow() - timedelta(hours=1)
+    recent = select(Article.created_at).where(Article.created_by_id.is_(None), Article.created_at > since)
+    count = db.scalar(select(func.count()).select_from(recent.subquery()))
+    if count >= per_hour:
+        oldest = db.scalar(recent.order_by(Article.created_at).offset(count - per_hour).limit(1))
+        wait = max(1, math.ceil((oldest + timedelta(hours=1) - utcnow()).total_seconds())) if oldest else 3600
+        raise TooManyRequests(f"Medora has saved {per_hour:,} new questions from readers for review in the last "
+                              f"hour, as many as it takes; ask again in {wait} s. Questions asked before are "
+                              "still answered.", wait)
 
 
 # -- editorial operations -------------------------------------------------------------------

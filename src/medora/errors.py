@@ -28,6 +28,8 @@ MedoraError
  ├── Conflict                         (409)
  │    ├── InvalidTransition           not allowed from the article's current status
  │    └── StaleEdit                   the article changed since the editor read it
+ ├── RequestTooLarge                  (413) a request body over web.max_body_bytes
+ ├── TooManyRequests(retry_after)     (429) a client over its rate limit, or the anonymous review-queue cap
  ├── InvalidRequest                   (400) an editorial request that cannot be carried out as given
  │    └── TextTooLong                 (422) a comment longer than its setting allows
  └── ConfigError                      settings that cannot be used
@@ -163,6 +165,22 @@ class InvalidTransition(Conflict):
 
 class StaleEdit(Conflict):
     """The article was changed by someone else since it was read (optimistic locking)."""
+
+
+class RequestTooLarge(MedoraError):
+    """A request body larger than ``web.max_body_bytes`` (refused before it is read)."""
+
+    status = 413
+
+
+class TooManyRequests(MedoraError):
+    """A client over its rate limit, or anonymous traffic over the review-queue cap; ``retry_after`` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class InvalidRequest(MedoraError):

@@ -127,6 +127,14 @@ class WebSettings(_Stage):
     host: str = Field("127.0.0.1", description="Address `medora serve` listens on.")
     port: int = Field(8000, description="Port `medora serve` listens on.")
     max_question_chars: int = Field(1000, description="Longer questions are refused with a 4xx message.")
+    max_body_bytes: int = Field(
+        262_144, description="Larger request bodies are refused with 413 before they are read (Content-Length "
+        "checked first; a chunked body is read only up to this many bytes).")
+    questions_per_minute: float = Field(
+        30, description="Questions (POST /api/v1/answers, GET /answer) and login attempts one client may send per "
+        "minute, sustained; beyond questions_burst the server answers 429 with Retry-After.")
+    questions_burst: int = Field(60, description="Questions one client may send at once before questions_per_minute "
+                                 "applies (token bucket size).")
 
 
 class ArticlesSettings(_Stage):
@@ -143,6 +151,9 @@ class ArticlesSettings(_Stage):
         5, description="Failed logins per account and client address before further attempts are refused."
     )
     lockout_seconds: int = Field(900, description="How long logins stay refused after max_login_failures failures.")
+    anonymous_articles_per_hour: int = Field(
+        60, description="New articles that readers' questions (no account) may add to the review queue per hour. "
+        "Beyond it a new question gets 429 with Retry-After; questions already saved are still answered.")
     max_comment_chars: int = Field(
         10_000, description="Longest review comment or transition comment (kept forever in the audit trail); "
         "longer ones are refused with 422.")

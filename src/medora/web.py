@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -25,8 +25,19 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__, api
-from .api import AUDIENCES, SEED_QUESTION, AudienceName, Medora, answer_data, medora, search_data, source_path
+from .api import (
+    AUDIENCES,
+    SEED_QUESTION,
+    AudienceName,
+    Medora,
+    answer_data,
+    medora,
+    question_quota,
+    search_data,
+    source_path,
+)
 from .errors import MedoraError, QueryError
+from .limits import BodyLimit, TokenBuckets
 from .settings import Settings
 from .types import EVIDENCE_NAMES, TYPE_LABEL
 
@@ -143,6 +154,8 @@ async def handle_exception(request: Request, exc: Exception):
     is_api = path.startswith("/api/")
     status, message, details = describe(exc, is_api)
     headers = security_headers(path)
+    if getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(exc.retry_after)
     if is_api:
         body = {"ok": False, "error": message, "status": status, **({"details": details} if details else {})}
         return JSONResponse(body, status_code=status, headers=headers)
@@ -234,7 +247,7 @@ def home_page(request: Request):
                 audience=remembered_audience(request))
 
 
-@pages.get("/answer", response_class=HTMLResponse)
+@pages.get("/answer", response_class=HTMLResponse, dependencies=[Depends(question_quota)])
 def answer_page(request: Request, q: str = "", audience: AudienceName | None = None, thread: str = "",
                 turn: int | None = Query(None, ge=1)):
     audience = audience or remembered_audience(request)
@@ -289,9 +302,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Medora", version=__version__, lifespan=lifespan, redoc_url=None,
                   description="Evidence-based clinical answers in which every statement cites its source.")
-    app.state.medora = Medora(settings, index, articles=store, threads=threads)
+    buckets = TokenBuckets(settings.web.questions_per_minute, settings.web.questions_burst)
+    app.state.medora = Medora(settings, index, articles=store, threads=threads, buckets=buckets)
     app.state.examples = example_questions(index)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, limit=settings.web.max_body_bytes, refuse=handle_exception)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so it also marks the body limit's 413
     for exc_class in (MedoraError, RequestValidationError, StarletteHTTPException, Exception):
         app.add_exception_handler(exc_class, handle_exception)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

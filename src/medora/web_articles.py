@@ -14,12 +14,13 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from . import articles
-from .api import AUDIENCES, check_question, compose_json, medora
+from .api import AUDIENCES, charge, check_question, compose_json, medora
 from .api_articles import ArticleId, store
 from .articles import ACTIONS, EDITORS, MAX_ID, STATUS_LABELS, STAFF, require_role
 from .articles_db import User
 from .auth import CSRF_COOKIE, SESSION_COOKIE, check_csrf, login, logout, new_secret, session_for
-from .errors import LoginFailed, LoginThrottled, NotAuthenticated
+from .errors import LoginFailed, LoginThrottled, NotAuthenticated, TooManyRequests
+from .limits import client_address
 from .web import page
 
 pages = APIRouter(include_in_schema=False)
@@ -85,9 +86,11 @@ def login_form(request: Request, next: str = "/review"):
 def login_submit(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/review"),
                  csrf_token: str = Form("")):
     check_csrf(request.cookies.get(CSRF_COOKIE), csrf_token)
+    address = client_address(request)
     try:
-        done = login(store(request), username, password, request.client.host if request.client else "")
-    except (LoginFailed, LoginThrottled) as e:
+        charge(request, "login attempts", "login ")  # slows guessing across usernames too
+        done = login(store(request), username, password, address)
+    except (LoginFailed, LoginThrottled, TooManyRequests) as e:
         return login_page(request, next, str(e), e.status, getattr(e, "retry_after", None))
     response = back(_safe_next(next))
     _cookie(response, request, SESSION_COOKIE, done.cookie, int(store(request).settings.session_hours * 3600), "lax")
