@@ -137,6 +137,12 @@ class WebSettings(_Stage):
                                  "applies (token bucket size).")
 
 
+class ThreadSettings(_Stage):
+    expire_days: float = Field(
+        30, description="A follow-up thread is forgotten this many days after its last question (0: never); "
+        "expired threads are deleted when the next thread starts.")
+
+
 class ArticlesSettings(_Stage):
     database_url: str = Field(
         "",
@@ -170,6 +176,7 @@ class Settings(_Stage):
     retrieve: RetrieveSettings = Field(default_factory=RetrieveSettings, description="Search and ranking.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composition.")
     web: WebSettings = Field(default_factory=WebSettings, description="The web server.")
+    threads: ThreadSettings = Field(default_factory=ThreadSettings, description="Follow-up threads.")
     articles: ArticlesSettings = Field(
         default_factory=ArticlesSettings, description="Editorial review: articles, accounts, audit trail."
     )
