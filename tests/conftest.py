@@ -94,14 +94,17 @@ def built_index(tmp_path_factory, corpus_slice):
 
 
 @contextlib.contextmanager
-def serve(app):
-    """Serve an ASGI app with uvicorn on a free loopback port in a background thread; yields its URL."""
+def serve(app, **options):
+    """Serve an ASGI app with uvicorn on a free loopback port in a background thread; yields its URL.
+
+    ``options`` go to ``uvicorn.Config`` (e.g. ``web.uvicorn_options(settings.web)``).
+    """
     import threading
     import time
 
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

@@ -124,3 +124,31 @@ def test_readers_cannot_grow_the_review_queue_past_the_cap(built_index, tmp_path
     assert (again.status_code, again.json()["review"]["article_id"]) == (200, first.json()["review"]["article_id"])
     queue = articles.list_articles(app.state.medora.articles)
     assert [(a["audience"], a["status"]) for a in queue] == [("student", "submitted"), ("physician", "submitted")]
+
+
+def _guesses(url: str, forwarded_for: list[str]) -> list[int]:
+    """Wrong-password logins through the real login form, one per X-Forwarded-For value; their statuses."""
+    import re
+
+    import httpx
+
+    with httpx.Client(base_url=url) as browser:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").text).group(1)
+        return [browser.post("/login", headers={"X-Forwarded-For": address},
+                             data={"username": "ed", "password": "guess", "csrf_token": token}).status_code
+                for address in forwarded_for]
+
+
+@pytest.mark.parametrize(("trusted", "statuses"), [
+    ([], [401] * 4 + [429] * 2),  # the default: the header is ignored, the lockout holds
+    (["127.0.0.1"], [401] * 6),  # the proxy is trusted: each forwarded address counts on its own
+])
+def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(built_index, tmp_path, trusted, statuses):
+    # Issue #15: behind loopback uvicorn believed X-Forwarded-For, so rotating it escaped the lockout.
+    from medora.web import uvicorn_options
+
+    settings = with_defaults(built_index, tmp_path, session_secure_cookie=False)  # plain-HTTP test server
+    settings = settings.model_copy(update={"web": WebSettings(trusted_proxies=trusted)})
+    assert settings.articles.max_login_failures == 5
+    with serve(create_app(settings), **uvicorn_options(settings.web)) as url:
+        assert _guesses(url, [f"198.51.100.{n}" for n in range(6)]) == statuses

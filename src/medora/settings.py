@@ -127,6 +127,10 @@ class WebSettings(_Stage):
     host: str = Field("127.0.0.1", description="Address `medora serve` listens on.")
     port: int = Field(8000, description="Port `medora serve` listens on.")
     max_question_chars: int = Field(1000, description="Longer questions are refused with a 4xx message.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses (or networks) of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (MEDORA_WEB__TRUSTED_PROXIES='[\"10.0.0.2\"]'). Empty: none, so a client "
+        "cannot choose the address that rate limits and the login lockout count.")
     max_body_bytes: int = Field(
         262_144, description="Larger request bodies are refused with 413 before they are read (Content-Length "
         "checked first; a chunked body is read only up to this many bytes).")

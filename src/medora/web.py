@@ -38,7 +38,7 @@ from .api import (
 )
 from .errors import MedoraError, QueryError
 from .limits import BodyLimit, TokenBuckets
-from .settings import Settings
+from .settings import Settings, WebSettings
 from .types import EVIDENCE_NAMES, TYPE_LABEL
 
 logger = logging.getLogger(__name__)
@@ -317,6 +317,16 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def uvicorn_options(settings: WebSettings) -> dict:
+    """uvicorn's proxy options: forwarded headers are believed only from ``web.trusted_proxies``.
+
+    NOTE: uvicorn's own default believes X-Forwarded-For from 127.0.0.1, so behind nothing at
+    all a client on the same host could rotate that header to escape the login lockout.
+    """
+    trusted = list(settings.trusted_proxies)
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted} if trusted else {"proxy_headers": False}
+
+
 def run_server(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     """Serve ``create_app(settings)`` with uvicorn until interrupted (`medora serve`)."""
     import uvicorn
@@ -325,4 +335,5 @@ def run_server(settings: Settings, host: str | None = None, port: int | None = N
 
     app = create_app(settings)
     warm_up(app.state.medora.index, settings.retrieve)
-    uvicorn.run(app, host=host or settings.web.host, port=settings.web.port if port is None else port)
+    uvicorn.run(app, host=host or settings.web.host, port=settings.web.port if port is None else port,
+                **uvicorn_options(settings.web))
