@@ -131,6 +131,8 @@ class WebSettings(_Stage):
         default_factory=list, description="Addresses (or networks) of reverse proxies whose X-Forwarded-For and "
         "X-Forwarded-Proto are believed (MEDORA_WEB__TRUSTED_PROXIES='[\"10.0.0.2\"]'). Empty: none, so a client "
         "cannot choose the address that rate limits and the login lockout count.")
+    hsts_seconds: int = Field(
+        31_536_000, description="Strict-Transport-Security max-age sent with responses over HTTPS (0: no header).")
     max_body_bytes: int = Field(
         262_144, description="Larger request bodies are refused with 413 before they are read (Content-Length "
         "checked first; a chunked body is read only up to this many bytes).")

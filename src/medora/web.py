@@ -48,30 +48,31 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# NOTE: FastAPI's /docs page loads Swagger UI from a CDN and starts it with an inline
-# script; it shows no corpus text or user input, so it alone gets a looser policy.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "object-src 'none'; frame-ancestors 'none'"
-)
+# Browser features no Medora page uses, refused to the page and anything it might embed.
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+                      "payment=(), usb=()")
 GENERIC_500 = "Something went wrong on the server while answering this request; it has been logged. Please try again."
 
 
 def security_headers(path: str) -> dict[str, str]:
     return {
-        "Content-Security-Policy": DOCS_CSP if path in ("/docs", "/docs/oauth2-redirect") else CSP,
+        "Content-Security-Policy": CSP,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "X-Frame-Options": "DENY",
+        "Permissions-Policy": PERMISSIONS_POLICY,
     }
 
 
 class SecurityHeaders:
-    """ASGI middleware adding ``security_headers`` to every HTTP response."""
+    """ASGI middleware adding ``security_headers`` to every HTTP response, and HSTS to those over HTTPS.
 
-    def __init__(self, app):
-        self.app = app
+    HTTPS is the request's scheme: the connection's own, or ``X-Forwarded-Proto`` from a
+    proxy named in ``web.trusted_proxies``. Over plain HTTP the header would be ignored.
+    """
+
+    def __init__(self, app, hsts_seconds: int = 0):
+        self.app, self.hsts_seconds = app, hsts_seconds
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -82,6 +83,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in security_headers(scope["path"]).items():
                     headers[name] = value
+                if self.hsts_seconds and scope.get("scheme") == "https":
+                    headers["Strict-Transport-Security"] = f"max-age={self.hsts_seconds}; includeSubDomains"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -264,6 +267,17 @@ def search_page(request: Request, q: str = "", k: int = Query(10, ge=1, le=100))
     return page(request, "search.html", q=q, k=k, rows=rows)
 
 
+@pages.get("/docs", response_class=HTMLResponse)
+def api_docs_page(request: Request):
+    """The API's routes from its OpenAPI schema, served from here: no viewer script from a CDN."""
+    spec = request.app.openapi()
+    operations = [{"method": method.upper(), "path": path, "summary": op.get("summary", "")}
+                  for path, methods in spec["paths"].items() for method, op in methods.items()]
+    return page(request, "api_docs.html", operations=operations, title=spec["info"]["title"],
+                api_version=spec["info"]["version"], description=spec["info"].get("description", ""),
+                openapi=spec["openapi"])
+
+
 @pages.get("/source/{passage_id:path}", response_class=HTMLResponse)
 def source_page(request: Request, passage_id: str, start: int | None = None, end: int | None = None):
     return page(request, "source.html", **source_data(medora(request), passage_id, start, end))
@@ -300,13 +314,14 @@ def create_app(settings: Settings) -> FastAPI:
         store.close()
         threads.close()
 
-    app = FastAPI(title="Medora", version=__version__, lifespan=lifespan, redoc_url=None,
+    # NOTE: FastAPI's Swagger UI loads its script from a CDN; /docs is a page of our own instead.
+    app = FastAPI(title="Medora", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Evidence-based clinical answers in which every statement cites its source.")
     buckets = TokenBuckets(settings.web.questions_per_minute, settings.web.questions_burst)
     app.state.medora = Medora(settings, index, articles=store, threads=threads, buckets=buckets)
     app.state.examples = example_questions(index)
     app.add_middleware(BodyLimit, limit=settings.web.max_body_bytes, refuse=handle_exception)
-    app.add_middleware(SecurityHeaders)  # added last: outermost, so it also marks the body limit's 413
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.web.hsts_seconds)  # added last: outermost, so it also marks the body limit's 413
     for exc_class in (MedoraError, RequestValidationError, StarletteHTTPException, Exception):
         app.add_exception_handler(exc_class, handle_exception)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
