@@ -221,7 +221,9 @@ def test_openapi_documents_every_route(client):
         "/api/v1/answers", "/api/v1/articles", "/api/v1/articles/{article_id}", "/api/v1/articles/{article_id}/audit",
         "/api/v1/articles/{article_id}/comments", "/api/v1/articles/{article_id}/regenerate",
         "/api/v1/articles/{article_id}/transitions", "/api/v1/audit", "/api/v1/documents/{doc_id}", "/api/v1/health",
-        "/api/v1/passages/{passage_id}", "/api/v1/reviewers", "/api/v1/search",
+        "/api/v1/passages/{passage_id}", "/api/v1/reviewers", "/api/v1/search", "/api/v1/tokens",
+        "/api/v1/tokens/{token_id}", "/api/v1/users", "/api/v1/users/{username}/disable",
+        "/api/v1/users/{username}/enable", "/api/v1/users/{username}/password",
     ]
     assert spec["components"]["schemas"]["AnswerRequest"]["properties"]["question"]["description"] == (
         "The clinical question, in plain words."

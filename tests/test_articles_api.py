@@ -444,3 +444,64 @@ def test_long_comments_and_negative_statement_keys_are_refused(client, tokens):
     response = client.post(url, headers=bearer(tokens, "dr.lee"), json={"statement": "bottom_line.-1", "body": "?"})
     assert (response.status_code, response.json()["error"]) == (
         400, "No statement 'bottom_line.-1' in this revision; keys look like bottom_line.0 or sections.2.1.")
+
+
+# -- account lifecycle (issue #15) --------------------------------------------------------
+
+
+def test_account_lifecycle_through_the_api_and_the_command_line(app, client, tokens, env):
+    result = medora(env, "users", "add", "locum", "--role", "editor", "--password-stdin", input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    result = medora(env, "users", "token", "locum", "--label", "laptop", "--days", "30")
+    locum = {"Authorization": f"Bearer {result.output.strip()}"}
+    own = client.get("/api/v1/tokens", headers=locum).json()
+    assert [(t["username"], t["label"], t["prefix"], t["revoked_at"]) for t in own] == [
+        ("locum", "laptop", result.output.strip()[:10], None)]
+    assert client.get("/api/v1/tokens", params={"username": "locum"}, headers=bearer(tokens, "root")).json() == own
+    response = client.get("/api/v1/tokens", params={"username": "ed"}, headers=locum)
+    assert (response.status_code, response.json()["error"]) == (403, "'locum' (editor) may list only their own tokens.")
+    response = client.get("/api/v1/users", headers=bearer(tokens, "ed"))
+    assert (response.status_code, response.json()["error"]) == (
+        403, "'ed' (editor) may not list accounts: that needs the role admin.")
+
+    disabled = client.post("/api/v1/users/locum/disable", headers=bearer(tokens, "root")).json()
+    assert (disabled["username"], disabled["active"]) == ("locum", False)
+    refused = client.get("/api/v1/articles", headers=locum)
+    assert (refused.status_code, refused.json()["error"]) == (
+        401, "Unknown or revoked API token; create one with: medora users token USERNAME")
+    assert client.post("/api/v1/users/locum/enable", headers=bearer(tokens, "root")).json()["active"] is True
+    assert client.get("/api/v1/articles", headers=locum).status_code == 200
+
+    short = client.post("/api/v1/users/locum/password", json={"password": "short"}, headers=bearer(tokens, "root"))
+    assert (short.status_code, short.json()["error"]) == (400, "The password is too short: use at least 12 characters.")
+    response = client.post("/api/v1/users/locum/password", json={"password": "another good passphrase"},
+                           headers=bearer(tokens, "root"))
+    assert response.status_code == 200
+    web_login(app, "locum", "another good passphrase")
+
+    revoked = client.delete(f"/api/v1/tokens/{own[0]['id']}", headers=locum).json()
+    assert (revoked["id"], revoked["revoked_at"] is not None) == (own[0]["id"], True)
+    assert client.get("/api/v1/articles", headers=locum).status_code == 401
+    gone = client.delete(f"/api/v1/tokens/{2**63}", headers=bearer(tokens, "root"))
+    assert gone.status_code == 422
+
+    listed = medora(env, "users", "tokens", "locum")
+    assert (listed.exit_code, f"{own[0]['id']:>5}  locum" in listed.output, "revoked 20" in listed.output) == (
+        0, True, True)
+    assert medora(env, "users", "disable", "locum").output == "Disabled locum.\n"
+    assert "locum                editor    locum  (disabled)\n" in medora(env, "users", "list").output
+    assert medora(env, "users", "enable", "locum").output == "Enabled locum.\n"
+    result = medora(env, "users", "reset-password", "locum", "--password-stdin", input="short\n")
+    assert (result.exit_code, result.output) == (1, "Error: The password is too short: use at least 12 characters.\n")
+    result = medora(env, "users", "reset-password", "locum", "--password-stdin", input=PASSWORD + "\n")
+    assert (result.exit_code, result.output) == (0, "Password of locum reset; its sessions were ended.\n")
+    result = medora(env, "users", "revoke-token", str(own[0]["id"]))
+    assert result.output == f"Revoked token {own[0]['id']} ({own[0]['prefix']}…) of locum.\n"
+
+    trail = client.get("/api/v1/audit", headers=bearer(tokens, "root")).json()
+    about_locum = [(e["actor"], e["action"]) for e in trail
+                   if e["detail"].get("username") == "locum" or e["actor"] == "locum"]
+    assert about_locum == [
+        ("system", "user_add"), ("locum", "token_create"), ("root", "user_disable"), ("root", "user_enable"),
+        ("root", "password_reset"), ("locum", "login"), ("locum", "token_revoke"), ("system", "user_disable"),
+        ("system", "user_enable"), ("system", "password_reset")]

@@ -117,7 +117,8 @@ class AuditEventOut(BaseModel):
     at: str
     actor: str = Field(description="Username, or system for what readers' questions caused.")
     action: str = Field(description="create, regenerate, assign, approve, request_changes, reject, submit, "
-                        "withdraw, comment, user_add, token_create, login_locked.")
+                        "withdraw, comment, user_add, user_disable, user_enable, password_reset, token_create, "
+                        "token_revoke, login, login_failed, login_locked.")
     article_id: int | None
     revision: int | None
     from_status: str | None

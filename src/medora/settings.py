@@ -166,6 +166,9 @@ class ArticlesSettings(_Stage):
     anonymous_articles_per_hour: int = Field(
         60, description="New articles that readers' questions (no account) may add to the review queue per hour. "
         "Beyond it a new question gets 429 with Retry-After; questions already saved are still answered.")
+    token_days: float = Field(
+        90, description="A new API token expires after this many days (0: never); `medora users token --days` "
+        "overrides it per token.")
     max_comment_chars: int = Field(
         10_000, description="Longest review comment or transition comment (kept forever in the audit trail); "
         "longer ones are refused with 422.")

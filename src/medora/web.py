@@ -298,7 +298,7 @@ def create_app(settings: Settings) -> FastAPI:
     Raises:
         IndexNotBuilt, IndexMismatch: when the data directory holds no usable index.
     """
-    from . import api_articles, web_articles
+    from . import api_accounts, api_articles, web_articles
     from .articles_db import ArticleStore
     from .index import open_index
     from .threads import ThreadStore
@@ -327,6 +327,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(api_articles.router)
+    app.include_router(api_accounts.router)
     app.include_router(pages)
     app.include_router(web_articles.pages)
     return app
