@@ -267,7 +267,7 @@ def test_review_workflow_records_who_when_and_why(store, compose, people):
         ([("assign", "reviewer")], "reject", "reviewer", InvalidRequest,
          "Reject: say what needs to change in a comment."),
         ([], "publish", "editor", InvalidRequest,
-         "Unknown action 'publish'; one of: assign, approve, request_changes, reject, submit, withdraw"),
+         "Unknown action 'publish'; one of: assign, approve, request_changes, reject, submit, withdraw, remove"),
     ],
 )
 def test_transitions_only_from_the_right_status_by_the_right_role(store, compose, people, path, action, who, error,
@@ -279,6 +279,31 @@ def test_transitions_only_from_the_right_status_by_the_right_role(store, compose
         _step(store, article, action, people[who])
     assert str(caught.value) == message.format(id=article.id)
     assert articles.article_data(store, article.id)["status"] == article.status  # nothing changed
+
+
+def test_an_admin_removes_spam_and_the_removal_stays_on_record(store, compose, people):
+    # Issue #15: 569 articles created by anonymous clients could not be taken off the queue.
+    spam = _article(store, people, compose)
+    kept, _ = articles.create_article(store, SEED_QUESTION, "student", people["editor"], compose)
+    with pytest.raises(PermissionDenied, match="^'ed' \\(editor\\) may not remove an article: that needs the role ad"):
+        _step(store, spam, "remove", people["editor"], comment="spam")
+    with pytest.raises(InvalidRequest, match="^Remove \\(spam\\): say what needs to change in a comment."):
+        _step(store, spam, "remove", people["admin"])
+    removed = _step(store, spam, "remove", people["admin"], comment="Spam: one of 569 from one client")
+    assert removed.status == "removed"
+    assert [a["id"] for a in articles.list_articles(store)] == [kept.id]
+    assert [a["id"] for a in articles.list_articles(store, "removed")] == [spam.id]
+    assert articles.status_counts(store)["removed"] == 1
+    with pytest.raises(InvalidTransition, match=f"^Article {spam.id} is Removed: you can withdraw it only when"):
+        _step(store, removed, "withdraw", people["editor"])
+    answer, review = articles.serve_answer(store, SEED_QUESTION, "physician", compose, lambda: "corpus-2")
+    assert (compose.calls, review["article_id"], review["status"], review["steps"]) == (
+        2, spam.id, "Removed", ["Submitted", "Under Review", "Removed"])  # asked again: nothing added
+    data = articles.article_data(store, spam.id)
+    assert (len(data["revisions"]), [(e["actor"], e["action"], e["from_status"], e["to_status"], e["comment"])
+                                     for e in data["history"]]) == (1, [
+        ("ed", "create", None, "submitted", ""),
+        ("root", "remove", "submitted", "removed", "Spam: one of 569 from one client")])
 
 
 def test_a_stale_version_is_refused_with_a_clear_message(store, compose, people):

@@ -505,3 +505,39 @@ def test_account_lifecycle_through_the_api_and_the_command_line(app, client, tok
         ("system", "user_add"), ("locum", "token_create"), ("root", "user_disable"), ("root", "user_enable"),
         ("root", "password_reset"), ("locum", "login"), ("locum", "token_revoke"), ("system", "user_disable"),
         ("system", "user_enable"), ("system", "password_reset")]
+
+
+def test_an_admin_removes_spam_through_the_api_the_web_and_the_command_line(app, client, tokens, env):
+    spam = [client.post("/api/v1/answers", json={"question": SEED_QUESTION + suffix, "audience": "pharmacist"}).json()
+            for suffix in (" Now?", " Today?", " Again?")]
+    ids = [a["review"]["article_id"] for a in spam]
+    first = client.get(f"/api/v1/articles/{ids[0]}", headers=bearer(tokens, "root")).json()
+    assert "remove" in first["actions"]
+    response = move(client, tokens, "ed", first, "remove", comment="spam")
+    assert (response.status_code, response.json()["error"]) == (
+        403, "'ed' (editor) may not remove an article: that needs the role admin.")
+    removed = move(client, tokens, "root", first, "remove", comment="spam").json()
+    assert (removed["status"], removed["status_label"], removed["actions"]) == ("removed", "Removed", [])
+
+    admin, csrf = web_login(app, "root")
+    second = client.get(f"/api/v1/articles/{ids[1]}", headers=bearer(tokens, "root")).json()
+    assert 'class="stacked decision action-remove"' in admin.get(f"/review/articles/{ids[1]}").text
+    response = admin.post(f"/review/articles/{ids[1]}/transition", follow_redirects=False, data={
+        "action": "remove", "version": str(second["version"]), "comment": "spam", "csrf_token": csrf})
+    assert response.status_code == 303
+
+    result = medora(env, "review", "remove", str(ids[2]), "--as", "root", "--comment", "spam")
+    assert (result.exit_code, result.output) == (0, f"Article {ids[2]}: Removed.\n")
+    result = medora(env, "review", "remove", str(ids[2]), "--as", "ed", "--comment", "spam")
+    assert (result.exit_code, result.output) == (
+        1, "Error: 'ed' (editor) may not remove an article: that needs the role admin.\n")
+
+    queue = client.get("/api/v1/articles", headers=bearer(tokens, "ed")).json()
+    assert set(ids) & {a["id"] for a in queue} == set()
+    listed = client.get("/api/v1/articles", params={"status": "removed"}, headers=bearer(tokens, "ed")).json()
+    assert sorted(a["id"] for a in listed) == sorted(ids)
+    trail = client.get("/api/v1/audit", headers=bearer(tokens, "root")).json()
+    assert [(e["article_id"], e["actor"], e["action"], e["comment"]) for e in trail if e["action"] == "remove"] == [
+        (article_id, "root", "remove", "spam") for article_id in ids]
+    again = client.post("/api/v1/answers", json={"question": SEED_QUESTION + " Now?", "audience": "pharmacist"})
+    assert (again.json()["review"]["article_id"], again.json()["review"]["status"]) == (ids[0], "Removed")

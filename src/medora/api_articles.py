@@ -58,9 +58,10 @@ class ArticleCreate(_Request):
 
 
 class TransitionRequest(_Request):
-    action: Literal["assign", "approve", "request_changes", "reject", "submit", "withdraw"] = Field(
+    action: Literal["assign", "approve", "request_changes", "reject", "submit", "withdraw", "remove"] = Field(
         description="assign (to a reviewer; a reviewer assigns themself), approve, request_changes, reject "
-        "(reviewers), submit (resubmit after changes), withdraw (editors)."
+        "(reviewers), submit (resubmit after changes), withdraw (editors), remove (administrators: spam, with "
+        "a comment; off the queue for good, its history kept)."
     )
     version: int = Field(description="The article version you read; a changed article answers 409.")
     comment: str = Field("", description="Why; required for request_changes and reject.")
@@ -83,7 +84,8 @@ class ArticleSummary(BaseModel):
     id: int
     question: str = Field(description="The question as first asked.")
     audience: str
-    status: str = Field(description="submitted, under_review, changes_requested, approved, rejected or withdrawn.")
+    status: str = Field(description="submitted, under_review, changes_requested, approved, rejected, withdrawn or "
+                        "removed.")
     status_label: str = Field(description="The status as shown to readers, e.g. Under Review.")
     version: int = Field(description="Optimistic-locking version: send it back with every change.")
     revision: int = Field(description="The current revision's number.")
@@ -117,7 +119,7 @@ class AuditEventOut(BaseModel):
     at: str
     actor: str = Field(description="Username, or system for what readers' questions caused.")
     action: str = Field(description="create, regenerate, assign, approve, request_changes, reject, submit, "
-                        "withdraw, comment, user_add, user_disable, user_enable, password_reset, token_create, "
+                        "withdraw, remove, comment, user_add, user_disable, user_enable, password_reset, token_create, "
                         "token_revoke, login, login_failed, login_locked.")
     article_id: int | None
     revision: int | None
@@ -143,7 +145,8 @@ router = APIRouter(prefix="/api/v1", tags=["editorial review"])
 
 
 @router.get("/articles", response_model=list[ArticleSummary], summary="The review queue")
-def get_articles(request: Request, status: str | None = Query(None, description="Only articles with this status."),
+def get_articles(request: Request, status: str | None = Query(
+        None, description="Only articles with this status (removed ones are listed only with status=removed)."),
                  limit: int = Query(200, ge=1, le=1000)) -> list[dict]:
     api_user(request)
     return articles.list_articles(store(request), status, limit)

@@ -10,8 +10,10 @@ answer is served unchanged. Statuses and who may move an article between them:
         └──submit── withdrawn ◀──withdraw── (submitted, under_review, changes_requested, approved)
 
 Only a reviewer (a Medical Advisory Board member) approves, requests changes or rejects;
-editors and admins assign, withdraw, resubmit and regenerate. Every change is recorded
-in the append-only audit trail. Each function opens its own transaction on the store.
+editors and admins assign, withdraw, resubmit and regenerate. An admin removes spam from
+any status (with a reason): a removed article leaves the review queue for good, and its
+revisions and the record of its removal stay. Every change is recorded in the append-only
+audit trail. Each function opens its own transaction on the store.
 
     article, created = create_article(store, question, "physician", editor, compose)
     transition(store, article.id, "assign", reviewer, version=article.version)
@@ -49,7 +51,7 @@ from .errors import (
 
 STATUS_LABELS = {
     "submitted": "Submitted", "under_review": "Under Review", "changes_requested": "Changes requested",
-    "approved": "Approved", "rejected": "Rejected", "withdrawn": "Withdrawn",
+    "approved": "Approved", "rejected": "Rejected", "withdrawn": "Withdrawn", "removed": "Removed",
 }
 MAIN_PATH = ("submitted", "under_review", "approved")
 ROLES = {"admin": "Administrator", "editor": "Editor", "reviewer": "Reviewer (Medical Advisory Board)"}
@@ -87,6 +89,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            "resubmit an article"),
     Action("withdraw", "Withdraw", ("submitted", "under_review", "changes_requested", "approved"), "withdrawn",
            EDITORS, "withdraw an article"),
+    # Spam: off the queue for good. Nothing is deleted (revisions and the audit trail are append-only);
+    # the article keeps its question's place, so asking it again adds nothing to the queue.
+    Action("remove", "Remove (spam)", tuple(s for s in STATUS_LABELS if s != "removed"), "removed", ("admin",),
+           "remove an article", True),
 )}
 # A new revision is allowed from these statuses; an approved article goes back to "submitted".
 REGENERATE_FROM = ("submitted", "changes_requested", "approved", "withdrawn")
@@ -478,13 +484,15 @@ def article_summary(db: Session, article: Article) -> dict:
 
 
 def list_articles(store: ArticleStore, status: str | None = None, limit: int = 200) -> list[dict]:
-    """Articles newest status change first, optionally of one status (the review queue)."""
+    """Articles newest status change first, optionally of one status (the review queue).
+
+    Removed articles (spam) are listed only when asked for: ``status="removed"``.
+    """
     if status is not None and status not in STATUS_LABELS:
         raise InvalidRequest(f"Unknown status '{status}'; one of: {', '.join(STATUS_LABELS)}")
     with store.session() as db:
         query = select(Article).order_by(Article.status_changed_at.desc(), Article.id.desc()).limit(limit)
-        if status:
-            query = query.where(Article.status == status)
+        query = query.where(Article.status == status) if status else query.where(Article.status != "removed")
         return [article_summary(db, a) for a in db.scalars(query)]
 
 

@@ -295,6 +295,31 @@ for _action, _needs in (("approve", False), ("request_changes", True), ("reject"
     _workflow_command(_action, _needs)
 
 
+@review.command("remove")
+@click.argument("article_ids", nargs=-1, required=True, type=ARTICLE_ID, metavar="ARTICLE_ID...")
+@as_option
+@click.option("--comment", required=True, help="Why (kept in the audit trail), e.g. 'spam'.")
+@data_dir_option
+def review_remove(article_ids, actor, comment, data_dir) -> None:
+    """Remove spam articles from the review queue for good (admin); each removal is audited.
+
+    Nothing is deleted: the revisions and the record of who removed them, when and why stay.
+
+    \b
+    Example:
+        medora review remove 311 312 313 --as root --comment "spam"
+        medora review list --status submitted --json | jq '.[].id' | xargs medora review remove --as root --comment spam
+    """
+    from .articles import transition
+    from .auth import get_user
+
+    with _store(data_dir) as store:
+        user = get_user(store, actor)
+        for article_id in article_ids:
+            transition(store, article_id, "remove", user, version=None, comment=comment)
+            click.echo(f"Article {article_id}: Removed.")
+
+
 @review.command("audit")
 @click.option("--article", "article_id", type=ARTICLE_ID, default=None, help="Only this article's events.")
 @data_dir_option
