@@ -541,3 +541,39 @@ def test_an_admin_removes_spam_through_the_api_the_web_and_the_command_line(app,
         (article_id, "root", "remove", "spam") for article_id in ids]
     again = client.post("/api/v1/answers", json={"question": SEED_QUESTION + " Now?", "audience": "pharmacist"})
     assert (again.json()["review"]["article_id"], again.json()["review"]["status"]) == (ids[0], "Removed")
+
+
+def test_an_administrator_manages_accounts_on_the_web(app, client, tokens, env):
+    result = medora(env, "users", "add", "temp.rev", "--role", "reviewer", "--password-stdin", input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    token = medora(env, "users", "token", "temp.rev").output.strip()
+    reviewer, _ = web_login(app, "dr.kim")
+    response = reviewer.get("/review/accounts")
+    assert (response.status_code, "&#39;dr.kim&#39; (reviewer) may not manage accounts" in response.text) == (403, True)
+
+    admin, csrf = web_login(app, "root")
+    page = admin.get("/review/accounts").text
+    assert '<a href="/review/accounts">Accounts</a>' in page and '<tr id="account-temp.rev"><td>temp.rev</td>' in page
+    assert "<script>" not in page and "style=" not in page  # CSP: nothing inline
+    url = "/review/accounts/temp.rev"
+    assert admin.post(f"{url}/active", data={"active": "0"}, follow_redirects=False).status_code == 403  # no CSRF
+    response = admin.post(f"{url}/active", data={"active": "0", "csrf_token": csrf}, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/review/accounts#account-temp.rev")
+    assert client.get("/api/v1/articles", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    admin.post(f"{url}/active", data={"active": "1", "csrf_token": csrf})
+    assert client.get("/api/v1/articles", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    response = admin.post(f"{url}/password", data={"password": "short", "csrf_token": csrf})
+    assert (response.status_code, "The password is too short" in response.text) == (400, True)
+    admin.post(f"{url}/password", data={"password": "a fresh passphrase", "csrf_token": csrf})
+    web_login(app, "temp.rev", "a fresh passphrase")
+    row = next(t for t in auth_tokens(client, tokens) if t["username"] == "temp.rev")
+    admin.post(f"/review/tokens/{row['id']}/revoke", data={"csrf_token": csrf})
+    assert client.get("/api/v1/articles", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    trail = client.get("/api/v1/audit", headers=bearer(tokens, "root")).json()
+    assert [(e["actor"], e["action"]) for e in trail if e["detail"].get("username") == "temp.rev"
+            and e["action"] != "user_add"] == [
+        ("root", "user_disable"), ("root", "user_enable"), ("root", "password_reset"), ("root", "token_revoke")]
+
+
+def auth_tokens(client, tokens) -> list[dict]:
+    return client.get("/api/v1/tokens", headers=bearer(tokens, "root")).json()

@@ -1,5 +1,5 @@
-"""Editorial pages: login, the review queue, an article's review page, the audit trail, the
-Medical Advisory Board and the editorial policy.
+"""Editorial pages: login, the review queue, an article's review page, the audit trail, accounts
+(administrators), the Medical Advisory Board and the editorial policy.
 
 Every state-changing form posts a CSRF token: a signed-in user's is stored with their
 session; the login form's is a double-submit cookie. Permissions are checked on the
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from . import articles
+from . import articles, auth
 from .api import AUDIENCES, charge, check_question, compose_json, medora
 from .api_articles import ArticleId, store
 from .articles import ACTIONS, EDITORS, MAX_ID, STATUS_LABELS, STAFF, require_role
@@ -180,6 +180,39 @@ def review_audit(request: Request):
     require_role(user, EDITORS, "read the audit trail")
     events = articles.audit_events(store(request))[::-1]
     return page(request, "review_audit.html", user=user, csrf=csrf, events=events, labels=STATUS_LABELS)
+
+
+# -- accounts (administrators) ------------------------------------------------------------
+
+
+@pages.get("/review/accounts", response_class=HTMLResponse)
+def review_accounts(request: Request):
+    user, csrf = viewer(request)
+    if user is None:
+        return to_login(request)
+    require_role(user, ("admin",), "manage accounts")
+    return page(request, "review_accounts.html", user=user, csrf=csrf, accounts=auth.list_users(store(request)),
+                tokens=auth.list_tokens(store(request)), min_password=auth.MIN_PASSWORD)
+
+
+@pages.post("/review/accounts/{username}/active")
+def review_account_active(request: Request, username: str, active: str = Form(""), csrf_token: str = Form("")):
+    auth.set_active(store(request), username, active == "1", form_user(request, csrf_token))
+    return back(f"/review/accounts#account-{username}")
+
+
+@pages.post("/review/accounts/{username}/password")
+def review_account_password(request: Request, username: str, password: str = Form(""), csrf_token: str = Form("")):
+    auth.reset_password(store(request), username, password, form_user(request, csrf_token))
+    return back(f"/review/accounts#account-{username}")
+
+
+@pages.post("/review/tokens/{token_id}/revoke")
+def review_token_revoke(request: Request, token_id: int = Path(ge=1, le=MAX_ID), csrf_token: str = Form("")):
+    user = form_user(request, csrf_token)
+    require_role(user, ("admin",), "manage accounts")
+    auth.revoke_token(store(request), token_id, user)
+    return back("/review/accounts")
 
 
 # -- public pages -------------------------------------------------------------------------
