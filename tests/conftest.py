@@ -82,7 +82,10 @@ def built_index(tmp_path_factory, corpus_slice):
     from medora.settings import get_settings
 
     data_dir = tmp_path_factory.mktemp("built-index")
-    settings = get_settings(data_dir, env={}, corpus={"paths": [str(corpus_slice)]})
+    # Front-door tests share this app state; the public-deployment limits are tested on their own
+    # (tests/test_limits.py), so here they are set out of the way.
+    settings = get_settings(data_dir, env={}, corpus={"paths": [str(corpus_slice)]},
+                            web={"questions_burst": 100_000}, articles={"anonymous_articles_per_hour": 100_000})
     report = build_index(settings)
     assert report.problems == []
     index = EmbeddedIndex(settings)
@@ -91,14 +94,17 @@ def built_index(tmp_path_factory, corpus_slice):
 
 
 @contextlib.contextmanager
-def serve(app):
-    """Serve an ASGI app with uvicorn on a free loopback port in a background thread; yields its URL."""
+def serve(app, **options):
+    """Serve an ASGI app with uvicorn on a free loopback port in a background thread; yields its URL.
+
+    ``options`` go to ``uvicorn.Config`` (e.g. ``web.uvicorn_options(settings.web)``).
+    """
     import threading
     import time
 
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

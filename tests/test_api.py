@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict
 from pathlib import Path
 from unittest.mock import ANY
@@ -18,7 +19,7 @@ from medora.answer.audience import ask
 from medora.answer.cite import to_json
 from medora.retrieve import hit_row
 from medora.retrieve import retrieve
-from medora.web import CSP, GENERIC_500, create_app
+from medora.web import CSP, GENERIC_500, PERMISSIONS_POLICY, create_app
 
 HER2_TERMS = "trastuzumab pertuzumab HER2-positive metastatic breast cancer"
 
@@ -220,12 +221,37 @@ def test_openapi_documents_every_route(client):
         "/api/v1/answers", "/api/v1/articles", "/api/v1/articles/{article_id}", "/api/v1/articles/{article_id}/audit",
         "/api/v1/articles/{article_id}/comments", "/api/v1/articles/{article_id}/regenerate",
         "/api/v1/articles/{article_id}/transitions", "/api/v1/audit", "/api/v1/documents/{doc_id}", "/api/v1/health",
-        "/api/v1/passages/{passage_id}", "/api/v1/reviewers", "/api/v1/search",
+        "/api/v1/passages/{passage_id}", "/api/v1/reviewers", "/api/v1/search", "/api/v1/tokens",
+        "/api/v1/tokens/{token_id}", "/api/v1/users", "/api/v1/users/{username}/disable",
+        "/api/v1/users/{username}/enable", "/api/v1/users/{username}/password",
     ]
     assert spec["components"]["schemas"]["AnswerRequest"]["properties"]["question"]["description"] == (
         "The clinical question, in plain words."
     )
     assert client.get("/docs").status_code == 200
+
+
+def test_the_docs_page_loads_nothing_from_elsewhere(client):
+    # Issue #15: FastAPI's /docs loaded Swagger UI from a CDN (and needed a looser CSP for it).
+    response = client.get("/docs")
+    assert (response.status_code, response.headers["content-security-policy"]) == (200, CSP)
+    assert re.findall(r'(?:src|href)="([^"]+)"', response.text) == [
+        "data:,", "/static/medora.css", "/static/medora.js", "#main", "/", "/", "/search", "/docs", "/review",
+        "/openapi.json", "/policy", "/reviewers"]
+    assert ("<tr><td>POST</td><td><code>/api/v1/answers</code></td><td>Answer a clinical question with cited "
+            "statements</td></tr>") in response.text
+    assert client.get("/redoc").status_code == 404
+
+
+def test_permissions_policy_everywhere_and_hsts_over_https(app, client):
+    over_http = [client.get("/"), client.get("/api/v1/health"), client.get("/api/v1/no-such-route")]
+    secure = TestClient(app, base_url="https://testserver")  # no `with`: the module's app stays open
+    over_https = [secure.get("/"), secure.get("/api/v1/health"), secure.get("/api/v1/no-such-route")]
+    assert [(r.headers["permissions-policy"], r.headers.get("strict-transport-security")) for r in over_http] == [
+        (PERMISSIONS_POLICY, None)] * 3
+    assert [(r.headers["permissions-policy"], r.headers.get("strict-transport-security")) for r in over_https] == [
+        (PERMISSIONS_POLICY, "max-age=31536000; includeSubDomains")] * 3
+    assert PERMISSIONS_POLICY.startswith("accelerometer=(), camera=(), geolocation=()")
 
 
 # -- HTML pages ---------------------------------------------------------------------------

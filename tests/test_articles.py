@@ -9,27 +9,32 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
+from unittest.mock import ANY
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from medora import articles, auth
 from medora.api import SEED_QUESTION
-from medora.articles_db import ApiToken, Article, ArticleStore, AuditEvent, User
+from medora.articles_db import ApiToken, Article, ArticleStore, AuditEvent, LoginFailure, User, utcnow
 from medora.answer.audience import ask
 from medora.answer.cite import to_json
 from medora.errors import (
+    ArticleNotFound,
     InvalidRequest,
     InvalidTransition,
     LoginFailed,
     LoginThrottled,
     NotAuthenticated,
+    NotFound,
     PermissionDenied,
     StaleEdit,
+    TextTooLong,
+    UserNotFound,
 )
 from medora.settings import get_settings
 
@@ -138,7 +143,7 @@ def test_migrations_run_on_open_and_match_the_models(store):
 
     from medora.articles_db import Base
 
-    assert store.schema_revision() == "0001"
+    assert store.schema_revision() == "0002"
     store.upgrade()  # a second `upgrade head` is a no-op
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -262,7 +267,7 @@ def test_review_workflow_records_who_when_and_why(store, compose, people):
         ([("assign", "reviewer")], "reject", "reviewer", InvalidRequest,
          "Reject: say what needs to change in a comment."),
         ([], "publish", "editor", InvalidRequest,
-         "Unknown action 'publish'; one of: assign, approve, request_changes, reject, submit, withdraw"),
+         "Unknown action 'publish'; one of: assign, approve, request_changes, reject, submit, withdraw, remove"),
     ],
 )
 def test_transitions_only_from_the_right_status_by_the_right_role(store, compose, people, path, action, who, error,
@@ -274,6 +279,31 @@ def test_transitions_only_from_the_right_status_by_the_right_role(store, compose
         _step(store, article, action, people[who])
     assert str(caught.value) == message.format(id=article.id)
     assert articles.article_data(store, article.id)["status"] == article.status  # nothing changed
+
+
+def test_an_admin_removes_spam_and_the_removal_stays_on_record(store, compose, people):
+    # Issue #15: 569 articles created by anonymous clients could not be taken off the queue.
+    spam = _article(store, people, compose)
+    kept, _ = articles.create_article(store, SEED_QUESTION, "student", people["editor"], compose)
+    with pytest.raises(PermissionDenied, match="^'ed' \\(editor\\) may not remove an article: that needs the role ad"):
+        _step(store, spam, "remove", people["editor"], comment="spam")
+    with pytest.raises(InvalidRequest, match="^Remove \\(spam\\): say what needs to change in a comment."):
+        _step(store, spam, "remove", people["admin"])
+    removed = _step(store, spam, "remove", people["admin"], comment="Spam: one of 569 from one client")
+    assert removed.status == "removed"
+    assert [a["id"] for a in articles.list_articles(store)] == [kept.id]
+    assert [a["id"] for a in articles.list_articles(store, "removed")] == [spam.id]
+    assert articles.status_counts(store)["removed"] == 1
+    with pytest.raises(InvalidTransition, match=f"^Article {spam.id} is Removed: you can withdraw it only when"):
+        _step(store, removed, "withdraw", people["editor"])
+    answer, review = articles.serve_answer(store, SEED_QUESTION, "physician", compose, lambda: "corpus-2")
+    assert (compose.calls, review["article_id"], review["status"], review["steps"]) == (
+        2, spam.id, "Removed", ["Submitted", "Under Review", "Removed"])  # asked again: nothing added
+    data = articles.article_data(store, spam.id)
+    assert (len(data["revisions"]), [(e["actor"], e["action"], e["from_status"], e["to_status"], e["comment"])
+                                     for e in data["history"]]) == (1, [
+        ("ed", "create", None, "submitted", ""),
+        ("root", "remove", "submitted", "removed", "Spam: one of 569 from one client")])
 
 
 def test_a_stale_version_is_refused_with_a_clear_message(store, compose, people):
@@ -297,6 +327,36 @@ def test_concurrent_writers_cannot_overwrite_each_other(store, compose, people):
         with pytest.raises(StaleDataError):
             second.commit()
     assert articles.article_data(store, article.id)["status"] == "withdrawn"
+
+
+def test_an_id_beyond_the_database_names_no_article(store):
+    # Issue #15: 2**63 overflowed the database driver (a 500) instead of naming no article.
+    for article_id in (2**63, 10**30, 0, -1):
+        with pytest.raises(ArticleNotFound, match=f"^No article with id {article_id} — see the review queue"):
+            articles.article_data(store, article_id)
+
+
+def test_a_change_committed_while_a_transition_runs_is_a_409(store, compose, people):
+    # Issue #15: another server committing between a transition's read and its write made the
+    # autoflush before the audit record raise StaleDataError (a 500).
+    article = _article(store, people, compose)
+    other = []
+
+    def another_server(conn, cursor, statement, parameters, context, executemany):
+        if not other and statement.lstrip().startswith("UPDATE articles"):
+            other.append(True)
+            with store.engine.connect() as connection:
+                connection.execute(update(Article).where(Article.id == article.id).values(version=Article.version + 1))
+                connection.commit()
+
+    event.listen(store.engine, "before_cursor_execute", another_server)
+    try:
+        with pytest.raises(StaleEdit, match=f"^Article {article.id} was changed by someone else while you were"):
+            _step(store, article, "assign", people["reviewer"])  # a reviewer assigning themself
+    finally:
+        event.remove(store.engine, "before_cursor_execute", another_server)
+    assert other == [True]
+    assert [e["action"] for e in articles.audit_events(store, article.id)] == ["create"]
 
 
 def test_the_audit_trail_is_append_only(store, compose, people):
@@ -323,6 +383,31 @@ def test_reviewers_comment_on_individual_statements(store, compose, people, her2
         ("dr.lee", "bottom_line.0", "Cite the 2014 update.")]
     assert data["history"][-1]["action"] == "comment"
     assert data["actions"] == ["assign"]
+
+
+@pytest.mark.parametrize("key", ["bottom_line.-1", "sections.0.-1", "bottom_line. 0", "bottom_line.\u0660",
+                                 "bottom_line.0.0", "sections.0", "bottom_line.99999999999999999999", ""])
+def test_a_statement_key_must_name_one_statement(store, compose, people, key):
+    # Issue #15: "bottom_line.-1" was accepted (Python's last item) as a comment's statement key.
+    article = _article(store, people, compose)
+    with pytest.raises(InvalidRequest, match=f"^No statement '{key}' in this revision; keys look like bottom_line.0"):
+        articles.add_comment(store, article.id, people["reviewer"], key, "Which statement?")
+
+
+def test_comments_are_bounded(store, compose, people):
+    article = _article(store, people, compose)
+    limit = store.settings.max_comment_chars
+    assert limit == 10_000
+    comment = articles.add_comment(store, article.id, people["reviewer"], "bottom_line.0", "x" * limit)
+    assert len(comment.body) == limit
+    message = ("The comment is 10,001 characters long; the limit is 10,000. Keep it to what needs to change, "
+               "or split it over the statements concerned.")
+    with pytest.raises(TextTooLong) as caught:
+        articles.add_comment(store, article.id, people["reviewer"], "bottom_line.0", "x" * (limit + 1))
+    assert (caught.value.status, str(caught.value)) == (422, message)
+    with pytest.raises(TextTooLong, match="^The comment is 10,001 characters long"):
+        _step(store, article, "withdraw", people["editor"], comment="x" * (limit + 1))
+    assert [e["action"] for e in articles.audit_events(store, article.id)] == ["create", "comment"]
 
 
 # -- accounts -----------------------------------------------------------------------------
@@ -372,9 +457,106 @@ def test_logins_lock_per_account_and_address(backend, request, tmp_path):
     assert (user.username, session.csrf_token, session.id) == ("ed", done.csrf_token, auth.digest(done.cookie))
     with pytest.raises(LoginFailed):
         auth.login(store, "nobody", PASSWORD, "10.0.0.10")
-    assert [e["action"] for e in articles.audit_events(store)] == ["user_add", "login_locked"]
+    # Every login and failed login is audited; a guessed unknown username is not written down.
+    assert [(e["actor"], e["action"], e["detail"]) for e in articles.audit_events(store)] == [
+        ("system", "user_add", {"username": "ed", "role": "editor"}),
+        *[("system", "login_failed", {"username": "ed", "address": "10.0.0.9"})] * 3,
+        ("system", "login_locked", {"username": "ed", "address": "10.0.0.9", "failures": 3}),
+        ("ed", "login", {"address": "10.0.0.10"}),
+        ("system", "login_failed", {"account": "unknown", "address": "10.0.0.10"}),
+    ]
     auth.logout(store, done.cookie)
     assert auth.session_for(store, done.cookie) is None
+
+
+def test_failure_counts_for_guessed_usernames_do_not_last(store, people):
+    # Issue #15: each unknown username tried added a permanent login_failures row.
+    for n in range(3):
+        with pytest.raises(LoginFailed):
+            auth.login(store, f"guess{n}", PASSWORD, "10.0.0.7")
+    with store.transaction() as db:  # as if those guesses were made longer ago than the lockout window
+        db.execute(update(LoginFailure).values(last_failed_at=utcnow() - timedelta(hours=1)))
+    with pytest.raises(LoginFailed):
+        auth.login(store, "guess3", PASSWORD, "10.0.0.7")
+    with store.session() as db:
+        assert [(f.username, f.failures) for f in db.scalars(select(LoginFailure))] == [("guess3", 1)]
+
+
+def test_api_tokens_expire_and_can_be_listed_and_revoked(store, people):
+    token, forever = auth.create_token(store, "ed", "CMS"), auth.create_token(store, "dr.lee", "intranet", days=0)
+    rows = auth.list_tokens(store)
+    assert [(r["username"], r["label"], r["revoked_at"]) for r in rows] == [
+        ("dr.lee", "intranet", None), ("ed", "CMS", None)]
+    expires = datetime.fromisoformat(rows[1]["expires_at"])
+    assert (rows[0]["expires_at"], round((expires - datetime.fromisoformat(rows[1]["created_at"])).days)) == (None, 90)
+    assert auth.list_tokens(store, "ed") == [rows[1]]
+    assert auth.user_for_token(store, token).username == "ed"
+
+    with store.transaction() as db:  # as if 90 days had passed
+        db.execute(update(ApiToken).where(ApiToken.id == rows[1]["id"]).values(expires_at=utcnow()))
+    with pytest.raises(NotAuthenticated, match=rf"^This API token \({token[:10]}…\) expired on .*; create a new one"):
+        auth.user_for_token(store, token)
+
+    with pytest.raises(PermissionDenied, match="^'ed' \\(editor\\) may revoke only their own tokens"):
+        auth.revoke_token(store, rows[0]["id"], people["editor"])
+    revoked = auth.revoke_token(store, rows[0]["id"], people["reviewer"])  # one's own
+    assert revoked == {**rows[0], "revoked_at": ANY, "last_used_at": None}
+    with pytest.raises(NotAuthenticated, match="^Unknown or revoked API token"):
+        auth.user_for_token(store, forever)
+    assert auth.revoke_token(store, rows[0]["id"], people["admin"]) == revoked  # again: no change, no event
+    with pytest.raises(NotFound, match="^No API token with id 999"):
+        auth.revoke_token(store, 999, people["admin"])
+    assert [(e["actor"], e["action"]) for e in articles.audit_events(store)] == [
+        ("ed", "token_create"), ("dr.lee", "token_create"), ("dr.lee", "token_revoke")]
+
+
+def test_accounts_can_be_disabled_and_enabled(store, people):
+    done = auth.login(store, "dr.lee", PASSWORD, "10.0.0.1")
+    token = auth.create_token(store, "dr.lee")
+    with pytest.raises(PermissionDenied, match="^'ed' \\(editor\\) may not disable or enable accounts"):
+        auth.set_active(store, "dr.lee", False, people["editor"])
+    with pytest.raises(InvalidRequest, match="^You cannot disable your own account"):
+        auth.set_active(store, "root", False, people["admin"])
+    assert auth.set_active(store, "dr.lee", False, people["admin"]).active is False
+    assert auth.session_for(store, done.cookie) is None
+    with pytest.raises(NotAuthenticated):
+        auth.user_for_token(store, token)
+    with pytest.raises(LoginFailed):
+        auth.login(store, "dr.lee", PASSWORD, "10.0.0.1")
+    assert "dr.lee" not in [r["username"] for r in articles.reviewers(store)]
+    auth.set_active(store, "dr.lee", True, people["admin"])
+    assert auth.user_for_token(store, token).username == "dr.lee"
+    assert auth.login(store, "dr.lee", PASSWORD, "10.0.0.2").user.username == "dr.lee"
+    events = [(e["actor"], e["action"], e["detail"].get("username")) for e in articles.audit_events(store)]
+    assert events == [("dr.lee", "login", None), ("dr.lee", "token_create", None), ("root", "user_disable", "dr.lee"),
+                      ("system", "login_failed", None), ("root", "user_enable", "dr.lee"), ("dr.lee", "login", None)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_administrator_resets_a_password(backend, request, tmp_path, password_hash):
+    store = open_store(backend, request, tmp_path, max_login_failures=2)
+    people = add_people(store, password_hash)
+    done = auth.login(store, "ed", PASSWORD, "10.0.0.1")
+    for _ in range(2):
+        with pytest.raises((LoginFailed, LoginThrottled)):
+            auth.login(store, "ed", "guess", "10.0.0.3")
+    with pytest.raises(LoginThrottled, match="ask an administrator to reset the password"):
+        auth.login(store, "ed", PASSWORD, "10.0.0.3")
+    with pytest.raises(PermissionDenied, match="^'dr.lee' \\(reviewer\\) may not reset passwords"):
+        auth.reset_password(store, "ed", "a new long passphrase", people["reviewer"])
+    with pytest.raises(InvalidRequest, match="^The password is too short"):
+        auth.reset_password(store, "ed", "short", people["admin"])
+    with pytest.raises(InvalidRequest, match="^The password holds an invalid character"):
+        auth.reset_password(store, "ed", "a new long passphrase \ud800", people["admin"])
+    with pytest.raises(UserNotFound, match="^No account named 'nobody'"):
+        auth.reset_password(store, "nobody", "a new long passphrase", people["admin"])
+    auth.reset_password(store, "ed", "a new long passphrase", people["admin"])
+    assert auth.session_for(store, done.cookie) is None  # signed out everywhere
+    assert auth.login(store, "ed", "a new long passphrase", "10.0.0.3").user.username == "ed"  # lockout lifted
+    with pytest.raises(LoginFailed):
+        auth.login(store, "ed", PASSWORD, "10.0.0.4")
+    assert [(e["actor"], e["action"]) for e in articles.audit_events(store)][-4:] == [
+        ("system", "login_locked"), ("root", "password_reset"), ("ed", "login"), ("system", "login_failed")]
 
 
 def test_an_update_of_the_version_column_from_outside_is_seen(store, compose, people):

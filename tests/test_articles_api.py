@@ -331,3 +331,249 @@ def test_review_commands(client, tokens, env):
     result = medora(env, "users", "add", "newbie", "--role", "editor", "--password-stdin", input="short\n")
     assert (result.exit_code, result.output) == (
         1, "Error: The password is too short: use at least 12 characters.\n")
+
+
+# -- input that must never be a 500 (issue #15) -------------------------------------------
+
+HUGE = 2**63  # one more than any database integer
+
+
+@pytest.mark.parametrize(("method", "url", "body", "error"), [
+    ("get", f"/api/v1/articles/{HUGE}", None,
+     "Invalid request: article_id: Input should be less than or equal to 9223372036854775807"),
+    ("get", f"/api/v1/articles/{10**30}/audit", None,
+     "Invalid request: article_id: Input should be less than or equal to 9223372036854775807"),
+    ("get", f"/api/v1/articles/1?revision={HUGE}", None,
+     "Invalid request: revision: Input should be less than or equal to 9223372036854775807"),
+    ("get", f"/api/v1/audit?after={HUGE}", None,
+     "Invalid request: after: Input should be less than or equal to 9223372036854775807"),
+    ("post", "/api/v1/articles/1/comments", {"statement": "bottom_line.0", "body": "x", "revision": HUGE},
+     "Invalid request: revision: Input should be less than or equal to 9223372036854775807"),
+    ("post", f"/api/v1/articles/{HUGE}/transitions", {"action": "assign", "version": 1},
+     "Invalid request: article_id: Input should be less than or equal to 9223372036854775807"),
+])
+def test_integers_beyond_the_database_are_422_not_500(client, tokens, method, url, body, error):
+    response = client.request(method.upper(), url, json=body, headers=bearer(tokens, "root"))
+    assert (response.status_code, response.json()["error"]) == (422, error)
+
+
+def test_integers_beyond_the_database_on_pages_and_the_command_line(app, env):
+    editor, csrf = web_login(app, "root")
+    response = editor.get(f"/review/articles/{HUGE}")
+    assert response.status_code == 400
+    assert "article_id: Input should be less than or equal to 9223372036854775807" in response.text
+    response = editor.post(f"/review/articles/{HUGE}/comments", follow_redirects=False,
+                           data={"statement": "bottom_line.0", "body": "x", "revision": "1", "csrf_token": csrf})
+    assert response.status_code == 400
+    result = medora(env, "review", "withdraw", str(HUGE), "--as", "ed")
+    assert result.exit_code == 2
+    assert "Invalid value for 'ARTICLE_ID': 9223372036854775808 is not in the range 1<=x<=9223372036854775807." \
+        in result.output
+
+
+def saved_article(client, tokens, question=SEED_QUESTION, audience="physician") -> dict:
+    """The article for (question, audience), new (201) or as already saved by an earlier test (200)."""
+    response = client.post("/api/v1/articles", json={"question": question, "audience": audience},
+                           headers=bearer(tokens, "ed"))
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def test_a_lone_surrogate_anywhere_in_a_request_is_a_400(client, tokens):
+    article = saved_article(client, tokens)
+    url = f"/api/v1/articles/{article['id']}"
+    requests = [  # (url, body, who, error)
+        ("/api/v1/answers", {"question": SEED_QUESTION, "thread_id": "ab\ud800"}, "ed",
+         "The thread id holds an invalid character; retype it as plain text."),
+        (f"{url}/comments", {"statement": "bottom_line.0", "body": "dose \ud800"}, "dr.lee",
+         "The comment holds an invalid character; retype it as plain text."),
+        (f"{url}/comments", {"statement": "bottom_line.\udfff", "body": "dose"}, "dr.lee",
+         "The statement key holds an invalid character; retype it as plain text."),
+        (f"{url}/transitions", {"action": "withdraw", "version": article["version"], "comment": "\ud800"}, "ed",
+         "The comment holds an invalid character; retype it as plain text."),
+        (f"{url}/transitions", {"action": "assign", "version": article["version"], "assignee": "dr.\ud800"}, "ed",
+         "The assignee holds an invalid character; retype it as plain text."),
+    ]
+    for path, body, who, error in requests:  # json.dumps escapes the surrogate as JSON allows: "\ud800"
+        response = client.post(path, content=json.dumps(body).encode(),
+                               headers={**bearer(tokens, who), "content-type": "application/json"})
+        assert (response.status_code, response.json()) == (400, {"ok": False, "error": error, "status": 400}), path
+    after = client.get(url, headers=bearer(tokens, "ed")).json()
+    assert (after["version"], after["comments"], after["history"]) == (
+        article["version"], article["comments"], article["history"])
+
+
+def test_racing_reviewers_and_editors_get_one_winner_and_409s(client, tokens):
+    # Issue #15: 4 of 22 such races ended in a 500 (StaleDataError from an autoflush).
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    article, start = saved_article(client, tokens, SEED_QUESTION + " In older adults?"), Barrier(2)
+
+    def race(seen, who, action, **body):
+        start.wait()
+        return move(client, tokens, who, seen, action, **body).status_code
+
+    def read():
+        return client.get(f"/api/v1/articles/{article['id']}", headers=bearer(tokens, "ed")).json()
+
+    outcomes = []
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(11):
+            pair = [pool.submit(race, article, "dr.lee", "assign"), pool.submit(race, article, "dr.kim", "assign")]
+            outcomes.append(sorted(f.result() for f in pair))
+            article = read()
+            pair = [pool.submit(race, article, article["assignee"], "request_changes", comment="Shorter"),
+                    pool.submit(race, article, "ed", "withdraw", comment="Duplicate")]
+            outcomes.append(sorted(f.result() for f in pair))
+            article = move(client, tokens, "ed", read(), "submit").json()
+    # One winner per race; the loser is told its read is stale (409) or, when it lost an assign to a
+    # reviewer who held the article before, that it is assigned to someone else (403).
+    assert [(a, b in (403, 409)) for a, b in outcomes] == [(200, True)] * 22, outcomes
+    assert outcomes.count([200, 409]) >= 11
+
+
+def test_long_comments_and_negative_statement_keys_are_refused(client, tokens):
+    article = saved_article(client, tokens)
+    url = f"/api/v1/articles/{article['id']}/comments"
+    response = client.post(url, headers=bearer(tokens, "dr.lee"), json={"statement": "bottom_line.0",
+                                                                        "body": "x" * 10_001})
+    assert (response.status_code, response.json()["error"]) == (422, (
+        "The comment is 10,001 characters long; the limit is 10,000. Keep it to what needs to change, "
+        "or split it over the statements concerned."))
+    response = client.post(url, headers=bearer(tokens, "dr.lee"), json={"statement": "bottom_line.-1", "body": "?"})
+    assert (response.status_code, response.json()["error"]) == (
+        400, "No statement 'bottom_line.-1' in this revision; keys look like bottom_line.0 or sections.2.1.")
+
+
+# -- account lifecycle (issue #15) --------------------------------------------------------
+
+
+def test_account_lifecycle_through_the_api_and_the_command_line(app, client, tokens, env):
+    result = medora(env, "users", "add", "locum", "--role", "editor", "--password-stdin", input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    result = medora(env, "users", "token", "locum", "--label", "laptop", "--days", "30")
+    locum = {"Authorization": f"Bearer {result.output.strip()}"}
+    own = client.get("/api/v1/tokens", headers=locum).json()
+    assert [(t["username"], t["label"], t["prefix"], t["revoked_at"]) for t in own] == [
+        ("locum", "laptop", result.output.strip()[:10], None)]
+    assert client.get("/api/v1/tokens", params={"username": "locum"}, headers=bearer(tokens, "root")).json() == own
+    response = client.get("/api/v1/tokens", params={"username": "ed"}, headers=locum)
+    assert (response.status_code, response.json()["error"]) == (403, "'locum' (editor) may list only their own tokens.")
+    response = client.get("/api/v1/users", headers=bearer(tokens, "ed"))
+    assert (response.status_code, response.json()["error"]) == (
+        403, "'ed' (editor) may not list accounts: that needs the role admin.")
+
+    disabled = client.post("/api/v1/users/locum/disable", headers=bearer(tokens, "root")).json()
+    assert (disabled["username"], disabled["active"]) == ("locum", False)
+    refused = client.get("/api/v1/articles", headers=locum)
+    assert (refused.status_code, refused.json()["error"]) == (
+        401, "Unknown or revoked API token; create one with: medora users token USERNAME")
+    assert client.post("/api/v1/users/locum/enable", headers=bearer(tokens, "root")).json()["active"] is True
+    assert client.get("/api/v1/articles", headers=locum).status_code == 200
+
+    short = client.post("/api/v1/users/locum/password", json={"password": "short"}, headers=bearer(tokens, "root"))
+    assert (short.status_code, short.json()["error"]) == (400, "The password is too short: use at least 12 characters.")
+    response = client.post("/api/v1/users/locum/password", json={"password": "another good passphrase"},
+                           headers=bearer(tokens, "root"))
+    assert response.status_code == 200
+    web_login(app, "locum", "another good passphrase")
+
+    revoked = client.delete(f"/api/v1/tokens/{own[0]['id']}", headers=locum).json()
+    assert (revoked["id"], revoked["revoked_at"] is not None) == (own[0]["id"], True)
+    assert client.get("/api/v1/articles", headers=locum).status_code == 401
+    gone = client.delete(f"/api/v1/tokens/{2**63}", headers=bearer(tokens, "root"))
+    assert gone.status_code == 422
+
+    listed = medora(env, "users", "tokens", "locum")
+    assert (listed.exit_code, f"{own[0]['id']:>5}  locum" in listed.output, "revoked 20" in listed.output) == (
+        0, True, True)
+    assert medora(env, "users", "disable", "locum").output == "Disabled locum.\n"
+    assert "locum                editor    locum  (disabled)\n" in medora(env, "users", "list").output
+    assert medora(env, "users", "enable", "locum").output == "Enabled locum.\n"
+    result = medora(env, "users", "reset-password", "locum", "--password-stdin", input="short\n")
+    assert (result.exit_code, result.output) == (1, "Error: The password is too short: use at least 12 characters.\n")
+    result = medora(env, "users", "reset-password", "locum", "--password-stdin", input=PASSWORD + "\n")
+    assert (result.exit_code, result.output) == (0, "Password of locum reset; its sessions were ended.\n")
+    result = medora(env, "users", "revoke-token", str(own[0]["id"]))
+    assert result.output == f"Revoked token {own[0]['id']} ({own[0]['prefix']}…) of locum.\n"
+
+    trail = client.get("/api/v1/audit", headers=bearer(tokens, "root")).json()
+    about_locum = [(e["actor"], e["action"]) for e in trail
+                   if e["detail"].get("username") == "locum" or e["actor"] == "locum"]
+    assert about_locum == [
+        ("system", "user_add"), ("locum", "token_create"), ("root", "user_disable"), ("root", "user_enable"),
+        ("root", "password_reset"), ("locum", "login"), ("locum", "token_revoke"), ("system", "user_disable"),
+        ("system", "user_enable"), ("system", "password_reset")]
+
+
+def test_an_admin_removes_spam_through_the_api_the_web_and_the_command_line(app, client, tokens, env):
+    spam = [client.post("/api/v1/answers", json={"question": SEED_QUESTION + suffix, "audience": "pharmacist"}).json()
+            for suffix in (" Now?", " Today?", " Again?")]
+    ids = [a["review"]["article_id"] for a in spam]
+    first = client.get(f"/api/v1/articles/{ids[0]}", headers=bearer(tokens, "root")).json()
+    assert "remove" in first["actions"]
+    response = move(client, tokens, "ed", first, "remove", comment="spam")
+    assert (response.status_code, response.json()["error"]) == (
+        403, "'ed' (editor) may not remove an article: that needs the role admin.")
+    removed = move(client, tokens, "root", first, "remove", comment="spam").json()
+    assert (removed["status"], removed["status_label"], removed["actions"]) == ("removed", "Removed", [])
+
+    admin, csrf = web_login(app, "root")
+    second = client.get(f"/api/v1/articles/{ids[1]}", headers=bearer(tokens, "root")).json()
+    assert 'class="stacked decision action-remove"' in admin.get(f"/review/articles/{ids[1]}").text
+    response = admin.post(f"/review/articles/{ids[1]}/transition", follow_redirects=False, data={
+        "action": "remove", "version": str(second["version"]), "comment": "spam", "csrf_token": csrf})
+    assert response.status_code == 303
+
+    result = medora(env, "review", "remove", str(ids[2]), "--as", "root", "--comment", "spam")
+    assert (result.exit_code, result.output) == (0, f"Article {ids[2]}: Removed.\n")
+    result = medora(env, "review", "remove", str(ids[2]), "--as", "ed", "--comment", "spam")
+    assert (result.exit_code, result.output) == (
+        1, "Error: 'ed' (editor) may not remove an article: that needs the role admin.\n")
+
+    queue = client.get("/api/v1/articles", headers=bearer(tokens, "ed")).json()
+    assert set(ids) & {a["id"] for a in queue} == set()
+    listed = client.get("/api/v1/articles", params={"status": "removed"}, headers=bearer(tokens, "ed")).json()
+    assert sorted(a["id"] for a in listed) == sorted(ids)
+    trail = client.get("/api/v1/audit", headers=bearer(tokens, "root")).json()
+    assert [(e["article_id"], e["actor"], e["action"], e["comment"]) for e in trail if e["action"] == "remove"] == [
+        (article_id, "root", "remove", "spam") for article_id in ids]
+    again = client.post("/api/v1/answers", json={"question": SEED_QUESTION + " Now?", "audience": "pharmacist"})
+    assert (again.json()["review"]["article_id"], again.json()["review"]["status"]) == (ids[0], "Removed")
+
+
+def test_an_administrator_manages_accounts_on_the_web(app, client, tokens, env):
+    result = medora(env, "users", "add", "temp.rev", "--role", "reviewer", "--password-stdin", input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    token = medora(env, "users", "token", "temp.rev").output.strip()
+    reviewer, _ = web_login(app, "dr.kim")
+    response = reviewer.get("/review/accounts")
+    assert (response.status_code, "&#39;dr.kim&#39; (reviewer) may not manage accounts" in response.text) == (403, True)
+
+    admin, csrf = web_login(app, "root")
+    page = admin.get("/review/accounts").text
+    assert '<a href="/review/accounts">Accounts</a>' in page and '<tr id="account-temp.rev"><td>temp.rev</td>' in page
+    assert "<script>" not in page and "style=" not in page  # CSP: nothing inline
+    url = "/review/accounts/temp.rev"
+    assert admin.post(f"{url}/active", data={"active": "0"}, follow_redirects=False).status_code == 403  # no CSRF
+    response = admin.post(f"{url}/active", data={"active": "0", "csrf_token": csrf}, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/review/accounts#account-temp.rev")
+    assert client.get("/api/v1/articles", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    admin.post(f"{url}/active", data={"active": "1", "csrf_token": csrf})
+    assert client.get("/api/v1/articles", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    response = admin.post(f"{url}/password", data={"password": "short", "csrf_token": csrf})
+    assert (response.status_code, "The password is too short" in response.text) == (400, True)
+    admin.post(f"{url}/password", data={"password": "a fresh passphrase", "csrf_token": csrf})
+    web_login(app, "temp.rev", "a fresh passphrase")
+    row = next(t for t in auth_tokens(client, tokens) if t["username"] == "temp.rev")
+    admin.post(f"/review/tokens/{row['id']}/revoke", data={"csrf_token": csrf})
+    assert client.get("/api/v1/articles", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    trail = client.get("/api/v1/audit", headers=bearer(tokens, "root")).json()
+    assert [(e["actor"], e["action"]) for e in trail if e["detail"].get("username") == "temp.rev"
+            and e["action"] != "user_add"] == [
+        ("root", "user_disable"), ("root", "user_enable"), ("root", "password_reset"), ("root", "token_revoke")]
+
+
+def auth_tokens(client, tokens) -> list[dict]:
+    return client.get("/api/v1/tokens", headers=bearer(tokens, "root")).json()

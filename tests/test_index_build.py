@@ -84,3 +84,29 @@ def test_malformed_file_is_reported_with_its_path_and_the_rest_indexed(tmp_path,
     assert "Indexed 4 documents: 4 added" in result.output
     assert "1 problem(s); these inputs were skipped:" in result.output
     assert str(broken) in result.output
+
+
+def test_a_second_run_started_meanwhile_is_refused_with_one_line(tmp_path, corpus_dir):
+    # Issue #15: the second of two concurrent runs died with tantivy's raw LockBusy traceback.
+    settings = _settings(tmp_path, corpus_dir)
+    second = []
+
+    class Bar:
+        def update(self, n=1): ...
+        def close(self): ...
+
+    def progress(total, desc):  # called while the first run holds the lock
+        if not second:
+            second.append(CliRunner().invoke(cli, ["index", "--data-dir", str(settings.data_dir), "--corpus",
+                                                   str(corpus_dir), "--no-dense", "--quiet"]))
+        return Bar()
+
+    first = build_index(settings, dense=False, progress=progress)
+    folder = settings.data_dir / settings.index_name()
+    assert (second[0].exit_code, second[0].output) == (1, (
+        f"Error: another index run holds the lock on {folder}; wait for it to finish, then run medora index again\n"))
+    assert "Traceback" not in second[0].output
+    assert (first.added, first.problems) == (5, [])
+    third = CliRunner().invoke(cli, ["index", "--data-dir", str(settings.data_dir), "--corpus", str(corpus_dir),
+                                     "--no-dense", "--quiet"])
+    assert third.exit_code == 0 and third.output.startswith("Indexed 5 documents: 0 added, 0 updated, 5 unchanged")

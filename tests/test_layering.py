@@ -16,7 +16,8 @@ STAGE = {
     "answer": 4,  # the answer pipeline package: compose, evidence, statements, ..., cite, audience, followups
     "render": 6, "evaluate": 6, "evaluate_report": 6, "evaluate_measures": 6, "evaluate_questions": 6,
     "articles": 7, "threads": 7, "articles_db": 7, "auth": 7, "migrations": 7,
-    "api": 8, "web": 8, "cli": 8, "api_articles": 8, "web_articles": 8, "cli_articles": 8,
+    "api": 8, "web": 8, "limits": 8, "cli": 8, "api_articles": 8, "api_accounts": 8, "web_articles": 8,
+    "cli_articles": 8,
 }
 
 

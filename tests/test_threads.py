@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +14,8 @@ from markupsafe import escape
 from medora.api import SEED_QUESTION
 from medora.cli import cli
 from medora.errors import ThreadNotFound
-from medora.threads import ThreadStore, Turn, ask, resolve
+from medora.index.store_sqlite import apply_migrations
+from medora.threads import ThreadStore, Turn, ask, m001_threads, resolve
 
 BRAIN = "What if she has brain metastases?"
 BRAIN_RESOLVED = "What if she has brain metastases? (HER2-positive breast cancer)"
@@ -67,7 +69,39 @@ def test_thread_store_persists_and_reasks_update_the_last_turn(tmp_path):
         store.turns("nope")
     store.close()
     with sqlite3.connect(tmp_path / "threads.db") as db:
-        assert [row[0] for row in db.execute("SELECT name FROM _migrations")] == ["m001_threads"]
+        assert [row[0] for row in db.execute("SELECT name FROM _migrations")] == ["m001_threads",
+                                                                                "m002_thread_expiry"]
+
+
+def test_threads_expire_after_their_last_question(tmp_path):
+    # Issue #15: every request without a thread id added a thread that never expired.
+    store = ThreadStore(tmp_path / "threads.db", expire_days=30)
+    old, recent = store.add(None, "q1", "q1", "physician"), store.add(None, "q2", "q2", "physician")
+    with store.db:  # as if their last questions were asked 31 and 29 days ago
+        for turn, days in ((old, 31), (recent, 29)):
+            then = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+            store.db.execute("UPDATE threads SET updated_at = ? WHERE id = ?", (then, turn.thread_id))
+    with pytest.raises(ThreadNotFound, match=f"^No thread '{old.thread_id}': start one by asking without"):
+        store.turns(old.thread_id)
+    assert store.add(recent.thread_id, "q3", "q3", "physician").n == 2  # a question keeps it alive
+    assert store.db.execute("SELECT COUNT(*) FROM threads").fetchone() == (2,)  # expired, not yet deleted
+    new = store.add(None, "q4", "q4", "physician")  # starting a thread deletes the expired ones
+    assert sorted(store.db.execute("SELECT thread_id, n FROM turns")) == sorted(
+        [(recent.thread_id, 1), (recent.thread_id, 2), (new.thread_id, 1)])
+    assert sorted(row[0] for row in store.db.execute("SELECT id FROM threads")) == sorted(
+        [recent.thread_id, new.thread_id])
+    store.close()
+
+
+def test_a_thread_store_from_before_expiry_is_migrated(tmp_path):
+    with sqlite3.connect(tmp_path / "threads.db") as db:
+        apply_migrations(db, [m001_threads])
+        db.execute("INSERT INTO threads VALUES ('t1', '2025-01-01T00:00:00+00:00')")
+        db.execute("INSERT INTO turns VALUES ('t1', 1, 'q', 'q', 'physician', '2025-01-02T00:00:00+00:00')")
+    store = ThreadStore(tmp_path / "threads.db", expire_days=0)  # 0: never expire
+    assert [t.asked_at for t in store.turns("t1")] == ["2025-01-02T00:00:00+00:00"]
+    assert store.db.execute("SELECT updated_at FROM threads").fetchone() == ("2025-01-02T00:00:00+00:00",)
+    store.close()
 
 
 # -- command line -----------------------------------------------------------------------

@@ -12,13 +12,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import __version__
 from .answer import ask, to_json
 from .articles import MAIN_PATH, STATUS_LABELS, serve_answer
-from .errors import QueryError
+from .errors import QueryError, encodable
+from .limits import TokenBuckets, client_address
 from .retrieve import hit_row, retrieve
 from .settings import Settings
 from .threads import Turn, resolve_in
@@ -47,11 +48,24 @@ class Medora:
     index: Any
     articles: Any = None  # the editorial database (``articles_db.ArticleStore``)
     threads: Any = None  # follow-up threads (``threads.ThreadStore``)
+    buckets: TokenBuckets | None = None  # per-client question rate limit (None: unlimited)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def medora(request: Request) -> Medora:
     return request.app.state.medora
+
+
+def charge(request: Request, what: str = "questions", kind: str = "") -> None:
+    """Spend one token of the client's bucket for ``kind`` (``TooManyRequests``, 429, when empty)."""
+    buckets = medora(request).buckets
+    if buckets is not None:
+        buckets.take(kind + client_address(request), what)
+
+
+def question_quota(request: Request) -> None:
+    """A route dependency: each question costs its client one token."""
+    charge(request)
 
 
 def check_question(text: str, settings: Settings) -> str:
@@ -60,10 +74,7 @@ def check_question(text: str, settings: Settings) -> str:
     text = (text or "").strip()
     if not text:
         raise QueryError("Ask a question: type a clinical question, e.g. " + repr(SEED_QUESTION))
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate ("\ud800") can be neither searched nor stored
-        raise QueryError("The question holds an invalid character; retype it as plain text.") from None
+    encodable(text, "The question", QueryError)  # a lone surrogate can be neither searched nor stored
     limit = settings.web.max_question_chars
     if len(text) > limit:
         raise QueryError(
@@ -352,7 +363,8 @@ class HealthOut(BaseModel):
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
 
-@router.post("/answers", response_model=AnswerOut, summary="Answer a clinical question with cited statements")
+@router.post("/answers", response_model=AnswerOut, summary="Answer a clinical question with cited statements",
+             dependencies=[Depends(question_quota)])
 def post_answer(body: AnswerRequest, request: Request) -> dict:
     return answer_data(medora(request), body.question, body.audience, str(request.base_url), body.thread_id)
 

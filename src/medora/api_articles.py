@@ -8,18 +8,19 @@ a browser go through the CSRF-checked forms in ``web_articles``). Readers need n
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import articles
 from .api import SEED_QUESTION, AudienceName, ReviewerOut, check_question, compose_json, medora
-from .articles import EDITORS, STAFF, require_role
+from .articles import EDITORS, MAX_ID, STAFF, require_role
 from .articles_db import ArticleStore, User
 from .auth import SESSION_COOKIE, session_for, user_for_token
 from .errors import NotAuthenticated
 
+ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id.")]
 NO_ACCOUNT = ("This route needs an editorial account: send Authorization: Bearer <token> "
               "(an administrator creates one with: medora users token USERNAME).")
 
@@ -57,9 +58,10 @@ class ArticleCreate(_Request):
 
 
 class TransitionRequest(_Request):
-    action: Literal["assign", "approve", "request_changes", "reject", "submit", "withdraw"] = Field(
+    action: Literal["assign", "approve", "request_changes", "reject", "submit", "withdraw", "remove"] = Field(
         description="assign (to a reviewer; a reviewer assigns themself), approve, request_changes, reject "
-        "(reviewers), submit (resubmit after changes), withdraw (editors)."
+        "(reviewers), submit (resubmit after changes), withdraw (editors), remove (administrators: spam, with "
+        "a comment; off the queue for good, its history kept)."
     )
     version: int = Field(description="The article version you read; a changed article answers 409.")
     comment: str = Field("", description="Why; required for request_changes and reject.")
@@ -74,14 +76,16 @@ class CommentRequest(_Request):
     statement: str = Field(description="The statement's key: bottom_line.N or sections.S.N.",
                            examples=["bottom_line.0"])
     body: str = Field(description="The remark.")
-    revision: int | None = Field(None, description="The revision commented on (default: the current one).")
+    revision: int | None = Field(None, ge=1, le=MAX_ID,
+                                 description="The revision commented on (default: the current one).")
 
 
 class ArticleSummary(BaseModel):
     id: int
     question: str = Field(description="The question as first asked.")
     audience: str
-    status: str = Field(description="submitted, under_review, changes_requested, approved, rejected or withdrawn.")
+    status: str = Field(description="submitted, under_review, changes_requested, approved, rejected, withdrawn or "
+                        "removed.")
     status_label: str = Field(description="The status as shown to readers, e.g. Under Review.")
     version: int = Field(description="Optimistic-locking version: send it back with every change.")
     revision: int = Field(description="The current revision's number.")
@@ -115,7 +119,8 @@ class AuditEventOut(BaseModel):
     at: str
     actor: str = Field(description="Username, or system for what readers' questions caused.")
     action: str = Field(description="create, regenerate, assign, approve, request_changes, reject, submit, "
-                        "withdraw, comment, user_add, token_create, login_locked.")
+                        "withdraw, remove, comment, user_add, user_disable, user_enable, password_reset, token_create, "
+                        "token_revoke, login, login_failed, login_locked.")
     article_id: int | None
     revision: int | None
     from_status: str | None
@@ -140,7 +145,8 @@ router = APIRouter(prefix="/api/v1", tags=["editorial review"])
 
 
 @router.get("/articles", response_model=list[ArticleSummary], summary="The review queue")
-def get_articles(request: Request, status: str | None = Query(None, description="Only articles with this status."),
+def get_articles(request: Request, status: str | None = Query(
+        None, description="Only articles with this status (removed ones are listed only with status=removed)."),
                  limit: int = Query(200, ge=1, le=1000)) -> list[dict]:
     api_user(request)
     return articles.list_articles(store(request), status, limit)
@@ -158,15 +164,16 @@ def post_article(body: ArticleCreate, request: Request, response: Response) -> d
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut, summary="An article, a revision, its history")
-def get_article(request: Request, article_id: int = Path(description="Article id."),
-                revision: int | None = Query(None, ge=1, description="Revision to include (default: current).")
+def get_article(request: Request, article_id: ArticleId,
+                revision: int | None = Query(None, ge=1, le=MAX_ID,
+                                             description="Revision to include (default: current).")
                 ) -> dict:
     user = api_user(request)
     return articles.article_data(store(request), article_id, revision, user=user)
 
 
 @router.post("/articles/{article_id}/transitions", response_model=ArticleOut, summary="Move along the workflow")
-def post_transition(body: TransitionRequest, request: Request, article_id: int = Path()) -> dict:
+def post_transition(body: TransitionRequest, request: Request, article_id: ArticleId) -> dict:
     user = api_user(request)
     articles.transition(store(request), article_id, body.action, user, version=body.version, comment=body.comment,
                         assignee=body.assignee)
@@ -175,7 +182,7 @@ def post_transition(body: TransitionRequest, request: Request, article_id: int =
 
 @router.post("/articles/{article_id}/regenerate", response_model=ArticleOut,
              summary="Compose the question again into a new revision")
-def post_regenerate(body: RegenerateRequest, request: Request, article_id: int = Path()) -> dict:
+def post_regenerate(body: RegenerateRequest, request: Request, article_id: ArticleId) -> dict:
     user = api_user(request, EDITORS, "regenerate articles")
     articles.regenerate(store(request), article_id, user, body.version,
                         lambda q, a: compose_json(medora(request), q, a))
@@ -184,7 +191,7 @@ def post_regenerate(body: RegenerateRequest, request: Request, article_id: int =
 
 @router.post("/articles/{article_id}/comments", response_model=CommentOut, status_code=201,
              summary="Comment on one statement")
-def post_comment(body: CommentRequest, request: Request, article_id: int = Path()) -> dict:
+def post_comment(body: CommentRequest, request: Request, article_id: ArticleId) -> dict:
     user = api_user(request)
     comment = articles.add_comment(store(request), article_id, user, body.statement, body.body, body.revision)
     return {"id": comment.id, "revision": comment.revision, "statement": comment.statement, "quote": comment.quote,
@@ -192,13 +199,13 @@ def post_comment(body: CommentRequest, request: Request, article_id: int = Path(
 
 
 @router.get("/articles/{article_id}/audit", response_model=list[AuditEventOut], summary="One article's audit trail")
-def get_article_audit(request: Request, article_id: int = Path()) -> list[dict]:
+def get_article_audit(request: Request, article_id: ArticleId) -> list[dict]:
     api_user(request, EDITORS, "read the audit trail")
     return articles.audit_events(store(request), article_id)
 
 
 @router.get("/audit", response_model=list[AuditEventOut], summary="Export the audit trail as JSON")
-def get_audit(request: Request, after: int = Query(0, ge=0, description="Only events with a larger id."),
+def get_audit(request: Request, after: int = Query(0, ge=0, le=MAX_ID, description="Only events with a larger id."),
               limit: int = Query(10_000, ge=1, le=100_000)) -> list[dict]:
     api_user(request, EDITORS, "read the audit trail")
     return articles.audit_events(store(request), None, after, limit)

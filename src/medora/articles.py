@@ -10,8 +10,10 @@ answer is served unchanged. Statuses and who may move an article between them:
         └──submit── withdrawn ◀──withdraw── (submitted, under_review, changes_requested, approved)
 
 Only a reviewer (a Medical Advisory Board member) approves, requests changes or rejects;
-editors and admins assign, withdraw, resubmit and regenerate. Every change is recorded
-in the append-only audit trail. Each function opens its own transaction on the store.
+editors and admins assign, withdraw, resubmit and regenerate. An admin removes spam from
+any status (with a reason): a removed article leaves the review queue for good, and its
+revisions and the record of its removal stay. Every change is recorded in the append-only
+audit trail. Each function opens its own transaction on the store.
 
     article, created = create_article(store, question, "physician", editor, compose)
     transition(store, article.id, "assign", reviewer, version=article.version)
@@ -20,11 +22,13 @@ in the append-only audit trail. Each function opens its own transaction on the s
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Callable
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -33,16 +37,29 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .articles_db import Article, ArticleStore, AuditEvent, Comment, Revision, User, utcnow
 from .answer.cite import normalise
-from .errors import ArticleNotFound, InvalidRequest, InvalidTransition, PermissionDenied, StaleEdit, UserNotFound
+from .errors import (
+    ArticleNotFound,
+    InvalidRequest,
+    InvalidTransition,
+    PermissionDenied,
+    StaleEdit,
+    TextTooLong,
+    TooManyRequests,
+    UserNotFound,
+    encodable,
+)
 
 STATUS_LABELS = {
     "submitted": "Submitted", "under_review": "Under Review", "changes_requested": "Changes requested",
-    "approved": "Approved", "rejected": "Rejected", "withdrawn": "Withdrawn",
+    "approved": "Approved", "rejected": "Rejected", "withdrawn": "Withdrawn", "removed": "Removed",
 }
 MAIN_PATH = ("submitted", "under_review", "approved")
 ROLES = {"admin": "Administrator", "editor": "Editor", "reviewer": "Reviewer (Medical Advisory Board)"}
 STAFF = tuple(ROLES)
 EDITORS = ("editor", "admin")
+# NOTE: the largest integer SQLite and PostgreSQL's BIGINT store; a larger id or revision number in a
+# request can name nothing (and would overflow the database driver), so every front door refuses it.
+MAX_ID = 2**63 - 1
 
 # compose(question, audience) -> the answer's JSON (``cite.to_json``); supplied by the front door.
 Compose = Callable[[str, str], dict]
@@ -72,6 +89,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            "resubmit an article"),
     Action("withdraw", "Withdraw", ("submitted", "under_review", "changes_requested", "approved"), "withdrawn",
            EDITORS, "withdraw an article"),
+    # Spam: off the queue for good. Nothing is deleted (revisions and the audit trail are append-only);
+    # the article keeps its question's place, so asking it again adds nothing to the queue.
+    Action("remove", "Remove (spam)", tuple(s for s in STATUS_LABELS if s != "removed"), "removed", ("admin",),
+           "remove an article", True),
 )}
 # A new revision is allowed from these statuses; an approved article goes back to "submitted".
 REGENERATE_FROM = ("submitted", "changes_requested", "approved", "withdrawn")
@@ -107,7 +128,7 @@ def _audit(db: Session, actor: User | None, action: str, article: Article | None
 
 
 def _get(db: Session, article_id: int) -> Article:
-    article = db.get(Article, article_id)
+    article = db.get(Article, article_id) if 0 < article_id <= MAX_ID else None
     if article is None:
         raise ArticleNotFound(f"No article with id {article_id} — see the review queue: medora review list")
     return article
@@ -127,10 +148,14 @@ def _check_version(article: Article, version: int | None) -> None:
                         "Reload it and try again.")
 
 
-def _commit(db: Session, article_id: int) -> None:
-    """Commit; a concurrent change caught by the version column becomes ``StaleEdit`` (409)."""
+@contextmanager
+def _changing(store: ArticleStore, article_id: int | None) -> Iterator[Session]:
+    """``store.transaction()`` for a change to one article: a concurrent change caught by the version
+    column becomes ``StaleEdit`` (409) wherever SQLAlchemy flushes — an autoflush before a query
+    included, not only the explicit flush at the end."""
     try:
-        db.flush()
+        with store.transaction() as db:
+            yield db
     except StaleDataError as e:
         raise StaleEdit(f"Article {article_id} was changed by someone else while you were editing it. "
                         "Reload it and try again.") from e
@@ -216,9 +241,11 @@ def serve_answer(store: ArticleStore, question: str, audience: str, compose: Com
                                         and article.corpus_version != (corpus_version() or "")):
             answer, review = _served(db, article)
             return {**answer, "timings_ms": {"article": round((time.perf_counter() - t0) * 1000, 1)}}, review
+        if article is None:
+            _check_anonymous_cap(db, store.settings.anonymous_articles_per_hour)
     answer = compose(question, audience)  # slow: outside any transaction
     try:
-        with store.transaction() as db:
+        with _changing(store, article.id if article else None) as db:
             if article is None:
                 fresh = _create(db, question, audience, answer, None)
             else:
@@ -226,11 +253,28 @@ def serve_answer(store: ArticleStore, question: str, audience: str, compose: Com
                 _check_version(fresh, article.version)
                 _new_revision(db, fresh, answer, None, "corpus changed")
                 _audit(db, None, "regenerate", fresh, from_status=fresh.status, corpus_version=fresh.corpus_version)
-            _commit(db, fresh.id or 0)
+            db.flush()
             return answer, review_json(db, fresh)
     except (IntegrityError, StaleEdit):  # another request saved it first: serve theirs
         with store.session() as db:
             return _served(db, _find(db, question, audience))
+
+
+def _check_anonymous_cap(db: Session, per_hour: int) -> None:
+    """``TooManyRequests`` (429) when readers' questions added ``per_hour`` articles in the last hour.
+
+    NOTE: refusing the new question (rather than answering it unsaved) keeps every served answer
+    an article with a review status; questions already saved are still answered.
+    """
+    since = utcnow() - timedelta(hours=1)
+    recent = select(Article.created_at).where(Article.created_by_id.is_(None), Article.created_at > since)
+    count = db.scalar(select(func.count()).select_from(recent.subquery()))
+    if count >= per_hour:
+        oldest = db.scalar(recent.order_by(Article.created_at).offset(count - per_hour).limit(1))
+        wait = max(1, math.ceil((oldest + timedelta(hours=1) - utcnow()).total_seconds())) if oldest else 3600
+        raise TooManyRequests(f"Medora has saved {per_hour:,} new questions from readers for review in the last "
+                              f"hour, as many as it takes; ask again in {wait} s. Questions asked before are "
+                              "still answered.", wait)
 
 
 # -- editorial operations -------------------------------------------------------------------
@@ -268,7 +312,7 @@ def regenerate(store: ArticleStore, article_id: int, actor: User, version: int |
         if article.status not in REGENERATE_FROM:
             raise InvalidTransition(_not_from(article, "regenerate it", REGENERATE_FROM))
     answer = compose(article.question, article.audience)
-    with store.transaction() as db:
+    with _changing(store, article_id) as db:
         fresh = _get(db, article_id)
         _check_version(fresh, article.version)
         before = fresh.status
@@ -276,7 +320,6 @@ def regenerate(store: ArticleStore, article_id: int, actor: User, version: int |
         if before == "approved":
             fresh.status, fresh.status_changed_at = "submitted", utcnow()
         _audit(db, actor, "regenerate", fresh, from_status=before, corpus_version=fresh.corpus_version)
-        _commit(db, article_id)
         return fresh
 
 
@@ -325,10 +368,11 @@ def transition(store: ArticleStore, article_id: int, action: str, actor: User, *
     if spec is None:
         raise InvalidRequest(f"Unknown action '{action}'; one of: {', '.join(ACTIONS)}")
     require_role(actor, spec.roles, spec.what)
-    comment = (comment or "").strip()
+    comment = _comment_text(store, comment)
+    assignee = encodable(assignee, "The assignee") if assignee else assignee
     if spec.needs_comment and not comment:
         raise InvalidRequest(f"{spec.label}: say what needs to change in a comment.")
-    with store.transaction() as db:
+    with _changing(store, article_id) as db:
         article = _get(db, article_id)
         _check_version(article, version)
         if article.status not in spec.sources:
@@ -349,7 +393,6 @@ def transition(store: ArticleStore, article_id: int, action: str, actor: User, *
         article.status, article.status_changed_at = spec.target, utcnow()
         _audit(db, actor, action, article, from_status=before, comment=comment,
                **({"assignee": db.get(User, article.assignee_id).username} if action == "assign" else {}))
-        _commit(db, article_id)
         return article
 
 
@@ -368,17 +411,31 @@ def _assignee(db: Session, article: Article, actor: User, username: str | None) 
     return user
 
 
+# Statement keys: only plain ASCII digits, so "bottom_line.-1" (Python's last item) or " 1" name nothing.
+_STATEMENT_KEY = re.compile(r"bottom_line\.(\d+)|sections\.(\d+)\.(\d+)", re.ASCII)
+
+
 def statement_at(answer: dict, key: str) -> dict:
     """The statement ``key`` ("bottom_line.0", "sections.2.1") of an answer's JSON."""
-    parts = key.split(".")
+    m = _STATEMENT_KEY.fullmatch(key)
     try:
-        if parts[0] == "bottom_line" and len(parts) == 2:
-            return answer["bottom_line"][int(parts[1])]
-        if parts[0] == "sections" and len(parts) == 3:
-            return answer["sections"][int(parts[1])]["statements"][int(parts[2])]
-    except (IndexError, ValueError):
+        if m and m[1] is not None:
+            return answer["bottom_line"][int(m[1])]
+        if m:
+            return answer["sections"][int(m[2])]["statements"][int(m[3])]
+    except IndexError:
         pass
     raise InvalidRequest(f"No statement '{key}' in this revision; keys look like bottom_line.0 or sections.2.1.")
+
+
+def _comment_text(store: ArticleStore, text: str | None) -> str:
+    """A comment stripped, checked for storable text and for ``articles.max_comment_chars``."""
+    text = encodable((text or "").strip(), "The comment")
+    limit = store.settings.max_comment_chars
+    if len(text) > limit:
+        raise TextTooLong(f"The comment is {len(text):,} characters long; the limit is {limit:,}. "
+                          "Keep it to what needs to change, or split it over the statements concerned.")
+    return text
 
 
 def statement_keys(answer: dict) -> list[str]:
@@ -392,7 +449,8 @@ def add_comment(store: ArticleStore, article_id: int, actor: User, statement: st
                 revision: int | None = None) -> Comment:
     """A remark on one statement of a revision (default: the current one), recorded in the audit trail."""
     require_role(actor, STAFF, "comment on articles")
-    body = (body or "").strip()
+    body = _comment_text(store, body)
+    statement = encodable(statement or "", "The statement key")
     if not body:
         raise InvalidRequest("The comment is empty.")
     with store.transaction() as db:
@@ -426,13 +484,15 @@ def article_summary(db: Session, article: Article) -> dict:
 
 
 def list_articles(store: ArticleStore, status: str | None = None, limit: int = 200) -> list[dict]:
-    """Articles newest status change first, optionally of one status (the review queue)."""
+    """Articles newest status change first, optionally of one status (the review queue).
+
+    Removed articles (spam) are listed only when asked for: ``status="removed"``.
+    """
     if status is not None and status not in STATUS_LABELS:
         raise InvalidRequest(f"Unknown status '{status}'; one of: {', '.join(STATUS_LABELS)}")
     with store.session() as db:
         query = select(Article).order_by(Article.status_changed_at.desc(), Article.id.desc()).limit(limit)
-        if status:
-            query = query.where(Article.status == status)
+        query = query.where(Article.status == status) if status else query.where(Article.status != "removed")
         return [article_summary(db, a) for a in db.scalars(query)]
 
 

@@ -4,11 +4,17 @@ Secrets are never stored: passwords as argon2id hashes, session cookies and API 
 (random, 256 bits) as SHA-256 digests. A web session carries its own CSRF token; every
 state-changing form must post it back. Failed logins are counted per account and client
 address; after ``articles.max_login_failures`` of them, logins from that address for that
-account are refused for ``articles.lockout_seconds``.
+account are refused for ``articles.lockout_seconds``. Those counts are deleted once they
+are that old, so guessed usernames leave no lasting rows.
+
+Account lifecycle: tokens expire (``articles.token_days``) and can be listed and revoked;
+accounts can be disabled and re-enabled; an administrator can reset a password. Each of
+these, and every login and failed login, is written to the audit trail.
 
     user = add_user(store, "dr.lee", "reviewer", password, display_name="Dr Ana Lee", credentials="MD")
     token = create_token(store, "dr.lee", "hospital intranet")   # shown once
     user = user_for_token(store, token)
+    revoke_token(store, list_tokens(store, "dr.lee")[0]["id"], actor=admin)
 """
 
 from __future__ import annotations
@@ -24,12 +30,22 @@ from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .articles import ROLES
+from .articles import ROLES, iso, require_role
 from .articles_db import ApiToken, ArticleStore, AuditEvent, LoginFailure, User, WebSession, utcnow
-from .errors import CsrfFailed, InvalidRequest, LoginFailed, LoginThrottled, NotAuthenticated, UserNotFound
+from .errors import (
+    CsrfFailed,
+    InvalidRequest,
+    LoginFailed,
+    LoginThrottled,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    UserNotFound,
+    encodable,
+)
 
 MIN_PASSWORD = 12
 TOKEN_PREFIX = "mdr_"
@@ -93,8 +109,7 @@ def add_user(store: ArticleStore, username: str, role: str, password: str, *, di
         raise InvalidRequest(f"Username {username!r}: use 2–64 lower-case letters, digits, '.', '_' or '-'.")
     if role not in ROLES:
         raise InvalidRequest(f"Unknown role '{role}'; one of: {', '.join(ROLES)}")
-    if len(password or "") < MIN_PASSWORD:
-        raise InvalidRequest(f"The password is too short: use at least {MIN_PASSWORD} characters.")
+    _check_password(password)
     try:
         with store.transaction() as db:
             user = User(username=username, role=role, password_hash=hash_password(password),
@@ -106,6 +121,61 @@ def add_user(store: ArticleStore, username: str, role: str, password: str, *, di
             return user
     except IntegrityError as e:
         raise InvalidRequest(f"An account named '{username}' already exists.") from e
+
+
+def _check_password(password: str | None) -> None:
+    encodable(password or "", "The password")
+    if len(password or "") < MIN_PASSWORD:
+        raise InvalidRequest(f"The password is too short: use at least {MIN_PASSWORD} characters.")
+
+
+def set_active(store: ArticleStore, username: str, active: bool, actor: User | None = None) -> User:
+    """Disable (``active=False``) or re-enable an account; disabling ends its web sessions at once.
+
+    A disabled account cannot sign in, and its API tokens and sessions are refused; its name
+    stays on what it approved and in the audit trail.
+
+    Args:
+        store: the editorial database.
+        username: the account.
+        active: the new state.
+        actor: the administrator acting (None: the command line, an operator's local power).
+    """
+    _admin(actor, "disable or enable accounts")
+    if actor is not None and actor.username == username and not active:
+        raise InvalidRequest("You cannot disable your own account; ask another administrator.")
+    with store.transaction() as db:
+        user = _account(db, username)
+        user.active = active
+        if not active:
+            db.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        _audit(db, actor, "user_enable" if active else "user_disable", username=username)
+        return user
+
+
+def reset_password(store: ArticleStore, username: str, password: str, actor: User | None = None) -> User:
+    """Set a new password (an administrator's reset): ends the account's sessions and lifts its lockouts."""
+    _admin(actor, "reset passwords")
+    _check_password(password)
+    with store.transaction() as db:
+        user = _account(db, username)
+        user.password_hash = hash_password(password)
+        db.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        db.execute(delete(LoginFailure).where(LoginFailure.username == username))
+        _audit(db, actor, "password_reset", username=username)
+        return user
+
+
+def _admin(actor: User | None, what: str) -> None:
+    if actor is not None:  # None: the command line, whose operator can open the database anyway
+        require_role(actor, ("admin",), what)
+
+
+def _account(db, username: str) -> User:
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise UserNotFound(f"No account named '{username}' — list them with: medora users list")
+    return user
 
 
 def get_user(store: ArticleStore, username: str) -> User:
@@ -124,26 +194,71 @@ def list_users(store: ArticleStore) -> list[User]:
 # -- API tokens -------------------------------------------------------------------------
 
 
-def create_token(store: ArticleStore, username: str, label: str = "") -> str:
-    """A new API token for ``username``; returned once, stored only as its SHA-256."""
+def create_token(store: ArticleStore, username: str, label: str = "", days: float | None = None) -> str:
+    """A new API token for ``username``; returned once, stored only as its SHA-256.
+
+    Args:
+        store: the editorial database.
+        username: the account the token acts as (with that account's role).
+        label: what the token is for.
+        days: it expires after this many days (default ``articles.token_days``; 0: never).
+    """
     user = get_user(store, username)
+    days = store.settings.token_days if days is None else days
+    expires = utcnow() + timedelta(days=days) if days else None
     token = TOKEN_PREFIX + new_secret()
     with store.transaction() as db:
-        db.add(ApiToken(user_id=user.id, label=label, token_hash=digest(token), prefix=token[:10]))
-        _audit(db, user, "token_create", label=label, prefix=token[:10])
+        db.add(ApiToken(user_id=user.id, label=label, token_hash=digest(token), prefix=token[:10], expires_at=expires))
+        _audit(db, user, "token_create", label=label, prefix=token[:10], expires_at=iso(expires))
     return token
 
 
 def user_for_token(store: ArticleStore, token: str) -> User:
-    """The active account an ``Authorization: Bearer`` token belongs to (``NotAuthenticated``: 401)."""
+    """The active account an unexpired, unrevoked ``Authorization: Bearer`` token belongs to
+    (``NotAuthenticated``: 401)."""
+    now = utcnow()
     with store.transaction() as db:
         row = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token.strip()),
                                                ApiToken.revoked_at.is_(None)))
         user = db.get(User, row.user_id) if row else None
         if user is None or not user.active:
             raise NotAuthenticated("Unknown or revoked API token; create one with: medora users token USERNAME")
-        row.last_used_at = utcnow()
+        if row.expires_at is not None and row.expires_at <= now:
+            raise NotAuthenticated(f"This API token ({row.prefix}…) expired on {iso(row.expires_at)}; create a new "
+                                   "one with: medora users token USERNAME")
+        row.last_used_at = now
         return user
+
+
+def list_tokens(store: ArticleStore, username: str | None = None) -> list[dict]:
+    """API tokens, newest first (all accounts', or ``username``'s): never the secret, only its prefix."""
+    with store.session() as db:
+        query = select(ApiToken, User.username).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id.desc())
+        if username is not None:
+            query = query.where(User.username == _account(db, username).username)
+        return [_token_json(row, name) for row, name in db.execute(query)]
+
+
+def revoke_token(store: ArticleStore, token_id: int, actor: User | None = None) -> dict:
+    """Revoke a token at once; an account may revoke its own tokens, an administrator anyone's."""
+    with store.transaction() as db:
+        row = db.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
+        if row is None:
+            raise NotFound(f"No API token with id {token_id} — list them with: medora users tokens")
+        owner = db.get(User, row.user_id)
+        if actor is not None and actor.id != owner.id and actor.role != "admin":
+            raise PermissionDenied(f"'{actor.username}' ({actor.role}) may revoke only their own tokens; "
+                                   "an administrator revokes others'.")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            _audit(db, actor, "token_revoke", username=owner.username, prefix=row.prefix, label=row.label)
+        return _token_json(row, owner.username)
+
+
+def _token_json(row: ApiToken, username: str) -> dict:
+    return {"id": row.id, "username": username, "label": row.label, "prefix": row.prefix,
+            "created_at": iso(row.created_at), "last_used_at": iso(row.last_used_at),
+            "expires_at": iso(row.expires_at), "revoked_at": iso(row.revoked_at)}
 
 
 # -- web sessions and login -------------------------------------------------------------
@@ -182,7 +297,7 @@ def login(store: ArticleStore, username: str, password: str, address: str) -> Lo
         user = db.scalar(select(User).where(User.username == username, User.active.is_(True)))
     # NOTE: an unknown user costs one argon2 verification too, so timing tells no usernames.
     if not verify_password(user.password_hash if user else _dummy_hash(), password or "") or user is None:
-        _record_failure(store, username, address)
+        _record_failure(store, username, address, known=user is not None)
     with store.transaction() as db:
         if _hasher.check_needs_rehash(user.password_hash):
             db.get(User, user.id).password_hash = hash_password(password)
@@ -191,14 +306,23 @@ def login(store: ArticleStore, username: str, password: str, address: str) -> Lo
         cookie, csrf = new_secret(), new_secret()
         db.add(WebSession(id=digest(cookie), user_id=user.id, csrf_token=csrf,
                           expires_at=now + timedelta(hours=settings.session_hours)))
+        _audit(db, user, "login", address=address)
     return Login(user, cookie, csrf)
 
 
-def _record_failure(store: ArticleStore, username: str, address: str) -> NoReturn:
-    """Count one failure (its own transaction: the count must outlive the error) and raise."""
+def _record_failure(store: ArticleStore, username: str, address: str, known: bool) -> NoReturn:
+    """Count one failure (its own transaction: the count must outlive the error), audit it and raise.
+
+    An unknown username is audited without the name guessed (no attacker-chosen text in the
+    permanent trail), and failure counts older than the lockout window are deleted here.
+    """
     settings, now = store.settings, utcnow()
     window = timedelta(seconds=settings.lockout_seconds)
     with store.transaction() as db:
+        db.execute(delete(LoginFailure).where(LoginFailure.last_failed_at < now - window, or_(
+            LoginFailure.locked_until.is_(None), LoginFailure.locked_until < now)))
+        who = {"username": username} if known else {"account": "unknown"}
+        _audit(db, None, "login_failed", address=address, **who)
         failure = db.get(LoginFailure, (username, address), with_for_update=True)
         if failure is None:
             failure = LoginFailure(username=username, address=address, failures=0, last_failed_at=now)
@@ -209,7 +333,7 @@ def _record_failure(store: ArticleStore, username: str, address: str) -> NoRetur
         failure.last_failed_at = now
         if failure.failures >= settings.max_login_failures:
             failure.locked_until = now + window
-            _audit(db, None, "login_locked", username=username, address=address, failures=failure.failures)
+            _audit(db, None, "login_locked", address=address, failures=failure.failures, **who)
             locked = True
         else:
             locked = False

@@ -1,8 +1,10 @@
 """`medora users ...` and `medora review ...`: accounts and the editorial workflow from the shell.
 
-Whoever can run these commands can open the database itself, so they ask for no
-password; ``--as USERNAME`` names the account that acts, and its role is checked
-exactly as on the web and in the API.
+NOTE: these commands are an operator's local power. Whoever can run them can open the
+database itself, so they ask for no password; ``--as USERNAME`` names the account that
+acts (and is recorded in the audit trail), and its role is checked exactly as on the web
+and in the API. Account commands (add, disable, reset-password ...) act as the operator,
+recorded as "system".
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from typing import Iterator
 
 import click
 
-from .articles import ACTIONS, ROLES, STATUS_LABELS
+from .articles import ACTIONS, MAX_ID, ROLES, STATUS_LABELS
 
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Data directory (default: $MEDORA_DATA or ./.medora).",
 )
+ARTICLE_ID = click.IntRange(1, MAX_ID)  # a larger id names nothing (and overflows the database)
 as_option = click.option("--as", "actor", required=True, metavar="USERNAME", help="The account that acts.")
 
 
@@ -89,25 +92,124 @@ def users_list(as_json, data_dir) -> None:
         return
     for r in rows:
         click.echo(f"{r['username']:<20} {r['role']:<9} {r['name']}" + (f", {r['credentials']}" if r["credentials"]
-                                                                         else ""))
+                                                                         else "") + ("" if r["active"] else
+                                                                                     "  (disabled)"))
 
 
 @users.command("token")
 @click.argument("username")
 @click.option("--label", default="", help="What the token is for, e.g. 'hospital intranet'.")
+@click.option("--days", type=click.FloatRange(min=0), default=None,
+              help="Expire after this many days (default: articles.token_days, 90; 0: never).")
 @data_dir_option
-def users_token(username, label, data_dir) -> None:
+def users_token(username, label, days, data_dir) -> None:
     """Create an API token for USERNAME and print it once (only its hash is stored).
 
     \b
     Example:
-        medora users token ed --label "CMS integration"
+        medora users token ed --label "CMS integration" --days 30
         curl -H "Authorization: Bearer mdr_..." http://127.0.0.1:8000/api/v1/articles
     """
     from .auth import create_token
 
     with _store(data_dir) as store:
-        click.echo(create_token(store, username, label))
+        click.echo(create_token(store, username, label, days))
+
+
+@users.command("tokens")
+@click.argument("username", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@data_dir_option
+def users_tokens(username, as_json, data_dir) -> None:
+    """List API tokens (all, or USERNAME's), newest first: id, prefix, label, expiry, revocation.
+
+    \b
+    Example:
+        medora users tokens ed
+    """
+    from .auth import list_tokens
+
+    with _store(data_dir) as store:
+        rows = list_tokens(store, username)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        state = f"revoked {r['revoked_at']}" if r["revoked_at"] else f"expires {r['expires_at'] or 'never'}"
+        click.echo(f"{r['id']:>5}  {r['username']:<20} {r['prefix']}…  {state}  {r['label']}")
+
+
+@users.command("revoke-token")
+@click.argument("token_id", type=ARTICLE_ID)
+@data_dir_option
+def users_revoke_token(token_id, data_dir) -> None:
+    """Revoke the API token TOKEN_ID (from `medora users tokens`) at once.
+
+    \b
+    Example:
+        medora users revoke-token 7
+    """
+    from .auth import revoke_token
+
+    with _store(data_dir) as store:
+        row = revoke_token(store, token_id)
+    click.echo(f"Revoked token {row['id']} ({row['prefix']}…) of {row['username']}.")
+
+
+def _set_active(username: str, active: bool, data_dir) -> None:
+    from .auth import set_active
+
+    with _store(data_dir) as store:
+        set_active(store, username, active)
+    click.echo(f"{'Enabled' if active else 'Disabled'} {username}.")
+
+
+@users.command("disable")
+@click.argument("username")
+@data_dir_option
+def users_disable(username, data_dir) -> None:
+    """Disable USERNAME: no sign-in, sessions ended, API tokens refused (its history stays).
+
+    \b
+    Example:
+        medora users disable dr.lee
+    """
+    _set_active(username, False, data_dir)
+
+
+@users.command("enable")
+@click.argument("username")
+@data_dir_option
+def users_enable(username, data_dir) -> None:
+    """Re-enable the disabled account USERNAME.
+
+    \b
+    Example:
+        medora users enable dr.lee
+    """
+    _set_active(username, True, data_dir)
+
+
+@users.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from the first line of standard input.")
+@data_dir_option
+def users_reset_password(username, password_stdin, data_dir) -> None:
+    """Set a new password for USERNAME; ends its sessions and lifts its login lockouts.
+
+    \b
+    Example:
+        printf '%s\\n' "$NEW_PASSWORD" | medora users reset-password dr.lee --password-stdin
+    """
+    from .auth import reset_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with _store(data_dir) as store:
+        reset_password(store, username, password)
+    click.echo(f"Password of {username} reset; its sessions were ended.")
 
 
 @click.group()
@@ -157,7 +259,7 @@ def _workflow_command(action: str, needs_comment: bool):
                     f"{' or '.join(STATUS_LABELS[s] for s in spec.sources)} to {STATUS_LABELS[spec.target]} "
                     f"({' or '.join(spec.roles)}).\n\n\b\nExample:\n    medora review {action.replace('_', '-')} 12 "
                     f"--as dr.lee" + (' --comment "..."' if needs_comment else ""))
-    @click.argument("article_id", type=int)
+    @click.argument("article_id", type=ARTICLE_ID)
     @as_option
     @click.option("--comment", default=None if needs_comment else "", required=needs_comment,
                   help="Why (kept in the audit trail).")
@@ -171,7 +273,7 @@ def _workflow_command(action: str, needs_comment: bool):
 
 
 @review.command("assign")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=ARTICLE_ID)
 @as_option
 @click.option("--to", "assignee", default=None, help="The reviewer (an editor assigns; a reviewer takes it).")
 @click.option("--comment", default="", help="Kept in the audit trail.")
@@ -193,8 +295,33 @@ for _action, _needs in (("approve", False), ("request_changes", True), ("reject"
     _workflow_command(_action, _needs)
 
 
+@review.command("remove")
+@click.argument("article_ids", nargs=-1, required=True, type=ARTICLE_ID, metavar="ARTICLE_ID...")
+@as_option
+@click.option("--comment", required=True, help="Why (kept in the audit trail), e.g. 'spam'.")
+@data_dir_option
+def review_remove(article_ids, actor, comment, data_dir) -> None:
+    """Remove spam articles from the review queue for good (admin); each removal is audited.
+
+    Nothing is deleted: the revisions and the record of who removed them, when and why stay.
+
+    \b
+    Example:
+        medora review remove 311 312 313 --as root --comment "spam"
+        medora review list --status submitted --json | jq '.[].id' | xargs medora review remove --as root --comment spam
+    """
+    from .articles import transition
+    from .auth import get_user
+
+    with _store(data_dir) as store:
+        user = get_user(store, actor)
+        for article_id in article_ids:
+            transition(store, article_id, "remove", user, version=None, comment=comment)
+            click.echo(f"Article {article_id}: Removed.")
+
+
 @review.command("audit")
-@click.option("--article", "article_id", type=int, default=None, help="Only this article's events.")
+@click.option("--article", "article_id", type=ARTICLE_ID, default=None, help="Only this article's events.")
 @data_dir_option
 def review_audit(article_id, data_dir) -> None:
     """Print the audit trail as JSON (every state change and edit, oldest first).

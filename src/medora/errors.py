@@ -9,7 +9,8 @@ MedoraError
  │    └── UnsupportedSource           a path that is no known corpus format
  ├── IndexStoreError
  │    ├── IndexNotBuilt               no index in the data directory yet
- │    └── IndexMismatch               the index was built with other settings
+ │    ├── IndexMismatch               the index was built with other settings
+ │    └── IndexLocked                 another `medora index` run is writing this index
  ├── QueryError
  │    └── EmptyQuery                  nothing to search for
  ├── NotFound
@@ -27,8 +28,13 @@ MedoraError
  ├── Conflict                         (409)
  │    ├── InvalidTransition           not allowed from the article's current status
  │    └── StaleEdit                   the article changed since the editor read it
+ ├── RequestTooLarge                  (413) a request body over web.max_body_bytes
+ ├── TooManyRequests(retry_after)     (429) a client over its rate limit, or the anonymous review-queue cap
  ├── InvalidRequest                   (400) an editorial request that cannot be carried out as given
+ │    └── TextTooLong                 (422) a comment longer than its setting allows
  └── ConfigError                      settings that cannot be used
+
+``encodable(text, what)`` refuses text no database or page can hold (a lone surrogate).
 """
 
 from __future__ import annotations
@@ -71,6 +77,10 @@ class IndexNotBuilt(IndexStoreError):
 
 class IndexMismatch(IndexStoreError):
     """The index was built with settings that differ from the current ones."""
+
+
+class IndexLocked(IndexStoreError):
+    """Another `medora index` run holds the index's build lock."""
 
 
 class QueryError(MedoraError):
@@ -157,13 +167,47 @@ class StaleEdit(Conflict):
     """The article was changed by someone else since it was read (optimistic locking)."""
 
 
+class RequestTooLarge(MedoraError):
+    """A request body larger than ``web.max_body_bytes`` (refused before it is read)."""
+
+    status = 413
+
+
+class TooManyRequests(MedoraError):
+    """A client over its rate limit, or anonymous traffic over the review-queue cap; ``retry_after`` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
 class InvalidRequest(MedoraError):
     """An editorial request that cannot be carried out as given (weak password, missing comment ...)."""
 
     status = 400
 
 
+class TextTooLong(InvalidRequest):
+    """A text field longer than the setting that bounds it (the message names both)."""
+
+    status = 422
+
+
 class ConfigError(MedoraError):
     """Settings that cannot be used."""
 
     status = 400
+
+
+def encodable(text: str, what: str, error: type[MedoraError] = InvalidRequest) -> str:
+    """``text`` unchanged; ``error`` (400) naming ``what`` when it holds a lone surrogate ("\\ud800").
+
+    JSON may carry one; it can be neither encoded as UTF-8 nor stored, so it is refused before use.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise error(f"{what} holds an invalid character; retype it as plain text.") from None
+    return text

@@ -127,6 +127,26 @@ class WebSettings(_Stage):
     host: str = Field("127.0.0.1", description="Address `medora serve` listens on.")
     port: int = Field(8000, description="Port `medora serve` listens on.")
     max_question_chars: int = Field(1000, description="Longer questions are refused with a 4xx message.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses (or networks) of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (MEDORA_WEB__TRUSTED_PROXIES='[\"10.0.0.2\"]'). Empty: none, so a client "
+        "cannot choose the address that rate limits and the login lockout count.")
+    hsts_seconds: int = Field(
+        31_536_000, description="Strict-Transport-Security max-age sent with responses over HTTPS (0: no header).")
+    max_body_bytes: int = Field(
+        262_144, description="Larger request bodies are refused with 413 before they are read (Content-Length "
+        "checked first; a chunked body is read only up to this many bytes).")
+    questions_per_minute: float = Field(
+        30, description="Questions (POST /api/v1/answers, GET /answer) and login attempts one client may send per "
+        "minute, sustained; beyond questions_burst the server answers 429 with Retry-After.")
+    questions_burst: int = Field(60, description="Questions one client may send at once before questions_per_minute "
+                                 "applies (token bucket size).")
+
+
+class ThreadSettings(_Stage):
+    expire_days: float = Field(
+        30, description="A follow-up thread is forgotten this many days after its last question (0: never); "
+        "expired threads are deleted when the next thread starts.")
 
 
 class ArticlesSettings(_Stage):
@@ -143,6 +163,15 @@ class ArticlesSettings(_Stage):
         5, description="Failed logins per account and client address before further attempts are refused."
     )
     lockout_seconds: int = Field(900, description="How long logins stay refused after max_login_failures failures.")
+    anonymous_articles_per_hour: int = Field(
+        60, description="New articles that readers' questions (no account) may add to the review queue per hour. "
+        "Beyond it a new question gets 429 with Retry-After; questions already saved are still answered.")
+    token_days: float = Field(
+        90, description="A new API token expires after this many days (0: never); `medora users token --days` "
+        "overrides it per token.")
+    max_comment_chars: int = Field(
+        10_000, description="Longest review comment or transition comment (kept forever in the audit trail); "
+        "longer ones are refused with 422.")
 
 
 class Settings(_Stage):
@@ -156,6 +185,7 @@ class Settings(_Stage):
     retrieve: RetrieveSettings = Field(default_factory=RetrieveSettings, description="Search and ranking.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composition.")
     web: WebSettings = Field(default_factory=WebSettings, description="The web server.")
+    threads: ThreadSettings = Field(default_factory=ThreadSettings, description="Follow-up threads.")
     articles: ArticlesSettings = Field(
         default_factory=ArticlesSettings, description="Editorial review: articles, accounts, audit trail."
     )

@@ -17,11 +17,11 @@ import secrets
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .answer import ask as ask_audience
-from .errors import ThreadNotFound
+from .errors import QueryError, ThreadNotFound, encodable
 from .index.store_sqlite import apply_migrations
 from .query import Entity, analyse
 from .settings import Settings
@@ -42,8 +42,15 @@ def m001_threads(db: sqlite3.Connection) -> None:
     )
 
 
+def m002_thread_expiry(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE threads ADD COLUMN updated_at TEXT NOT NULL DEFAULT ''")
+    db.execute("UPDATE threads SET updated_at = COALESCE((SELECT MAX(asked_at) FROM turns "
+               "WHERE turns.thread_id = threads.id), created_at)")
+    db.execute("CREATE INDEX threads_updated_at ON threads(updated_at)")
+
+
 # Ordered schema changes of threads.db, applied by ``apply_migrations`` when the store opens.
-MIGRATIONS = [m001_threads]
+MIGRATIONS = [m001_threads, m002_thread_expiry]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +68,9 @@ class Turn:
 class ThreadStore:
     """Threads and their turns in one SQLite file.
 
+    A thread expires ``expire_days`` after its last question: it is then unknown, and it is
+    deleted the next time a thread is started (lazily; no background job).
+
     Example::
 
         store = ThreadStore(data_dir / "threads.db")
@@ -68,8 +78,8 @@ class ThreadStore:
         store.turns(turn.thread_id)
     """
 
-    def __init__(self, path: Path | str):
-        self.path = path
+    def __init__(self, path: Path | str, expire_days: float = 30):
+        self.path, self.expire_days = path, expire_days
         self.db = sqlite3.connect(str(path), check_same_thread=False)
         self.db.execute("PRAGMA foreign_keys = ON")
         apply_migrations(self.db, MIGRATIONS)
@@ -78,14 +88,16 @@ class ThreadStore:
     def open(cls, settings: Settings) -> ThreadStore:
         """The store in ``<data_dir>/threads.db`` (the data directory is created if missing)."""
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-        return cls(Path(settings.data_dir) / "threads.db")
+        return cls(Path(settings.data_dir) / "threads.db", settings.threads.expire_days)
 
     def close(self) -> None:
         self.db.close()
 
     def turns(self, thread_id: str) -> tuple[Turn, ...]:
         """The thread's turns in order; ``ThreadNotFound`` for an unknown id."""
-        if self.db.execute("SELECT 1 FROM threads WHERE id = ?", (thread_id,)).fetchone() is None:
+        encodable(thread_id, "The thread id", QueryError)
+        if self.db.execute("SELECT 1 FROM threads WHERE id = ? AND updated_at >= ?",
+                           (thread_id, self._expired_before())).fetchone() is None:
             raise ThreadNotFound(f"No thread {thread_id!r}: start one by asking without a thread id.")
         rows = self.db.execute("SELECT thread_id, n, question, resolved_question, audience, asked_at FROM turns "
                                "WHERE thread_id = ? ORDER BY n", (thread_id,))
@@ -99,9 +111,12 @@ class ThreadStore:
         """
         with self.db:
             if thread_id is None:
+                self.db.execute("DELETE FROM threads WHERE updated_at < ?", (self._expired_before(),))
                 thread_id = secrets.token_hex(8)
-                self.db.execute("INSERT INTO threads VALUES (?, ?)", (thread_id, _now()))
+                self.db.execute("INSERT INTO threads (id, created_at, updated_at) VALUES (?, ?, ?)",
+                                (thread_id, _now(), _now()))
             turns = self.turns(thread_id)
+            self.db.execute("UPDATE threads SET updated_at = ? WHERE id = ?", (_now(), thread_id))
             if turns and turns[-1].question == question:
                 last = replace(turns[-1], resolved_question=resolved_question, audience=audience)
                 self.db.execute("UPDATE turns SET resolved_question = ?, audience = ? WHERE thread_id = ? AND n = ?",
@@ -111,6 +126,13 @@ class ThreadStore:
             self.db.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
                             (turn.thread_id, turn.n, turn.question, turn.resolved_question, turn.audience, turn.asked_at))
             return turn
+
+
+    def _expired_before(self) -> str:
+        """Threads whose last question is older than this ISO time have expired ("": none expire)."""
+        if not self.expire_days:
+            return ""
+        return (datetime.now(timezone.utc) - timedelta(days=self.expire_days)).isoformat(timespec="seconds")
 
 
 def _now() -> str:

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -25,9 +25,20 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__, api
-from .api import AUDIENCES, SEED_QUESTION, AudienceName, Medora, answer_data, medora, search_data, source_path
+from .api import (
+    AUDIENCES,
+    SEED_QUESTION,
+    AudienceName,
+    Medora,
+    answer_data,
+    medora,
+    question_quota,
+    search_data,
+    source_path,
+)
 from .errors import MedoraError, QueryError
-from .settings import Settings
+from .limits import BodyLimit, TokenBuckets
+from .settings import Settings, WebSettings
 from .types import EVIDENCE_NAMES, TYPE_LABEL
 
 logger = logging.getLogger(__name__)
@@ -37,30 +48,31 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# NOTE: FastAPI's /docs page loads Swagger UI from a CDN and starts it with an inline
-# script; it shows no corpus text or user input, so it alone gets a looser policy.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "object-src 'none'; frame-ancestors 'none'"
-)
+# Browser features no Medora page uses, refused to the page and anything it might embed.
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+                      "payment=(), usb=()")
 GENERIC_500 = "Something went wrong on the server while answering this request; it has been logged. Please try again."
 
 
 def security_headers(path: str) -> dict[str, str]:
     return {
-        "Content-Security-Policy": DOCS_CSP if path in ("/docs", "/docs/oauth2-redirect") else CSP,
+        "Content-Security-Policy": CSP,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "X-Frame-Options": "DENY",
+        "Permissions-Policy": PERMISSIONS_POLICY,
     }
 
 
 class SecurityHeaders:
-    """ASGI middleware adding ``security_headers`` to every HTTP response."""
+    """ASGI middleware adding ``security_headers`` to every HTTP response, and HSTS to those over HTTPS.
 
-    def __init__(self, app):
-        self.app = app
+    HTTPS is the request's scheme: the connection's own, or ``X-Forwarded-Proto`` from a
+    proxy named in ``web.trusted_proxies``. Over plain HTTP the header would be ignored.
+    """
+
+    def __init__(self, app, hsts_seconds: int = 0):
+        self.app, self.hsts_seconds = app, hsts_seconds
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -71,6 +83,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in security_headers(scope["path"]).items():
                     headers[name] = value
+                if self.hsts_seconds and scope.get("scheme") == "https":
+                    headers["Strict-Transport-Security"] = f"max-age={self.hsts_seconds}; includeSubDomains"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -143,6 +157,8 @@ async def handle_exception(request: Request, exc: Exception):
     is_api = path.startswith("/api/")
     status, message, details = describe(exc, is_api)
     headers = security_headers(path)
+    if getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(exc.retry_after)
     if is_api:
         body = {"ok": False, "error": message, "status": status, **({"details": details} if details else {})}
         return JSONResponse(body, status_code=status, headers=headers)
@@ -234,7 +250,7 @@ def home_page(request: Request):
                 audience=remembered_audience(request))
 
 
-@pages.get("/answer", response_class=HTMLResponse)
+@pages.get("/answer", response_class=HTMLResponse, dependencies=[Depends(question_quota)])
 def answer_page(request: Request, q: str = "", audience: AudienceName | None = None, thread: str = "",
                 turn: int | None = Query(None, ge=1)):
     audience = audience or remembered_audience(request)
@@ -249,6 +265,17 @@ def answer_page(request: Request, q: str = "", audience: AudienceName | None = N
 def search_page(request: Request, q: str = "", k: int = Query(10, ge=1, le=100)):
     rows = search_data(medora(request), q, k) if q.strip() else []
     return page(request, "search.html", q=q, k=k, rows=rows)
+
+
+@pages.get("/docs", response_class=HTMLResponse)
+def api_docs_page(request: Request):
+    """The API's routes from its OpenAPI schema, served from here: no viewer script from a CDN."""
+    spec = request.app.openapi()
+    operations = [{"method": method.upper(), "path": path, "summary": op.get("summary", "")}
+                  for path, methods in spec["paths"].items() for method, op in methods.items()]
+    return page(request, "api_docs.html", operations=operations, title=spec["info"]["title"],
+                api_version=spec["info"]["version"], description=spec["info"].get("description", ""),
+                openapi=spec["openapi"])
 
 
 @pages.get("/source/{passage_id:path}", response_class=HTMLResponse)
@@ -271,7 +298,7 @@ def create_app(settings: Settings) -> FastAPI:
     Raises:
         IndexNotBuilt, IndexMismatch: when the data directory holds no usable index.
     """
-    from . import api_articles, web_articles
+    from . import api_accounts, api_articles, web_articles
     from .articles_db import ArticleStore
     from .index import open_index
     from .threads import ThreadStore
@@ -287,19 +314,33 @@ def create_app(settings: Settings) -> FastAPI:
         store.close()
         threads.close()
 
-    app = FastAPI(title="Medora", version=__version__, lifespan=lifespan, redoc_url=None,
+    # NOTE: FastAPI's Swagger UI loads its script from a CDN; /docs is a page of our own instead.
+    app = FastAPI(title="Medora", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Evidence-based clinical answers in which every statement cites its source.")
-    app.state.medora = Medora(settings, index, articles=store, threads=threads)
+    buckets = TokenBuckets(settings.web.questions_per_minute, settings.web.questions_burst)
+    app.state.medora = Medora(settings, index, articles=store, threads=threads, buckets=buckets)
     app.state.examples = example_questions(index)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, limit=settings.web.max_body_bytes, refuse=handle_exception)
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.web.hsts_seconds)  # added last: outermost, so it also marks the body limit's 413
     for exc_class in (MedoraError, RequestValidationError, StarletteHTTPException, Exception):
         app.add_exception_handler(exc_class, handle_exception)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(api_articles.router)
+    app.include_router(api_accounts.router)
     app.include_router(pages)
     app.include_router(web_articles.pages)
     return app
+
+
+def uvicorn_options(settings: WebSettings) -> dict:
+    """uvicorn's proxy options: forwarded headers are believed only from ``web.trusted_proxies``.
+
+    NOTE: uvicorn's own default believes X-Forwarded-For from 127.0.0.1, so behind nothing at
+    all a client on the same host could rotate that header to escape the login lockout.
+    """
+    trusted = list(settings.trusted_proxies)
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted} if trusted else {"proxy_headers": False}
 
 
 def run_server(settings: Settings, host: str | None = None, port: int | None = None) -> None:
@@ -310,4 +351,5 @@ def run_server(settings: Settings, host: str | None = None, port: int | None = N
 
     app = create_app(settings)
     warm_up(app.state.medora.index, settings.retrieve)
-    uvicorn.run(app, host=host or settings.web.host, port=settings.web.port if port is None else port)
+    uvicorn.run(app, host=host or settings.web.host, port=settings.web.port if port is None else port,
+                **uvicorn_options(settings.web))

@@ -1,5 +1,5 @@
-"""Editorial pages: login, the review queue, an article's review page, the audit trail, the
-Medical Advisory Board and the editorial policy.
+"""Editorial pages: login, the review queue, an article's review page, the audit trail, accounts
+(administrators), the Medical Advisory Board and the editorial policy.
 
 Every state-changing form posts a CSRF token: a signed-in user's is stored with their
 session; the login form's is a double-submit cookie. Permissions are checked on the
@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from . import articles
-from .api import AUDIENCES, check_question, compose_json, medora
-from .api_articles import store
-from .articles import ACTIONS, EDITORS, STATUS_LABELS, STAFF, require_role
+from . import articles, auth
+from .api import AUDIENCES, charge, check_question, compose_json, medora
+from .api_articles import ArticleId, store
+from .articles import ACTIONS, EDITORS, MAX_ID, STATUS_LABELS, STAFF, require_role
 from .articles_db import User
 from .auth import CSRF_COOKIE, SESSION_COOKIE, check_csrf, login, logout, new_secret, session_for
-from .errors import LoginFailed, LoginThrottled, NotAuthenticated
+from .errors import LoginFailed, LoginThrottled, NotAuthenticated, TooManyRequests
+from .limits import client_address
 from .web import page
 
 pages = APIRouter(include_in_schema=False)
@@ -85,9 +86,11 @@ def login_form(request: Request, next: str = "/review"):
 def login_submit(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/review"),
                  csrf_token: str = Form("")):
     check_csrf(request.cookies.get(CSRF_COOKIE), csrf_token)
+    address = client_address(request)
     try:
-        done = login(store(request), username, password, request.client.host if request.client else "")
-    except (LoginFailed, LoginThrottled) as e:
+        charge(request, "login attempts", "login ")  # slows guessing across usernames too
+        done = login(store(request), username, password, address)
+    except (LoginFailed, LoginThrottled, TooManyRequests) as e:
         return login_page(request, next, str(e), e.status, getattr(e, "retry_after", None))
     response = back(_safe_next(next))
     _cookie(response, request, SESSION_COOKIE, done.cookie, int(store(request).settings.session_hours * 3600), "lax")
@@ -130,7 +133,8 @@ def review_create(request: Request, question: str = Form(""), audience: str = Fo
 
 
 @pages.get("/review/articles/{article_id}", response_class=HTMLResponse)
-def review_article(request: Request, article_id: int, revision: int | None = Query(None, ge=1)):
+def review_article(request: Request, article_id: ArticleId,
+                   revision: int | None = Query(None, ge=1, le=MAX_ID)):
     user, csrf = viewer(request)
     if user is None:
         return to_login(request)
@@ -145,7 +149,7 @@ def review_article(request: Request, article_id: int, revision: int | None = Que
 
 
 @pages.post("/review/articles/{article_id}/transition")
-def review_transition(request: Request, article_id: int, action: str = Form(""), version: int = Form(...),
+def review_transition(request: Request, article_id: ArticleId, action: str = Form(""), version: int = Form(...),
                       comment: str = Form(""), assignee: str = Form(""), csrf_token: str = Form("")):
     user = form_user(request, csrf_token)
     articles.transition(store(request), article_id, action, user, version=version, comment=comment,
@@ -154,15 +158,15 @@ def review_transition(request: Request, article_id: int, action: str = Form(""),
 
 
 @pages.post("/review/articles/{article_id}/regenerate")
-def review_regenerate(request: Request, article_id: int, version: int = Form(...), csrf_token: str = Form("")):
+def review_regenerate(request: Request, article_id: ArticleId, version: int = Form(...), csrf_token: str = Form("")):
     user = form_user(request, csrf_token)
     articles.regenerate(store(request), article_id, user, version, lambda q, a: compose_json(medora(request), q, a))
     return back(f"/review/articles/{article_id}")
 
 
 @pages.post("/review/articles/{article_id}/comments")
-def review_comment(request: Request, article_id: int, statement: str = Form(""), body: str = Form(""),
-                   revision: int = Form(...), csrf_token: str = Form("")):
+def review_comment(request: Request, article_id: ArticleId, statement: str = Form(""), body: str = Form(""),
+                   revision: int = Form(..., ge=1, le=MAX_ID), csrf_token: str = Form("")):
     user = form_user(request, csrf_token)
     articles.add_comment(store(request), article_id, user, statement, body, revision)
     return back(f"/review/articles/{article_id}?revision={revision}#s-{statement}")
@@ -176,6 +180,39 @@ def review_audit(request: Request):
     require_role(user, EDITORS, "read the audit trail")
     events = articles.audit_events(store(request))[::-1]
     return page(request, "review_audit.html", user=user, csrf=csrf, events=events, labels=STATUS_LABELS)
+
+
+# -- accounts (administrators) ------------------------------------------------------------
+
+
+@pages.get("/review/accounts", response_class=HTMLResponse)
+def review_accounts(request: Request):
+    user, csrf = viewer(request)
+    if user is None:
+        return to_login(request)
+    require_role(user, ("admin",), "manage accounts")
+    return page(request, "review_accounts.html", user=user, csrf=csrf, accounts=auth.list_users(store(request)),
+                tokens=auth.list_tokens(store(request)), min_password=auth.MIN_PASSWORD)
+
+
+@pages.post("/review/accounts/{username}/active")
+def review_account_active(request: Request, username: str, active: str = Form(""), csrf_token: str = Form("")):
+    auth.set_active(store(request), username, active == "1", form_user(request, csrf_token))
+    return back(f"/review/accounts#account-{username}")
+
+
+@pages.post("/review/accounts/{username}/password")
+def review_account_password(request: Request, username: str, password: str = Form(""), csrf_token: str = Form("")):
+    auth.reset_password(store(request), username, password, form_user(request, csrf_token))
+    return back(f"/review/accounts#account-{username}")
+
+
+@pages.post("/review/tokens/{token_id}/revoke")
+def review_token_revoke(request: Request, token_id: int = Path(ge=1, le=MAX_ID), csrf_token: str = Form("")):
+    user = form_user(request, csrf_token)
+    require_role(user, ("admin",), "manage accounts")
+    auth.revoke_token(store(request), token_id, user)
+    return back("/review/accounts")
 
 
 # -- public pages -------------------------------------------------------------------------

@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..corpus import chunk_document, read_corpus
 from ..corpus.abbreviations import AbbreviationCounter
 from ..corpus.boilerplate import RepeatedSentences
 from ..corpus.chunk import CHUNK_VERSION
+from ..errors import IndexLocked
 from ..settings import Settings
 from ..types import Document, IngestProblem, Passage
-from .embedded import BOILERPLATE_INFO, EmbeddedIndex
+from .embedded import BOILERPLATE_INFO, EmbeddedIndex, index_dir
 from .store_sqlite import document_hash
 
 log = logging.getLogger(__name__)
@@ -88,6 +92,35 @@ def build_index(
     Returns:
         An ``IngestReport``; malformed inputs are listed in ``problems``, never raised.
     """
+    with build_lock(index_dir(settings)):
+        return _build(settings, prune, dense, dense_budget_seconds, progress, doc_batch)
+
+
+@contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """Hold ``<index folder>/build.lock`` for one run; ``IndexLocked`` when another run holds it.
+
+    NOTE: without it the second of two concurrent runs read and chunked the corpus, then died
+    in tantivy's writer lock with a raw ``LockBusy`` traceback. An OS file lock is released
+    when its process ends, however it ends, so a killed run leaves nothing to clean up.
+    """
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "build.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexLocked(f"another index run holds the lock on {folder}; wait for it to finish, "
+                              "then run medora index again") from None
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _build(settings: Settings, prune: bool, dense: bool | None, dense_budget_seconds: float | None,
+           progress: ProgressFactory, doc_batch: int) -> IngestReport:
     report = IngestReport()
     index = EmbeddedIndex(settings, create=True)
     try:
