@@ -127,10 +127,10 @@ def is_emergency(question: str) -> bool:
 
 def reading_grade(answer: Answer) -> float | None:
     """Flesch-Kincaid grade of the statements shown (textstat); ``None`` when there are none."""
-    import textstat
+    from ..index.vocabulary import flesch_kincaid_grade  # textstat's, without loading all of CMUdict
 
     texts = [s.text for s in all_statements(answer)]
-    return round(float(textstat.flesch_kincaid_grade(" ".join(texts))), 1) if texts else None
+    return round(float(flesch_kincaid_grade(" ".join(texts))), 1) if texts else None
 
 
 def _wider(settings: Settings, factor: int = 2) -> Settings:

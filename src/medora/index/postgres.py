@@ -35,6 +35,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from ..errors import DocumentNotFound, IndexMismatch, IndexNotBuilt, IndexStoreError, PassageNotFound
 from ..types import Document, Passage, Reference, Section
 from . import postgres_schema as schema
+from . import vocabulary
 from .embedded import BOILERPLATE_INFO
 from .lexical_tantivy import EXPANSION_BOOST, PREFIX_LETTERS, one_edit_apart, safe_query, typo_candidate
 
@@ -200,6 +201,7 @@ class PostgresIndex:
                  pool_size: int = 8, ef_search: int = 200):
         self.settings, self.url, self.replica_url = settings, url, replica_url
         self.ef_search = ef_search
+        vocabulary.use_data_dir(settings.data_dir)
         self._embedder = embedder
         self._docs: dict[str, Document] = {}
         self._abbreviations: dict[str, list[str]] | None = None
