@@ -19,6 +19,7 @@ from . import __version__
 from .answer import ask, to_json
 from .articles import MAIN_PATH, STATUS_LABELS, serve_answer
 from .errors import QueryError
+from .index import Index
 from .retrieve import hit_row, retrieve
 from .settings import Settings
 from .threads import Turn, resolve_in
@@ -44,7 +45,7 @@ class Medora:
     """
 
     settings: Settings
-    index: Any
+    index: Index
     articles: Any = None  # the editorial database (``articles_db.ArticleStore``)
     threads: Any = None  # follow-up threads (``threads.ThreadStore``)
     lock: threading.Lock = field(default_factory=threading.Lock)

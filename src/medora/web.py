@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__, api
 from .api import AUDIENCES, SEED_QUESTION, AudienceName, Medora, answer_data, medora, search_data, source_path
 from .errors import MedoraError, QueryError
+from .index import Index
 from .settings import Settings
 from .types import EVIDENCE_NAMES, TYPE_LABEL
 
@@ -157,7 +158,7 @@ async def handle_exception(request: Request, exc: Exception):
 _NOT_A_TOPIC = re.compile(r"guideline|report of|update|criteria|section \d|task force|consortium|statement", re.I)
 
 
-def example_questions(index, n: int = 4) -> list[str]:
+def example_questions(index: Index, n: int = 4) -> list[str]:
     """The seed question plus questions made from the newest guideline titles in the index."""
     out = [SEED_QUESTION]
     for title in (d.title for d in index.documents("guideline", 40)):

@@ -385,6 +385,16 @@ class PostgresIndex:
             self._docs[doc_id] = doc
         return doc
 
+    def documents(self, doc_type: str | None = None, limit: int = 50) -> list[Document]:
+        """Documents (metadata only), newest first, then by id: the embedded store's order."""
+        # NOTE: SQLite puts NULL years last when descending and compares ids byte by byte;
+        # PostgreSQL does neither unless told.
+        where, args = ("WHERE type = %s", [doc_type]) if doc_type else ("", [])
+        with self._read.connection() as conn:
+            rows = conn.execute(f'SELECT {_DOC_COLS} FROM documents {where} ORDER BY year DESC NULLS LAST,'
+                                f' id COLLATE "C" LIMIT %s', [*args, limit]).fetchall()
+        return [_document(row, None) for row in rows]
+
     def passage(self, passage_id: str) -> Passage:
         with self._read.connection() as conn:
             row = conn.execute(f"SELECT {_PASSAGE_COLS} FROM passages WHERE id = %s", (passage_id,)).fetchone()
