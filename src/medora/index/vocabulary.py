@@ -20,7 +20,6 @@ The file is named by a hash of the packages' versions, so an upgrade compiles a 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -29,7 +28,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -42,7 +41,7 @@ HYPHENATION_LANG = "en_US"  # textstat's default language, whose syllables it co
 FORMAT = 1
 # The fields of a vocabulary entry Medora reads (``medora.query``); the rest is not stored.
 ENTRY_FIELDS = ("name", "synonyms", "mesh_tree")
-_CACHE = 1 << 16
+_CACHE = 1 << 18  # entries kept in memory per table (the whole vocabulary is ~200k)
 
 
 def vocabulary_key() -> str:
@@ -152,10 +151,10 @@ class Vocabulary:
         self.db = db
         self._lock = threading.Lock()
         self._patterns: tuple[dict[str, list], int] | None = None
-        self.canonicals = functools.lru_cache(_CACHE)(self._canonicals)
-        self.entry = functools.lru_cache(_CACHE)(self._entry)
-        self.is_brand = functools.lru_cache(_CACHE)(self._is_brand)
-        self.syllables = functools.lru_cache(_CACHE)(self._syllables)
+        # What has been read, absent keys included (to ask the file once); emptied when large.
+        self._variants: dict[tuple[str, str], tuple[tuple[str, ...], bool]] = {}
+        self._entries: dict[tuple[str, str], dict] = {}
+        self._syllables: dict[str, int | None] = {}
 
     @classmethod
     def in_memory(cls) -> Vocabulary:
@@ -164,26 +163,64 @@ class Vocabulary:
         _write(db)
         return cls(db=db)
 
-    def _one(self, sql: str, args: tuple) -> tuple | None:
-        with self._lock:  # one connection shared by the server's threads
-            return self.db.execute(sql, args).fetchone()
+    def _read(self, cache: dict, sql: str, prefix: tuple, keys: Iterable[str], absent: object,
+              value=lambda row: row) -> dict[str, object]:
+        """``{key: value}`` for ``keys``, from ``cache`` (keyed ``(*prefix, key)``) or read, 500 a query."""
+        out: dict[str, object] = {}
+        missing = []
+        for k in dict.fromkeys(keys):
+            hit = cache.get((*prefix, k), cache)  # the cache itself stands for "not cached"
+            if hit is cache:
+                missing.append(k)
+            else:
+                out[k] = hit
+        if missing and len(cache) + len(missing) > _CACHE:
+            cache.clear()
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            with self._lock:  # one connection shared by the server's threads
+                rows = self.db.execute(sql.format(marks=",".join("?" * len(chunk))), (*prefix, *chunk)).fetchall()
+            found = {row[0]: value(row[1:]) for row in rows}
+            for k in chunk:
+                out[k] = cache[(*prefix, k)] = found.get(k, absent)
+        return out
 
-    def _canonicals(self, kind: str, variant: str) -> tuple[str, ...]:
-        row = self._one("SELECT canonicals FROM variants WHERE kind = ? AND variant = ?", (kind, variant))
-        return tuple(json.loads(row[0])) if row else ()
+    def _read_variants(self, kind: str, variants: Iterable[str]) -> dict:
+        return self._read(self._variants,
+                          "SELECT variant, canonicals, brand FROM variants WHERE kind = ? AND variant IN ({marks})",
+                          (kind,), variants, ((), False), lambda row: (tuple(json.loads(row[0])), bool(row[1])))
 
-    def _entry(self, kind: str, canonical: str) -> Mapping:
+    def _read_entries(self, kind: str, canonicals: Iterable[str]) -> dict:
+        return self._read(self._entries, "SELECT canonical, data FROM entries WHERE kind = ? AND canonical IN ({marks})",
+                          (kind,), canonicals, {}, lambda row: json.loads(row[0]))
+
+    def _variant(self, kind: str, variant: str) -> tuple[tuple[str, ...], bool]:
+        return self._variants.get((kind, variant)) or self._read_variants(kind, (variant,))[variant]
+
+    def canonicals(self, kind: str, variant: str) -> tuple[str, ...]:
+        """The entries (canonical names) ``variant`` (lower-case) names; ``()`` when none."""
+        return self._variant(kind, variant)[0]
+
+    def is_brand(self, kind: str, variant: str) -> bool:
+        return self._variant(kind, variant)[1]
+
+    def entry(self, kind: str, canonical: str) -> Mapping:
         """The entry's stored fields (``ENTRY_FIELDS``); empty when there is none. Shared: read only."""
-        row = self._one("SELECT data FROM entries WHERE kind = ? AND canonical = ?", (kind, canonical))
-        return json.loads(row[0]) if row else {}
+        found = self._entries.get((kind, canonical))
+        return found if found is not None else self._read_entries(kind, (canonical,))[canonical]
 
-    def _is_brand(self, kind: str, variant: str) -> bool:
-        row = self._one("SELECT brand FROM variants WHERE kind = ? AND variant = ?", (kind, variant))
-        return bool(row and row[0])
+    def syllables(self, word: str) -> int | None:
+        """Vowel sounds in CMUdict's first pronunciation of ``word``; None when CMUdict lacks it."""
+        return self.syllables_of([word])[0]
 
-    def _syllables(self, word: str) -> int | None:
-        row = self._one("SELECT n FROM syllables WHERE word = ?", (word,))
-        return row[0] if row else None
+    def syllables_of(self, words: list[str]) -> list[int | None]:
+        found = self._read(self._syllables, "SELECT word, n FROM syllables WHERE word IN ({marks})", (), words,
+                           None, lambda row: row[0])
+        return [found[w] for w in words]
+
+    def _one(self, sql: str, args: tuple) -> tuple | None:
+        with self._lock:
+            return self.db.execute(sql, args).fetchone()
 
     def find(self, kind: str, tokens: list[str]) -> list[tuple[dict, int, int]]:
         """Exact matches of ``tokens`` as the package's ``find_drugs`` / ``find_diseases`` give them.
@@ -191,6 +228,11 @@ class Vocabulary:
         Same order, same (data, first token, end) triples, ``data`` holding ``ENTRY_FIELDS``
         plus ``match_type`` ("exact") and ``matching_string``.
         """
+        lowered = [t.lower() for t in tokens]
+        runs = range(2, 3) if kind == "drug" else range(2, 6)
+        candidates = [*lowered, *(" ".join(lowered[i : i + n]) for n in runs for i in range(len(lowered) - n + 1))]
+        found = self._read_variants(kind, candidates)  # one query for every name the finder will try
+        self._read_entries(kind, [c for v in candidates for c in found[v][0]])
         return list(_find_drugs(self, tokens) if kind == "drug" else _find_diseases(self, tokens))
 
     def hyphenation_points(self, word: str) -> int:
@@ -280,9 +322,8 @@ def syllable_count(text: str, vocabulary: Vocabulary | None = None) -> int:
     """Syllables in ``text``: CMUdict's first pronunciation, else pyphen's hyphenation points + 1."""
     vocabulary = vocabulary or current()
     count = 0
-    for word in _words(text) if text else ():
-        word = word.lower()  # after punctuation, as textstat: "DON'T" loses its apostrophe
-        n = vocabulary.syllables(word)
+    words = [w.lower() for w in _words(text)] if text else []  # lower-cased after punctuation, as textstat
+    for word, n in zip(words, vocabulary.syllables_of(words)):
         count += n if n is not None else vocabulary.hyphenation_points(word) + 1
     return count
 
