@@ -19,6 +19,7 @@ from medora.index.vocabulary import (
     Vocabulary,
     ensure_vocabulary,
     flesch_kincaid_grade,
+    is_difficult_word,
     syllable_count,
     vocabulary_path,
 )
@@ -96,3 +97,8 @@ def test_hyphenation_matches_pyphen(compiled, passages):
     words = sorted({w for text in passages for w in re.findall(r"[\w']+", text.lower())})
     assert len(words) > 2000
     assert [compiled.hyphenation_points(w) for w in words] == [len(pyphen.positions(w)) for w in words]
+
+
+def test_difficult_words_match_textstat(compiled, passages):
+    words = sorted({w for text in passages[:100] for w in text.split()})[:3000] + ["", "heart attack", "Heart"]
+    assert [is_difficult_word(w, compiled) for w in words] == [textstat.is_difficult_word(w) for w in words]

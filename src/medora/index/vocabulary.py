@@ -20,7 +20,9 @@ The file is named by a hash of the packages' versions, so an upgrade compiles a 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -326,8 +328,8 @@ def _find_diseases(tokens: list[str], match) -> Iterator[tuple[dict, int, int]]:
 
 
 # -- readability --------------------------------------------------------------------------
-# textstat 0.7's Flesch-Kincaid grade (lang "en_US"), with its CMUdict lookups served from the
-# compiled file: words are the text without punctuation (apostrophes of contractions kept),
+# textstat 0.7's Flesch-Kincaid grade, syllable count and difficult words (lang "en_US"), with its
+# CMUdict lookups served from the compiled file: words are the text without punctuation (apostrophes of contractions kept),
 # sentences are runs ending in . ! or ?, those of two words or fewer not counted.
 
 _NONCONTRACTION_APOSTROPHE = re.compile(r"\'(?!(?:[tsd]|ve|ll|re))")
@@ -354,6 +356,22 @@ def syllable_count(text: str, vocabulary: Vocabulary | None = None) -> int:
     for word, n in zip(words, vocabulary.syllables_of(words)):
         count += n if n is not None else vocabulary.hyphenation_points(word) + 1
     return count
+
+
+@functools.cache
+def _easy_words() -> frozenset[str]:
+    # textstat's Dale-Chall list, read from its folder without importing textstat (which imports pyphen)
+    folder = Path(next(iter(importlib.util.find_spec("textstat").submodule_search_locations)))
+    with open(folder / "resources" / "en" / "easy_words.txt") as f:
+        return frozenset(line.strip() for line in f)
+
+
+def is_difficult_word(word: str, vocabulary: Vocabulary | None = None, syllable_threshold: int = 2) -> bool:
+    """textstat's: one word, not on the Dale-Chall list of easy words, of ``syllable_threshold`` syllables or more."""
+    if len(word.split()) != 1:
+        return False
+    word = word.lower()
+    return word not in _easy_words() and syllable_count(word, vocabulary) >= syllable_threshold
 
 
 def flesch_kincaid_grade(text: str, vocabulary: Vocabulary | None = None) -> float:
