@@ -42,3 +42,24 @@ def test_a_cold_ask_loads_only_what_it_needs(built_index, audience):
     loaded = json.loads(modules_line)
     assert [m for m in NOT_LOADED if m in loaded] == []
     assert "medora.index.vocabulary" in loaded  # what replaced them
+
+
+def test_an_index_built_before_the_compiled_vocabulary_compiles_it_on_its_first_question(built_index, tmp_path):
+    """A data directory from before this change (no ``vocabulary/``) answers as before and gains the file."""
+    import shutil
+
+    from medora.index.vocabulary import vocabulary_path
+
+    settings, _ = built_index
+    older = tmp_path / "older-data"
+    shutil.copytree(settings.data_dir, older, ignore=shutil.ignore_patterns("vocabulary", "threads.db*"))
+    assert not vocabulary_path(older).exists()
+    question = "What is the recommended treatment approach for a patient with HER2-positive breast cancer?"
+    answers = []
+    for data_dir in (settings.data_dir, older):
+        result = subprocess.run([sys.executable, "-c", PROGRAM, question, str(data_dir), "physician"],
+                                capture_output=True, text=True, check=True)
+        answer = json.loads(result.stdout.rsplit("\n", 2)[0])
+        answers.append({k: v for k, v in answer.items() if k not in ("generated_at", "timings_ms", "thread_id")})
+    assert answers[1] == answers[0]
+    assert vocabulary_path(older).exists()
