@@ -79,7 +79,8 @@ def test_lookups_match_the_packages(compiled):
 
 
 def test_reading_grade_matches_textstat(compiled, passages):
-    texts = passages[:200] + [" ".join(passages[i : i + 5]) for i in range(0, 100, 5)] + ["", "Yes.", "Don't stop.", "DON'T STOP NOW, 'they' said."]
+    texts = passages[:200] + [" ".join(passages[i : i + 5]) for i in range(0, 100, 5)]
+    texts += ["", "Yes.", "Don't stop.", "DON'T STOP NOW, 'they' said."]
     assert [flesch_kincaid_grade(t, compiled) for t in texts] == [textstat.flesch_kincaid_grade(t) for t in texts]
     assert [syllable_count(t, compiled) for t in texts[:50]] == [textstat.syllable_count(t) for t in texts[:50]]
 

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from .corpus.abbreviations import find_abbreviations
 from .index import vocabulary
-from .index.vocabulary import DISEASE_SOURCE, DRUG_SOURCE, SOURCES  # noqa: F401  (re-exported names)
+from .index.vocabulary import SOURCES
 
 # General English function words and question wording; no medical words.
 STOP_WORDS = frozenset(

