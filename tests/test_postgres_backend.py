@@ -250,6 +250,35 @@ def test_lookups_equal_the_embedded_store(built_index, pg_index):
         {k: v for k, v in embedded.stats().items() if k not in where}
 
 
+@pytest.mark.parametrize(("doc_type", "limit"), [
+    (None, 50), (None, 1000), ("guideline", 5), ("guideline", 40), ("summary", 50), ("patient_education", 7),
+    ("research", 30), ("no such type", 10),
+])
+def test_documents_list_equals_the_embedded_store(built_index, pg_index, doc_type, limit):
+    """The home page's list: newest first, undated last, then by id, the same on both backends."""
+    _, embedded = built_index
+    _, pg = pg_index
+    assert pg.documents(doc_type, limit) == embedded.documents(doc_type, limit)
+
+
+def test_home_page_on_postgres(built_index, pg_server, pg_index):
+    """`medora serve` with index.backend=postgres renders the home page with the same example questions."""
+    from fastapi.testclient import TestClient
+
+    from medora.web import create_app, example_questions
+
+    settings, embedded = built_index
+    pg_settings = settings.model_copy(update={"index": settings.index.model_copy(
+        update={"backend": "postgres", "postgres_url": pg_server.url()})})
+    app = create_app(pg_settings)
+    assert type(app.state.medora.index).__name__ == "PostgresIndex"
+    assert app.state.examples == example_questions(embedded)
+    with TestClient(app) as client:
+        response = client.get("/")
+    assert response.status_code == 200
+    assert all(q.replace("'", "&#39;") in response.text for q in app.state.examples)
+
+
 def test_corpus_wide_facts_agree(built_index, pg_index):
     """Boilerplate sentences, every passage, and whether the corpus mentions a word (exactly, by a
     prefix, or a typing slip away) come out the same from both backends."""

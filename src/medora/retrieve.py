@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .errors import EmptyQuery, QueryError
+from .index import Index
 from .query import QueryAnalysis, analyse
 from .settings import RetrieveSettings
 from .types import EVIDENCE_RANK, Document, Hit, Passage
@@ -68,13 +69,13 @@ def evidence_prior(passage: Passage, doc: Document) -> float:
     return 0.5 * type_part + 0.3 * kind_part + 0.2 * recency
 
 
-def retrieve(question: str, index, settings: RetrieveSettings, *, k: int | None = None,
+def retrieve(question: str, index: Index, settings: RetrieveSettings, *, k: int | None = None,
              mode: str | None = None) -> Retrieval:
     """Rank passages for a clinical question.
 
     Args:
         question: free text; punctuation and operators are harmless.
-        index: an open index (``EmbeddedIndex`` or another backend with the same methods).
+        index: an open index, either backend.
         settings: the ``retrieve`` settings.
         k: how many hits (default ``settings.k``).
         mode: "hybrid", "lexical" or "dense" (default ``settings.mode``).
@@ -135,7 +136,7 @@ def retrieve(question: str, index, settings: RetrieveSettings, *, k: int | None 
     return Retrieval(analysis, hits, timings, documents)
 
 
-def warm_up(index, settings: RetrieveSettings) -> None:
+def warm_up(index: Index, settings: RetrieveSettings) -> None:
     """Load what the first query would otherwise wait for: vocabularies (~3 s), vectors, the model."""
     retrieve("breast cancer treatment", index, settings, k=1)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .answer import ask as ask_audience
 from .errors import QueryError, ThreadNotFound, encodable
+from .index import Index
 from .index.store_sqlite import apply_migrations
 from .query import Entity, analyse
 from .settings import Settings
@@ -200,7 +201,7 @@ def _phrase(text: str, entity: Entity) -> str:
     return m.group(0) if lead and looks_abbreviated else m.group(0)[len(m.group(0)) - len(entity.matched):]
 
 
-def ask(question: str, index, settings: Settings, store: ThreadStore, *, audience: str = "physician",
+def ask(question: str, index: Index, settings: Settings, store: ThreadStore, *, audience: str = "physician",
         thread_id: str | None = None) -> Answer:
     """Answer ``question`` within a thread (a new one when ``thread_id`` is None) and record it.
 

@@ -37,6 +37,7 @@ from .api import (
     source_path,
 )
 from .errors import MedoraError, QueryError
+from .index import Index
 from .limits import BodyLimit, TokenBuckets
 from .settings import Settings, WebSettings
 from .types import EVIDENCE_NAMES, TYPE_LABEL
@@ -173,7 +174,7 @@ async def handle_exception(request: Request, exc: Exception):
 _NOT_A_TOPIC = re.compile(r"guideline|report of|update|criteria|section \d|task force|consortium|statement", re.I)
 
 
-def example_questions(index, n: int = 4) -> list[str]:
+def example_questions(index: Index, n: int = 4) -> list[str]:
     """The seed question plus questions made from the newest guideline titles in the index."""
     out = [SEED_QUESTION]
     for title in (d.title for d in index.documents("guideline", 40)):

@@ -19,10 +19,11 @@ nothing here is about a particular disease or drug.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 from collections.abc import Sequence
-from importlib import resources
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..query import STOP_WORDS, QueryAnalysis, analyse
 from .applicability import about_condition
@@ -39,7 +40,9 @@ _NAME_NOTE = re.compile(r"\([^)]*\)")  # "insulin detemir (rdna origin)": the no
 @functools.cache
 def easy_words() -> frozenset[str]:
     """The Dale–Chall list of words most readers know, as shipped with ``textstat``."""
-    text = resources.files("textstat").joinpath("resources/en/easy_words.txt").read_text()
+    # NOTE: the package's folder, found without importing textstat (and pyphen with it: ~50 ms a process)
+    folder = Path(next(iter(importlib.util.find_spec("textstat").submodule_search_locations)))
+    text = (folder / "resources" / "en" / "easy_words.txt").read_text()
     return frozenset(w.strip().lower() for w in text.split() if w.strip())
 
 

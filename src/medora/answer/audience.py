@@ -127,10 +127,10 @@ def is_emergency(question: str) -> bool:
 
 def reading_grade(answer: Answer) -> float | None:
     """Flesch-Kincaid grade of the statements shown (textstat); ``None`` when there are none."""
-    import textstat
+    from ..index.vocabulary import flesch_kincaid_grade  # textstat's, without loading all of CMUdict
 
     texts = [s.text for s in all_statements(answer)]
-    return round(float(textstat.flesch_kincaid_grade(" ".join(texts))), 1) if texts else None
+    return round(float(flesch_kincaid_grade(" ".join(texts))), 1) if texts else None
 
 
 def _wider(settings: Settings, factor: int = 2) -> Settings:
@@ -296,9 +296,9 @@ def plainest(items: list[tuple[str | None, Statement]]) -> list[tuple[str | None
     When fewer than three qualify: the three with the lowest grade, short ones first. At most
     ``PATIENT_STATEMENTS``.
     """
-    import textstat
+    from ..index.vocabulary import flesch_kincaid_grade  # textstat's, without loading all of CMUdict
 
-    grade = {id(x): textstat.flesch_kincaid_grade(x[1].text) for x in items}
+    grade = {id(x): flesch_kincaid_grade(x[1].text) for x in items}
     plain = [x for x in items if _words(x[1].text) <= PLAIN_MAX_WORDS and grade[id(x)] <= PLAIN_MAX_GRADE]
     if len(plain) < 3:
         keep = {id(x) for x in sorted(items, key=lambda x: (_words(x[1].text) > PLAIN_MAX_WORDS, grade[id(x)]))[:3]}
@@ -308,7 +308,7 @@ def plainest(items: list[tuple[str | None, Statement]]) -> list[tuple[str | None
 
 def plainer(clinician: Answer) -> Answer:
     """The clinician answer cut to its ``plainest`` statements; every cited document keeps its plainest one."""
-    import textstat
+    from ..index.vocabulary import flesch_kincaid_grade  # textstat's, without loading all of CMUdict
 
     if clinician.abstained:
         return clinician
@@ -317,7 +317,7 @@ def plainer(clinician: Answer) -> Answer:
     for doc_id in dict.fromkeys(s.doc_id for _, s in items):
         if doc_id not in {s.doc_id for _, s in chosen}:
             chosen.append(min((x for x in items if x[1].doc_id == doc_id),
-                              key=lambda x: textstat.flesch_kincaid_grade(x[1].text)))
+                              key=lambda x: flesch_kincaid_grade(x[1].text)))
     chosen.sort(key=lambda x: next(i for i, y in enumerate(items) if y is x))
     bottom, sections = _arrange(chosen)
     return replace(clinician, bottom_line=bottom, sections=tuple(sections))
@@ -390,11 +390,11 @@ def glossary(answer: Answer, index) -> tuple[GlossaryEntry, ...]:
     patient-audience text of the corpus uses it: "myocardial infarction" -> "heart attack".
     Only terms written as the entry's preferred name are glossed.
     """
-    import textstat
+    from ..index.vocabulary import is_difficult_word, syllable_count  # textstat's, without all of CMUdict
 
     def syllables(phrase: str) -> float:
         words = phrase.split()
-        return sum(textstat.syllable_count(w) for w in words) / len(words)
+        return sum(syllable_count(w) for w in words) / len(words)
 
     entries: dict[str, GlossaryEntry] = {}
     for s in all_statements(answer):
@@ -404,7 +404,7 @@ def glossary(answer: Answer, index) -> tuple[GlossaryEntry, ...]:
             # Brain Neoplasms, whose synonyms ("brain cancer") name the broader entry, not the term.
             if _key(term) not in (_key(entity.name), _key(entity.name) + "s") or term.lower() in entries:
                 continue
-            if not any(textstat.is_difficult_word(w) for w in term.lower().split()):
+            if not any(is_difficult_word(w) for w in term.lower().split()):
                 continue
             options = [syn for syn in entity.synonyms
                        if "," not in syn and syn.isascii() and _words(syn) <= 4 and term.lower() not in syn

@@ -3,9 +3,18 @@
 - :func:`read_corpus` (discover.py) finds and reads NGC guideline XML, PubMedQA abstracts,
   NCI PDQ® / cancer.gov JSONL, MedQuAD JSONL and user JSONL;
 - :func:`chunk_document` (chunk.py) cuts a Document into structure-following Passages.
+
+The readers are imported on first use of ``read_corpus``: answering a question needs none of them.
 """
 
 from .chunk import chunk_document
-from .discover import read_corpus
 
 __all__ = ["chunk_document", "read_corpus"]
+
+
+def __getattr__(name: str):
+    if name == "read_corpus":
+        from .discover import read_corpus
+
+        return read_corpus
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

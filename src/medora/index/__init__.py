@@ -1,18 +1,22 @@
-"""The index stage: a store plus lexical and dense search, behind one set of methods.
+"""The index stage: a store plus lexical and dense search, behind one protocol (``Index``).
 
 ``open_index(settings)`` picks the backend: the embedded default (SQLite + tantivy +
 numpy in the data directory) or PostgreSQL + pgvector for corpora and loads beyond
-one machine. Retrieval, answers and the front doors never know which one runs.
+one machine. Both implement ``Index`` (protocol.py) in full; retrieval, answers and the
+front doors call nothing else, so they never know which one runs.
 """
 
 from __future__ import annotations
 
 from ..errors import ConfigError
 from ..settings import Settings
+from .protocol import Index
+
+__all__ = ["Index", "open_index"]
 
 
-def open_index(settings: Settings):
-    """Open the configured search backend (``index.backend``)."""
+def open_index(settings: Settings) -> Index:
+    """Open the configured search backend (``index.backend``); both implement ``Index``."""
     if settings.index.backend == "postgres":
         if not settings.index.postgres_url:
             raise ConfigError("index.backend is 'postgres' but no URL is set — set MEDORA_INDEX__POSTGRES_URL")

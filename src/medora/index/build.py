@@ -29,6 +29,7 @@ from ..settings import Settings
 from ..types import Document, IngestProblem, Passage
 from .embedded import BOILERPLATE_INFO, EmbeddedIndex, index_dir
 from .store_sqlite import document_hash
+from .vocabulary import ensure_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ def _build(settings: Settings, prune: bool, dense: bool | None, dense_budget_sec
     report = IngestReport()
     index = EmbeddedIndex(settings, create=True)
     try:
+        ensure_vocabulary(settings.data_dir)  # what questions are read with, ready before the first one
         started = time.perf_counter()
         _ingest(index, settings, report, prune, progress, doc_batch)
         report.seconds_lexical = time.perf_counter() - started

@@ -16,6 +16,7 @@ from .. import __version__
 from ..errors import IndexMismatch, IndexNotBuilt
 from ..settings import Settings
 from ..types import Document, Passage
+from . import vocabulary
 from .lexical_tantivy import TantivyLexical
 from .store_sqlite import Store
 from .vectors_numpy import NumpyVectors
@@ -54,6 +55,7 @@ class EmbeddedIndex:
             raise IndexMismatch(
                 f"The index in {self.path} was built with other settings ({stored}); run: medora index"
             )
+        vocabulary.use_data_dir(settings.data_dir)
         self.store = Store(self.path / "medora.db")
         self.lexical = TantivyLexical(self.path / "tantivy")
         self._vectors: NumpyVectors | None = None

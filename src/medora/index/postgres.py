@@ -35,6 +35,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from ..errors import DocumentNotFound, IndexMismatch, IndexNotBuilt, IndexStoreError, PassageNotFound
 from ..types import Document, Passage, Reference, Section
 from . import postgres_schema as schema
+from . import vocabulary
 from .embedded import BOILERPLATE_INFO
 from .lexical_tantivy import EXPANSION_BOOST, PREFIX_LETTERS, one_edit_apart, safe_query, typo_candidate
 
@@ -200,6 +201,7 @@ class PostgresIndex:
                  pool_size: int = 8, ef_search: int = 200):
         self.settings, self.url, self.replica_url = settings, url, replica_url
         self.ef_search = ef_search
+        vocabulary.use_data_dir(settings.data_dir)
         self._embedder = embedder
         self._docs: dict[str, Document] = {}
         self._abbreviations: dict[str, list[str]] | None = None
@@ -382,6 +384,16 @@ class PostgresIndex:
         if not with_sections:
             self._docs[doc_id] = doc
         return doc
+
+    def documents(self, doc_type: str | None = None, limit: int = 50) -> list[Document]:
+        """Documents (metadata only), newest first, then by id: the embedded store's order."""
+        # NOTE: SQLite puts NULL years last when descending and compares ids byte by byte;
+        # PostgreSQL does neither unless told.
+        where, args = ("WHERE type = %s", [doc_type]) if doc_type else ("", [])
+        with self._read.connection() as conn:
+            rows = conn.execute(f'SELECT {_DOC_COLS} FROM documents {where} ORDER BY year DESC NULLS LAST,'
+                                f' id COLLATE "C" LIMIT %s', [*args, limit]).fetchall()
+        return [_document(row, None) for row in rows]
 
     def passage(self, passage_id: str) -> Passage:
         with self._read.connection() as conn:
