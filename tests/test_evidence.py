@@ -149,3 +149,21 @@ def test_a_summary_for_one_population_answers_only_questions_naming_it(question,
     from medora.answer.applicability import other_population
 
     assert other_population(question, title) is other
+
+
+def test_rating_level_headings_run_into_a_recommendation_are_not_part_of_it():
+    from conftest import CORPUS
+    from medora.corpus.guideline_xml import read_guideline
+
+    doc = read_guideline(CORPUS / "guidelines-ngc" / "ngc-10960.xml")
+    text = next(s.text for s in doc.sections if "Physicians can use a positive test result" in s.text)
+    start = text.rindex("Level A recommendations.", 0, text.index("Physicians can use a positive test result"))
+    end = text.index("Level C recommendations.", start) + len("Level C recommendations.")
+    a, b = trim_statement(text, start, end)
+    assert text[a:b].startswith("Physicians can use a positive test result")
+    assert text[a:b].endswith("or Gram's stain.")
+    # Labels followed by "None specified." go too, up to the recommendation that follows them.
+    none = text.index("Level A recommendations. None specified. Level B recommendations. None specified.")
+    end = text.index(".", text.index("Infants and children at increased risk", none)) + 1
+    a, b = trim_statement(text, none, end)
+    assert text[a:b].startswith("Infants and children at increased risk for urinary tract infection include")

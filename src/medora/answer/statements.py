@@ -17,6 +17,11 @@ _NUMBERING = re.compile(
 )
 NUMBERING = _NUMBERING  # how a list item or numbered recommendation opens
 _LEADING_QUESTION = re.compile(r"^[^?.\n]{10,300}\?\s+(?=[A-Z])")
+# Rating-level headings run into the text ("Level A recommendations. None specified. Level B
+# recommendations. Physicians can use ... Level C recommendations."): labels, not statements.
+_LEVEL_LABEL = r"(?:Level|Grade|Class|Category) (?:[A-D]|[1-4]|I{1,3}|IV)[a-c]?\+? recommendations?\s*[.:]?"
+_LEADING_LEVELS = re.compile(rf"^(?:{_LEVEL_LABEL}\s*(?:None specified\.?\s*)?)+(?=[A-Z])")
+_TRAILING_LEVELS = re.compile(rf"(?<=[.!?])(?:\s*{_LEVEL_LABEL}(?:\s*None specified\.?)?)+\s*$")
 # NICE dates each recommendation: "... undergoing dental procedures. [new 2015]".
 _YEAR_TAG = re.compile(r"\s*\[(?:new |amended |updated )?(?:19|20)\d\d[^\]]{0,40}\]\s*$")
 _RATING_TAIL = re.compile(
@@ -64,7 +69,11 @@ def trim_statement(text: str, start: int, end: int) -> tuple[int, int]:
     if m and m.end() < len(segment):
         start += m.end()
         segment = text[start:end]
-    for pattern in (_YEAR_TAG, _RATING_TAIL, _BRACKET_RATING, _GRADE_TAIL, _PAREN_RATING):
+    m = _LEADING_LEVELS.match(segment)
+    if m and m.end() < len(segment):
+        start += m.end()
+        segment = text[start:end]
+    for pattern in (_TRAILING_LEVELS, _YEAR_TAG, _RATING_TAIL, _BRACKET_RATING, _GRADE_TAIL, _PAREN_RATING):
         m = pattern.search(segment)
         if m and m.start() > 0:
             end = start + m.start()
