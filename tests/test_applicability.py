@@ -261,6 +261,9 @@ def test_a_drug_the_corpus_mentions_but_no_statement_names_makes_the_answer_part
     unnamed = assess(query, ("Breast cancer\nTreatment\n\nSurgery is the first treatment.",), index)
     assert (unnamed.status, unnamed.missing) == ("partial", ("No statement found speaks of trastuzumab.",))
     assert assess(query, (), index).status == "not_found"
+    # Once the answer names one asked drug, the others may be the patient's history: not flagged.
+    after = analyse("What next after trastuzumab and pertuzumab in HER2-positive breast cancer?")
+    assert assess(after, ("Breast cancer\nTreatment\n\nTrastuzumab is given for one year.",), index).status == "answered"
 
 
 def test_a_sentence_announcing_a_list_it_does_not_carry_does_not_stand_alone():

@@ -117,8 +117,11 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
     left = [s for s in found if s not in gone]
     if not contexts or (found and not left) or (gone and not any(s.kind == "condition" for s in left)):
         return Answerability("not_found", tuple(missing))
-    # A drug or test the corpus mentions elsewhere but no statement of this answer names: the
-    # answer speaks of the condition, not of what was asked about it.
-    missing += [f"No statement found speaks of {s.asked}." for s in left
-                if s.kind == "intervention" and not any(about_condition(s.names, c) for c in contexts)]
+    # Drugs or tests the corpus mentions elsewhere but no statement of this answer names: the answer
+    # speaks of the condition, not of what was asked about it. When it names one of them, the others
+    # may be the patient's history ("progressed after ipi/nivo, nivo/rela and pembrolizumab").
+    asked = [s for s in left if s.kind == "intervention"]
+    named = [s for s in asked if any(about_condition(s.names, c) for c in contexts)]
+    if not named:
+        missing += [f"No statement found speaks of {s.asked}." for s in asked]
     return Answerability("partial" if missing else "answered", tuple(missing))
