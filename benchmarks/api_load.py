@@ -5,6 +5,11 @@ already built in the data directory (`medora index`), waits for /api/v1/health, 
 runs the clients (bounded in time and in requests) and prints a Markdown table.
 
     python benchmarks/api_load.py --data-dir ./.medora --clients 4 --seconds 30
+    python benchmarks/api_load.py --data-dir ./.medora --clients 8 --seconds 30 --new
+
+``--new`` asks each of the clinical dev set's questions at most once, into an editorial database
+of its own (a temporary file) with the rate limits lifted: every request composes an answer,
+instead of being served from the article saved at its first asking.
 """
 
 from __future__ import annotations
@@ -50,8 +55,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: str, port: int, log, timeout: float = 120) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, data_dir, str(port)], stdout=log, stderr=log)
+def start_server(data_dir: str, port: int, log, timeout: float = 120, env: dict | None = None) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, data_dir, str(port)], stdout=log, stderr=log,
+                            env={**os.environ, **(env or {})})
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -67,12 +73,28 @@ def start_server(data_dir: str, port: int, log, timeout: float = 120) -> subproc
     raise SystemExit("server did not become healthy in time")
 
 
+def new_questions() -> list[str]:
+    """The clinical dev set's questions, each once (none of them saved as an article yet)."""
+    from medora.evaluate import load_dev_set
+
+    return [d["question"] for d in load_dev_set()]
+
+
+def fresh_server_env(folder: str) -> dict[str, str]:
+    """An editorial database of the run's own, and no rate limit: every question is composed."""
+    return {"MEDORA_ARTICLES__DATABASE_URL": f"sqlite:///{folder}/articles.db",
+            "MEDORA_WEB__QUESTIONS_PER_MINUTE": "1000000", "MEDORA_WEB__QUESTIONS_BURST": "1000000",
+            "MEDORA_ARTICLES__ANONYMOUS_ARTICLES_PER_HOUR": "1000000"}
+
+
 def client(base: str, questions, stop_at: float, max_requests: int, out: list, lock: threading.Lock) -> None:
     with httpx.Client(base_url=base, timeout=60) as http:
         for _ in range(max_requests):
             if time.monotonic() >= stop_at:
                 break
-            question = next(questions)
+            question = next(questions, None)
+            if question is None:
+                break
             t0 = time.perf_counter()
             try:
                 ok = http.post("/api/v1/answers", json={"question": question}).status_code == 200
@@ -80,6 +102,20 @@ def client(base: str, questions, stop_at: float, max_requests: int, out: list, l
                 ok = False
             with lock:
                 out.append((time.perf_counter() - t0, ok))
+
+
+class _Shared:
+    """An iterator several client threads may draw from (a generator raises when two do at once)."""
+
+    def __init__(self, questions):
+        self._questions, self._lock = iter(questions), threading.Lock()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        with self._lock:
+            return next(self._questions)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -95,15 +131,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--max-requests", type=int, default=5000, help="Per client, a hard bound.")
+    parser.add_argument("--new", action="store_true", help="Each request a question not asked before (composed).")
     args = parser.parse_args(argv)
 
     port = free_port()
     log = tempfile.TemporaryFile()  # the server's output; a pipe nobody reads could fill and stall it
-    proc = start_server(args.data_dir, port, log)
+    folder = tempfile.TemporaryDirectory()
+    asked = new_questions() if args.new else QUESTIONS
+    proc = start_server(args.data_dir, port, log, env=fresh_server_env(folder.name) if args.new else None)
     try:
         base = f"http://127.0.0.1:{port}"
         httpx.post(f"{base}/api/v1/answers", json={"question": QUESTIONS[0]}, timeout=120)  # warm up the model
-        questions = itertools.cycle(QUESTIONS)
+        questions = iter(q for q in asked if q != QUESTIONS[0]) if args.new else itertools.cycle(QUESTIONS)
+        questions = _Shared(questions)
         results: list[tuple[float, bool]] = []
         lock = threading.Lock()
         started = time.monotonic()
@@ -122,10 +162,12 @@ def main(argv: list[str] | None = None) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+        folder.cleanup()
 
     latencies = [t * 1000 for t, ok in results if ok]
     errors = sum(1 for _, ok in results if not ok)
-    print(f"POST /api/v1/answers — {args.clients} clients, {elapsed:.1f} s, {len(QUESTIONS)} distinct questions\n")
+    what = "each question new (composed)" if args.new else f"{len(QUESTIONS)} distinct questions"
+    print(f"POST /api/v1/answers — {args.clients} clients, {elapsed:.1f} s, {what}\n")
     print("| requests | requests/s | p50 ms | p95 ms | p99 ms | mean ms | errors |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     mean = statistics.fmean(latencies) if latencies else float("nan")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from unittest.mock import ANY
 from urllib.parse import quote, urlencode
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
+from conftest import serve
 from medora import __version__
 from medora.api import SEED_QUESTION
 from medora.answer.audience import ask
@@ -58,6 +62,40 @@ def test_health(client, built_index):
     assert response.json() == {
         "ok": True, "version": __version__, "index": {k: v for k, v in index.stats().items() if k != "path"},
     }
+
+
+# Issue #17: no process-wide lock around composition; request threads share the index.
+CONCURRENT = [
+    (SEED_QUESTION, "physician"),
+    (SEED_QUESTION, "pharmacist"),
+    ("Which patients with HER2-positive breast cancer and brain metastases should receive radiotherapy?", "physician"),
+    ("What are the cardiac risks of trastuzumab?", "nurse_np_pa"),
+    ("What are the symptoms of a heart attack?", "patient_caregiver"),
+    ("How should atrial fibrillation be anticoagulated?", "physician"),
+    ("What is the role of pertuzumab in metastatic breast cancer?", "student"),
+    ("What monitoring is needed during treatment with trastuzumab deruxtecan?", "pharmacist"),
+]
+
+
+def test_eight_questions_at_once_get_the_answers_asked_one_at_a_time(built_index, tmp_path):
+    settings, index = built_index
+    # An editorial database of its own: every question is composed, none served from a saved article.
+    own = settings.model_copy(update={"articles": settings.articles.model_copy(
+        update={"database_url": f"sqlite:///{tmp_path / 'articles.db'}"})})
+    volatile = ("generated_at", "timings_ms", "thread_id")  # the server starts a thread per question
+    expected = [{k: v for k, v in to_json(ask(q, index, settings, audience=a)).items() if k not in volatile}
+                for q, a in CONCURRENT]
+    start = threading.Barrier(len(CONCURRENT))
+
+    def post(url: str, question: str, audience: str) -> dict:
+        start.wait()
+        response = httpx.post(f"{url}/api/v1/answers", json={"question": question, "audience": audience}, timeout=120)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    with serve(create_app(own)) as url, ThreadPoolExecutor(len(CONCURRENT)) as pool:
+        answers = list(pool.map(lambda qa: post(url, *qa), CONCURRENT))
+    assert [{k: a[k] for k in e} for a, e in zip(answers, expected)] == expected
 
 
 def test_answer_is_the_cited_answer_plus_its_page_url(her2, built_index):

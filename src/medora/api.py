@@ -7,8 +7,7 @@ or rendered: the answer page and ``POST /api/v1/answers`` can never disagree.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
@@ -41,8 +40,8 @@ REVIEW_STEPS = tuple(STATUS_LABELS[s] for s in MAIN_PATH)  # the editorial workf
 class Medora:
     """What the app holds for its lifetime: settings and the one open index.
 
-    ``lock`` serialises index use: the SQLite connection, the lazily built embedding
-    model and the vector cache are shared by every request thread.
+    Request threads share all of it with no lock of the app's own: composing an answer only
+    reads, and each store that holds a connection locks it around its own calls (issue #17).
     """
 
     settings: Settings
@@ -50,7 +49,6 @@ class Medora:
     articles: Any = None  # the editorial database (``articles_db.ArticleStore``)
     threads: Any = None  # follow-up threads (``threads.ThreadStore``)
     buckets: TokenBuckets | None = None  # per-client question rate limit (None: unlimited)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def medora(request: Request) -> Medora:
@@ -110,20 +108,17 @@ def answer_data(m: Medora, question: str, audience: str, base_url: str, thread_i
     Returns:
         The JSON object of ``POST /api/v1/answers``, also rendered by ``answer.html``.
     """
-    with m.lock:
-        earlier = m.threads.turns(thread_id) if thread_id else ()
+    earlier = m.threads.turns(thread_id) if thread_id else ()
     shown = earlier[turn - 1] if turn and 0 < turn <= len(earlier) else None
     if turn and shown is None:
         raise QueryError(f"No turn {turn} in thread {thread_id!r}: it has {len(earlier)}.")
     question = shown.question if shown else check_question(question, m.settings)
-    with m.lock:
-        resolved = shown.resolved_question if shown else resolve_in(m.threads, thread_id, question, m.index.abbreviations())
+    resolved = shown.resolved_question if shown else resolve_in(m.threads, thread_id, question, m.index.abbreviations())
     # The saved article for the question as searched and this audience, composed and saved on first asking.
     data, review = serve_answer(m.articles, resolved, audience, lambda q, a: compose_json(m, q, a),
                                 lambda: corpus_version(m))
-    with m.lock:
-        current = shown or m.threads.add(thread_id, question, resolved, audience)
-        turns = m.threads.turns(current.thread_id)
+    current = shown or m.threads.add(thread_id, question, resolved, audience)
+    turns = m.threads.turns(current.thread_id)
     data.update(question=question, resolved_question=resolved, thread_id=current.thread_id, turn=current.n,
                 thread=[turn_json(t) for t in turns], url=answer_url(base_url, resolved, audience), review=review)
     return data
@@ -136,40 +131,34 @@ def turn_json(t: Turn) -> dict:
 
 def compose_json(m: Medora, question: str, audience: str) -> dict:
     """A freshly composed, cited answer for the audience (``audience.ask``) as ``cite.to_json``."""
-    with m.lock:
-        return to_json(ask(question, m.index, m.settings, audience=audience))
+    return to_json(ask(question, m.index, m.settings, audience=audience))
 
 
 def corpus_version(m: Medora) -> str:
-    with m.lock:
-        return m.index.corpus_version()
+    return m.index.corpus_version()
 
 
 def search_data(m: Medora, q: str, k: int) -> list[dict]:
     """Ranked passages for ``q``: the rows of `medora search --json`."""
     q = check_question(q, m.settings)
-    with m.lock:
-        result = retrieve(q, m.index, m.settings.retrieve, k=k)
+    result = retrieve(q, m.index, m.settings.retrieve, k=k)
     return [hit_row(h) for h in result.hits]
 
 
 def document_data(m: Medora, doc_id: str) -> dict:
     """A document's metadata, references and full section text (``DocumentNotFound``: 404)."""
-    with m.lock:
-        doc = m.index.document(doc_id, with_sections=True)
+    doc = m.index.document(doc_id, with_sections=True)
     return asdict(doc)
 
 
 def passage_data(m: Medora, passage_id: str) -> dict:
     """One passage with the link to its source view (``PassageNotFound``: 404)."""
-    with m.lock:
-        passage = m.index.passage(passage_id)
+    passage = m.index.passage(passage_id)
     return {**asdict(passage), "source_url": source_path(passage.id)}
 
 
 def health_data(m: Medora) -> dict:
-    with m.lock:
-        stats = {k: v for k, v in m.index.stats().items() if k != "path"}  # no server paths in responses
+    stats = {k: v for k, v in m.index.stats().items() if k != "path"}  # no server paths in responses
     return {"ok": True, "version": __version__, "index": stats}
 
 

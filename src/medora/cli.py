@@ -18,11 +18,13 @@ from .settings import Settings, get_settings
 class MedoraGroup(click.Group):
     """Turns every ``MedoraError`` into a one-line message and exit code 1 (no traceback).
 
-    Commands defined in other modules are named in ``lazy`` ("module:attribute") and imported
-    only when run or listed: ``medora ask`` does not load the editorial database layer.
+    Commands defined in other modules are named in ``lazy`` (name: ("module:attribute", short
+    help)) and imported only when run: ``medora ask`` does not load the editorial database layer,
+    and ``medora --help`` lists them from their short help without importing them (issue #17;
+    ``tests/test_cli.py`` checks that text against each command's docstring).
     """
 
-    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+    def __init__(self, *args, lazy: dict[str, tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.lazy = dict(lazy or {})
 
@@ -31,9 +33,26 @@ class MedoraGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy and name not in self.commands:
-            module, attribute = self.lazy[name].split(":")
+            module, attribute = self.lazy[name][0].split(":")
             self.add_command(getattr(importlib.import_module(module), attribute), name)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Click's command list, with the lazy commands' static short help instead of importing them."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in self.lazy and name not in self.commands:
+                rows.append((name, click.Command(name, help=self.lazy[name][1]).get_short_help_str(limit)))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -53,9 +72,12 @@ def _settings(data_dir: Path | None, **overrides) -> Settings:
 
 
 @click.group(cls=MedoraGroup, lazy={
-    "eval": "medora.evaluate_report:eval_command",
-    "users": "medora.cli_articles:users",  # editorial accounts and workflow
-    "review": "medora.cli_articles:review",
+    "eval": ("medora.evaluate_report:eval_command",
+             "Run evaluation SUITES (default: all) and write JSON, Markdown and PNG results."),
+    "users": ("medora.cli_articles:users",  # editorial accounts and workflow
+              "Editorial accounts: admins, editors and reviewers (Medical Advisory Board)."),
+    "review": ("medora.cli_articles:review",
+               "The editorial review queue: list, assign, approve, request changes, reject."),
 })
 @click.version_option(__version__, prog_name="medora")
 def cli() -> None:

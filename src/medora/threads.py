@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import secrets
 import sqlite3
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -82,6 +83,7 @@ class ThreadStore:
     def __init__(self, path: Path | str, expire_days: float = 30):
         self.path, self.expire_days = path, expire_days
         self.db = sqlite3.connect(str(path), check_same_thread=False)
+        self._lock = threading.RLock()  # one connection, shared by the server's request threads
         self.db.execute("PRAGMA foreign_keys = ON")
         apply_migrations(self.db, MIGRATIONS)
 
@@ -97,11 +99,15 @@ class ThreadStore:
     def turns(self, thread_id: str) -> tuple[Turn, ...]:
         """The thread's turns in order; ``ThreadNotFound`` for an unknown id."""
         encodable(thread_id, "The thread id", QueryError)
+        with self._lock:
+            return self._turns(thread_id)
+
+    def _turns(self, thread_id: str) -> tuple[Turn, ...]:
         if self.db.execute("SELECT 1 FROM threads WHERE id = ? AND updated_at >= ?",
                            (thread_id, self._expired_before())).fetchone() is None:
             raise ThreadNotFound(f"No thread {thread_id!r}: start one by asking without a thread id.")
         rows = self.db.execute("SELECT thread_id, n, question, resolved_question, audience, asked_at FROM turns "
-                               "WHERE thread_id = ? ORDER BY n", (thread_id,))
+                               "WHERE thread_id = ? ORDER BY n", (thread_id,)).fetchall()
         return tuple(Turn(*row) for row in rows)
 
     def add(self, thread_id: str | None, question: str, resolved_question: str, audience: str) -> Turn:
@@ -110,7 +116,7 @@ class ThreadStore:
         Asking the thread's last question again (a reload, another audience) updates that
         turn instead of adding one.
         """
-        with self.db:
+        with self._lock, self.db:
             if thread_id is None:
                 self.db.execute("DELETE FROM threads WHERE updated_at < ?", (self._expired_before(),))
                 thread_id = secrets.token_hex(8)

@@ -193,8 +193,7 @@ def example_questions(index: Index, n: int = 4) -> list[str]:
 
 
 def corpus_summary(m: Medora) -> dict:
-    with m.lock:
-        stats = m.index.stats()
+    stats = m.index.stats()
     kinds = [(TYPE_LABEL.get(k.removeprefix("documents_"), k), v) for k, v in stats.items()
              if k.startswith("documents_") and v]
     return {"documents": stats.get("documents", 0), "passages": stats.get("passages", 0),
@@ -214,9 +213,8 @@ def highlight(text: str, passage: tuple[int, int], statement: tuple[int, int] | 
 
 def source_data(m: Medora, passage_id: str, start: int | None, end: int | None) -> dict:
     """The source view: the passage highlighted inside its section, with the document's metadata."""
-    with m.lock:
-        passage = m.index.passage(passage_id)
-        doc = m.index.document(passage.doc_id, with_sections=True)
+    passage = m.index.passage(passage_id)
+    doc = m.index.document(passage.doc_id, with_sections=True)
     if (start is None) != (end is None) or (start is not None and not 0 <= start < end <= len(passage.text)):
         raise QueryError(f"start and end must both be given, with 0 ≤ start < end ≤ {len(passage.text)} "
                          f"(the length of passage {passage.id})")

@@ -8,6 +8,7 @@ index built with other chunking or another model is never served by mistake.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,9 @@ class EmbeddedIndex:
         self.lexical = TantivyLexical(self.path / "tantivy")
         self._vectors: NumpyVectors | None = None
         self._embedder = None
+        # NOTE: the server's request threads share this index; what loads on first use loads once.
+        # The ONNX session's run() and tantivy's searchers are safe to share; the store locks its connection.
+        self._load_lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -70,25 +74,31 @@ class EmbeddedIndex:
     def embedder(self):
         """The query/passages embedding model, built on first use (a few seconds once per data dir)."""
         if self._embedder is None:
-            from .embed import OnnxMiniLM  # onnxruntime loads only when dense search is used
+            with self._load_lock:
+                if self._embedder is None:
+                    from .embed import OnnxMiniLM  # onnxruntime loads only when dense search is used
 
-            cfg = self.settings.index
-            self._embedder = OnnxMiniLM(
-                self.settings.data_dir / "models", max_tokens=cfg.max_tokens, batch_size=cfg.batch_size,
-                threads=cfg.threads,
-            )
+                    cfg = self.settings.index
+                    self._embedder = OnnxMiniLM(
+                        self.settings.data_dir / "models", max_tokens=cfg.max_tokens, batch_size=cfg.batch_size,
+                        threads=cfg.threads,
+                    )
         return self._embedder
 
     def vectors(self) -> NumpyVectors:
-        if self._vectors is None:
-            stamp = self.store.get_info("vectors_stamp")
-            ids_file, mat_file = self.path / "vector_rowids.npy", self.path / "vectors.npy"
-            cached = self.path / "vectors.stamp"
-            if stamp and cached.exists() and cached.read_text() == str(stamp):
-                self._vectors = NumpyVectors(np.load(ids_file), np.load(mat_file, mmap_mode="r"))
-            else:
-                self._vectors = NumpyVectors(*self.store.vector_matrix(self.model_id, EMBED_DIM))
-        return self._vectors
+        found = self._vectors
+        if found is not None:
+            return found
+        with self._load_lock:
+            if self._vectors is None:
+                stamp = self.store.get_info("vectors_stamp")
+                ids_file, mat_file = self.path / "vector_rowids.npy", self.path / "vectors.npy"
+                cached = self.path / "vectors.stamp"
+                if stamp and cached.exists() and cached.read_text() == str(stamp):
+                    self._vectors = NumpyVectors(np.load(ids_file), np.load(mat_file, mmap_mode="r"))
+                else:
+                    self._vectors = NumpyVectors(*self.store.vector_matrix(self.model_id, EMBED_DIM))
+            return self._vectors
 
     def write_vector_cache(self, stamp: str) -> None:
         """Save the vector matrix as .npy for fast, memory-mapped loading."""

@@ -203,6 +203,7 @@ class PostgresIndex:
         self.ef_search = ef_search
         vocabulary.use_data_dir(settings.data_dir)
         self._embedder = embedder
+        self._embedder_lock = threading.Lock()  # request threads: build the model once
         self._docs: dict[str, Document] = {}
         self._abbreviations: dict[str, list[str]] | None = None
         self._boilerplate: frozenset[str] | None = None
@@ -308,11 +309,13 @@ class PostgresIndex:
     def embedder(self):
         """The query embedding model (the settings' OnnxMiniLM unless one was passed in), built on first use."""
         if self._embedder is None:
-            from .embed import OnnxMiniLM
+            with self._embedder_lock:
+                if self._embedder is None:
+                    from .embed import OnnxMiniLM
 
-            cfg = self.settings.index
-            self._embedder = OnnxMiniLM(self.settings.data_dir / "models", max_tokens=cfg.max_tokens,
-                                        batch_size=cfg.batch_size, threads=cfg.threads)
+                    cfg = self.settings.index
+                    self._embedder = OnnxMiniLM(self.settings.data_dir / "models", max_tokens=cfg.max_tokens,
+                                                batch_size=cfg.batch_size, threads=cfg.threads)
         return self._embedder
 
     def dense_search(self, text: str, k: int) -> tuple[np.ndarray, np.ndarray]:

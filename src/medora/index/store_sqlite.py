@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -79,6 +80,9 @@ def document_hash(doc: Document) -> str:
 class Store:
     """Documents and passages in one SQLite file.
 
+    The server's request threads share one store: each read runs under a lock held only while
+    SQLite executes and its rows are fetched (milliseconds), never while an answer is composed.
+
     Example::
 
         store = Store(data_dir / "medora.db")
@@ -89,6 +93,7 @@ class Store:
     def __init__(self, path: Path | str):
         self.path = path
         self.db = sqlite3.connect(str(path), check_same_thread=False)
+        self._lock = threading.Lock()
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
@@ -100,6 +105,11 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def _rows(self, sql: str, args: Sequence = ()) -> list[tuple]:
+        """All rows of one query, read under the connection's lock."""
+        with self._lock:
+            return self.db.execute(sql, args).fetchall()
 
     # -- writing -----------------------------------------------------------------
 
@@ -140,8 +150,8 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (key, json.dumps(value)))
 
     def get_info(self, key: str, default: object = None) -> object:
-        row = self.db.execute("SELECT value FROM info WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+        rows = self._rows("SELECT value FROM info WHERE key = ?", (key,))
+        return json.loads(rows[0][0]) if rows else default
 
     def put_abbreviations(self, mapping: dict[str, list[str]]) -> None:
         with self.db:
@@ -151,7 +161,7 @@ class Store:
             )
 
     def abbreviations(self) -> dict[str, list[str]]:
-        return {k: json.loads(v) for k, v in self.db.execute("SELECT short, long_forms FROM abbreviations")}
+        return {k: json.loads(v) for k, v in self._rows("SELECT short, long_forms FROM abbreviations")}
 
     # -- vectors -----------------------------------------------------------------
 
@@ -195,23 +205,23 @@ class Store:
     # -- reading -----------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        docs = dict(self.db.execute("SELECT type, COUNT(*) FROM documents GROUP BY type"))
+        docs = dict(self._rows("SELECT type, COUNT(*) FROM documents GROUP BY type"))
         return {
             "documents": sum(docs.values()),
-            "passages": self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0],
-            "vectors": self.db.execute(
+            "passages": self._rows("SELECT COUNT(*) FROM passages")[0][0],
+            "vectors": self._rows(
                 "SELECT COUNT(*) FROM passages p WHERE EXISTS (SELECT 1 FROM vectors v WHERE v.content_hash = p.content_hash)"
-            ).fetchone()[0],
+            )[0][0],
             **{f"documents_{k}": v for k, v in sorted(docs.items())},
         }
 
     def document(self, doc_id: str, *, with_sections: bool = False) -> Document:
         if not with_sections and doc_id in self._doc_cache:
             return self._doc_cache[doc_id]
-        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        if row is None:
+        rows = self._rows("SELECT * FROM documents WHERE id = ?", (doc_id,))
+        if not rows:
             raise DocumentNotFound(f"No document with id {doc_id!r}")
-        doc = _document(row, with_sections)
+        doc = _document(rows[0], with_sections)
         if not with_sections:
             self._doc_cache[doc_id] = doc
         return doc
@@ -219,26 +229,26 @@ class Store:
     def documents(self, doc_type: str | None = None, limit: int = 50) -> list[Document]:
         """Documents (metadata only), newest first."""
         where, args = ("WHERE type = ?", [doc_type]) if doc_type else ("", [])
-        rows = self.db.execute(f"SELECT * FROM documents {where} ORDER BY year DESC, id LIMIT ?", [*args, limit])
+        rows = self._rows(f"SELECT * FROM documents {where} ORDER BY year DESC, id LIMIT ?", [*args, limit])
         return [_document(r, False) for r in rows]
 
     def passage(self, passage_id: str) -> Passage:
-        row = self.db.execute(_PASSAGE_SELECT + " WHERE id = ?", (passage_id,)).fetchone()
-        if row is None:
+        rows = self._rows(_PASSAGE_SELECT + " WHERE id = ?", (passage_id,))
+        if not rows:
             raise PassageNotFound(f"No passage with id {passage_id!r}")
-        return _passage(row[1:])
+        return _passage(rows[0][1:])
 
     def passages_by_rowid(self, rowids: Sequence[int]) -> dict[int, Passage]:
         out: dict[int, Passage] = {}
         for start in range(0, len(rowids), 500):
             chunk = list(rowids[start : start + 500])
             marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(_PASSAGE_SELECT + f" WHERE rowid IN ({marks})", chunk):
+            for row in self._rows(_PASSAGE_SELECT + f" WHERE rowid IN ({marks})", chunk):
                 out[row[0]] = _passage(row[1:])
         return out
 
     def passages_of(self, doc_id: str) -> list[Passage]:
-        rows = self.db.execute(_PASSAGE_SELECT + " WHERE doc_id = ? ORDER BY position", (doc_id,))
+        rows = self._rows(_PASSAGE_SELECT + " WHERE doc_id = ? ORDER BY position", (doc_id,))
         return [_passage(r[1:]) for r in rows]
 
     def iter_passages(self) -> Iterator[tuple[int, Passage]]:
