@@ -229,3 +229,18 @@ def test_hostile_user_lines_are_reported_and_every_good_line_is_indexed(tmp_path
     index = EmbeddedIndex(settings)
     assert sorted(d.id for d in index.documents()) == ["lace-plant-pcd", "last"]
     index.close()
+
+
+def test_medquad_pages_sharing_a_path_without_doc_id_or_qid_are_told_apart(tmp_path):
+    """Two pages whose URLs differ only by a fragment, with neither doc_id nor qid: a KeyError escaped the reader."""
+    rows = [json.loads(line) for line in MEDQUAD.read_text(encoding="utf-8").splitlines()[:2]]
+    for row, fragment in zip(rows, ("", "#treatment")):
+        del row["doc_id"], row["qid"]
+        row["url"] = rows[0]["url"].split("#")[0] + fragment
+    path = tmp_path / "medquad_with_answers.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    problems: list[IngestProblem] = []
+    docs = list(read_medquad(path, problems))
+    assert problems == []
+    assert [d.url for d in docs] == [r["url"] for r in rows]
+    assert len({d.id for d in docs}) == 2
