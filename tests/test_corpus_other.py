@@ -231,6 +231,27 @@ def test_hostile_user_lines_are_reported_and_every_good_line_is_indexed(tmp_path
     index.close()
 
 
+def test_a_lone_surrogate_costs_one_line_in_every_jsonl_reader(tmp_path):
+    """Issue #15: a "\\ud800" escape in a MedQuAD or NCI line ended the whole run with UnicodeEncodeError."""
+    from medora.index.build import build_index
+    from medora.settings import get_settings
+
+    nci = CORPUS / "nci-pdq" / "nci_treatment_and_drug_pages.jsonl"
+    for source, name in ((MEDQUAD, "medquad_with_answers.jsonl"), (nci, "nci_treatment_and_drug_pages.jsonl")):
+        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)[:3]
+        row = json.loads(lines[1])
+        text_key = "answer" if source == MEDQUAD else "text"
+        lines[1] = json.dumps({**row, text_key: "\ud800" + row[text_key]}) + "\n"  # written as the escape
+        folder = tmp_path / name.split("_")[0]
+        folder.mkdir()
+        (folder / name).write_text("".join(lines), encoding="utf-8")
+        report = build_index(get_settings(tmp_path / f"data-{folder.name}", env={}, corpus={"paths": [str(folder)]},
+                                          index={"dense": False}))
+        assert [(p.path, p.line, p.reason) for p in report.problems] == [
+            (str(folder / name), 2, "text holds an invalid character (a lone surrogate such as \\ud800)")], name
+        assert report.added >= 1, name
+
+
 def test_medquad_pages_sharing_a_path_without_doc_id_or_qid_are_told_apart(tmp_path):
     """Two pages whose URLs differ only by a fragment, with neither doc_id nor qid: a KeyError escaped the reader."""
     rows = [json.loads(line) for line in MEDQUAD.read_text(encoding="utf-8").splitlines()[:2]]
