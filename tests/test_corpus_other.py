@@ -265,3 +265,16 @@ def test_medquad_pages_sharing_a_path_without_doc_id_or_qid_are_told_apart(tmp_p
     assert problems == []
     assert [d.url for d in docs] == [r["url"] for r in rows]
     assert len({d.id for d in docs}) == 2
+
+
+def test_a_user_file_whose_first_line_is_malformed_is_still_read(tmp_path):
+    """Only the first line decided the format, so a bad first line silently dropped the whole file."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    path = folder / "notes.jsonl"
+    path.write_bytes(user_line().encode()[:50] + b"\xff\n" + user_line(sections="DROP").encode() + b"\n"
+                     + user_line().encode() + b"\n")
+    problems: list[IngestProblem] = []
+    assert [d.id for d in read_corpus([folder], problems)] == ["lace-plant-pcd"]
+    assert [(p.line, p.reason) for p in problems] == [(1, "not valid UTF-8 at byte 50"),
+                                                     (2, "'sections' must be a non-empty list")]
