@@ -4,13 +4,23 @@ Starts `medora.web.run_server` in a subprocess on a free 127.0.0.1 port over an 
 already built in the data directory (`medora index`), waits for /api/v1/health, then
 runs the clients (bounded in time and in requests) and prints a Markdown table.
 
+With ``--distinct-from`` (a MedQuAD JSONL file of the corpus), every other request asks a real
+question not asked before (each one adds an article, a revision and a thread), the others repeat
+the fixed list. The server's resident memory (VmRSS) is read after start-up, after the warm-up
+request and at the end; 429 answers are counted apart from errors. All clients share one address,
+so ``--no-limits`` lifts the per-client question limits, which would otherwise answer most requests
+with 429 (issue #15 tests those limits on their own).
+
     python benchmarks/api_load.py --data-dir ./.medora --clients 4 --seconds 30
+    python benchmarks/api_load.py --data-dir DIR --clients 8 --seconds 20 --no-limits \\
+        --distinct-from ../shared/corpus/patient-education-medquad/medquad_with_answers.jsonl
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import socket
 import statistics
@@ -50,8 +60,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: str, port: int, log, timeout: float = 120) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, data_dir, str(port)], stdout=log, stderr=log)
+NO_LIMITS = {"MEDORA_WEB__QUESTIONS_BURST": "1000000", "MEDORA_WEB__QUESTIONS_PER_MINUTE": "1000000",
+             "MEDORA_ARTICLES__ANONYMOUS_ARTICLES_PER_HOUR": "1000000"}
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident set size in MB (Linux /proc)."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def real_questions(path: str, n: int) -> list[str]:
+    """The first ``n`` distinct questions of a MedQuAD JSONL file."""
+    seen: dict[str, None] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            seen.setdefault(" ".join(json.loads(line)["question"].split()), None)
+            if len(seen) >= n:
+                break
+    return list(seen)
+
+
+def start_server(data_dir: str, port: int, log, timeout: float = 120, env: dict | None = None) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, data_dir, str(port)], stdout=log, stderr=log,
+                            env={**os.environ, **(env or {})})
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -75,11 +107,11 @@ def client(base: str, questions, stop_at: float, max_requests: int, out: list, l
             question = next(questions)
             t0 = time.perf_counter()
             try:
-                ok = http.post("/api/v1/answers", json={"question": question}).status_code == 200
+                status = http.post("/api/v1/answers", json={"question": question}).status_code
             except httpx.HTTPError:
-                ok = False
+                status = 0
             with lock:
-                out.append((time.perf_counter() - t0, ok))
+                out.append((time.perf_counter() - t0, status))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -95,15 +127,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--max-requests", type=int, default=5000, help="Per client, a hard bound.")
+    parser.add_argument("--distinct-from", help="MedQuAD JSONL: every other request asks a new real question.")
+    parser.add_argument("--no-limits", action="store_true", help="Lift the per-client question limits.")
     args = parser.parse_args(argv)
 
     port = free_port()
     log = tempfile.TemporaryFile()  # the server's output; a pipe nobody reads could fill and stall it
-    proc = start_server(args.data_dir, port, log)
+    proc = start_server(args.data_dir, port, log, env=NO_LIMITS if args.no_limits else None)
+    rss = {"started": rss_mb(proc.pid)}
     try:
         base = f"http://127.0.0.1:{port}"
         httpx.post(f"{base}/api/v1/answers", json={"question": QUESTIONS[0]}, timeout=120)  # warm up the model
-        questions = itertools.cycle(QUESTIONS)
+        rss["warm"] = rss_mb(proc.pid)
+        if args.distinct_from:
+            distinct = real_questions(args.distinct_from, args.clients * args.max_requests)
+            mixed = itertools.chain.from_iterable(zip(itertools.cycle(QUESTIONS), distinct))
+        else:
+            mixed = itertools.cycle(QUESTIONS)
+        guard = threading.Lock()
+
+        def next_question():  # one iterator shared by the client threads
+            with guard:
+                return next(mixed)
+
+        questions = iter(next_question, None)
         results: list[tuple[float, bool]] = []
         lock = threading.Lock()
         started = time.monotonic()
@@ -115,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
         for t in threads:
             t.join(timeout=args.seconds + 120)
         elapsed = time.monotonic() - started
+        rss["end"] = rss_mb(proc.pid)
     finally:
         proc.terminate()
         try:
@@ -123,14 +171,17 @@ def main(argv: list[str] | None = None) -> None:
             proc.kill()
         log.close()
 
-    latencies = [t * 1000 for t, ok in results if ok]
-    errors = sum(1 for _, ok in results if not ok)
-    print(f"POST /api/v1/answers — {args.clients} clients, {elapsed:.1f} s, {len(QUESTIONS)} distinct questions\n")
-    print("| requests | requests/s | p50 ms | p95 ms | p99 ms | mean ms | errors |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    latencies = [t * 1000 for t, status in results if status == 200]
+    limited = sum(1 for _, status in results if status == 429)
+    errors = sum(1 for _, status in results if status not in (200, 429))
+    mix = "repeated and new real questions, alternately" if args.distinct_from else f"{len(QUESTIONS)} questions, repeated"
+    print(f"POST /api/v1/answers — {args.clients} clients, {elapsed:.1f} s, {mix}\n")
+    print("| requests | requests/s | p50 ms | p95 ms | p99 ms | mean ms | 429 | errors | server RSS MB: start / warm / end |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     mean = statistics.fmean(latencies) if latencies else float("nan")
     print(f"| {len(results)} | {len(results) / elapsed:.2f} | {percentile(latencies, 50):.0f} | "
-          f"{percentile(latencies, 95):.0f} | {percentile(latencies, 99):.0f} | {mean:.0f} | {errors} |")
+          f"{percentile(latencies, 95):.0f} | {percentile(latencies, 99):.0f} | {mean:.0f} | {limited} | {errors} | "
+          f"{rss['started']:.0f} / {rss['warm']:.0f} / {rss['end']:.0f} |")
 
 
 if __name__ == "__main__":
