@@ -278,3 +278,12 @@ def test_a_user_file_whose_first_line_is_malformed_is_still_read(tmp_path):
     assert [d.id for d in read_corpus([folder], problems)] == ["lace-plant-pcd"]
     assert [(p.line, p.reason) for p in problems] == [(1, "not valid UTF-8 at byte 50"),
                                                      (2, "'sections' must be a non-empty list")]
+
+
+def test_a_user_line_whose_type_is_not_a_string_costs_only_that_line(tmp_path):
+    """Found by fuzzing: "type": [] raised TypeError (unhashable) out of the reader, ending the run."""
+    path = tmp_path / "notes.jsonl"
+    path.write_text(user_line(id="listed", type=[]) + "\n" + user_line() + "\n", encoding="utf-8")
+    problems: list[IngestProblem] = []
+    assert [d.id for d in read_user_jsonl(path, problems)] == ["lace-plant-pcd"]
+    assert [p.line for p in problems] == [1] and problems[0].reason.startswith("'type' must be one of")

@@ -93,7 +93,7 @@ def parse_user_document(obj: Any) -> Document:
             raise ValueError(f"'{name}' must be a non-empty string")
     if not _ID.fullmatch(obj["id"]):
         raise ValueError("'id' may hold only letters, digits, '-', '_' and '.'")
-    if obj.get("type") not in EVIDENCE_RANK:
+    if not isinstance(obj.get("type"), str) or obj["type"] not in EVIDENCE_RANK:
         raise ValueError(f"'type' must be one of {', '.join(EVIDENCE_RANK)}")
     year = obj.get("year")
     if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
