@@ -58,22 +58,28 @@ def _routes(prefix_api: bool) -> list[tuple[str, str, list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def admin_token(tmp_path_factory) -> tuple[str, str]:
-    """(database URL, API token) of an administrator made with the real `medora users` commands."""
+def editorial_db(tmp_path_factory) -> str:
+    """The URL of an editorial database with an administrator made by the real `medora users add`."""
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz-editorial') / 'articles.db'}"
-    env = {"MEDORA_ARTICLES__DATABASE_URL": url}
-    added = CliRunner().invoke(cli, ["users", "add", "root", "--role", "admin", "--password-stdin"], env=env,
-                               input=PASSWORD + "\n")
+    added = CliRunner().invoke(cli, ["users", "add", "root", "--role", "admin", "--password-stdin"],
+                               env={"MEDORA_ARTICLES__DATABASE_URL": url}, input=PASSWORD + "\n")
     assert added.exit_code == 0, added.output
-    token = CliRunner().invoke(cli, ["users", "token", "root", "--label", "fuzz"], env=env)
+    return url
+
+
+@pytest.fixture
+def admin_token(editorial_db) -> tuple[str, str]:
+    """(database URL, a fresh API token of the administrator): fuzzing DELETE /tokens/{id} may revoke one."""
+    token = CliRunner().invoke(cli, ["users", "token", "root", "--label", "fuzz"],
+                               env={"MEDORA_ARTICLES__DATABASE_URL": editorial_db})
     assert token.exit_code == 0, token.output
-    return url, token.output.strip()
+    return editorial_db, token.output.strip()
 
 
 @pytest.fixture(scope="module")
-def app(built_index, admin_token):
+def app(built_index, editorial_db):
     settings_, _ = built_index
-    articles = settings_.articles.model_copy(update={"database_url": admin_token[0]})
+    articles = settings_.articles.model_copy(update={"database_url": editorial_db})
     return create_app(settings_.model_copy(update={"articles": articles}))
 
 
@@ -122,6 +128,7 @@ def _route_params(prefix_api: bool):
 @pytest.mark.parametrize("who", ["anonymous", "admin"])
 def test_api_routes_never_answer_5xx(client, admin_token, method, template, names, who):
     headers = {"Authorization": f"Bearer {admin_token[1]}"} if who == "admin" else {}
+    assert client.get("/api/v1/users", headers=headers).status_code == (200 if who == "admin" else 401)
 
     @(COMPOSING if _composes(template) else FUZZ)
     @given(data=st.data())
