@@ -23,6 +23,7 @@ from medora.types import IngestProblem
 MEDQUAD = CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl"
 NCI_PAGES = CORPUS / "nci-pdq" / "nci_treatment_and_drug_pages.jsonl"
 GOOD = 1000
+DUPLICATE = "duplicate document id; later copy skipped"
 
 
 def _first_rows(path: Path, n: int, key=len) -> list[dict]:
@@ -203,7 +204,8 @@ def test_fuzzed_lines_in_every_jsonl_format_cost_only_themselves_when_indexed(tm
         found = {("user" if d.id.startswith("user-") else "medquad" if d.id.startswith("medquad-") else "nci",
                   d.id if d.id.startswith("user-") else d.url) for d in documents.values()}
         assert found >= wanted
-        # Two fuzzed lines may name one document: that is reported by file, without a line.
-        assert all(Path(p.path).parent == folder for p in problems)
+        # Two fuzzed lines may name one document. The index reports the second copy by document id, with
+        # neither file nor line (a gap left for #15); every other problem names its file and line.
+        assert all((Path(p.path).parent == folder and p.line) or p.reason == DUPLICATE for p in problems)
 
     fuzz()
