@@ -4,18 +4,28 @@ Starts `medora.web.run_server` in a subprocess on a free 127.0.0.1 port over an 
 already built in the data directory (`medora index`), waits for /api/v1/health, then
 runs the clients (bounded in time and in requests) and prints a Markdown table.
 
+With ``--distinct-from`` (a MedQuAD JSONL file of the corpus), every other request asks a real
+question not asked before (each one adds an article, a revision and a thread), the others repeat
+the fixed list. The server's resident memory (VmRSS) is read after start-up, after the warm-up
+request and at the end; 429 answers are counted apart from errors. All clients share one address,
+so ``--no-limits`` lifts the per-client question limits, which would otherwise answer most requests
+with 429 (issue #15 tests those limits on their own).
+
     python benchmarks/api_load.py --data-dir ./.medora --clients 4 --seconds 30
     python benchmarks/api_load.py --data-dir ./.medora --clients 8 --seconds 30 --new
 
 ``--new`` asks each of the clinical dev set's questions at most once, into an editorial database
 of its own (a temporary file) with the rate limits lifted: every request composes an answer,
 instead of being served from the article saved at its first asking.
+    python benchmarks/api_load.py --data-dir DIR --clients 8 --seconds 20 --no-limits \\
+        --distinct-from ../shared/corpus/patient-education-medquad/medquad_with_answers.jsonl
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import socket
 import statistics
@@ -53,6 +63,27 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+NO_LIMITS = {"MEDORA_WEB__QUESTIONS_BURST": "1000000", "MEDORA_WEB__QUESTIONS_PER_MINUTE": "1000000",
+             "MEDORA_ARTICLES__ANONYMOUS_ARTICLES_PER_HOUR": "1000000"}
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident set size in MB (Linux /proc)."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def real_questions(path: str, n: int) -> list[str]:
+    """The first ``n`` distinct questions of a MedQuAD JSONL file."""
+    seen: dict[str, None] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            seen.setdefault(" ".join(json.loads(line)["question"].split()), None)
+            if len(seen) >= n:
+                break
+    return list(seen)
 
 
 def start_server(data_dir: str, port: int, log, timeout: float = 120, env: dict | None = None) -> subprocess.Popen:
@@ -97,11 +128,11 @@ def client(base: str, questions, stop_at: float, max_requests: int, out: list, l
                 break
             t0 = time.perf_counter()
             try:
-                ok = http.post("/api/v1/answers", json={"question": question}).status_code == 200
+                status = http.post("/api/v1/answers", json={"question": question}).status_code
             except httpx.HTTPError:
-                ok = False
+                status = 0
             with lock:
-                out.append((time.perf_counter() - t0, ok))
+                out.append((time.perf_counter() - t0, status))
 
 
 class _Shared:
@@ -132,19 +163,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--max-requests", type=int, default=5000, help="Per client, a hard bound.")
     parser.add_argument("--new", action="store_true", help="Each request a question not asked before (composed).")
+    parser.add_argument("--distinct-from", help="MedQuAD JSONL: every other request asks a new real question.")
+    parser.add_argument("--no-limits", action="store_true", help="Lift the per-client question limits.")
     args = parser.parse_args(argv)
 
     port = free_port()
     log = tempfile.TemporaryFile()  # the server's output; a pipe nobody reads could fill and stall it
     folder = tempfile.TemporaryDirectory()
-    asked = new_questions() if args.new else QUESTIONS
-    proc = start_server(args.data_dir, port, log, env=fresh_server_env(folder.name) if args.new else None)
+    env = fresh_server_env(folder.name) if args.new else NO_LIMITS if args.no_limits else None
+    proc = start_server(args.data_dir, port, log, env=env)
+    rss = {"started": rss_mb(proc.pid)}
     try:
         base = f"http://127.0.0.1:{port}"
         httpx.post(f"{base}/api/v1/answers", json={"question": QUESTIONS[0]}, timeout=120)  # warm up the model
-        questions = iter(q for q in asked if q != QUESTIONS[0]) if args.new else itertools.cycle(QUESTIONS)
-        questions = _Shared(questions)
-        results: list[tuple[float, bool]] = []
+        rss["warm"] = rss_mb(proc.pid)
+        if args.new:
+            mixed = iter(q for q in new_questions() if q != QUESTIONS[0])
+        elif args.distinct_from:
+            distinct = real_questions(args.distinct_from, args.clients * args.max_requests)
+            mixed = itertools.chain.from_iterable(zip(itertools.cycle(QUESTIONS), distinct))
+        else:
+            mixed = itertools.cycle(QUESTIONS)
+        questions = _Shared(mixed)
+        results: list[tuple[float, int]] = []
         lock = threading.Lock()
         started = time.monotonic()
         stop_at = started + args.seconds
@@ -155,6 +196,7 @@ def main(argv: list[str] | None = None) -> None:
         for t in threads:
             t.join(timeout=args.seconds + 120)
         elapsed = time.monotonic() - started
+        rss["end"] = rss_mb(proc.pid)
     finally:
         proc.terminate()
         try:
@@ -164,15 +206,18 @@ def main(argv: list[str] | None = None) -> None:
         log.close()
         folder.cleanup()
 
-    latencies = [t * 1000 for t, ok in results if ok]
-    errors = sum(1 for _, ok in results if not ok)
-    what = "each question new (composed)" if args.new else f"{len(QUESTIONS)} distinct questions"
-    print(f"POST /api/v1/answers — {args.clients} clients, {elapsed:.1f} s, {what}\n")
-    print("| requests | requests/s | p50 ms | p95 ms | p99 ms | mean ms | errors |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    latencies = [t * 1000 for t, status in results if status == 200]
+    limited = sum(1 for _, status in results if status == 429)
+    errors = sum(1 for _, status in results if status not in (200, 429))
+    mix = ("each question new (composed)" if args.new else "repeated and new real questions, alternately"
+           if args.distinct_from else f"{len(QUESTIONS)} questions, repeated")
+    print(f"POST /api/v1/answers — {args.clients} clients, {elapsed:.1f} s, {mix}\n")
+    print("| requests | requests/s | p50 ms | p95 ms | p99 ms | mean ms | 429 | errors | server RSS MB: start / warm / end |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     mean = statistics.fmean(latencies) if latencies else float("nan")
     print(f"| {len(results)} | {len(results) / elapsed:.2f} | {percentile(latencies, 50):.0f} | "
-          f"{percentile(latencies, 95):.0f} | {percentile(latencies, 99):.0f} | {mean:.0f} | {errors} |")
+          f"{percentile(latencies, 95):.0f} | {percentile(latencies, 99):.0f} | {mean:.0f} | {limited} | {errors} | "
+          f"{rss['started']:.0f} / {rss['warm']:.0f} / {rss['end']:.0f} |")
 
 
 if __name__ == "__main__":

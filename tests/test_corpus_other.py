@@ -229,3 +229,61 @@ def test_hostile_user_lines_are_reported_and_every_good_line_is_indexed(tmp_path
     index = EmbeddedIndex(settings)
     assert sorted(d.id for d in index.documents()) == ["lace-plant-pcd", "last"]
     index.close()
+
+
+def test_a_lone_surrogate_costs_one_line_in_every_jsonl_reader(tmp_path):
+    """Issue #15: a "\\ud800" escape in a MedQuAD or NCI line ended the whole run with UnicodeEncodeError."""
+    from medora.index.build import build_index
+    from medora.settings import get_settings
+
+    nci = CORPUS / "nci-pdq" / "nci_treatment_and_drug_pages.jsonl"
+    for source, name in ((MEDQUAD, "medquad_with_answers.jsonl"), (nci, "nci_treatment_and_drug_pages.jsonl")):
+        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)[:3]
+        row = json.loads(lines[1])
+        text_key = "answer" if source == MEDQUAD else "text"
+        lines[1] = json.dumps({**row, text_key: "\ud800" + row[text_key]}) + "\n"  # written as the escape
+        folder = tmp_path / name.split("_")[0]
+        folder.mkdir()
+        (folder / name).write_text("".join(lines), encoding="utf-8")
+        report = build_index(get_settings(tmp_path / f"data-{folder.name}", env={}, corpus={"paths": [str(folder)]},
+                                          index={"dense": False}))
+        assert [(p.path, p.line, p.reason) for p in report.problems] == [
+            (str(folder / name), 2, "text holds an invalid character (a lone surrogate such as \\ud800)")], name
+        assert report.added >= 1, name
+
+
+def test_medquad_pages_sharing_a_path_without_doc_id_or_qid_are_told_apart(tmp_path):
+    """Two pages whose URLs differ only by a fragment, with neither doc_id nor qid: a KeyError escaped the reader."""
+    rows = [json.loads(line) for line in MEDQUAD.read_text(encoding="utf-8").splitlines()[:2]]
+    for row, fragment in zip(rows, ("", "#treatment")):
+        del row["doc_id"], row["qid"]
+        row["url"] = rows[0]["url"].split("#")[0] + fragment
+    path = tmp_path / "medquad_with_answers.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    problems: list[IngestProblem] = []
+    docs = list(read_medquad(path, problems))
+    assert problems == []
+    assert [d.url for d in docs] == [r["url"] for r in rows]
+    assert len({d.id for d in docs}) == 2
+
+
+def test_a_user_file_whose_first_line_is_malformed_is_still_read(tmp_path):
+    """Only the first line decided the format, so a bad first line silently dropped the whole file."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    path = folder / "notes.jsonl"
+    path.write_bytes(user_line().encode()[:50] + b"\xff\n" + user_line(sections="DROP").encode() + b"\n"
+                     + user_line().encode() + b"\n")
+    problems: list[IngestProblem] = []
+    assert [d.id for d in read_corpus([folder], problems)] == ["lace-plant-pcd"]
+    assert [(p.line, p.reason) for p in problems] == [(1, "not valid UTF-8 at byte 50"),
+                                                     (2, "'sections' must be a non-empty list")]
+
+
+def test_a_user_line_whose_type_is_not_a_string_costs_only_that_line(tmp_path):
+    """Found by fuzzing: "type": [] raised TypeError (unhashable) out of the reader, ending the run."""
+    path = tmp_path / "notes.jsonl"
+    path.write_text(user_line(id="listed", type=[]) + "\n" + user_line() + "\n", encoding="utf-8")
+    problems: list[IngestProblem] = []
+    assert [d.id for d in read_user_jsonl(path, problems)] == ["lace-plant-pcd"]
+    assert [p.line for p in problems] == [1] and problems[0].reason.startswith("'type' must be one of")

@@ -8,8 +8,8 @@ Formats, by file name:
 ``pdq_summaries.jsonl``, ``nci_*.jsonl``       NCI PDQ summaries and pages (pdq_markdown);
                                                ``pdq_references.jsonl`` is read with them
 ``medquad*.jsonl``                             MedQuAD question–answer pairs (medquad)
-other ``*.jsonl`` whose first object has       your own documents (user_jsonl)
-``"sections"``
+other ``*.jsonl`` with an object holding       your own documents (user_jsonl)
+``"sections"`` in its first 100 lines
 =============================================  ===========================================
 
 Anything else in a folder (README, LICENSE, ``test_ground_truth.json`` ...) is skipped.

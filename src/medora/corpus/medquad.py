@@ -9,6 +9,7 @@ one Section per question (name = the question, text = the answer). The chunker r
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,7 +50,9 @@ def read_medquad(path: Path, problems: list[IngestProblem]) -> Iterator[Document
     for key, rows in pages.items():
         ident = slugs[key]
         if taken[ident] > 1:  # several pages share a path (URL fragments, other hosts)
-            ident += "-" + slug(rows[0].get("doc_id") or rows[0]["qid"].split("-")[0])
+            first = rows[0]
+            ident += "-" + (slug(str(first.get("doc_id") or str(first.get("qid") or "").split("-")[0]))
+                            or hashlib.sha1(key[1].encode()).hexdigest()[:10])  # neither: the URL's own hash
         yield _document("medquad-" + ident, rows)
 
 

@@ -22,8 +22,8 @@ Optional: ``audience`` (``professional``, the default, or ``patient``), ``date``
 ``licence`` (string), ``meta`` (object). A guideline's section named "Major Recommendations"
 is chunked like the NGC guidelines (statements kept whole with their ratings).
 
-A file is read as this format when it ends in ``.jsonl`` and its first object has
-``"sections"``. A line that is not valid JSON or misses a required field is reported with
+A file is read as this format when it ends in ``.jsonl`` and an object among its first
+100 lines has ``"sections"``. A line that is not valid JSON or misses a required field is reported with
 its line number and skipped; the other lines are read.
 """
 
@@ -41,15 +41,22 @@ from .jsonl import json_objects
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
-def looks_like_user_jsonl(path: Path) -> bool:
-    """True when the first non-blank line is a JSON object with "sections"."""
+def looks_like_user_jsonl(path: Path, lines: int = 100) -> bool:
+    """True when one of the first ``lines`` lines is a JSON object with "sections".
+
+    Not just the first line: a malformed first line must cost that line (reported by the
+    reader), not the whole file.
+    """
     try:
-        with path.open(encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    first = json.loads(line)
-                    return isinstance(first, dict) and "sections" in first
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        with path.open("rb") as f:
+            for _, raw in zip(range(lines), f):
+                try:
+                    row = json.loads(raw)
+                except (UnicodeDecodeError, ValueError, RecursionError):
+                    continue
+                if isinstance(row, dict) and "sections" in row:
+                    return True
+    except OSError:
         return False
     return False
 
@@ -86,7 +93,7 @@ def parse_user_document(obj: Any) -> Document:
             raise ValueError(f"'{name}' must be a non-empty string")
     if not _ID.fullmatch(obj["id"]):
         raise ValueError("'id' may hold only letters, digits, '-', '_' and '.'")
-    if obj.get("type") not in EVIDENCE_RANK:
+    if not isinstance(obj.get("type"), str) or obj["type"] not in EVIDENCE_RANK:
         raise ValueError(f"'type' must be one of {', '.join(EVIDENCE_RANK)}")
     year = obj.get("year")
     if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
