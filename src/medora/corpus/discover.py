@@ -36,6 +36,8 @@ def _read_guideline(path: Path, problems: list[IngestProblem]) -> Iterator[Docum
         yield read_guideline(path)
     except ParseError as e:
         problems.append(IngestProblem(e.path, e.line, e.reason))
+    except Exception as e:  # noqa: BLE001 - whatever else one file raises costs that file, not the run
+        problems.append(IngestProblem(str(path), None, f"unreadable guideline: {type(e).__name__}: {e}"))
 
 
 def reader_for(path: Path, ngc_folders: dict[Path, bool] | None = None) -> Reader | None:

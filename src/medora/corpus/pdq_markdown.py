@@ -364,6 +364,9 @@ def read_nci(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
         except (TypeError, AttributeError, ValueError) as e:
             problems.append(IngestProblem(str(path), number, f"malformed line: {e}"))
             continue
+        except Exception as e:  # noqa: BLE001 - whatever else one line raises costs that line, not the run
+            problems.append(IngestProblem(str(path), number, f"unreadable line: {type(e).__name__}: {e}"))
+            continue
         if doc.sections:
             yield doc
 
