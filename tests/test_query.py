@@ -197,3 +197,21 @@ def test_vocabulary_entries_are_conditions_or_interventions_by_their_mesh_tree(q
     assert {e.name for e in q.conditions} >= conditions
     assert interventions <= {e.name for e in q.interventions}
     assert not interventions & {e.name for e in q.conditions}
+
+
+def test_a_corpus_abbreviation_typed_in_lower_case_is_read_when_it_is_no_english_word(abbreviations):
+    assert abbreviations["cpap"] == ["continuous positive airway pressure"]  # mined from the slice
+    a = analyse("is cpap the only option for my sleep apnea?", abbreviations)
+    assert a.abbreviations == (("cpap", "continuous positive airway pressure"),)
+    # "mi" is an English word to CMUdict (the note): lower case, it stays a word.
+    assert analyse("does aspirin help after an mi?", abbreviations).abbreviations == ()
+    assert analyse("Does aspirin help after an MI?", abbreviations).abbreviations == (("MI", "myocardial infarction"),)
+
+
+def test_a_lower_case_abbreviation_with_several_meanings_stays_a_word():
+    from medora.query import _one_meaning
+
+    # Long forms as the full corpus mines them for "pt" and "pcos" (corpus wording, no claim).
+    assert not _one_meaning(["physical therapy", "prothrombin time", "primary tumor"])
+    assert _one_meaning(["polycystic ovary syndrome", "polycystic ovarian syndrome"])
+    assert analyse("copd pt still short of breath", {"pt": ["physical therapy", "prothrombin time"]}).abbreviations == ()

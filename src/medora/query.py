@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -280,8 +280,9 @@ def _resolve_abbreviations(
     """(short, long, start, end) for each abbreviation written in the question.
 
     A definition inside the question itself ("HER2 (human epidermal ...)") wins over the corpus
-    mapping. Only words written like abbreviations count (``_looks_abbreviated``), so "all" or a
-    sentence-initial "Last" are never read as ALL or LAST; "HER2-positive" is also tried as "HER2".
+    mapping. Only words written like abbreviations count (``_looks_abbreviated``), or corpus
+    abbreviations typed in lower case that are no English word, so "all" or a sentence-initial
+    "Last" are never read as ALL or LAST; "HER2-positive" is also tried as "HER2".
     """
     local: dict[str, list[str]] = {}
     for short, long in find_abbreviations(question):
@@ -293,11 +294,24 @@ def _resolve_abbreviations(
             candidates = _split_hyphens(token)
         for word, start, end in candidates:
             key = word.lower()
-            if key in STOP_WORDS or not _looks_abbreviated(word):
+            if key in STOP_WORDS or not (_looks_abbreviated(word) or (_one_meaning(mapping.get(key, ()))
+                                                                      and _typed_in_lower_case(word))):
                 continue
             for long in local.get(key) or mapping.get(key, ()):
                 found.append((word, long, start, end))
     return found
+
+
+def _one_meaning(longs: Sequence[str]) -> bool:
+    """Long forms that are spellings of one thing ("polycystic ovary/ovarian syndrome"), not several ("pt")."""
+    first = set(_ascii_words(longs[0])) if longs else set()
+    return bool(first) and all(_overlap(first, set(_ascii_words(other))) >= 0.5 for other in longs[1:])
+
+
+def _typed_in_lower_case(word: str) -> bool:
+    """A corpus abbreviation typed in lower case ("copd", "pcos", "dvt"), as patients write them: a
+    short all-letter word that is no English word (CMUdict lacks it), so "cap" or "all" never is."""
+    return word.islower() and word.isalpha() and 2 <= len(word) <= 6 and vocabulary.current().syllables(word) is None
 
 
 def _looks_abbreviated(word: str) -> bool:
