@@ -510,12 +510,11 @@ def bottom_line_features(pool: list[_Candidate], focus: list[str], query, match_
     for c, match in zip(pool, own):
         text = _own_words(c)
         recommends = c.hit.document.type == "guideline" and _is_recommendation(c.hit.passage, c.statement.text)
-        said_line = c.section if c.section in LINE_PRIORITY else None
         doc_rank = focus.index(c.hit.document.id) + 1 if c.hit.document.id in focus else 0
         rows.append((
             match / best_own,
             float(match >= match_ratio * best_own),
-            float(said_line is not None and said_line != (asked_line or "First-line")),
+            float(_other_line(c, asked_line)),
             float(not asked or any(about_condition(n, text) for n in asked)),
             float(answers_type(query.question_type, c.statement.text)),
             float(recommends and c.hit.document.id == top_doc),
@@ -533,9 +532,19 @@ def bottom_line_features(pool: list[_Candidate], focus: list[str], query, match_
     return rows
 
 
-def bottom_line_pool(chosen: list[_Candidate]) -> list[_Candidate]:
-    """The statements a bottom line is chosen from: not a guideline profile's field label."""
-    return [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
+def _other_line(c: _Candidate, asked_line: str | None) -> bool:
+    """Is the statement about another line of therapy than asked (the first, when none is)?"""
+    said = c.section if c.section in LINE_PRIORITY else None
+    return said is not None and said != (asked_line or "First-line")
+
+
+def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
+    """The statements a bottom line is chosen from: not a guideline profile's field label, and not
+    about patients on another line of therapy than asked (those who progressed after first-line
+    treatment are other patients) while any statement is about the asked line."""
+    pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
+    asked_line = stated_line(query.text)
+    return [c for c in pool if not _other_line(c, asked_line)] or pool
 
 
 def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio: float = 0.8) -> list[_Candidate]:
@@ -550,7 +559,7 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio:
     """
     if not chosen:
         return []
-    pool = bottom_line_pool(chosen)
+    pool = bottom_line_pool(chosen, query)
     weights = bottom_line_weights()
     value = {id(c): sum(w * x for w, x in zip(weights, row))
              for c, row in zip(pool, bottom_line_features(pool, focus, query, match_ratio))}
