@@ -29,8 +29,8 @@ from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, 
 from .answerability import assess, condition_names, subjects
 from .applicability import about_condition, axis_phrases, conflicts, facets, other_population, populations
 from .evidence import (
-    ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, concept_weights, context_at, contradicts_negation,
-    contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
+    ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, concept_weights, context_at,
+    contradicts_negation, contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
     qualifiers_of, stated_line, stems, study_at, study_starts, summary_layer,
 )
 from .statements import ENDS_SENTENCE, NOT_A_FINDING, PROFILE_FIELD, ratings, statement_spans, trim_statement
@@ -88,7 +88,7 @@ class _Candidate:
     hit: Hit
     relevance: float  # 0..1 overlap with the question's concepts
     section: str
-    concepts: dict[str, float]
+    concepts: Concepts
     layer: bool = False  # from the current-evidence layer of a summary
 
 
@@ -158,7 +158,7 @@ def _summary_cue(text: str, p, a: int, section: str, line_titles, newest: int) -
     return cue * (1.0 + min(max(newest - 2010, 0), 15) * 0.02)
 
 
-def _candidates(hits: list[Hit], concepts: dict[str, float], plan, layer: frozenset[str] = frozenset(),
+def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str] = frozenset(),
                 study_years: dict[str, int] | None = None, question: str = "") -> list[_Candidate]:
     """Every usable statement of the pooled passages, scored and placed in a section.
 
@@ -285,7 +285,7 @@ def _near_duplicate(a: str, b: str, threshold: float = 0.6) -> bool:
     return _overlap(a, b) > threshold
 
 
-def should_abstain(retrieval: Retrieval, concepts: dict[str, float], settings: AnswerSettings) -> bool:
+def should_abstain(retrieval: Retrieval, concepts: Concepts, settings: AnswerSettings) -> bool:
     """No answer when the evidence is not about the question.
 
     With vectors, closeness in meaning decides (on the dev set every in-scope question's
@@ -574,7 +574,7 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio:
     return bottom
 
 
-def _asked_about(query, concepts: dict[str, float]) -> dict[str, float]:
+def _asked_about(query, concepts: Concepts) -> Concepts:
     """What the question asks about its patients: its concepts without the words that say who they
     are (the condition, its qualifiers such as "HER2-positive", the patient group, the setting or
     course), which applicability has already matched and which a guideline's recommendations leave to

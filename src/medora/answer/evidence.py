@@ -140,9 +140,9 @@ def concept_weights(analysis: QueryAnalysis) -> Concepts:
     return Concepts(weights, aliases)
 
 
-def relevance(text: str, concepts: Mapping[str, float]) -> float:
+def relevance(text: str, concepts: Concepts) -> float:
     """0..1: the weighted share of the question's concepts that ``text`` contains."""
-    found = concepts.found_in(text) if isinstance(concepts, Concepts) else stems(text)
+    found = concepts.found_in(text)
     total = sum(concepts.values()) or 1.0
     return sum(w for c, w in concepts.items() if c in found) / total
 
@@ -413,7 +413,7 @@ def evidence_pool(hits: Sequence[Hit], index, max_documents: int = 4) -> tuple[l
     return inherit_citations(pool), focus
 
 
-def summary_layer(question: str, concepts: dict[str, float], documents: Sequence[str], hits: Sequence[Hit],
+def summary_layer(question: str, concepts: Concepts, documents: Sequence[str], hits: Sequence[Hit],
                   index, *, abbreviations: Sequence[tuple[str, str]] = (), max_summaries: int = 3,
                   min_relevance: float = 0.4) -> list[Hit]:
     """All passages under the one heading of a current evidence summary that best names the asked patients.
@@ -458,7 +458,7 @@ def summary_layer(question: str, concepts: dict[str, float], documents: Sequence
 # A summary's own apparatus, not evidence: its reading list, change log and colophon.
 ABOUT_THE_SUMMARY = re.compile(r"^(?:Key References|References|Changes to This Summary|About This PDQ Summary|Latest Updates)\b", re.I)
 
-def _best_root(summaries, match, concepts: dict[str, float], min_relevance: float):
+def _best_root(summaries, match, concepts: Concepts, min_relevance: float):
     """(document, its passages, heading) of the best-matching root heading, or None."""
     best, best_score = None, 0.0
     for doc, passages in summaries:
