@@ -39,7 +39,7 @@ def collect(settings, index, questions: list[dict]) -> list[tuple[np.ndarray, np
     current: dict = {}
     choose = composition._bottom_line
 
-    def observe(chosen, focus, query, match_ratio=0.8):  # records what the bottom line sees, changes nothing
+    def observe(chosen, focus, query, match_ratio):  # records what the bottom line sees, changes nothing
         pool = composition.bottom_line_pool(chosen, query)
         if pool:
             item = current["item"]

@@ -547,7 +547,7 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     return [c for c in pool if not _other_line(c, asked_line)] or pool
 
 
-def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio: float = 0.8) -> list[_Candidate]:
+def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio: float) -> list[_Candidate]:
     """One or two statements that answer directly.
 
     The first is the statement the fitted model (``BOTTOM_LINE_FEATURES``) ranks highest: chiefly
