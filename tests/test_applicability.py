@@ -196,12 +196,16 @@ def test_a_question_naming_no_group_is_about_adults_unless_its_best_source_is_fo
     assert not other_population("melanoma in a toddler", title)
 
 
-def test_statements_and_bottom_line_speak_to_what_is_asked_in_their_own_words(slice_answers):
-    """A statement's heading or guideline does not make it answer the question: its own words must
-    share what the question asks about its patients (not the condition, which applicability checks)."""
-    settings = AnswerSettings()
+def test_without_the_fitted_bar_statements_speak_to_what_is_asked_in_their_own_words(built_index):
+    """The ratio bar (an index without the fitted bar, or ``answer.statement_bar`` off): a statement's
+    heading or guideline does not make it answer the question: its own words must share what the
+    question asks about its patients (not the condition, which applicability checks)."""
+    base, index = built_index
+    ratio_bar = base.model_copy(update={"answer": base.answer.model_copy(update={"statement_bar": False})})
+    settings = ratio_bar.answer
     checked = 0
-    for question, answer in slice_answers.items():
+    for question in SLICE_QUESTIONS:
+        answer = ask(question, index, ratio_bar)
         if answer.abstained:
             continue
         query = analyse(question)
@@ -286,3 +290,44 @@ def test_letters_and_digits_are_one_word_with_or_without_the_hyphen():
     assert stems("GLP-1 receptor") == stems("glp1 receptor")
     assert {"glp", "1"} <= set(analyse("Is saxenda a glp1 agonist?").lexical_query().split())
     assert "her" not in analyse("HER2 positive").lexical_query().split()  # a stop word stays out
+
+
+def test_the_fitted_statement_bar_names_every_feature_it_weighs():
+    from medora.answer.compose import STATEMENT_BAR_FEATURES, statement_bar_model
+
+    weights, bias, threshold = statement_bar_model()
+    assert len(weights) == len(STATEMENT_BAR_FEATURES) and all(isinstance(w, float) for w in weights)
+    assert isinstance(bias, float) and isinstance(threshold, float)
+
+
+def test_particular_questions_keep_what_the_fitted_bar_finds_likely_useful(built_index):
+    """A particular question keeps the statements whose odds clear the fitted threshold, and always
+    its likeliest one; its features are all in 0..1. A broad question keeps the whole picture."""
+    from medora.answer import compose as composition
+
+    settings, index = built_index
+    weights, bias, threshold = composition.statement_bar_model()
+    seen: list[tuple[int, list[float]]] = []
+    useful = composition._useful
+
+    def observe(chosen, answer_settings, query, focus, safety):
+        rows = composition.statement_bar_features(chosen, focus, query, answer_settings.bottom_line_match_ratio, safety)
+        assert all(0.0 <= x <= 1.0 for row in rows for x in row)
+        kept = useful(chosen, answer_settings, query, focus, safety)
+        odds = {id(c): bias + sum(w * x for w, x in zip(weights, row)) for c, row in zip(chosen, rows)}
+        likeliest = max(odds.values())
+        assert all(odds[id(c)] >= threshold or odds[id(c)] == likeliest for c in kept)
+        seen.append((len(kept), sorted(odds.values())))
+        return kept
+
+    composition._useful = observe
+    try:
+        for question in SLICE_QUESTIONS:
+            ask(question, index, settings)
+    finally:
+        composition._useful = useful
+    assert len(seen) >= 10  # most slice questions ask something particular
+    assert len({n for n, _ in seen}) > 1  # as many statements as clear the bar, not a fixed number
+    broad = ask("What is the recommended treatment approach for a patient with HER2-positive breast cancer?",
+                index, settings)
+    assert len(all_statements(broad)) >= 10

@@ -215,3 +215,18 @@ def test_a_lower_case_abbreviation_with_several_meanings_stays_a_word():
     assert not _one_meaning(["physical therapy", "prothrombin time", "primary tumor"])
     assert _one_meaning(["polycystic ovary syndrome", "polycystic ovarian syndrome"])
     assert analyse("copd pt still short of breath", {"pt": ["physical therapy", "prothrombin time"]}).abbreviations == ()
+
+
+def test_a_clipped_shorthand_reads_as_the_one_long_form_it_clips():
+    """"afib" as patients type it: the initials of "atrial fibrillation" then the start of its last
+    word, a long form the corpus defines (AF); an English word is never read so."""
+    from medora.query import _clipped
+
+    mapping = mine(["ngc-11237"]).best(min_count=1)
+    assert mapping["af"] == ["atrial fibrillation"]
+    question = "my mom was just diagnosed with afib - can she still live a normal life?"
+    assert analyse(question, mapping).abbreviations == (("afib", "atrial fibrillation"),)
+    assert analyse("is her rash akin to eczema", mapping).abbreviations == ()
+    # Two long forms a shorthand could clip: it stays a word.
+    assert _clipped("afib", {"af": ["atrial fibrillation"], "afb": ["acid fast bacilli"]}) == ["atrial fibrillation"]
+    assert _clipped("afib", {"af": ["atrial fibrillation"], "afr": ["annual fibre"]}) == []

@@ -294,12 +294,56 @@ def _resolve_abbreviations(
             candidates = _split_hyphens(token)
         for word, start, end in candidates:
             key = word.lower()
-            if key in STOP_WORDS or not (_looks_abbreviated(word) or (_one_meaning(mapping.get(key, ()))
-                                                                      and _typed_in_lower_case(word))):
+            if key in STOP_WORDS:
+                continue
+            if not (local.get(key) or mapping.get(key)) and _typed_in_lower_case(word, longest=8):
+                found += [(word, long, start, end) for long in _clipped(key, mapping)]
+            if not (_looks_abbreviated(word) or (_one_meaning(mapping.get(key, ())) and _typed_in_lower_case(word))):
                 continue
             for long in local.get(key) or mapping.get(key, ()):
                 found.append((word, long, start, end))
     return found
+
+
+def _clipped(word: str, mapping: Mapping[str, list[str]]) -> list[str]:
+    """The one long form a clipped shorthand stands for: the initials of its words then the start of
+    its last word ("afib": atrial fibrillation, "cdiff": Clostridioides difficile), among the
+    corpus's long forms of two to four words. None when it could stand for several things."""
+    if len(word) < MIN_CLIPPED:
+        return []
+    found = {long for long in _clipped_forms(mapping).get(word[:MIN_CLIPPED], ()) if _clips(word, long)}
+    return [*found] if len(found) == 1 else []
+
+
+MIN_CLIPPED = 4  # "afib": shorter shorthand ("af", "hep") is an abbreviation or a word of its own
+
+
+_CLIPPED_FORMS: dict[int, tuple[Mapping, dict[str, list[str]]]] = {}
+
+
+def _clipped_forms(mapping: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Long forms by the first ``MIN_CLIPPED`` letters a clipped shorthand of them could start with
+    (built once per abbreviation mapping)."""
+    cached = _CLIPPED_FORMS.get(id(mapping))
+    if cached is not None and cached[0] is mapping:
+        return cached[1]
+    forms: dict[str, list[str]] = {}
+    for longs in mapping.values():
+        for long in longs:
+            words = _ascii_words(long)
+            if 2 <= len(words) <= 4 and all(w.isalpha() for w in words):
+                start = "".join(w[0] for w in words[:-1]) + words[-1]
+                forms.setdefault(start[:MIN_CLIPPED], []).append(" ".join(words))
+    _CLIPPED_FORMS.clear()  # one index's mapping is in use at a time
+    _CLIPPED_FORMS[id(mapping)] = (mapping, forms)
+    return forms
+
+
+def _clips(word: str, long: str) -> bool:
+    words = long.split()
+    initials = "".join(w[0] for w in words[:-1])
+    rest = word[len(initials):]
+    return word.startswith(initials) and len(rest) >= 3 and words[-1].startswith(rest)
 
 
 def _one_meaning(longs: Sequence[str]) -> bool:
@@ -308,10 +352,11 @@ def _one_meaning(longs: Sequence[str]) -> bool:
     return bool(first) and all(_overlap(first, set(_ascii_words(other))) >= 0.5 for other in longs[1:])
 
 
-def _typed_in_lower_case(word: str) -> bool:
+def _typed_in_lower_case(word: str, longest: int = 6) -> bool:
     """A corpus abbreviation typed in lower case ("copd", "pcos", "dvt"), as patients write them: a
     short all-letter word that is no English word (CMUdict lacks it), so "cap" or "all" never is."""
-    return word.islower() and word.isalpha() and 2 <= len(word) <= 6 and vocabulary.current().syllables(word) is None
+    return word.islower() and word.isalpha() and 2 <= len(word) <= longest \
+        and vocabulary.current().syllables(word) is None
 
 
 def _looks_abbreviated(word: str) -> bool:

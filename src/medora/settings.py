@@ -102,6 +102,16 @@ class AnswerSettings(_Stage):
         "at least this share as well as the best statement's. Not applied to a broad question whose only such words "
         "are generic ('recommended treatment approach'). Fitted on the tune split: statements per answer median "
         "7.5 -> 5 for 4 of 116 gold passages.")
+    statement_bar: bool = Field(
+        True, description="After the ratios above, keep only the statements the fitted statement bar finds likely "
+        "useful (answer/statement_bar_weights.json, fitted by benchmarks/fit_statement_bar.py on statements a "
+        "clinician labelled; the likeliest statement always stays).")
+    bar_candidates: int = Field(
+        54, description="How many statements the fitted statement bar weighs for a particular question, best-scored "
+        "first; at most max_statements of them stay.")
+    bar_own_words_candidates: int = Field(
+        18, description="Of those, how many are the statements whose own words match the question best (not "
+        "their passage's rank): a trial result in a low-ranked passage may be the one that answers.")
     bottom_line_match_ratio: float = Field(
         0.8, description="A feature of the fitted bottom-line model (answer/bottom_line_weights.json): do a "
         "statement's own words (lead-in included, not its heading or title) match what is asked at least this "

@@ -90,6 +90,7 @@ class _Candidate:
     section: str
     concepts: Concepts
     layer: bool = False  # from the current-evidence layer of a summary
+    own: float = 0.0  # 0..1 overlap of its own words (not its heading's or title's) with the question's concepts
 
 
 # Evidence from this year on counts as emerging (the corpus snapshot is from 2025).
@@ -192,7 +193,8 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
             words = len(text.split())
             if words < 6 or words > 90 or not ENDS_SENTENCE.search(text) or NOT_A_FINDING.search(text):
                 continue
-            match = max(relevance(text, concepts), context_relevance[key])
+            own = relevance(text, concepts)
+            match = max(own, context_relevance[key])
             line_end = p.text.find("\n", b)
             tail = p.text[b : len(p.text) if line_end < 0 else line_end]
             cited_year = max((years.get(pmid) or 0 for pmid in p.cites), default=0)
@@ -234,7 +236,7 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                 score=hit.score * (0.4 + match) * (1.3 if p.kind == "recommendation" else 1.0) * cue,
             )
             statement = replace(statement, score=statement.score * _rating_weight(statement.evidence))
-            out.append(_Candidate(statement, hit, match, section, concepts, p.id in layer))
+            out.append(_Candidate(statement, hit, match, section, concepts, p.id in layer, own))
     out.sort(key=lambda c: (-c.statement.score, c.statement.doc_id, c.hit.passage.position, c.statement.span))
     return out
 
@@ -384,9 +386,19 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         chosen += select_statements(beside[:1], 1, chosen=chosen)
     safety = _safety(chosen, candidates, focus[:2])
     chosen += safety
-    chosen += select_statements([c for c in candidates if not c.layer and c not in chosen],
-                                settings.answer.max_statements - len(chosen), chosen=chosen)
-    chosen = _clear_the_bar(chosen, settings.answer, retrieval.query, exempt=[*safety, *(c for c in chosen if c.layer)])
+    # The fitted bar weighs more statements than an answer holds: a trial's result that scores below
+    # eighteen neighbouring sentences may still be the one that answers; the cap applies after the bar.
+    rest = [c for c in candidates if not c.layer and c not in chosen]
+    if _fitted_bar(retrieval.query, concepts, settings.answer):
+        # ... and one whose passage ranks low may still say, in its own words, what is asked.
+        chosen += select_statements(rest, settings.answer.bar_candidates - settings.answer.bar_own_words_candidates
+                                    - len(chosen), chosen=chosen)
+        chosen += select_statements(sorted((c for c in rest if c not in chosen), key=lambda c: -c.own),
+                                    settings.answer.bar_own_words_candidates, chosen=chosen)
+    else:
+        chosen += select_statements(rest, settings.answer.max_statements - len(chosen), chosen=chosen)
+    chosen = _clear_the_bar(chosen, settings.answer, retrieval.query, exempt=[*safety, *(c for c in chosen if c.layer)],
+                            focus=focus, safety=safety)
     verdict = assess(retrieval.query, tuple(_context(c) for c in chosen), index)
     if verdict.status == "not_found":
         answer = Answer(abstained=True, bottom_line=(), sections=(), references=(), status="not_found",
@@ -532,6 +544,60 @@ def bottom_line_features(pool: list[_Candidate], focus: list[str], query, match_
     return rows
 
 
+# What the statement bar reads of each statement an answer could hold: the bottom-line features
+# and, besides, how the statement stands beside the best of its answer. The weights and the
+# threshold are fitted on statements a clinician labelled useful or not
+# (``benchmarks/fit_statement_bar.py``, which writes ``statement_bar_weights.json``).
+STATEMENT_BAR_FEATURES = (
+    *BOTTOM_LINE_FEATURES,
+    "own match (absolute)",  # its own words' match with what is asked, not as a share of the best
+    "match with the question",  # its own or its context's match with all the question's concepts
+    "match as a share of the best",
+    "closeness in meaning",  # the passage's cosine with the question (0 without vectors)
+    "patient page",
+    "result naming no treatment or subject",
+    "chosen for safety",
+    "names the asked condition",  # in its own words or its document's title (1 when the question names none)
+    "passage rank",  # 1 for the best-ranked passage of the search, 1/2 for the next, ...
+    "study design without a result",
+    "names the asked marker",  # the gene or receptor the question qualifies its patients by ("RET", "HER2")
+)
+_BAR_WEIGHTS_FILE = Path(__file__).with_name("statement_bar_weights.json")
+
+
+@functools.cache
+def statement_bar_model() -> tuple[tuple[float, ...], float, float] | None:
+    """(weights in the order of ``STATEMENT_BAR_FEATURES``, bias, threshold), or None before a fit."""
+    if not _BAR_WEIGHTS_FILE.exists():
+        return None
+    fitted = json.loads(_BAR_WEIGHTS_FILE.read_text(encoding="utf-8"))
+    return tuple(fitted["weights"][name] for name in STATEMENT_BAR_FEATURES), fitted["bias"], fitted["threshold"]
+
+
+def statement_bar_features(chosen: list[_Candidate], focus: list[str], query, match_ratio: float,
+                           safety: set[int]) -> list[tuple[float, ...]]:
+    """One row of ``STATEMENT_BAR_FEATURES`` per statement of ``chosen``; ``safety`` holds the ids of
+    the statements chosen so that safety is never crowded out."""
+    asked_about = _asked_about(query, chosen[0].concepts)
+    best_match = max(c.relevance for c in chosen) or 1.0
+    names = [s.names for s in subjects(query) if s.kind != "term"]
+    conditions = condition_names(query)
+    markers = [re.compile(rf"\b{re.escape(m)}\b", re.I) for m, _ in qualifiers_of(query.text, query.abbreviations)]
+    rows = []
+    for c, row in zip(chosen, bottom_line_features(chosen, focus, query, match_ratio)):
+        said = f"{c.hit.document.title} {_own_words(c)}"
+        text = c.statement.text
+        bare_result = bool(_RESULT.search(text)) and not drugs_named(text) \
+            and not any(about_condition(n, text) for n in names)
+        rows.append((*row, relevance(_own_words(c), asked_about), c.relevance, c.relevance / best_match,
+                     max(c.hit.dense or 0.0, 0.0), float(c.hit.document.audience == "patient"),
+                     float(bare_result), float(id(c) in safety),
+                     float(not conditions or any(about_condition(n, said) for n in conditions)),
+                     1.0 / max(c.hit.rank, 1), float(bool(_DESIGN.search(text)) and not _RESULT.search(text)),
+                     float(any(m.search(_own_words(c)) for m in markers))))
+    return rows
+
+
 def _other_line(c: _Candidate, asked_line: str | None) -> bool:
     """Is the statement about another line of therapy than asked (the first, when none is)?"""
     said = c.section if c.section in LINE_PRIORITY else None
@@ -607,6 +673,11 @@ _DEPENDENT_OPENING = re.compile(
     r"|In (?:this|these|that|those|both|the (?:same|latter|former|above))|Of (?:these|those|them|the)"
     r"|(?:Among|For|With|In) (?:them|these|those|such)|Compared with (?:this|these|that|placebo)|As (?:a result|above|such))\b")
 # Wording of a reported result: it needs a named treatment to mean anything.
+# How trial reports describe a study's design: a design sentence without a result tells a
+# clinician what was tried, not what it did.
+_DESIGN = re.compile(r"\brandomly assigned\b|\brandomi[sz]ed\b|\benrolled\b|\bwere eligible\b|\bprimary end ?points?\b"
+                     r"|\bphase (?:I{1,3}|[123])\b|\b(?:included|recruited|evaluated|examined) \d[\d,]* (?:patients|participants)\b"
+                     r"|\bopen-label\b|\bdouble-blind\b", re.I)
 _RESULT = re.compile(r"\d\s?%|\bhazard ratio\b|\bodds ratio\b|\brelative risk\b|\b95% CI\b|\bconfidence interval\b"
                      r"|\bP\s?[<=>]|\bno (?:statistically )?(?:significant )?differences?\b|\bsignificantly\b"
                      r"|\bmedian (?:overall |progression-free |event-free )?survival\b|\bresponse rate\b", re.I)
@@ -686,27 +757,34 @@ def _applicability(query, question: str):
 
 
 def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,
-                   exempt: list[_Candidate]) -> list[_Candidate]:
-    """The statements that clear the bar: a score and a match with the question's concepts of at
-    least ``min_score_ratio`` and ``min_relevance_ratio`` of the best ones; in their own words (not
-    their document's), at least ``min_own_match_ratio`` of the best match with what the question
-    asks about its patients (``_asked_about``; not for a broad question); and a reported result only
-    where it names a treatment or one of the question's subjects.
+                   exempt: list[_Candidate], focus: list[str] = (), safety: list[_Candidate] = ()) -> list[_Candidate]:
+    """The statements that clear the bar.
 
-    ``exempt`` from the score bar: the current-evidence layer (chosen by heading, on its own scale)
-    and the best-matching guidelines' harms and caveat (chosen so that safety is never crowded out).
+    A question that asks something particular keeps the statements the fitted statement bar
+    finds likely useful (``_useful``). A broad question ("the recommended approach") asks for the
+    whole picture, which no labelled question taught the model, and so does an index without the
+    fitted bar: there a statement needs a score and a match with the question's concepts of at
+    least ``min_score_ratio`` and ``min_relevance_ratio`` of the best ones, and a reported result
+    must name a treatment or one of the question's subjects. ``exempt`` from the score bar: the
+    current-evidence layer (chosen by heading, on its own scale) and the best-matching guidelines'
+    harms and caveat (chosen so that safety is never crowded out).
+
+    Without the fitted bar, a statement of a particular question must also match, in its own words
+    (not its document's), at least ``min_own_match_ratio`` of the best match with what the
+    question asks about its patients (``_asked_about``).
     """
     if not chosen:
         return chosen
+    if _fitted_bar(query, chosen[0].concepts, settings):
+        return _useful(chosen, settings, query, list(focus), {id(c) for c in safety})
+    asked_about = _asked_about(query, chosen[0].concepts)
+    broad = max(asked_about.values()) <= GENERIC_WEIGHT
     free = {id(c) for c in exempt}
     best = max((c.statement.score for c in chosen if id(c) not in free), default=0.0)
     best_match = max((c.relevance for c in chosen if id(c) not in free), default=0.0)
     names = [s.names for s in subjects(query) if s.kind != "term"]
-    asked_about = _asked_about(query, chosen[0].concepts)
     own = {id(c): relevance(_own_words(c), asked_about) for c in chosen}
-    best_own = max((own[id(c)] for c in chosen if id(c) not in free), default=0.0)
-    if max(asked_about.values()) <= GENERIC_WEIGHT:
-        best_own = 0.0  # a broad question ("the recommended approach"): it asks for the whole picture
+    best_own = 0.0 if broad else max((own[id(c)] for c in chosen if id(c) not in free), default=0.0)
     kept = []
     for c in chosen:
         if id(c) not in free and (c.statement.score < settings.min_score_ratio * best
@@ -720,6 +798,25 @@ def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,
             continue
         kept.append(c)
     return kept
+
+
+def _fitted_bar(query, concepts: Concepts, settings: AnswerSettings) -> bool:
+    """Does the fitted statement bar decide (a question asking something particular, the bar on and fitted)?"""
+    return settings.statement_bar and statement_bar_model() is not None \
+        and max(_asked_about(query, concepts).values()) > GENERIC_WEIGHT
+
+
+def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: list[str],
+            safety: set[int]) -> list[_Candidate]:
+    """The statements the fitted statement bar (``STATEMENT_BAR_FEATURES``) finds likely useful to a
+    clinician reading this answer, at most ``max_statements``; the likeliest stays whatever its odds,
+    since whether the answer holds anything at all is answerability's to say, not the bar's."""
+    weights, bias, threshold = statement_bar_model()
+    odds = [bias + sum(w * x for w, x in zip(weights, row))
+            for row in statement_bar_features(chosen, focus, query, settings.bottom_line_match_ratio, safety)]
+    ranked = sorted(range(len(chosen)), key=lambda i: -odds[i])
+    kept = {i for i in ranked[:settings.max_statements] if i == ranked[0] or odds[i] >= threshold}
+    return [c for i, c in enumerate(chosen) if i in kept]
 
 
 def currency_notice(statements: list[Statement], stale_after_years: int, today: int | None = None) -> str:

@@ -157,7 +157,22 @@ def _qualifiers(text: str, abbreviations: tuple[tuple[str, str], ...] = ()) -> f
     # question defined are read as their abbreviation first.
     for short, long in abbreviations:
         text = re.sub(re.escape(long), short, text, flags=re.I)
-    return frozenset((m.group(1).lower(), m.group(2).lower()) for m in _QUALIFIED.finditer(text))
+    found = set()
+    for m in _QUALIFIED.finditer(text):
+        marker = m.group(1).lower()
+        if marker in _ALTERATIONS:  # "RET rearrangement-positive": the marker is the gene, not the kind of change
+            gene = _GENE_BEFORE.search(text, 0, m.start())
+            marker = gene.group(1).lower() if gene else marker
+        found.add((marker, m.group(2).lower()))
+    return frozenset(found)
+
+
+# Kinds of genetic change a question qualifies its patients by ("EGFR mutation-positive"), and the
+# gene symbol written before one (upper case, as the corpus writes genes: RET, ROS1, EGFR).
+_ALTERATIONS = frozenset({"mutation", "mutations", "mutated", "rearrangement", "rearranged", "fusion", "fusions",
+                          "variant", "variants", "alteration", "alterations", "amplification", "amplified",
+                          "translocation", "expression"})
+_GENE_BEFORE = re.compile(r"\b([A-Z][A-Z0-9]{1,7})\s+(?:gene\s+)?$")
 
 
 def qualifiers_of(text: str, abbreviations: Sequence[tuple[str, str]] = ()) -> frozenset[tuple[str, str]]:
