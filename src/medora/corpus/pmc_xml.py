@@ -74,7 +74,7 @@ def article_document(article: etree._Element, path: Path) -> Document:
         raise ValueError(f"{name}: no abstract or body text; skipped")
     date = _pub_date(meta_el)
     journal_meta = _child(_child(article, "front"), "journal-meta")
-    journal = next((inline_text(e) for e in journal_meta.iter("{*}journal-title")), "") \
+    journal = next((inline_text(e) for e in journal_meta.iterfind(".//{*}journal-title")), "") \
         if journal_meta is not None else ""
     if not journal and journal_meta is not None:
         journal = next((inline_text(e) for e in _children(journal_meta, "journal-id")), "")
@@ -86,7 +86,7 @@ def article_document(article: etree._Element, path: Path) -> Document:
         doc_id, url = f"doi-{_DOI_SAFE.sub('-', doi).strip('-')}", f"https://doi.org/{doi}"
     else:
         raise ValueError(f"{path.name}: no PMCID, PMID or DOI to name the article by; skipped")
-    subjects = [inline_text(s) for s in meta_el.iter("{*}subject")]
+    subjects = [inline_text(s) for s in meta_el.iterfind(".//{*}subject")]
     abstract_sections = [s for s in sections if s.name.startswith("Abstract")]
     return Document(
         id=doc_id,
@@ -186,6 +186,6 @@ def _licence(meta_el: etree._Element | None) -> str:
     href = ""
     if licence is not None:
         href = licence.get("{http://www.w3.org/1999/xlink}href") or next(
-            (inline_text(e) for e in licence.iter("{*}license_ref")), "")
+            (inline_text(e) for e in licence.iterfind(".//{*}license_ref")), "")
     statement = inline_text(_child(permissions, "copyright-statement"))
     return "; ".join(x for x in (statement, href) if x) or "Full text (c) its authors or publisher; from PubMed Central"

@@ -123,14 +123,17 @@ def table_lines(rows: list[list[str]], header_rows: int) -> list[str]:
 
 def element_table_lines(table: etree._Element, skip: frozenset[str] = frozenset()) -> list[str]:
     """:func:`table_lines` of a ``<table>`` in the row model JATS, SPL and HTML share
-    (``tr`` rows of ``th``/``td`` cells; rows inside ``thead`` are headers)."""
-    rows, header_rows = [], 0
-    for row in table.iter("{*}tr"):
-        rows.append([inline_text(c, skip) for c in row if local(c.tag) in ("td", "th")])
-        parent = row.getparent()
-        if parent is not None and local(parent.tag) == "thead":
-            header_rows = len(rows)
-    return table_lines(rows, header_rows)
+    (``tr`` rows of ``th``/``td`` cells, directly or inside ``thead``/``tbody``/``tfoot``;
+    the rows inside ``thead`` are headers)."""
+    head: list[list[str]] = []
+    body: list[list[str]] = []
+    for part in table:
+        name = local(part.tag)
+        rows = [part] if name == "tr" else [r for r in part if local(r.tag) == "tr"] \
+            if name in ("thead", "tbody", "tfoot") else []
+        cells = [[inline_text(c, skip) for c in r if local(c.tag) in ("td", "th")] for r in rows]
+        (head if name == "thead" else body).extend(cells)
+    return table_lines(head + body, len(head))
 
 
 def join_blocks(blocks: Iterable[str]) -> str:

@@ -139,7 +139,7 @@ def _date(effective: etree._Element | None) -> str | None:
 def _products(root: etree._Element) -> list[str]:
     """Distinct "<name> (<generic>) <form>" of the products the label lists, in order."""
     names: dict[str, None] = {}
-    for product in root.iter("{*}manufacturedProduct"):
+    for product in root.iterfind(".//{*}manufacturedProduct"):
         name_el = _child(product, "name")
         if name_el is None:  # the outer manufacturedProduct wraps the one that has the name
             continue
