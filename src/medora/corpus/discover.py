@@ -63,24 +63,37 @@ def _read_guideline(path: Path, problems: list[IngestProblem]) -> Iterator[Docum
         problems.append(IngestProblem(str(path), None, f"unreadable guideline: {type(e).__name__}: {e}"))
 
 
-def _optional_reader(module: str, function: str, label: str) -> Reader:
-    """A reader imported when first used: a missing optional parser costs that format, not the run."""
+def _no_reader(path: Path, label: str, e: ImportError) -> IngestProblem:
+    return IngestProblem(str(path), None, f"no reader for {label} in this install ({e})")
 
-    def read(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
-        try:
-            if module == "pdf":
-                from .pdf import read_pdf as reader
-            elif module == "docx":
-                from .docx import read_docx as reader
-            else:
-                from .html_doc import read_html as reader
-        except ImportError as e:
-            problems.append(IngestProblem(str(path), None, f"no reader for {label} in this install ({e})"))
-            return
-        yield from reader(path, problems)
 
-    read.__name__ = function
-    return read
+# The PDF, Word and HTML readers are imported when first used: a missing optional parser costs that
+# format (reported per file), not the run.
+def _read_pdf(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
+    try:
+        from .pdf import read_pdf
+    except ImportError as e:
+        problems.append(_no_reader(path, "PDF", e))
+        return
+    yield from read_pdf(path, problems)
+
+
+def _read_docx(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
+    try:
+        from .docx import read_docx
+    except ImportError as e:
+        problems.append(_no_reader(path, "DOCX", e))
+        return
+    yield from read_docx(path, problems)
+
+
+def _read_html(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
+    try:
+        from .html_doc import read_html
+    except ImportError as e:
+        problems.append(_no_reader(path, "HTML", e))
+        return
+    yield from read_html(path, problems)
 
 
 READERS: dict[str, Reader] = {
@@ -92,12 +105,12 @@ READERS: dict[str, Reader] = {
     "pubmed-xml": read_pubmed_xml,
     "pmc-xml": read_pmc_xml,
     "spl-xml": read_spl_xml,
-    "pdf": _optional_reader("pdf", "read_pdf", "PDF"),
-    "docx": _optional_reader("docx", "read_docx", "DOCX"),
-    "html": _optional_reader("html_doc", "read_html", "HTML"),
+    "pdf": _read_pdf,
+    "docx": _read_docx,
+    "html": _read_html,
 }
 # The formats a user brings: a sidecar applies to them; a reader's unexpected error costs one file.
-SIDECAR_FORMATS = frozenset({"pubmed-xml", "pmc-xml", "spl-xml", "pdf", "docx", "html"})
+OWN_FORMATS = frozenset({"pubmed-xml", "pmc-xml", "spl-xml", "pdf", "docx", "html"})
 _EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html", ".xhtml": "html"}
 
 
@@ -139,7 +152,8 @@ def sniff(path: Path) -> str | None:
     if not root:
         return None
     name, attributes = root.group(1).rsplit(":", 1)[-1], root.group(2)
-    doctype = (_DOCTYPE.search(text) or re.match("", "")).group(0)
+    found_doctype = _DOCTYPE.search(text)
+    doctype = found_doctype.group(0) if found_doctype else ""
     if name == "PubmedArticleSet":
         return "pubmed-xml"
     if name == "pmc-articleset" or (name == "article" and (
@@ -238,14 +252,14 @@ def read_file(item: CorpusFile, problems: list[IngestProblem]) -> Iterator[Docum
     """The documents of one planned file; what cannot be read goes to ``problems`` (path, line, reason)."""
     path, reader = item.path, READERS[item.format]
     try:
-        if item.format in SIDECAR_FORMATS:
+        if item.format in OWN_FORMATS:
             yield from with_sidecar(path, reader(path, problems), problems)
         else:
             yield from reader(path, problems)
     except (OSError, UnicodeDecodeError) as e:
         problems.append(IngestProblem(str(path), None, f"cannot read: {e}"))
     except Exception as e:  # noqa: BLE001 - one file a reader cannot cope with costs that file, not the run
-        if item.format not in SIDECAR_FORMATS:
+        if item.format not in OWN_FORMATS:
             raise
         problems.append(IngestProblem(str(path), None, f"unreadable {item.format}: {type(e).__name__}: {e}"))
 

@@ -63,7 +63,7 @@ def article_document(article: etree._Element, path: Path) -> Document:
     pmid, doi = ids.get("pmid", ""), ids.get("doi", "")
     pmcid = ids.get("pmc") or ids.get("pmcid") or ""
     number = pmcid.upper().removeprefix("PMC")
-    name = f"PMC{number}" if number else pmid and f"PMID {pmid}" or path.name
+    name = f"PMC{number}" if number else f"PMID {pmid}" if pmid else path.name  # for messages
     title = inline_text(_child(_child(meta_el, "title-group"), "article-title"), _SKIP_INLINE)
     if not title:
         raise ValueError(f"{name}: no article-title; skipped")
