@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from medora.corpus import read_corpus
 from medora.corpus.pmc_xml import read_pmc_xml
@@ -164,3 +165,31 @@ def test_no_entity_is_expanded_and_no_external_file_is_read(tmp_path):
     hostile.write_text(text.replace("Inhaled Combined", "&secret; Inhaled Combined"))
     (doc,) = read_pubmed_xml(hostile, [])
     assert doc.title == "&secret; Inhaled Combined Budesonide-Formoterol as Needed in Mild Asthma"
+
+
+FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@pytest.mark.parametrize("source", [NEJM, TWO_ABSTRACTS, OHIP, ERJ_SET, HALOPERIDOL, TRIAMINIC],
+                         ids=lambda p: p.name)
+def test_a_damaged_copy_of_a_real_file_costs_only_that_file(tmp_path, source):
+    """Cut short, or a stretch overwritten with arbitrary bytes: reported with its path, never raised."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    shutil.copy(NEJM, folder / "intact.xml")
+    damaged = folder / f"damaged{source.suffix}"
+    original = source.read_bytes()
+
+    @FUZZ
+    @given(data=st.data())
+    def fuzz(data):
+        cut = data.draw(st.integers(0, len(original)))
+        noise = data.draw(st.binary(max_size=40))
+        damaged.write_bytes(original[:cut] + noise + original[cut + len(noise):])
+        problems: list[IngestProblem] = []
+        ids = [d.id for d in read_corpus([folder], problems)]  # nothing may escape
+        assert "pmid-29768149" in ids
+        assert all(p.path == str(damaged) for p in problems)
+
+    fuzz()
