@@ -16,7 +16,8 @@ other ``*.jsonl`` with an object holding        ``user-jsonl``  your own documen
 XML, root ``<PubmedArticleSet>``                ``pubmed-xml``  PubMed abstracts (pubmed_xml)
 XML, root ``<article>`` (JATS / NLM DTD or      ``pmc-xml``     PMC full-text articles (pmc_xml)
 namespace) or ``<pmc-articleset>``
-XML, root ``<document xmlns="urn:hl7-org:v3">``  ``spl-xml``     DailyMed SPL drug labels (spl_xml)
+XML, root ``<document>`` in the HL7 v3         ``spl-xml``     DailyMed SPL drug labels (spl_xml)
+namespace ``urn:hl7-org:v3``
 starts ``%PDF-``, or ``*.pdf``                  ``pdf``         PDF documents (pdf)
 a zip holding ``word/document.xml``, or         ``docx``        Word documents (docx)
 ``*.docx``

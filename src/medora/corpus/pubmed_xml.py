@@ -12,8 +12,8 @@ One Document per ``<PubmedArticle>``:
   a randomized or clinical trial -> ``trial``, else ``research``;
 - meta: ``pmid``, ``doi``, ``pmcid``, ``mesh`` (descriptor names), ``keywords``, ``publication_types``.
 
-An article without a title or without abstract text is reported (path, line, PMID) and skipped; the
-other articles of the file are read. The file is streamed, so a baseline file of 30,000 articles
+An article without a title or without abstract text, and a book record (``<PubmedBookArticle>``), is
+reported (path, line, PMID) and skipped; the other articles of the file are read. The file is streamed, so a baseline file of 30,000 articles
 reads in constant memory, and a file cut off part-way keeps the articles before the break.
 """
 
@@ -39,7 +39,12 @@ _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 def read_pubmed_xml(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
     """Read a ``PubmedArticleSet`` file (layout in the module docstring)."""
     try:
-        for article in iter_elements(path, "PubmedArticle"):
+        for article in iter_elements(path, "PubmedArticle", "PubmedBookArticle"):
+            if article.tag == "PubmedBookArticle":
+                pmid = inline_text(article.find("BookDocument/PMID"))
+                problems.append(IngestProblem(str(path), article.sourceline,
+                                              f"PMID {pmid}: a book record (PubmedBookArticle), not read; skipped"))
+                continue
             try:
                 yield article_document(article)
             except ValueError as e:

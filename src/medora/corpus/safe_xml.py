@@ -46,15 +46,15 @@ def parse_file(path: Path) -> etree._Element:
         raise _problem(path, e) from None
 
 
-def iter_elements(path: Path, name: str) -> Iterator[etree._Element]:
-    """Each complete ``name`` element of ``path`` (any namespace), streamed: a PubMed baseline file
+def iter_elements(path: Path, *names: str) -> Iterator[etree._Element]:
+    """Each complete element of ``path`` named one of ``names`` (any namespace), streamed: a PubMed baseline file
     of 30,000 articles is read in constant memory. Each element is cleared once the caller moves on.
 
     Raises:
         ParseError: the file stops being well-formed XML; the elements before that point were
             already yielded, so a truncated file keeps what it holds.
     """
-    context = etree.iterparse(str(path), events=("end",), tag=f"{{*}}{name}", **_PARSER_OPTIONS)
+    context = etree.iterparse(str(path), events=("end",), tag=[f"{{*}}{n}" for n in names], **_PARSER_OPTIONS)
     try:
         for _, element in context:
             yield element
