@@ -35,6 +35,7 @@ from .vocabulary import ensure_vocabulary
 log = logging.getLogger(__name__)
 
 DOC_BATCH = 200
+PROGRESS_EVERY = 200  # documents between two updates of the file being read on the progress bar
 EMBED_BATCH = 256
 
 
@@ -202,9 +203,11 @@ def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prun
         counts = report.formats.setdefault(item.format, FormatCounts())
         counts.files += 1
         problems_before = len(report.problems)
-        for doc in read_file(item, report.problems):
+        for n, doc in enumerate(read_file(item, report.problems), start=1):
             counts.documents += 1
             report.documents += 1
+            if n % PROGRESS_EVERY == 0:  # a file of thousands of documents (MedQuAD, PubMed) shows it moves
+                _show(bar, f"{item.path.name}: {n} documents")
             if doc.id in seen:
                 report.problems.append(IngestProblem(doc.id, None, "duplicate document id; later copy skipped"))
                 continue
