@@ -96,7 +96,8 @@ def run(candidate: str, fmt: str, files: list[Path], repeat: int) -> dict:
     parse_seconds = time.perf_counter() - started
     size = sum(p.stat().st_size for p in files) * repeat
     return {"candidate": candidate, "format": fmt, "files": len(files), "records": records, "skipped": skipped,
-            "errors": errors, "seconds": round(seconds, 3), "parse_only_seconds": round(parse_seconds, 3), "records_per_s": round(records * repeat / seconds),
+            "errors": errors, "seconds": round(seconds, 3), "parse_only_seconds": round(parse_seconds, 3),
+            "records_per_s": round(records * repeat / seconds),
             "mb_per_s": round(size / seconds / 1e6, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "digest": digest.hexdigest()[:16]}

@@ -3,9 +3,9 @@
 One Document per ``<PubmedArticle>``:
 
 - id ``pmid-<PMID>`` (the id the PubMedQA abstracts use, so one article is indexed once);
-- title ``ArticleTitle`` (without PubMed's closing full stop); source the journal's ``Title``; date from ``JournalIssue/PubDate``
-  (``Year``/``Month``/``Day``, or the year of a ``MedlineDate`` such as "1979 Jul-Sep"), else the
-  electronic ``ArticleDate``;
+- title ``ArticleTitle`` (without PubMed's closing full stop); source the journal's ``Title``;
+  date from ``JournalIssue/PubDate`` (``Year``/``Month``/``Day``, or the year of a ``MedlineDate``
+  such as "1979 Jul-Sep"), else the electronic ``ArticleDate``;
 - sections: one per ``AbstractText``, named by its ``Label`` ("BACKGROUND", "METHODS" ...), or
   "Abstract" when the abstract is not structured;
 - type from ``PublicationType``: "Systematic Review" / "Meta-Analysis" -> ``systematic_review``,
@@ -13,8 +13,9 @@ One Document per ``<PubmedArticle>``:
 - meta: ``pmid``, ``doi``, ``pmcid``, ``mesh`` (descriptor names), ``keywords``, ``publication_types``.
 
 An article without a title or without abstract text, and a book record (``<PubmedBookArticle>``), is
-reported (path, line, PMID) and skipped; the other articles of the file are read. The file is streamed, so a baseline file of 30,000 articles
-reads in constant memory, and a file cut off part-way keeps the articles before the break.
+reported (path, line, PMID) and skipped; the other articles of the file are read. The file is
+streamed, so a baseline file of 30,000 articles reads in constant memory, and a file cut off part-way
+keeps the articles before the break.
 """
 
 from __future__ import annotations
@@ -31,8 +32,7 @@ from .safe_xml import inline_text, iter_elements, partial_date
 
 LICENCE = "Abstract (c) its publisher; record from PubMed (US National Library of Medicine)"
 _REVIEW_TYPES = {"systematic review", "meta-analysis"}
-_TRIAL_TYPE = re.compile(r"randomized controlled trial|clinical trial|controlled clinical trial|pragmatic clinical trial",
-                         re.I)
+_TRIAL_TYPE = re.compile(r"randomized controlled trial|clinical trial", re.I)  # "Clinical Trial, Phase III" too
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 

@@ -7,11 +7,11 @@ then ``guide.meta.json``: one JSON object with any of these fields, which overri
      "url": "https://example.org/asthma", "type": "guideline", "audience": "professional",
      "licence": "CC BY 4.0", "id": "clinic-asthma-2024"}
 
-A ``date`` given without a ``year`` sets the year too. ``type`` is one of the document types (:data:`medora.types.EVIDENCE_RANK`); ``audience`` is
-``professional`` or ``patient``; ``id`` may hold letters, digits, ``-``, ``_`` and ``.`` and applies
-only to a file that holds one document (a PubMed file of many articles keeps their PMIDs). A sidecar
-that is not valid JSON or has a wrong field is reported (its path and the reason) and the document is
-read without it. Sidecar files are never read as corpus files themselves.
+A ``date`` given without a ``year`` sets the year too. ``type`` is one of the document types
+(:data:`medora.types.EVIDENCE_RANK`); ``audience`` is ``professional`` or ``patient``; ``id`` may hold
+letters, digits, ``-``, ``_`` and ``.`` and applies only to a file that holds one document (a PubMed
+file of many articles keeps their PMIDs). A sidecar that is not valid JSON or has a wrong field is
+reported (its path and the reason) and the document is read without it. Sidecar files are never read as corpus files themselves.
 """
 
 from __future__ import annotations
