@@ -164,7 +164,7 @@ def test_user_jsonl_is_read_and_bad_lines_reported(tmp_path):
     assert docs[0].sections[0].text.startswith("Results depicted mitochondrial dynamics in vivo as PCD progresses")
     assert problems == [
         IngestProblem(str(path), 2, "'title' must be a non-empty string"),
-        IngestProblem(str(path), 3, "'type' must be one of guideline, summary, systematic_review, trial, research, patient_education"),
+        IngestProblem(str(path), 3, "'type' must be one of guideline, summary, systematic_review, trial, research, patient_education, drug_label"),
         IngestProblem(str(path), 5, "not valid JSON: Expecting value"),
     ]
     assert list(read_user_jsonl(path, [])) == docs

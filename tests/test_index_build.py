@@ -1,6 +1,7 @@
 """`medora index` on real guideline files: incremental, resumable, reports malformed input."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -110,3 +111,99 @@ def test_a_second_run_started_meanwhile_is_refused_with_one_line(tmp_path, corpu
     third = CliRunner().invoke(cli, ["index", "--data-dir", str(settings.data_dir), "--corpus", str(corpus_dir),
                                      "--no-dense", "--quiet"])
     assert third.exit_code == 0 and third.output.startswith("Indexed 5 documents: 0 added, 0 updated, 5 unchanged")
+
+
+# -- your own sources (issue #16): PubMed, PMC and SPL XML beside a guideline -------------------------------
+
+DATA = Path(__file__).parent / "data"
+OWN = [DATA / "pmc" / "1472-6831-8-11.nxml", DATA / "spl" / "no-title.xml", DATA / "pubmed" / "pubmed-29768149.xml",
+       DATA / "pubmed" / "pubmed2.xml"]
+
+
+@pytest.fixture
+def own_dir(tmp_path):
+    folder = tmp_path / "own"
+    folder.mkdir()
+    for path in OWN:
+        shutil.copy(path, folder / path.name)
+    shutil.copy(CORPUS / "guidelines-ngc" / "ngc-10495.xml", folder / "ngc-10495.xml")
+    return folder
+
+
+def test_index_names_each_file_as_it_reads_it_and_sums_up_per_format(tmp_path, own_dir):
+    bars = []
+
+    class Bar:
+        def __init__(self, total, desc):
+            self.total, self.desc, self.shown, self.done = total, desc, [], 0
+            bars.append(self)
+
+        def update(self, n=1):
+            self.done += n
+
+        def set_postfix_str(self, text):
+            self.shown.append(text)
+
+        def close(self): ...
+
+    report = build_index(_settings(tmp_path, own_dir), dense=False, progress=Bar)
+    assert [(b.desc, b.total, b.done, b.shown) for b in bars] == [("reading corpus", 5, 5, [
+        "1472-6831-8-11.nxml", "ngc-10495.xml", "no-title.xml", "pubmed-29768149.xml", "pubmed2.xml"])]
+    assert {name: (c.files, c.documents, c.problems) for name, c in report.formats.items()} == {
+        "pmc-xml": (1, 1, 0), "ngc-xml": (1, 1, 0), "spl-xml": (1, 1, 0), "pubmed-xml": (2, 3, 0)}
+    assert sum(c.passages for c in report.formats.values()) == report.passages_written
+
+
+def test_the_cli_prints_the_summary_and_a_second_run_over_the_new_formats_changes_nothing(tmp_path, own_dir):
+    args = ["index", "--corpus", str(own_dir), "--no-dense", "--quiet", "--data-dir", str(tmp_path / "data")]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    lines = first.output.splitlines()
+    assert lines[0].startswith("Indexed 6 documents: 6 added, 0 updated, 0 unchanged, 0 removed;")
+    assert [line.split()[:4] + [line.split()[-1]] for line in lines[1:6]] == [
+        ["format", "files", "documents", "passages", "problems"],
+        ["pmc-xml", "1", "1", lines[2].split()[3], "0"],
+        ["ngc-xml", "1", "1", lines[3].split()[3], "0"],
+        ["spl-xml", "1", "1", lines[4].split()[3], "0"],
+        ["pubmed-xml", "2", "3", lines[5].split()[3], "0"],
+    ]
+    second = CliRunner().invoke(cli, args)
+    assert second.output.splitlines()[0].startswith(
+        "Indexed 6 documents: 0 added, 0 updated, 6 unchanged, 0 removed; 0 passages written")
+    assert [line.split()[3] for line in second.output.splitlines()[2:6]] == ["0", "0", "0", "0"]
+
+
+def test_prune_removes_the_documents_of_deleted_files_of_the_new_formats(tmp_path, own_dir):
+    settings = _settings(tmp_path, own_dir)
+    build_index(settings, dense=False)
+    (own_dir / "pubmed2.xml").unlink()
+    (own_dir / "no-title.xml").unlink()
+    kept = build_index(settings, dense=False)
+    assert (kept.removed, _consistent(settings)[0]) == (0, 6)  # without --prune nothing is removed
+    pruned = build_index(settings, dense=False, prune=True)
+    assert (pruned.removed, pruned.unchanged) == (3, 3)
+    index = EmbeddedIndex(settings)
+    try:
+        assert sorted(index.store.document_hashes()) == ["ngc-10495", "pmc-2329613", "pmid-29768149"]
+    finally:
+        index.close()
+
+
+def test_a_pubmed_article_indexed_beside_a_guideline_is_found_by_its_own_title(tmp_path):
+    from medora.retrieve import retrieve
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(DATA / "pubmed" / "pubmed-29768149.xml", folder / "asthma.xml")
+    shutil.copy(CORPUS / "guidelines-ngc" / "ngc-10495.xml", folder / "ngc-10495.xml")
+    settings = _settings(tmp_path, folder)
+    report = build_index(settings)  # with the real embedding model
+    assert (report.added, report.problems) == (2, [])
+    index = EmbeddedIndex(settings)
+    try:
+        title = index.document("pmid-29768149").title
+        hits = retrieve(f"{title}?", index, settings.retrieve, k=3).hits
+    finally:
+        index.close()
+    assert hits[0].document.id == "pmid-29768149"
+    assert (hits[0].document.source, hits[0].document.date) == ("The New England journal of medicine", "2018-05-17")

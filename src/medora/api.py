@@ -224,7 +224,7 @@ class SectionOut(BaseModel):
 class ReferenceOut(BaseModel):
     n: int = Field(description="Reference number used by statements' citations.")
     doc_id: str = Field(description="Document id, or pmid-<PMID> for a study cited via a summary.")
-    type: str = Field(description="guideline, summary, systematic_review, trial, research or patient_education.")
+    type: str = Field(description="guideline, summary, systematic_review, trial, research, patient_education or drug_label.")
     label: str = Field(description="Human label of the type.")
     title: str
     source: str = Field(description="Developer organisation or journal.")

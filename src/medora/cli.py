@@ -114,7 +114,7 @@ def index(data_dir, corpus_paths, dense, dense_budget, prune, backend, quiet) ->
     settings = _settings(data_dir, **overrides)
 
     def progress(total, desc):
-        return tqdm(total=total, desc=desc, unit="doc" if total is None else "passage", disable=quiet,
+        return tqdm(total=total, desc=desc, unit="file" if desc == "reading corpus" else "passage", disable=quiet,
                     file=sys.stderr, dynamic_ncols=True)
 
     report = build_index(settings, prune=prune, dense=dense, dense_budget_seconds=dense_budget, progress=progress)
@@ -123,6 +123,8 @@ def index(data_dir, corpus_paths, dense, dense_budget, prune, backend, quiet) ->
         f"{report.unchanged} unchanged, {report.removed} removed; {report.passages_written} passages written "
         f"in {report.seconds_lexical:.1f} s."
     )
+    if report.formats:
+        click.echo(_format_summary(report.formats))
     if report.vectors_added or report.vectors_missing:
         click.echo(f"Embedded {report.vectors_added} passages in {report.seconds_dense:.1f} s; "
                    f"{report.vectors_missing} still without vectors"
@@ -132,6 +134,15 @@ def index(data_dir, corpus_paths, dense, dense_budget, prune, backend, quiet) ->
         for p in report.problems:
             where = f"{p.path}:{p.line}" if p.line else p.path
             click.echo(f"  {where}: {p.reason}", err=True)
+
+
+def _format_summary(formats: dict) -> str:
+    """The per-format table `medora index` ends with: files, documents, passages written, problems."""
+    rows = [("format", "files", "documents", "passages", "problems")]
+    rows += [(name, str(c.files), str(c.documents), str(c.passages), str(c.problems)) for name, c in formats.items()]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    return "\n".join("  " + "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w)
+                                      in enumerate(zip(row, widths))) for row in rows)
 
 
 @cli.command()

@@ -60,7 +60,7 @@ def score_fusion(bm25: dict[int, float], dense: dict[int, float], active: list[b
 def evidence_prior(passage: Passage, doc: Document) -> float:
     """0..1: how much the source counts as evidence, independent of the question.
 
-    Source type (guideline > evidence summary > review > trial > research > patient page),
+    Source type (guideline > evidence summary = drug label > review > trial > research > patient page),
     recommendation statements over background text, and recency.
     """
     type_part = EVIDENCE_RANK.get(doc.type, 0) / max(EVIDENCE_RANK.values())

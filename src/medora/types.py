@@ -25,12 +25,15 @@ DocType = Literal[
     "trial",
     "research",  # other research articles (PubMed abstracts)
     "patient_education",  # consumer pages (NCI patient pages, PDQ patient versions, MedQuAD)
+    "drug_label",  # a regulator-approved product label (DailyMed SPL): prescribing information, Drug Facts
 ]
 Audience = Literal["professional", "patient"]
 
 # How much a source type counts as evidence; used for evidence-aware ordering.
 # Guideline > systematic review > trial > other research (DEVELOPERS issue 6); an
 # editorial-board evidence summary (PDQ) sits just under a guideline.
+# A drug label ranks with an evidence summary: the approved text on dose, contraindications and
+# adverse reactions, but no weighing of one treatment against another as a guideline does.
 EVIDENCE_RANK: dict[str, int] = {
     "guideline": 6,
     "summary": 5,
@@ -38,6 +41,7 @@ EVIDENCE_RANK: dict[str, int] = {
     "trial": 3,
     "research": 2,
     "patient_education": 1,
+    "drug_label": 5,
 }
 
 # Human label shown in reference lists.
@@ -48,6 +52,7 @@ TYPE_LABEL: dict[str, str] = {
     "trial": "Trial",
     "research": "Research",
     "patient_education": "Patient education",
+    "drug_label": "Drug label",
 }
 
 # The ratings a source gives a statement (``Statement.evidence`` keys) and their names on a page.

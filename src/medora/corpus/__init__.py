@@ -1,7 +1,8 @@
 """The corpus stage: read sources into Documents and cut them into Passages.
 
 - :func:`read_corpus` (discover.py) finds and reads NGC guideline XML, PubMedQA abstracts,
-  NCI PDQ® / cancer.gov JSONL, MedQuAD JSONL and user JSONL;
+  NCI PDQ® / cancer.gov JSONL, MedQuAD JSONL and user JSONL, and the formats a user brings, told by
+  their content: PubMed, PMC/JATS and DailyMed SPL XML, PDF, DOCX and HTML;
 - :func:`chunk_document` (chunk.py) cuts a Document into structure-following Passages.
 
 The readers are imported on first use of ``read_corpus``: answering a question needs none of them.

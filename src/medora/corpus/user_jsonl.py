@@ -15,7 +15,7 @@ Required fields:
   ``source`` (string: the organisation or journal), ``sections`` (a non-empty list of
   ``{"name": string, "text": string}``; at least one text must be non-empty);
 - ``type``: one of ``guideline``, ``summary``, ``systematic_review``, ``trial``, ``research``,
-  ``patient_education`` (it sets how much the document counts as evidence);
+  ``patient_education``, ``drug_label`` (it sets how much the document counts as evidence);
 - ``year``: an integer or ``null``; ``url``: a string or ``null``.
 
 Optional: ``audience`` (``professional``, the default, or ``patient``), ``date`` (string),

@@ -20,10 +20,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..corpus import chunk_document, read_corpus
+from ..corpus import chunk_document
 from ..corpus.abbreviations import AbbreviationCounter
 from ..corpus.boilerplate import RepeatedSentences
 from ..corpus.chunk import CHUNK_VERSION
+from ..corpus.discover import plan_corpus, read_file
 from ..errors import IndexLocked
 from ..settings import Settings
 from ..types import Document, IngestProblem, Passage
@@ -34,6 +35,7 @@ from .vocabulary import ensure_vocabulary
 log = logging.getLogger(__name__)
 
 DOC_BATCH = 200
+PROGRESS_EVERY = 200  # documents between two updates of the file being read on the progress bar
 EMBED_BATCH = 256
 
 
@@ -43,12 +45,30 @@ class _NoProgress:
     def close(self) -> None: ...
 
 
-# progress(total, description) -> an object with update()/close() (tqdm fits).
+# progress(total, description) -> an object with update()/close() (tqdm fits): one bar over the
+# corpus files ("reading corpus"), one over the passages to embed ("embedding passages").
 ProgressFactory = Callable[[int | None, str], object]
 
 
 def _no_progress(total: int | None, desc: str) -> _NoProgress:
     return _NoProgress()
+
+
+def _show(bar: object, text: str) -> None:
+    """Name the file being read on the bar, where the bar can show it (tqdm's postfix)."""
+    show = getattr(bar, "set_postfix_str", None)
+    if show is not None:
+        show(text)
+
+
+@dataclass
+class FormatCounts:
+    """What one run read of one corpus format (a row of the summary `medora index` prints)."""
+
+    files: int = 0
+    documents: int = 0
+    passages: int = 0  # passages written (new or changed documents; unchanged ones are skipped)
+    problems: int = 0
 
 
 @dataclass
@@ -64,6 +84,7 @@ class IngestReport:
     vectors_added: int = 0
     vectors_missing: int = 0
     problems: list[IngestProblem] = field(default_factory=list)
+    formats: dict[str, FormatCounts] = field(default_factory=dict)  # by format, in reading order
     seconds_lexical: float = 0.0
     seconds_dense: float = 0.0
     corpus_version: str = ""
@@ -156,7 +177,8 @@ def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prun
     rechunk = store.get_info("chunk_version") != CHUNK_VERSION
     seen: set[str] = set()
     batch: list[tuple[Document, list[Passage], str]] = []
-    bar = progress(None, "reading corpus")
+    plan = plan_corpus(settings.corpus_paths())
+    bar = progress(len(plan), "reading corpus")
 
     def flush() -> None:
         if not batch:
@@ -175,24 +197,35 @@ def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prun
         report.passages_written += len(rows)
         batch.clear()
 
-    for doc in read_corpus(settings.corpus_paths(), report.problems):
-        report.documents += 1
-        bar.update(1)
-        if doc.id in seen:
-            report.problems.append(IngestProblem(doc.id, None, "duplicate document id; later copy skipped"))
-            continue
-        seen.add(doc.id)
-        digest = document_hash(doc)
-        if known.get(doc.id) == digest and not rechunk:
-            report.unchanged += 1
-            continue
-        if doc.id in known:
-            report.updated += 1
-        else:
-            report.added += 1
-        batch.append((doc, chunk_document(doc, settings.corpus), digest))
-        if len(batch) >= doc_batch:
-            flush()
+    for item in plan:
+        _show(bar, item.path.name)
+        bar.update(1)  # counted as it starts: the bar names the file being read
+        counts = report.formats.setdefault(item.format, FormatCounts())
+        counts.files += 1
+        problems_before = len(report.problems)
+        for n, doc in enumerate(read_file(item, report.problems), start=1):
+            counts.documents += 1
+            report.documents += 1
+            if n % PROGRESS_EVERY == 0:  # a file of thousands of documents (MedQuAD, PubMed) shows it moves
+                _show(bar, f"{item.path.name}: {n} documents")
+            if doc.id in seen:
+                report.problems.append(IngestProblem(doc.id, None, "duplicate document id; later copy skipped"))
+                continue
+            seen.add(doc.id)
+            digest = document_hash(doc)
+            if known.get(doc.id) == digest and not rechunk:
+                report.unchanged += 1
+                continue
+            if doc.id in known:
+                report.updated += 1
+            else:
+                report.added += 1
+            passages = chunk_document(doc, settings.corpus)
+            counts.passages += len(passages)
+            batch.append((doc, passages, digest))
+            if len(batch) >= doc_batch:
+                flush()
+        counts.problems += len(report.problems) - problems_before
     flush()
     bar.close()
     store.set_info("chunk_version", CHUNK_VERSION)

@@ -176,7 +176,8 @@ class Store:
             SELECT p.content_hash, MIN(p.text) FROM passages p JOIN documents d ON d.id = p.doc_id
             WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.content_hash = p.content_hash AND v.model = ?)
             GROUP BY p.content_hash
-            ORDER BY MIN(CASE d.type WHEN 'guideline' THEN 0 WHEN 'summary' THEN 1 WHEN 'systematic_review' THEN 2
+            ORDER BY MIN(CASE d.type WHEN 'guideline' THEN 0 WHEN 'summary' THEN 1 WHEN 'drug_label' THEN 1
+                              WHEN 'systematic_review' THEN 2
                               WHEN 'trial' THEN 2 WHEN 'research' THEN 3 ELSE 4 END),
                      MIN(CASE p.kind WHEN 'recommendation' THEN 0 ELSE 1 END), MIN(p.rowid)
             """,
