@@ -41,6 +41,8 @@ def _reference_line(r: dict) -> str:
         bits.append(r["source"] + ("," if r.get("year") else "."))
     if r.get("year"):
         bits.append(f"{r['year']}.")
+    if r.get("locator"):
+        bits.append(f"{r['locator']}.")
     if r.get("via"):
         bits.append(f"(via {r['via']})")
     if r.get("pmid"):

@@ -201,6 +201,8 @@ class ReferenceEntry:
     via: str | None = None  # doc_id of the summary through which a study is cited
     date: str | None = None
     evidence: tuple[str, ...] = ()  # ratings of the cited statements, e.g. "Evidence quality: high"
+    # Pages of a paged document (PDF) the cited statements stand on, in page order ("12", "iv").
+    pages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

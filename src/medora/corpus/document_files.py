@@ -59,8 +59,9 @@ def find_date(text: str) -> str | None:
 
 
 def year_of(date: str | None) -> int | None:
-    m = re.search(rf"\b{_YEAR}\b", date or "")
-    return int(m.group()) if m else None
+    """The latest year in a date ("1998 Nov 1 (revised 2014 June 10)" -> 2014)."""
+    years = [int(y) for y in re.findall(rf"\b{_YEAR}\b", date or "")]
+    return max(years) if years else None
 
 
 def reads_as_guideline(title: str, sections: list[Section]) -> bool:
