@@ -62,7 +62,8 @@ def _rows(block: str) -> list[list[str]] | None:
 def make_pdf(path: Path, g: Guideline, *, repeat: int = 1, outline: bool = False, image_only: bool = False,
              password: str | None = None) -> Path:
     """A PDF of the guideline: title, organisation and date lines, one heading per field (a new
-    page each), subheadings, paragraphs and tables; ``repeat`` copies of the body (benchmark)."""
+    page each), subheadings, paragraphs and tables, a running head and page numbers;
+    ``repeat`` copies of the body (benchmark)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
@@ -102,7 +103,14 @@ def make_pdf(path: Path, g: Guideline, *, repeat: int = 1, outline: bool = False
                 else:
                     for line in block.split("\n"):
                         story.append(Paragraph(html.escape(line), styles["BodyText"]))
-    doc.build(story)
+    def furniture(canvas, doc_):  # a running head (the short title) and the page number, as printed guidelines have
+        canvas.saveState()
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(doc_.leftMargin, A4[1] - 40, g.title[:60])
+        canvas.drawCentredString(A4[0] / 2, 30, str(doc_.page))
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=furniture, onLaterPages=furniture)
     return path
 
 
@@ -129,7 +137,7 @@ def _image_only_pdf(doc, g: Guideline) -> Path:
 # -- Word --------------------------------------------------------------------------
 
 
-def make_docx(path: Path, g: Guideline, *, numbered_after: str = "Recommendation") -> Path:
+def make_docx(path: Path, g: Guideline, *, numbered_after: str = "Recommendation", repeat: int = 1) -> Path:
     """A Word document: core properties (title, author, created = the release date), a Title
     paragraph, Heading 1 per field, Heading 2 subheadings, body paragraphs, bullet lists, tables;
     the paragraph after a "Recommendation" label line is a numbered list item (List Number)."""
@@ -143,7 +151,7 @@ def make_docx(path: Path, g: Guideline, *, numbered_after: str = "Recommendation
     props.created = dt.datetime(g.year, *_month_day(g.date))
     document.add_paragraph(g.title, style="Title")
     document.add_paragraph(g.organisation)
-    for name, blocks in g.sections:
+    for name, blocks in [section for _ in range(repeat) for section in g.sections]:
         document.add_heading(name, level=1)
         numbered = False
         for block in blocks:
@@ -185,11 +193,13 @@ def _month_day(date: str) -> tuple[int, int]:
 # -- HTML --------------------------------------------------------------------------
 
 
-def make_html(path: Path, g: Guideline, fields: tuple[str, ...] = ("Major Recommendations", "Potential Harms")) -> Path:
+def make_html(path: Path, g: Guideline, fields: tuple[str, ...] = ("Major Recommendations", "Potential Harms"),
+              repeat: int = 1) -> Path:
     """A saved society web page: <title>, Highwire citation_* and DC meta tags, a navigation
     bar, header and footer (site furniture), an <h1>, and one <h2> per NGC field holding
     that field's own HTML."""
-    body = "\n".join(f"<section><h2>{html.escape(name)}</h2>\n{g.html_fields[name]}</section>" for name in fields)
+    body = "\n".join(f"<section><h2>{html.escape(name)}</h2>\n{g.html_fields[name]}</section>"
+                     for _ in range(repeat) for name in fields)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{html.escape(g.title)}</title>
@@ -211,7 +221,8 @@ def make_html(path: Path, g: Guideline, fields: tuple[str, ...] = ("Major Recomm
     return path
 
 
-def source_words(g: Guideline) -> list[str]:
+def source_words(g: Guideline, fields: tuple[str, ...] | None = None) -> list[str]:
     """The words of the text a made document holds (for word recall in the benchmark)."""
-    text = " ".join([g.title, g.organisation, *(b for _, blocks in g.sections for b in blocks)])
+    text = " ".join([g.title, g.organisation, *(b for name, blocks in g.sections if fields is None or name in fields
+                                                for b in blocks)])
     return re.findall(r"\w+", text.lower())

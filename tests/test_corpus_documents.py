@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import pytest
 from made_documents import guideline, make_docx, make_html, make_pdf
@@ -76,6 +77,9 @@ def test_pdf_title_date_and_sections(made, her2, made_as):
     ]
     assert {"Potential Harms", "Contraindications", "Target Population"} <= set(names)
     assert doc.meta["page_count"] == 17
+    # the title page's text, without the running head and the page number printed on every page
+    assert doc.sections[0].text == f"{her2.organisation} Date released: {her2.date}"
+    assert not any(her2.title[:60] in s.text or re.search(r"(?m)^\d+$", s.text) for s in doc.sections)
 
 
 def test_pdf_recommendation_keeps_its_ratings_and_page(made):

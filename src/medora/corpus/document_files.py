@@ -81,6 +81,26 @@ def unique_names(names: list[str]) -> list[str]:
     return out
 
 
+def fold_empty_sections(sections: list[tuple[str, list[str]]]) -> list[tuple[str, list[str], int]]:
+    """Sections with text, each with the headings of text-less sections just before it as its
+    first paragraphs (a heading "Clinical Question 1.B" directly above the heading of its
+    question leads into it), unless the section's own name already holds them.
+
+    Returns:
+        (name, paragraphs, number of heading paragraphs put first) per section with text.
+    """
+    out: list[tuple[str, list[str], int]] = []
+    pending: list[str] = []
+    for name, paras in sections:
+        if not paras:
+            pending.append(name.rsplit(" › ", 1)[-1])
+            continue
+        lead = [h for h in pending if h not in name.split(" › ")]
+        out.append((name, lead + paras, len(lead)))
+        pending = []
+    return out
+
+
 def file_document(path: Path, fmt: str, *, title: str, source: str, date: str | None,
                   sections: list[Section], meta: dict | None = None) -> Document:
     """The Document of one file; ``meta`` gets the format and the chunking rule of these formats."""

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..types import Document, IngestProblem, Section
-from .document_files import file_document, find_date, unique_names
+from .document_files import file_document, find_date, fold_empty_sections, unique_names
 
 _HEADING = re.compile(r"Heading (\d)")
 
@@ -144,7 +144,7 @@ def _document(path: Path, blocks, title: str, author: str, created) -> Document 
         else:
             paras.append(text)
         last = kind
-    sections = [Section(n, "\n\n".join(p)) for n, p in zip(unique_names(names), texts) if p]
+    sections = [Section(n, "\n\n".join(p)) for n, p, _ in fold_empty_sections(list(zip(unique_names(names), texts)))]
     if not sections:
         return None
     date = created.date().isoformat() if created is not None else None

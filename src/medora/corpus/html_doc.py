@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ..types import Document, IngestProblem, Section
-from .document_files import file_document, find_date, unique_names
+from .document_files import file_document, find_date, fold_empty_sections, unique_names
 from .html_text import collapse, html_to_text
 
 _DROP = {"nav", "header", "footer", "aside", "form", "script", "style", "noscript", "template", "svg", "button"}
@@ -55,16 +55,13 @@ def read_html(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
     page.end_section()
     meta = page.meta
     title = next((meta[k] for k in _TITLE_KEYS if meta.get(k)), "") or page.title or page.first_h1
-    names, sections = [], []
-    for name, fragment in page.sections:
-        text = html_to_text(fragment).strip()
-        if text:
-            names.append(name or title or path.stem)
-            sections.append(text)
+    parts = [(name or title or path.stem, [text] if (text := html_to_text(fragment).strip()) else [])
+             for name, fragment in page.sections]
+    sections = [Section(n, "\n\n".join(p)) for n, p, _ in fold_empty_sections(parts)]
     if not sections:
         problems.append(IngestProblem(str(path), None, "no text in the web page"))
         return
-    sections = [Section(n, t) for n, t in zip(unique_names(names), sections)]
+    sections = [Section(n, s.text) for n, s in zip(unique_names([s.name for s in sections]), sections)]
     date = next((meta[k] for k in _DATE_KEYS if meta.get(k)), None) or find_date("\n".join(s.text for s in sections))
     source = next((meta[k] for k in _PUBLISHER_KEYS if meta.get(k)), "")
     yield file_document(path, "html", title=title or path.stem, source=source, date=date, sections=sections,
@@ -105,7 +102,7 @@ class _Page(HTMLParser):
     # -- sections -------------------------------------------------------------------
     def end_section(self) -> None:
         fragment = "".join(self._html)
-        if fragment.strip():
+        if fragment.strip() or self._name:  # a heading without text leads into the next section
             self.sections.append((self._name, fragment))
         self._html = []
 

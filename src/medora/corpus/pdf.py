@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..types import Document, IngestProblem, Section
-from .document_files import file_document, find_date, unique_names
+from .document_files import file_document, find_date, fold_empty_sections, unique_names
 from .pages import PAGES
 
 log = logging.getLogger(__name__)
@@ -206,9 +206,10 @@ def _document(path: Path, pages: list[list[_Line]], labels: list[str], info, out
         prev = ln
 
     sections, page_map = [], []
-    for name, paras, marks in zip(unique_names(names), texts, page_marks):
-        if not paras:
-            continue
+    kept = [m for m, paras in zip(page_marks, texts) if paras]
+    folded = fold_empty_sections(list(zip(unique_names(names), texts)))
+    for (name, paras, lead), marks in zip(folded, kept):
+        marks = [(para + lead, page, within) for para, page, within in marks]
         starts, pos = [], 0
         for p in paras:
             starts.append(pos)
