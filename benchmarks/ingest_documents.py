@@ -123,17 +123,36 @@ def candidates(folder: Path) -> list[str]:
 
 
 _CHILD = """
-import json, resource, sys, time
-sys.path[:0] = [{src!r}]
+import json, sys, time
+sys.path[:0] = {paths!r}
 from pathlib import Path
-from medora.corpus.{module} import {reader}
-problems = []
+import ingest_documents
 t = time.perf_counter()
-docs = list({reader}(Path({path!r}), problems)) if {path!r} else [None]
+sections = ingest_documents.read_with({how!r}, Path({path!r})) if {path!r} else 0
 seconds = time.perf_counter() - t
-print(json.dumps({{"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "sections": len(docs[0].sections) if docs[0] else 0, "problems": len(problems)}}))
+# NOTE: VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork + exec.
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({{"seconds": seconds, "rss_mb": hwm / 1024, "sections": sections}}))
 """
+
+
+def read_with(how: str, path: Path) -> int | str:
+    """Read ``path`` one way; the number of sections for Medora's readers, "-" for plain text."""
+    if how.startswith("medora-"):
+        from medora.corpus.docx import read_docx
+        from medora.corpus.html_doc import read_html
+        from medora.corpus.pdf import read_pdf
+
+        reader = {"medora-pdf": read_pdf, "medora-docx": read_docx, "medora-html": read_html}[how]
+        return len(next(iter(reader(path, []))).sections)
+    {"pypdf": _pypdf, "pypdfium2": _pdfium, "docx2python": _docx2python, "bs4": _bs4}[how](path)
+    return "-"
+
+
+def _child(how: str, path: str) -> dict:
+    paths = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+    code = _CHILD.format(paths=paths, how=how, path=path)
+    return json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
 def scale(folder: Path, copies: int) -> list[str]:
@@ -142,21 +161,19 @@ def scale(folder: Path, copies: int) -> list[str]:
     g = guideline("ngc-10495")
     pdf = make_pdf(folder / "big.pdf", g, repeat=copies)
     pages = len(pypdf.PdfReader(pdf).pages)
-    files = [("PDF", "pdf", "read_pdf", pdf), ("DOCX", "docx", "read_docx", make_docx(folder / "big.docx", g, repeat=copies)),
-             ("HTML", "html_doc", "read_html", make_html(folder / "big.html", g, fields=tuple(g.html_fields.keys() & {
-                 name for name, _ in g.sections}), repeat=copies))]
-    out = [f"| format | file | pages | seconds | pages/s | peak RSS (MB) | sections |", "| --- | --- | --- | --- | --- | --- | --- |"]
-    base = _CHILD.format(src=str(ROOT / "src"), module="pdf", reader="read_pdf", path="")
-    base_rss = json.loads(subprocess.run([sys.executable, "-c", base], capture_output=True, text=True,
-                                         check=True).stdout)["rss_mb"]
-    out.append(f"| (Python + Medora's corpus imports, nothing read) | | | | | {base_rss:.1f} | |")
-    for fmt, module, reader, path in files:
-        code = _CHILD.format(src=str(ROOT / "src"), module=module, reader=reader, path=str(path))
-        result = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                           check=True).stdout)
-        size = path.stat().st_size / 1e6
-        out.append(f"| {fmt} | {size:.1f} MB | {pages} | {result['seconds']:.1f} | {pages / result['seconds']:.0f} "
-                   f"| {result['rss_mb']:.1f} | {result['sections']} |")
+    docx = make_docx(folder / "big.docx", g, repeat=copies)
+    html = make_html(folder / "big.html", g, fields=tuple(n for n, _ in g.sections if n in g.html_fields), repeat=copies)
+    runs = [("PDF", "Medora read_pdf (pypdf)", "medora-pdf", pdf), ("PDF", "pypdf plain text", "pypdf", pdf),
+            ("PDF", "pypdfium2 plain text", "pypdfium2", pdf),
+            ("DOCX", "Medora read_docx (python-docx)", "medora-docx", docx), ("DOCX", "docx2python", "docx2python", docx),
+            ("HTML", "Medora read_html (stdlib)", "medora-html", html), ("HTML", "beautifulsoup4", "bs4", html)]
+    out = ["| format | reader | file | pages | seconds | pages/s | peak RSS (MB) | sections |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- |",
+           f"| - | (Python + Medora's corpus imports, nothing read) | | | | | {_child('-', '')['rss_mb']:.1f} | |"]
+    for fmt, name, how, path in runs:
+        r = _child(how, str(path))
+        out.append(f"| {fmt} | {name} | {path.stat().st_size / 1e6:.1f} MB | {pages} | {r['seconds']:.1f} "
+                   f"| {pages / r['seconds']:.0f} | {r['rss_mb']:.1f} | {r['sections']} |")
     return out
 
 

@@ -94,6 +94,18 @@ def test_pdf_recommendation_keeps_its_ratings_and_page(made):
     assert page_text(pages_of(doc.meta, first.section, first.start, first.end)) == "p. 2"
 
 
+def test_pdf_rating_definitions_are_not_recommendations(made):
+    doc = read_one(read_pdf, made["pdf"])
+    kinds = {p.section: p.kind for p in passages(doc) if p.section.endswith((
+        "Guide for Rating Strength of Evidence", "Guide for Strength of Recommendations",
+        "Guide for Types of Recommendations"))}
+    assert kinds == {
+        "Major Recommendations › Guide for Rating Strength of Evidence": "definitions",
+        "Major Recommendations › Guide for Strength of Recommendations": "definitions",
+        "Major Recommendations › Guide for Types of Recommendations": "definitions",
+    }
+
+
 def test_pdf_page_map_follows_a_section_across_a_page_break(made):
     doc = read_one(read_pdf, made["pdf"])
     name = "Major Recommendations › Clinical Question 1.B.II"

@@ -20,7 +20,8 @@ Rules, in order of precedence:
 - Documents whose recommendations may stand under any heading (PDF, Word and HTML guidelines:
   ``meta["recommendations_in_any_section"]``) have every section chunked by the recommendation
   rules above, whatever its name; there, a statement labelled "Recommendation 3.1: ..." is a
-  recommendation even when it states no rating.
+  recommendation even when it states no rating, and a section headed as a rating scheme's
+  definitions (:data:`RATING_DEFINITIONS`) gives passages of kind ``"definitions"``.
 - MedQuAD answers (``meta["sections_are_questions"]``) give passages of kind ``"qa"``.
 - PDQ citations and levels of evidence, kept by the reader as ``meta["citations"]`` and
   ``meta["evidence_levels"]`` (one list per section of ``[offset, key]`` pairs, offsets into the
@@ -91,6 +92,13 @@ CHUNK_VERSION = 3
 # Set by readers of formats with free headings (pdf, docx, html_doc): see the module docstring.
 ANY_SECTION = "recommendations_in_any_section"
 
+# A heading over the definitions of a rating scheme ("Guide for Rating Strength of Evidence",
+# "Levels of Evidence", "Grading of recommendations"): its rows name ratings but rate nothing.
+RATING_DEFINITIONS = re.compile(
+    r"\b(?:definitions?|(?:grading|rating)(?: of| for| scheme| system)|levels? of evidence"
+    r"|(?:quality|strength|certainty) of (?:the )?evidence"
+    r"|(?:strength|class(?:es)?|grades?|types?) of recommendations?)\b", re.I)
+
 SCOPE_SECTIONS = frozenset({"Disease/Condition(s)", "Target Population", "Interventions and Practices Considered",
                             "Guideline Objective(s)", "Type of Evidence Supporting the Recommendations"})
 
@@ -113,7 +121,9 @@ def chunk_document(doc: Document, settings: CorpusSettings) -> list[Passage]:
     default_kind = "qa" if doc.meta.get("sections_are_questions") else "text"
     anywhere = bool(doc.meta.get(ANY_SECTION))
     for index, section in enumerate(doc.sections):
-        if anywhere:
+        if anywhere and RATING_DEFINITIONS.search(section.name.rsplit(" › ", 1)[-1]):
+            units = [_block_unit(section.text, s, e, "definitions") for s, e in _blocks(section.text)]
+        elif anywhere:
             units = _recommendation_units(section.text, labelled=True)
         elif doc.type == "guideline" and section.name == "Major Recommendations":
             units = _recommendation_units(section.text)

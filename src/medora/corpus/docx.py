@@ -67,12 +67,16 @@ def _blocks(document) -> Iterator[tuple[str, int | None, str]]:
     from docx.table import Table
 
     numbers: dict[str, int] = {}  # Word numbers a list on through other paragraphs: per list id
+    styles: dict[str | None, str] = {}
     for item in document.iter_inner_content():
         if isinstance(item, Table):
             yield "table", None, _table_text(item)
             continue
         text = " ".join(item.text.split())
-        style = item.style.name if item.style is not None else ""
+        style_id = item._p.style  # looking a style up is the slow part of python-docx: once per style
+        if style_id not in styles:
+            styles[style_id] = item.style.name if item.style is not None else ""
+        style = styles[style_id]
         if not text:
             continue
         if style == "Title":
