@@ -267,9 +267,17 @@ def test_question_answered_from_a_pdf_cites_its_page_and_year(made, tmp_path):
         doc.meta, by_id[s["passage_id"]].section, by_id[s["passage_id"]].start + s["span"][0],
         by_id[s["passage_id"]].start + s["span"][1])}
     assert ref["pages"] == sorted(expected, key=int)
+    for st in quoted:  # each statement names its own page(s)
+        p = by_id[st["passage_id"]]
+        own = pages_of(doc.meta, p.section, p.start + st["span"][0], p.start + st["span"][1])
+        assert (st["pages"], st["locator"]) == (list(own), page_text(own))
     assert "2" in ref["pages"]  # the second-line recommendations (1.A.II, 1.B.II) begin on page 2
     assert ref["locator"] == page_text(ref["pages"])
-    assert f"2014. {ref['locator']}." in to_text(answer)
-    macro = ENV.get_template("_macros.html").module.reference
-    assert f'<span class="pages">{ref["locator"]}.</span>' in str(macro(ref))
+    text = to_text(answer)
+    assert f"2014. {ref['locator']}." in text
+    first = quoted[0]
+    assert f"[{first['citations'][0]}, {first['locator']}]" in " ".join(text.split())
+    macros = ENV.get_template("_macros.html").module
+    assert f'<span class="pages">{ref["locator"]}.</span>' in str(macros.reference(ref))
+    assert f'<span class="locator">({first["locator"]})</span>' in str(macros.statement(first))
     json.dumps(dataclasses.asdict(doc))  # the page map is plain JSON, stored with the document

@@ -177,6 +177,8 @@ class Statement:
     # A short option under a guideline's "clinicians may recommend either:" only means
     # something after that line: the lead-in, itself verbatim from its own passage.
     lead_in: Statement | None = None
+    # A paged document's (PDF's) pages the statement stands on ("12"), filled by ``cite``.
+    pages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

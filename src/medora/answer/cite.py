@@ -80,10 +80,12 @@ def attach_citations(answer: Answer, index) -> Answer:
         rating = _rating(statement)
         if rating and rating not in ratings.setdefault(doc.id, []):
             ratings[doc.id].append(rating)
-        if doc.meta.get("pages"):  # a paged document: the reference names the page(s) quoted
+        on_pages: tuple[str, ...] = ()
+        if doc.meta.get("pages"):  # a paged document: the statement and its reference name the page(s)
             passage = index.passage(statement.passage_id)
             start, end = passage.start + statement.span[0], passage.start + statement.span[1]
-            pages.setdefault(doc.id, []).extend(pages_of(doc.meta, passage.section, start, end))
+            on_pages = pages_of(doc.meta, passage.section, start, end)
+            pages.setdefault(doc.id, []).extend(on_pages)
         by_pmid = {r.pmid: r for r in doc.references.values()}
         cited = [by_pmid[p] for p in statement.via if p in by_pmid]
         heading = index.passage(statement.passage_id).section if len(cited) > 1 else ""
@@ -99,7 +101,7 @@ def attach_citations(answer: Answer, index) -> Answer:
                 n=0, doc_id=f"pmid-{pmid}", type=type_, label=label, title=title, source=journal or ref.citation,
                 year=ref.year, url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/", pmid=pmid, via=doc.id)))
         original = cite(statement.original) if statement.original else None
-        return replace(statement, citations=tuple(dict.fromkeys(numbers)), original=original)
+        return replace(statement, citations=tuple(dict.fromkeys(numbers)), original=original, pages=on_pages)
 
     bottom = tuple(cite(s) for s in answer.bottom_line)
     sections = tuple(replace(sec, statements=tuple(cite(s) for s in sec.statements)) for sec in answer.sections)
@@ -146,7 +148,7 @@ def _statement_json(s: Statement) -> dict:
     out = {
         "text": s.text, "citations": list(s.citations), "passage_id": s.passage_id, "doc_id": s.doc_id,
         "span": list(s.span), "evidence": dict(s.evidence), "year": s.year, "label": s.label,
-        "newer_than": s.newer_than,
+        "newer_than": s.newer_than, "pages": list(s.pages), "locator": page_text(s.pages),
         "lead_in": {"text": s.lead_in.text, "passage_id": s.lead_in.passage_id, "span": list(s.lead_in.span)}
         if s.lead_in else None,
     }
