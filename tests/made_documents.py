@@ -60,10 +60,11 @@ def _rows(block: str) -> list[list[str]] | None:
 
 
 def make_pdf(path: Path, g: Guideline, *, repeat: int = 1, outline: bool = False, image_only: bool = False,
-             password: str | None = None) -> Path:
+             password: str | None = None, metadata: bool = True) -> Path:
     """A PDF of the guideline: title, organisation and date lines, one heading per field (a new
     page each), subheadings, paragraphs and tables, a running head and page numbers;
-    ``repeat`` copies of the body (benchmark)."""
+    ``repeat`` copies of the body (benchmark); ``metadata=False`` leaves the title and author
+    fields to reportlab's placeholders."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
@@ -83,7 +84,9 @@ def make_pdf(path: Path, g: Guideline, *, repeat: int = 1, outline: bool = False
         from reportlab.lib import pdfencrypt
 
         encrypt = pdfencrypt.StandardEncryption(password, canPrint=0)
-    doc = Doc(str(path), pagesize=A4, title=g.title, author=g.organisation, encrypt=encrypt)
+    # without metadata reportlab writes its own: "untitled", "anonymous"
+    doc = Doc(str(path), pagesize=A4, encrypt=encrypt,
+              **({"title": g.title, "author": g.organisation} if metadata else {}))
     if image_only:
         return _image_only_pdf(doc, g)
     story = [Paragraph(html.escape(g.title), styles["Title"]), Paragraph(html.escape(g.organisation), styles["Normal"]),

@@ -82,6 +82,12 @@ def test_pdf_title_date_and_sections(made, her2, made_as):
     assert not any(her2.title[:60] in s.text or re.search(r"(?m)^\d+$", s.text) for s in doc.sections)
 
 
+def test_pdf_without_metadata_takes_its_title_from_the_largest_lines_of_page_1(tmp_path, her2):
+    doc = read_one(read_pdf, make_pdf(tmp_path / "plain.pdf", her2, metadata=False))
+    assert (doc.title, doc.source, doc.date) == (her2.title, "", "2014 July 1")
+    assert doc.sections[0].name == her2.title
+
+
 def test_pdf_recommendation_keeps_its_ratings_and_page(made):
     doc = read_one(read_pdf, made["pdf"])
     rec = recommendation_of(doc, "Recommendation 1.B.III.b.")

@@ -149,8 +149,9 @@ def _document(path: Path, pages: list[list[_Line]], labels: list[str], info, out
         sizes[round(ln.size, 1)] += len(ln.text)
     body = sizes.most_common(1)[0][0]
     title_lines = _title_lines(pages[0] if pages[0] else lines[:5])
-    title = " ".join(str(info.get("/Title") or "").split()) or " ".join(ln.text for ln in title_lines)
-    skip = {id(ln) for ln in title_lines} if not info.get("/Title") or \
+    given = _useful_title(str(info.get("/Title") or ""))
+    title = given or " ".join(ln.text for ln in title_lines)
+    skip = {id(ln) for ln in title_lines} if not given or \
         _norm(" ".join(ln.text for ln in title_lines)) == _norm(title) else set()
 
     heading_sizes = sorted({round(ln.size, 1) for ln in lines if ln.size >= body * HEADING_RATIO}, reverse=True)
@@ -221,8 +222,18 @@ def _document(path: Path, pages: list[list[_Line]], labels: list[str], info, out
         sections.append(Section(name, text))
     first_page = "\n".join(ln.text for ln in pages[0]) if pages else ""
     date = find_date(first_page) or _metadata_date(info)
-    return file_document(path, "pdf", title=title or path.stem, source=" ".join(str(info.get("/Author") or "").split()),
+    return file_document(path, "pdf", title=title or path.stem, source=_useful_title(str(info.get("/Author") or "")),
                          date=date, sections=sections, meta={PAGES: page_map, "page_count": len(pages)})
+
+
+# Titles that PDF producers write when the author gave none.
+_NO_TITLE = re.compile(r"untitled|\(?anonymous\)?|microsoft (?:word|powerpoint) - .*|.*\.(?:docx?|pdf|rtf|odt|indd|tex)", re.I)
+
+
+def _useful_title(title: str) -> str:
+    """The title (or author) field, unless it is a producer's placeholder."""
+    title = " ".join(title.split())
+    return "" if len(title) < 4 or _NO_TITLE.fullmatch(title) else title
 
 
 def _title_lines(first_page: list[_Line]) -> list[_Line]:
