@@ -40,6 +40,7 @@ _PDF_DATE = re.compile(r"D?:?((?:19|20)\d\d)(\d\d)?(\d\d)?")
 HEADING_RATIO = 1.12  # a line set this much larger than the body text is a heading
 PARAGRAPH_GAP = 1.45  # a gap this many times the usual line spacing separates paragraphs
 HEADING_WORDS = 15  # a bold line this long or shorter, without a full stop, is a heading
+EDGE_LINES = 2  # lines at the top and at the bottom of a page where running heads and page numbers stand
 
 
 @dataclass
@@ -112,11 +113,23 @@ def _lines(reader, path: Path, problems: list[IngestProblem]) -> list[list[_Line
     return _without_furniture(out)
 
 
+def _edges(lines: list[_Line]) -> list[_Line]:
+    return lines[:EDGE_LINES] + lines[-EDGE_LINES:]
+
+
 def _without_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
-    """Drop page numbers and running heads/feet (a line found on most pages)."""
-    repeated = Counter(line.text for lines in pages for line in {ln.text: ln for ln in lines}.values())
+    """Drop page numbers and running heads/feet: a line at the top or bottom of most pages.
+
+    Only the edges count: a label repeated in the body ("Recommendation") is text.
+    """
+    repeated = Counter(text for lines in pages for text in {ln.text for ln in _edges(lines)})
     common = {t for t, n in repeated.items() if len(pages) >= 4 and n > len(pages) / 2}
-    return [[ln for ln in lines if ln.text not in common and not _PAGE_NUMBER.fullmatch(ln.text)] for lines in pages]
+    out = []
+    for lines in pages:
+        edge = {id(ln) for ln in _edges(lines)}
+        out.append([ln for ln in lines
+                    if id(ln) not in edge or (ln.text not in common and not _PAGE_NUMBER.fullmatch(ln.text))])
+    return out
 
 
 def _outline_titles(reader) -> dict[str, int]:
