@@ -184,6 +184,8 @@ class OriginalStatementOut(BaseModel):
     evidence: dict[str, str] = Field(description="Ratings the source gives: quality, strength, level.")
     year: int | None = Field(description="The source's year.")
     label: str = Field(description="The source's type label (Guideline, Evidence summary ...).")
+    pages: list[str] = Field([], description="A paged document's (PDF's) pages the statement stands on.")
+    locator: str = Field("", description="Those pages as cited: \"p. 12\", \"pp. 12–13\"; empty without pages.")
 
 
 class LeadInOut(BaseModel):
@@ -234,6 +236,8 @@ class ReferenceOut(BaseModel):
     via: str | None = Field(description="doc_id of the summary through which a study is cited.")
     date: str | None = Field(description="Release, revision or review date, as precise as the source gives.")
     evidence: list[str] = Field(description="Ratings of the cited statements.")
+    pages: list[str] = Field([], description="A paged document's (PDF's) pages its cited statements stand on.")
+    locator: str = Field("", description="Those pages as cited: \"p. 12\", \"pp. 2, 3, 11\"; empty without pages.")
 
 
 class ReviewerOut(BaseModel):

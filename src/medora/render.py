@@ -14,8 +14,13 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def _cites(numbers: list[int]) -> str:
-    return "".join(f"[{n}]" for n in numbers)
+def _cites(numbers: list[int], locator: str = "") -> str:
+    """ "[1][2]"; with a page locator for the first (the statement's own document): "[1, p. 12][2]"."""
+    return "".join(f"[{n}, {locator}]" if i == 0 and locator else f"[{n}]" for i, n in enumerate(numbers))
+
+
+def _cited(s: dict) -> str:
+    return _cites(s["citations"], s.get("locator", ""))
 
 
 def _evidence(s: dict) -> str:
@@ -41,6 +46,8 @@ def _reference_line(r: dict) -> str:
         bits.append(r["source"] + ("," if r.get("year") else "."))
     if r.get("year"):
         bits.append(f"{r['year']}.")
+    if r.get("locator"):
+        bits.append(f"{r['locator']}.")
     if r.get("via"):
         bits.append(f"(via {r['via']})")
     if r.get("pmid"):
@@ -94,12 +101,12 @@ def to_markdown(answer: dict) -> str:
     else:
         lines += ["## Bottom line", ""]
         for s in answer["bottom_line"]:
-            lines.append(f"- {_newer(s)}**{_flat(s['text'])}** {_cites(s['citations'])}{_evidence(s)}")
+            lines.append(f"- {_newer(s)}**{_flat(s['text'])}** {_cited(s)}{_evidence(s)}")
             lines += [f"  - {_original(s)}"] if _original(s) else []
         for section in answer["sections"]:
             lines += ["", f"## {section['title']}", ""]
             for s in section["statements"]:
-                lines.append(f"- {_newer(s)}{_flat(s['text'])} {_cites(s['citations'])}{_evidence(s)}")
+                lines.append(f"- {_newer(s)}{_flat(s['text'])} {_cited(s)}{_evidence(s)}")
                 lines += [f"  - {_original(s)}"] if _original(s) else []
         lines += ["", "## References", ""]
         lines += [f"{r['n']}. {_reference_line(r)}" for r in answer["references"]]
@@ -119,12 +126,12 @@ def to_text(answer: dict, width: int = 100) -> str:
     else:
         out.append("BOTTOM LINE")
         for s in answer["bottom_line"]:
-            out.append(wrap(f"{_newer(s)}{s['text']} {_cites(s['citations'])}{_evidence(s)}", "  * "))
+            out.append(wrap(f"{_newer(s)}{s['text']} {_cited(s)}{_evidence(s)}", "  * "))
             out += [wrap(_original(s), "      ")] if _original(s) else []
         for section in answer["sections"]:
             out += ["", section["title"].upper()]
             for s in section["statements"]:
-                out.append(wrap(f"{_newer(s)}{s['text']} {_cites(s['citations'])}{_evidence(s)}", "  - "))
+                out.append(wrap(f"{_newer(s)}{s['text']} {_cited(s)}{_evidence(s)}", "  - "))
                 out += [wrap(_original(s), "      ")] if _original(s) else []
         out += ["", "REFERENCES"]
         out += [wrap(_reference_line(r), f"  [{r['n']}] ") for r in answer["references"]]

@@ -182,6 +182,8 @@ class Statement:
     # A short option under a guideline's "clinicians may recommend either:" only means
     # something after that line: the lead-in, itself verbatim from its own passage.
     lead_in: Statement | None = None
+    # A paged document's (PDF's) pages the statement stands on ("12"), filled by ``cite``.
+    pages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +208,8 @@ class ReferenceEntry:
     via: str | None = None  # doc_id of the summary through which a study is cited
     date: str | None = None
     evidence: tuple[str, ...] = ()  # ratings of the cited statements, e.g. "Evidence quality: high"
+    # Pages of a paged document (PDF) the cited statements stand on, in page order ("12", "iv").
+    pages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

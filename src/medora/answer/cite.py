@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import replace
 
+from ..corpus.pages import page_text, pages_of
 from ..types import EVIDENCE_NAMES, TYPE_LABEL, Answer, ReferenceEntry, Statement
 from .compose import reference_for
 
@@ -66,6 +67,7 @@ def attach_citations(answer: Answer, index) -> Answer:
     """Number the answer's references and fill every statement's ``citations``."""
     entries: dict[str, ReferenceEntry] = {}
     ratings: dict[str, list[str]] = {}
+    pages: dict[str, list[str]] = {}
 
     def number(key: str, make) -> int:
         if key not in entries:
@@ -78,6 +80,12 @@ def attach_citations(answer: Answer, index) -> Answer:
         rating = _rating(statement)
         if rating and rating not in ratings.setdefault(doc.id, []):
             ratings[doc.id].append(rating)
+        on_pages: tuple[str, ...] = ()
+        if doc.meta.get("pages"):  # a paged document: the statement and its reference name the page(s)
+            passage = index.passage(statement.passage_id)
+            start, end = passage.start + statement.span[0], passage.start + statement.span[1]
+            on_pages = pages_of(doc.meta, passage.section, start, end)
+            pages.setdefault(doc.id, []).extend(on_pages)
         by_pmid = {r.pmid: r for r in doc.references.values()}
         cited = [by_pmid[p] for p in statement.via if p in by_pmid]
         heading = index.passage(statement.passage_id).section if len(cited) > 1 else ""
@@ -93,17 +101,23 @@ def attach_citations(answer: Answer, index) -> Answer:
                 n=0, doc_id=f"pmid-{pmid}", type=type_, label=label, title=title, source=journal or ref.citation,
                 year=ref.year, url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/", pmid=pmid, via=doc.id)))
         original = cite(statement.original) if statement.original else None
-        return replace(statement, citations=tuple(dict.fromkeys(numbers)), original=original)
+        return replace(statement, citations=tuple(dict.fromkeys(numbers)), original=original, pages=on_pages)
 
     bottom = tuple(cite(s) for s in answer.bottom_line)
     sections = tuple(replace(sec, statements=tuple(cite(s) for s in sec.statements)) for sec in answer.sections)
     # A reference shows a rating only when all its cited statements share it; otherwise
     # the ratings stay on the statements, where they belong.
     references = tuple(
-        replace(e, evidence=tuple(ratings[e.doc_id]) if len(ratings.get(e.doc_id, ())) == 1 else ())
+        replace(e, evidence=tuple(ratings[e.doc_id]) if len(ratings.get(e.doc_id, ())) == 1 else (),
+                pages=_page_order(pages.get(e.doc_id, ())))
         for e in sorted(entries.values(), key=lambda e: e.n)
     )
     return replace(answer, bottom_line=bottom, sections=sections, references=references)
+
+
+def _page_order(pages) -> tuple[str, ...]:
+    unique = list(dict.fromkeys(pages))
+    return tuple(sorted(unique, key=int)) if all(p.isdigit() for p in unique) else tuple(unique)
 
 
 def normalise(text: str) -> str:
@@ -134,7 +148,7 @@ def _statement_json(s: Statement) -> dict:
     out = {
         "text": s.text, "citations": list(s.citations), "passage_id": s.passage_id, "doc_id": s.doc_id,
         "span": list(s.span), "evidence": dict(s.evidence), "year": s.year, "label": s.label,
-        "newer_than": s.newer_than,
+        "newer_than": s.newer_than, "pages": list(s.pages), "locator": page_text(s.pages),
         "lead_in": {"text": s.lead_in.text, "passage_id": s.lead_in.passage_id, "span": list(s.lead_in.span)}
         if s.lead_in else None,
     }
@@ -145,6 +159,8 @@ def _reference_json(r: ReferenceEntry) -> dict:
     return {
         "n": r.n, "doc_id": r.doc_id, "type": r.type, "label": r.label, "title": r.title, "source": r.source,
         "year": r.year, "url": r.url, "pmid": r.pmid, "via": r.via, "date": r.date, "evidence": list(r.evidence),
+        # A paged document's cited pages, and the locator shown after the reference ("p. 12").
+        "pages": list(r.pages), "locator": page_text(r.pages),
     }
 
 

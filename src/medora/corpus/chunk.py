@@ -17,6 +17,11 @@ Rules, in order of precedence:
   longer than ``max_words`` is cut at line, then sentence boundaries (a longer sentence at word
   boundaries); a passage under ``min_words`` is merged with a neighbour when the result stays
   within ``max_words``. Recommendation passages may be shorter than ``min_words``.
+- Documents whose recommendations may stand under any heading (PDF, Word and HTML guidelines:
+  ``meta["recommendations_in_any_section"]``) have every section chunked by the recommendation
+  rules above, whatever its name; there, a statement labelled "Recommendation 3.1: ..." is a
+  recommendation even when it states no rating, and a section headed as a rating scheme's
+  definitions (:data:`RATING_DEFINITIONS`) gives passages of kind ``"definitions"``.
 - MedQuAD answers (``meta["sections_are_questions"]``) give passages of kind ``"qa"``.
 - PDQ citations and levels of evidence, kept by the reader as ``meta["citations"]`` and
   ``meta["evidence_levels"]`` (one list per section of ``[offset, key]`` pairs, offsets into the
@@ -79,11 +84,21 @@ class _Group:
 
 # Bump when chunking changes: `medora index` then re-chunks every document (vectors are
 # keyed by text, so unchanged passages are not embedded again).
-CHUNK_VERSION = 2
+CHUNK_VERSION = 3
 
 # Guideline fields that state the guideline's scope (who, what, why) rather than any
 # recommendation: kind "scope", searchable, but never quoted as a statement and not
 # allowed to crowd recommendations out of the top hits.
+# Set by readers of formats with free headings (pdf, docx, html_doc): see the module docstring.
+ANY_SECTION = "recommendations_in_any_section"
+
+# A heading over the definitions of a rating scheme ("Guide for Rating Strength of Evidence",
+# "Levels of Evidence", "Grading of recommendations"): its rows name ratings but rate nothing.
+RATING_DEFINITIONS = re.compile(
+    r"\b(?:definitions?|(?:grading|rating)(?: of| for| scheme| system)|levels? of evidence"
+    r"|(?:quality|strength|certainty) of (?:the )?evidence"
+    r"|(?:strength|class(?:es)?|grades?|types?) of recommendations?)\b", re.I)
+
 SCOPE_SECTIONS = frozenset({"Disease/Condition(s)", "Target Population", "Interventions and Practices Considered",
                             "Guideline Objective(s)", "Type of Evidence Supporting the Recommendations"})
 
@@ -104,8 +119,13 @@ def chunk_document(doc: Document, settings: CorpusSettings) -> list[Passage]:
     citations = doc.meta.get("citations") or []
     levels = doc.meta.get("evidence_levels") or []
     default_kind = "qa" if doc.meta.get("sections_are_questions") else "text"
+    anywhere = bool(doc.meta.get(ANY_SECTION))
     for index, section in enumerate(doc.sections):
-        if doc.type == "guideline" and section.name == "Major Recommendations":
+        if anywhere and RATING_DEFINITIONS.search(section.name.rsplit(" › ", 1)[-1]):
+            units = [_block_unit(section.text, s, e, "definitions") for s, e in _blocks(section.text)]
+        elif anywhere:
+            units = _recommendation_units(section.text, labelled=True)
+        elif doc.type == "guideline" and section.name == "Major Recommendations":
             units = _recommendation_units(section.text)
         else:
             kind = "scope" if doc.type == "guideline" and section.name in SCOPE_SECTIONS else default_kind
@@ -173,8 +193,12 @@ def _block_unit(text: str, s: int, e: int, kind: str) -> _Unit:
     return _Unit(s, e, len(text[s:e].split()), kind=kind, glue=_is_glue(text[s:e]))
 
 
-def _recommendation_units(text: str) -> list[_Unit]:
-    """Units of a guideline's "Major Recommendations": statements with their ratings."""
+def _recommendation_units(text: str, labelled: bool = False) -> list[_Unit]:
+    """Units of a guideline's "Major Recommendations": statements with their ratings.
+
+    ``labelled``: a statement opening with its label ("Recommendation 3.1: Offer ...") is a
+    recommendation even without a rating.
+    """
     blocks = _blocks(text)
     defs = definitions_start([text[s:e] for s, e in blocks])
     units: list[_Unit] = []
@@ -191,6 +215,8 @@ def _recommendation_units(text: str) -> list[_Unit]:
                 inherited = ("", "")  # a new heading: the rating above no longer applies
             elif not unit.glue and any(inherited):
                 unit.kind, (unit.quality, unit.strength) = "recommendation", inherited
+            elif labelled and not unit.glue and _labelled_statement(block):
+                unit.kind = "recommendation"
             units.append(unit)
             continue
         if _rating_only(block, spans):
@@ -211,6 +237,13 @@ def _recommendation_units(text: str) -> list[_Unit]:
                 unit.strength = unit.strength or inherited[1]
             units.append(unit)
     return units
+
+
+def _labelled_statement(block: str) -> bool:
+    """"Recommendation 3.1: Offer ..." (the label, then a statement of its own)."""
+    statement = block.strip().removeprefix("- ")
+    m = _LABEL.match(statement)
+    return m is not None and len(statement[m.end():].split()) >= _CUT_MIN_WORDS
 
 
 def _ends_statement(text: str, unit: _Unit) -> bool:

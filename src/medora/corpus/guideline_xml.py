@@ -185,6 +185,8 @@ _QUALITY = (
         re.compile(r"\b(very low|low|moderate|high)[- ](?:quality|certainty|level)(?: of)?(?: the)? evidence", re.I),
     ),
     (("level",), re.compile(r"(?-i:\bLevel)\s+(" + _CODE + r")(?!\s+recommendations?\b)")),
+    # GRADE as ATS/ERS word it: "(strong recommendation, low confidence in estimates of effect)"
+    (("confidence",), re.compile(r"\b(very low|low|moderate|high) confidence in (?:the )?estimates? of (?:the )?effect", re.I)),
 )
 _STRENGTH = (
     (
@@ -231,7 +233,10 @@ def parse_ratings(text: str) -> tuple[str, str, tuple[tuple[int, int], ...]]:
     Recognises the common NGC formats, e.g. "Evidence quality: high. Strength of
     recommendation: strong", "(Strength of Evidence = C; Strength of Recommendation =
     Weak positive recommendation)", "(Grade 1C)", "(Level of Evidence: B)", "Class IIa",
-    "(Conditional recommendation, low quality of evidence)", "(Level 3)", "(Grade B)".
+    "(Conditional recommendation, low quality of evidence)", "(Level 3)", "(Grade B)", GRADE's
+    "(strong recommendation, moderate-quality evidence)" and "(conditional recommendation, low
+    confidence in estimates of effect)". Publisher-independent: the PDF, Word and HTML readers'
+    documents are rated by the same function.
 
     Returns:
         (evidence_quality, strength, (start, end) of the matched rating expressions); the
