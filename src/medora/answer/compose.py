@@ -16,17 +16,18 @@ import functools
 import json
 import re
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..corpus.boilerplate import is_boilerplate
+from ..corpus.boilerplate import is_boilerplate, without_repeated_edges
 from ..corpus.chunk import SCOPE_SECTIONS
 from ..query import answers_type, drugs_named
 from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
-from .answerability import assess, condition_names, subjects
+from .answerability import assess, condition_names, easy_words, subjects
 from .applicability import about_condition, axis_phrases, conflicts, facets, other_population, populations
 from .evidence import (
     ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, concept_weights, context_at,
@@ -160,7 +161,8 @@ def _summary_cue(text: str, p, a: int, section: str, line_titles, newest: int) -
 
 
 def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str] = frozenset(),
-                study_years: dict[str, int] | None = None, question: str = "") -> list[_Candidate]:
+                study_years: dict[str, int] | None = None, question: str = "",
+                boilerplate: Collection[str] = ()) -> list[_Candidate]:
     """Every usable statement of the pooled passages, scored and placed in a section.
 
     ``layer`` holds the passage ids of the current-evidence layer (``summary_layer``):
@@ -187,7 +189,7 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
             context_relevance[key] = 0.8 * relevance(f"{'' if doc.meta.get('title_is_question') else doc.title} {p.section}", concepts)
         previous: tuple[int, int] | None = None  # the sentence before, as context for "This trial ..."
         for block_start, block_end in statement_spans(p.text, p.kind):
-            a, b = trim_statement(p.text, block_start, block_end)
+            a, b = trim_statement(p.text, *without_repeated_edges(p.text, block_start, block_end, boilerplate))
             text = p.text[a:b]
             before, previous = previous, (a, b)
             words = len(text.split())
@@ -366,7 +368,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     assume_adults = not (focus and other_population(question, titles.get(focus[0], "")))
     candidates = [
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
-                               question)
+                               question, boilerplate)
         if not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and not contradicts_negation(question, c.statement.text)
         and not other_population(question, c.hit.document.title, assume_adults)
@@ -561,6 +563,7 @@ STATEMENT_BAR_FEATURES = (
     "passage rank",  # 1 for the best-ranked passage of the search, 1/2 for the next, ...
     "study design without a result",
     "names the asked marker",  # the gene or receptor the question qualifies its patients by ("RET", "HER2")
+    "own match on uncommon words",  # the question's words most readers do not know: drugs, genes, trials
 )
 _BAR_WEIGHTS_FILE = Path(__file__).with_name("statement_bar_weights.json")
 
@@ -583,6 +586,7 @@ def statement_bar_features(chosen: list[_Candidate], focus: list[str], query, ma
     names = [s.names for s in subjects(query) if s.kind != "term"]
     conditions = condition_names(query)
     markers = [re.compile(rf"\b{re.escape(m)}\b", re.I) for m, _ in qualifiers_of(query.text, query.abbreviations)]
+    uncommon = chosen[0].concepts.only(set(chosen[0].concepts) - _common_stems())
     rows = []
     for c, row in zip(chosen, bottom_line_features(chosen, focus, query, match_ratio)):
         said = f"{c.hit.document.title} {_own_words(c)}"
@@ -594,8 +598,15 @@ def statement_bar_features(chosen: list[_Candidate], focus: list[str], query, ma
                      float(bare_result), float(id(c) in safety),
                      float(not conditions or any(about_condition(n, said) for n in conditions)),
                      1.0 / max(c.hit.rank, 1), float(bool(_DESIGN.search(text)) and not _RESULT.search(text)),
-                     float(any(m.search(_own_words(c)) for m in markers))))
+                     float(any(m.search(_own_words(c)) for m in markers)),
+                     relevance(_own_words(c), uncommon) if uncommon else 0.0))
     return rows
+
+
+@functools.cache
+def _common_stems() -> frozenset[str]:
+    """Stems of the words most readers know (``easy_words``)."""
+    return frozenset(w for word in easy_words() for w in stems(word))
 
 
 def _other_line(c: _Candidate, asked_line: str | None) -> bool:

@@ -48,6 +48,23 @@ class RepeatedSentences:
         return sorted(key for key, docs in self._docs.items() if len(docs) >= MIN_DOCUMENTS)
 
 
+def without_repeated_edges(text: str, start: int, end: int, repeated: Collection[str]) -> tuple[int, int]:
+    """Narrow ``text[start:end]`` past the repeated sentences at its start and end ("... Alopecia 90%.
+    The Human Phenotype Ontology (HPO) has collected information on how often ..."): the part left
+    is the source's own words, or nothing (start == end) when every sentence repeats."""
+    cuts = [start, *(start + m.end() for m in _SENTENCE_END.finditer(text[start:end])), end]
+    pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()]
+    own = [(a, b) for a, b in pieces
+           if len(_WORD.findall(text[a:b].lower())) < MIN_WORDS or sentence_key(text[a:b]) not in repeated]
+    if len(own) == len(pieces):
+        return start, end
+    while pieces and pieces[0] not in own:
+        pieces.pop(0)
+    while pieces and pieces[-1] not in own:
+        pieces.pop()
+    return (pieces[0][0], pieces[-1][1]) if pieces else (start, start)
+
+
 def is_boilerplate(statement: str, repeated: Collection[str]) -> bool:
     """Every sentence of the statement (at least one) repeats across many documents."""
     parts = sentences(statement) or [statement]
