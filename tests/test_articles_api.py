@@ -29,6 +29,9 @@ PEOPLE = [  # username, role, display name, credentials, specialty
 ]
 LEE = {"username": "dr.lee", "name": "Dr Ana Lee", "credentials": "MD, PhD", "specialty": "Medical oncology"}
 
+# Every test on the index runs on both backends (conftest.BACKENDS).
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict[str, str]:
