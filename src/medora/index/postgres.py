@@ -196,7 +196,8 @@ class PostgresIndex:
         index.passages(rowids)
 
     Args:
-        url: the primary (writes: ``delete_documents``, ``reload_documents``).
+        url: the primary (writes: ``delete_documents``, ``reload_documents``; with a replica, connected
+            to on the first write).
         settings: ``Settings``: the index parameters the data must have been built with and
             the embedding model's configuration.
         replica_url: a read replica; every search and lookup goes there when given.
@@ -217,7 +218,10 @@ class PostgresIndex:
         self._docs: dict[str, Document] = {}
         self._abbreviations: dict[str, list[str]] | None = None
         self._boilerplate: frozenset[str] | None = None
-        self._pool = self._open_pool(url, pool_size, "medora-primary")
+        self._pool_size = pool_size
+        # With a replica, the primary is connected to on the first write only: servers that only
+        # read start and serve while the primary is down.
+        self._pool: ConnectionPool | None = None if replica_url else self._open_pool(url, pool_size, "medora-primary")
         self._read = self._open_pool(replica_url, pool_size, "medora-replica") if replica_url else self._pool
         try:
             self._check()
@@ -271,10 +275,14 @@ class PostgresIndex:
             logger.warning("PostgreSQL at %s: %s", redact(self.replica_url or self.url), e)
             raise IndexStoreError(UNAVAILABLE) from e
 
+    def _primary(self) -> ConnectionPool:
+        if self._pool is None:
+            self._pool = self._open_pool(self.url, self._pool_size, "medora-primary")
+        return self._pool
+
     def close(self) -> None:
-        if self._read is not self._pool:
-            self._read.close()
-        self._pool.close()
+        for pool in {id(p): p for p in (self._read, self._pool) if p is not None}.values():
+            pool.close()
 
     # -- search ------------------------------------------------------------------------
 
@@ -490,7 +498,7 @@ class PostgresIndex:
         """Remove documents with their passages, vectors and postings; returns how many existed."""
         from .postgres_load import delete
 
-        with self._pool.connection() as conn, conn.transaction():
+        with self._primary().connection() as conn, conn.transaction():
             n = delete(conn, list(doc_ids))
         self._forget()
         return n
@@ -503,7 +511,7 @@ class PostgresIndex:
         """
         from .postgres_load import load
 
-        with self._pool.connection() as conn:
+        with self._primary().connection() as conn:
             report = load(conn, embedded, list(doc_ids))
         self._forget()
         return report
