@@ -74,7 +74,11 @@ def corpus_slice(tmp_path_factory) -> Path:
     return write_corpus_slice(tmp_path_factory.mktemp("corpus-slice"))
 
 
-# The index backends the product test modules run on (``pytestmark = pytest.mark.both_backends``).
+# The index backends the product test modules run on (``pytestmark = pytest.mark.both_backends``):
+# the front doors and what they call (test_api, test_cli, test_threads, test_articles_api, test_evaluate,
+# test_fuzz_api, the browser tests). The answer-composition modules (test_answer, test_audience, ...) run on
+# the embedded index alone, since answers are checked equal across backends (test_postgres_backend); the
+# builder's internals (test_index_build, test_cold_start) are the embedded backend's own.
 BACKENDS = ("embedded", "postgres")
 
 
