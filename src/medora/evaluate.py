@@ -471,7 +471,8 @@ def run_suites(names: Iterable[str], settings: Settings, index, out_dir: Path, l
     data.audiences = tuple(audiences)
     stats = index.stats() if hasattr(index, "stats") else {}
     meta = {"medora_version": __version__, "corpus_version": stats.get("corpus_version"), "limit": limit,
-            "index": {k: v for k, v in stats.items() if k not in LOCATION_KEYS}, "retrieve": settings.retrieve.model_dump(),
+            "index": {k: v for k, v in stats.items() if k not in LOCATION_KEYS},
+            "retrieve": settings.retrieve.model_dump(),
             "answer": settings.answer.model_dump(), "dev_questions": len(data.dev),
             "dev_skipped": data.dev_skipped, "pubmedqa_indexed": len(data.pubmedqa),
             "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}

@@ -218,7 +218,7 @@ class PostgresIndex:
         self._docs: dict[str, Document] = {}
         self._abbreviations: dict[str, list[str]] | None = None
         self._boilerplate: frozenset[str] | None = None
-        self._pool_size = pool_size
+        self._pool_size, self._primary_lock = pool_size, threading.Lock()
         # With a replica, the primary is connected to on the first write only: servers that only
         # read start and serve while the primary is down.
         self._pool: ConnectionPool | None = None if replica_url else self._open_pool(url, pool_size, "medora-primary")
@@ -276,8 +276,9 @@ class PostgresIndex:
             raise IndexStoreError(UNAVAILABLE) from e
 
     def _primary(self) -> ConnectionPool:
-        if self._pool is None:
-            self._pool = self._open_pool(self.url, self._pool_size, "medora-primary")
+        with self._primary_lock:
+            if self._pool is None:
+                self._pool = self._open_pool(self.url, self._pool_size, "medora-primary")
         return self._pool
 
     def close(self) -> None:
