@@ -38,7 +38,7 @@ from medora.index.postgres import (  # noqa: E402
     fieldnorm,
     query_terms,
 )
-from medora.index.postgres_load import load_from_embedded  # noqa: E402
+from medora.index.postgres_load import holds, load_from_embedded  # noqa: E402
 from medora.retrieve import retrieve, rrf  # noqa: E402
 from medora.settings import get_settings  # noqa: E402
 
@@ -406,12 +406,15 @@ def test_delete_and_reload_by_document_equals_a_full_load(built_index, pg_server
     try:
         question = CLINICAL[0][0]
         assert "ngc-10495" in {p.doc_id for p in index.passages(index.lexical_search(question, 20)[0]).values()}
+        assert holds(embedded, url)  # `medora index` with nothing changed leaves it alone
         assert index.delete_documents(["ngc-10495", "ngc-10494"]) == 2
+        assert not holds(embedded, url)  # ... and loads it again once it lost documents
         assert "ngc-10495" not in {p.doc_id for p in index.passages(index.lexical_search(question, 20)[0]).values()}
         with pytest.raises(DocumentNotFound):
             index.document("ngc-10495")
         assert _lexical_state(url) != full
         index.reload_documents(embedded, ["ngc-10495", "ngc-10494"])
+        assert holds(embedded, url)
         assert _lexical_state(url) == full
         assert index.lexical_search(question, 20)[0].tolist() == pg_index[1].lexical_search(question, 20)[0].tolist()
         assert index.document_search(question, 20) == pg_index[1].document_search(question, 20)

@@ -114,13 +114,18 @@ def load_from_embedded(embedded, pg_url: str, *, doc_ids: Iterable[str] | None =
 
 
 def holds(embedded, pg_url: str) -> bool:
-    """Whether the server at ``pg_url`` holds this embedded index as its last full load left it: same
-    layout, settings and corpus version (False for an empty, wiped or older database)."""
+    """Whether the server at ``pg_url`` holds this embedded index: same layout, settings, corpus version
+    and number of vectors (False for an empty, wiped or older database, or one a load with vectors
+    added since never reached)."""
     with _connect(pg_url) as conn:
         missing = [f.__name__ for f in schema.MIGRATIONS if f.__name__ not in schema.applied(conn)]
-        info = {} if missing else dict(conn.execute("SELECT key, value FROM info").fetchall())
-    return (info.get("layout"), info.get("params"), info.get("corpus_version")) == (
-        schema.LAYOUT, embedded.settings.index_params(), embedded.store.get_info("corpus_version"))
+        if missing:
+            return False
+        info = dict(conn.execute("SELECT key, value FROM info").fetchall())
+        vectors = conn.execute("SELECT count(*) FROM passage_vectors").fetchone()[0]
+    return (info.get("layout"), info.get("params"), info.get("corpus_version"), vectors) == (
+        schema.LAYOUT, embedded.settings.index_params(), embedded.store.get_info("corpus_version"),
+        embedded.store.counts()["vectors"])
 
 
 def _connect(pg_url: str) -> psycopg.Connection:
