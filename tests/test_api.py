@@ -25,6 +25,9 @@ from medora.retrieve import hit_row
 from medora.retrieve import retrieve
 from medora.web import CSP, GENERIC_500, PERMISSIONS_POLICY, create_app
 
+# Every test on the index runs on both backends (conftest.BACKENDS).
+pytestmark = pytest.mark.both_backends
+
 HER2_TERMS = "trastuzumab pertuzumab HER2-positive metastatic breast cancer"
 
 
@@ -59,9 +62,11 @@ def test_health(client, built_index):
     _, index = built_index
     response = client.get("/api/v1/health")
     assert response.status_code == 200
+    where = {"path", "url"}  # the data folder, the database server: not for the public
     assert response.json() == {
-        "ok": True, "version": __version__, "index": {k: v for k, v in index.stats().items() if k != "path"},
+        "ok": True, "version": __version__, "index": {k: v for k, v in index.stats().items() if k not in where},
     }
+    assert response.json()["index"]["backend"] == index.stats()["backend"] in ("embedded", "postgres")
 
 
 # Issue #17: no process-wide lock around composition; request threads share the index.
@@ -410,5 +415,5 @@ def test_every_passage_is_shown_in_its_document_section(app, built_index):
 
     _, index = built_index
     medora = app.state.medora
-    missing = [p.id for _, p in index.store.iter_passages() if not source_data(medora, p.id, None, None)["in_context"]]
+    missing = [p.id for _, p in index.iter_passages() if not source_data(medora, p.id, None, None)["in_context"]]
     assert missing == []

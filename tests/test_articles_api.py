@@ -29,10 +29,14 @@ PEOPLE = [  # username, role, display name, credentials, specialty
 ]
 LEE = {"username": "dr.lee", "name": "Dr Ana Lee", "credentials": "MD, PhD", "specialty": "Medical oncology"}
 
+# Every test on the index runs on both backends (conftest.BACKENDS).
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory) -> dict[str, str]:
-    """The environment that points `medora` commands at this module's editorial database."""
+def env(tmp_path_factory, built_index) -> dict[str, str]:
+    """The environment that points `medora` commands at this module's editorial database (one per
+    index backend, so that no article composed on one backend is served on the other)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('editorial') / 'articles.db'}"
     return {"MEDORA_ARTICLES__DATABASE_URL": url, "MEDORA_ARTICLES__MAX_LOGIN_FAILURES": "3",
             "MEDORA_ARTICLES__LOCKOUT_SECONDS": "60"}

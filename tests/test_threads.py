@@ -20,6 +20,9 @@ from medora.threads import ThreadStore, Turn, ask, m001_threads, resolve
 BRAIN = "What if she has brain metastases?"
 BRAIN_RESOLVED = "What if she has brain metastases? (HER2-positive breast cancer)"
 
+# Every test on the index runs on both backends (conftest.BACKENDS).
+pytestmark = pytest.mark.both_backends
+
 
 def _turns(*questions: str) -> tuple[Turn, ...]:
     return tuple(Turn("t", n, q, q, "physician", "") for n, q in enumerate(questions, start=1))

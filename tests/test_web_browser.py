@@ -21,9 +21,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
-pytestmark = pytest.mark.skipif(
+# Every test on the index runs on both backends (conftest.BACKENDS).
+pytestmark = [pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium: apt-get install -y chromium"
-)
+), pytest.mark.both_backends]
 
 
 @pytest.fixture(scope="module")

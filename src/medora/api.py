@@ -18,7 +18,7 @@ from . import __version__
 from .answer import ask, to_json
 from .articles import MAIN_PATH, STATUS_LABELS, serve_answer
 from .errors import QueryError, encodable
-from .index import Index
+from .index import LOCATION_KEYS, Index
 from .limits import TokenBuckets, client_address
 from .retrieve import hit_row, retrieve
 from .settings import Settings
@@ -158,7 +158,8 @@ def passage_data(m: Medora, passage_id: str) -> dict:
 
 
 def health_data(m: Medora) -> dict:
-    stats = {k: v for k, v in m.index.stats().items() if k != "path"}  # no server paths in responses
+    # No server paths or database addresses in responses.
+    stats = {k: v for k, v in m.index.stats().items() if k not in LOCATION_KEYS}
     return {"ok": True, "version": __version__, "index": stats}
 
 

@@ -460,6 +460,7 @@ def run_suites(names: Iterable[str], settings: Settings, index, out_dir: Path, l
     """
     from . import __version__
     from .evaluate_report import write_index, write_suite
+    from .index import LOCATION_KEYS
 
     names = list(names) or list(SUITES)
     unknown = [n for n in names if n not in SUITE_FUNCS]
@@ -470,7 +471,8 @@ def run_suites(names: Iterable[str], settings: Settings, index, out_dir: Path, l
     data.audiences = tuple(audiences)
     stats = index.stats() if hasattr(index, "stats") else {}
     meta = {"medora_version": __version__, "corpus_version": stats.get("corpus_version"), "limit": limit,
-            "index": {k: v for k, v in stats.items() if k != "path"}, "retrieve": settings.retrieve.model_dump(),
+            "index": {k: v for k, v in stats.items() if k not in LOCATION_KEYS},
+            "retrieve": settings.retrieve.model_dump(),
             "answer": settings.answer.model_dump(), "dev_questions": len(data.dev),
             "dev_skipped": data.dev_skipped, "pubmedqa_indexed": len(data.pubmedqa),
             "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}

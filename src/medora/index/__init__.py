@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from ..settings import Settings
-from .protocol import Index
+from .protocol import LOCATION_KEYS, Index
 
-__all__ = ["Index", "open_index"]
+__all__ = ["LOCATION_KEYS", "Index", "open_index"]
 
 
 def open_index(settings: Settings) -> Index:

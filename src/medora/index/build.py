@@ -158,11 +158,8 @@ def _build(settings: Settings, prune: bool, dense: bool | None, dense_budget_sec
         report.vectors_missing = len(index.store.passages_without_vectors(index.model_id))
         report.corpus_version = str(index.store.get_info("corpus_version", ""))
         changed = report.added or report.updated or report.removed or report.vectors_added
-        if settings.index.backend == "postgres" and (
-            changed or index.store.get_info("postgres_loaded") != settings.index.postgres_url
-        ):
-            _load_postgres(index, settings)
-            index.store.set_info("postgres_loaded", settings.index.postgres_url)
+        if settings.index.backend == "postgres":
+            _load_postgres(index, settings, changed)
     finally:
         index.close()
     return report
@@ -243,10 +240,11 @@ def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prun
         _refresh_corpus_facts(index)
 
 
-def _load_postgres(index: EmbeddedIndex, settings: Settings) -> None:
-    """Copy the embedded index into PostgreSQL (the embedded build stays the source of truth).
+def _load_postgres(index: EmbeddedIndex, settings: Settings, changed: bool) -> None:
+    """Copy the embedded index into PostgreSQL's primary (the embedded build stays the source of truth).
 
-    A full COPY each time something changed: simple and always consistent; per-document
+    A full COPY each time something changed, or the server does not hold this index (a new,
+    wiped or older database, another URL): simple and always consistent; per-document
     reloads (``PostgresIndex.reload_documents``) are there for callers that track changes.
     """
     from ..errors import ConfigError
@@ -254,10 +252,11 @@ def _load_postgres(index: EmbeddedIndex, settings: Settings) -> None:
     if not settings.index.postgres_url:
         raise ConfigError("index.backend is 'postgres' but no URL is set — set MEDORA_INDEX__POSTGRES_URL")
     try:
-        from .postgres_load import load_from_embedded
+        from .postgres_load import holds, load_from_embedded
     except ImportError as e:
         raise ConfigError("The PostgreSQL backend needs: pip install 'medora[postgres]'") from e
-    load_from_embedded(index, settings.index.postgres_url)
+    if changed or not holds(index, settings.index.postgres_url):
+        load_from_embedded(index, settings.index.postgres_url)
 
 
 def _refresh_corpus_facts(index: EmbeddedIndex) -> None:

@@ -158,7 +158,8 @@ class EmbeddedIndex:
         return self._boilerplate
 
     def stats(self) -> dict[str, object]:
-        return {**self.store.counts(), "corpus_version": self.corpus_version(), "path": str(self.path)}
+        return {**self.store.counts(), "corpus_version": self.corpus_version(), "backend": "embedded",
+                "path": str(self.path)}
 
     def corpus_version(self) -> str:
         """The indexed corpus's version, stamped on every answer (one row, unlike ``stats``'s counts)."""

@@ -23,8 +23,10 @@ Dense search is pgvector HNSW (``vector_cosine_ops``); scores are cosine similar
 from __future__ import annotations
 
 import bisect
+import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +45,9 @@ K1, B, TITLE_BOOST = 1.2, 0.75, 0.6  # tantivy's BM25 constants; TantivyLexical'
 EMBED_DIM = 384
 TOKENIZER = "tantivy-en_stem"
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+# What a reader is told when the database cannot be reached (the log names the server; responses do not).
+UNAVAILABLE = "The search index is unavailable (its database server cannot be reached); try again in a moment."
+logger = logging.getLogger(__name__)
 
 # -- terms -------------------------------------------------------------------------------
 
@@ -147,6 +152,9 @@ fused AS (SELECT coalesce(l.rowid, d.rowid) AS rowid,
 SELECT rowid, fused, bm25, dense FROM fused ORDER BY fused DESC, rowid LIMIT %(limit)s"""
 )
 
+# PostgreSQL text cannot hold NUL: no id holds one, and a key with one (typed into a URL) finds nothing.
+_NUL = "\x00"
+
 _PASSAGE_COLS = ('rowid, id, doc_id, section, text, start, "end", position, kind, evidence_quality, strength,'
                  " evidence_level, cites")
 _DOC_COLS = "id, type, title, source, year, url, audience, date, licence, meta, refs"
@@ -188,26 +196,32 @@ class PostgresIndex:
         index.passages(rowids)
 
     Args:
-        url: the primary (writes: ``delete_documents``, ``reload_documents``).
+        url: the primary (writes: ``delete_documents``, ``reload_documents``; with a replica, connected
+            to on the first write).
         settings: ``Settings``: the index parameters the data must have been built with and
             the embedding model's configuration.
         replica_url: a read replica; every search and lookup goes there when given.
         embedder: an object with ``embed(texts) -> np.ndarray`` (default: the settings' model, built on first use).
         pool_size: connections per pool.
         ef_search: HNSW candidate list size (pgvector returns at most this many neighbours).
+        wait_seconds: how long a request waits for a connection (all busy, or the server unreachable)
+            before it fails with ``IndexStoreError`` (a 503).
     """
 
     def __init__(self, url: str, *, settings, replica_url: str | None = None, embedder=None,
-                 pool_size: int = 8, ef_search: int = 200):
+                 pool_size: int = 8, ef_search: int = 200, wait_seconds: float = 10):
         self.settings, self.url, self.replica_url = settings, url, replica_url
-        self.ef_search = ef_search
+        self.ef_search, self.wait_seconds = ef_search, wait_seconds
         vocabulary.use_data_dir(settings.data_dir)
         self._embedder = embedder
         self._embedder_lock = threading.Lock()  # request threads: build the model once
         self._docs: dict[str, Document] = {}
         self._abbreviations: dict[str, list[str]] | None = None
         self._boilerplate: frozenset[str] | None = None
-        self._pool = self._open_pool(url, pool_size, "medora-primary")
+        self._pool_size, self._primary_lock = pool_size, threading.Lock()
+        # With a replica, the primary is connected to on the first write only: servers that only
+        # read start and serve while the primary is down.
+        self._pool: ConnectionPool | None = None if replica_url else self._open_pool(url, pool_size, "medora-primary")
         self._read = self._open_pool(replica_url, pool_size, "medora-replica") if replica_url else self._pool
         try:
             self._check()
@@ -224,8 +238,10 @@ class PostgresIndex:
         except psycopg.OperationalError as e:
             raise IndexStoreError(
                 f"Cannot connect to PostgreSQL at {redact(url)} — is the server running? ({e})") from e
+        # check: a connection the server dropped (restart, failover, idle timeout) is replaced before
+        # use, one empty statement per checkout, instead of failing the request that drew it.
         pool = ConnectionPool(url, min_size=1, max_size=size, kwargs={"autocommit": True}, configure=configure,
-                              name=name, open=True)
+                              check=ConnectionPool.check_connection, timeout=self.wait_seconds, name=name, open=True)
         try:
             pool.wait(timeout=15)
         except PoolTimeout as e:
@@ -239,22 +255,40 @@ class PostgresIndex:
             info = {} if missing else dict(conn.execute("SELECT key, value FROM info").fetchall())
         where = redact(self.replica_url or self.url)
         if "params" not in info:
-            raise IndexNotBuilt(f"No Medora index in PostgreSQL at {where} — load one with load_from_embedded()")
+            raise IndexNotBuilt(f"No Medora index in PostgreSQL at {where} — load one with: medora index --backend "
+                                "postgres (a replica shows it once the primary's load has reached it)")
         if info.get("layout") != schema.LAYOUT:
-            raise IndexMismatch(f"The index in PostgreSQL at {where} was loaded by an older Medora; reload it")
+            raise IndexMismatch(f"The index in PostgreSQL at {where} was loaded by an older Medora; reload it with: "
+                                "medora index --backend postgres")
         if info["params"] != self.settings.index_params():
             raise IndexMismatch(
-                f"The index in PostgreSQL at {where} was built with other settings ({info['params']}); reload it")
+                f"The index in PostgreSQL at {where} was built with other settings ({info['params']}); reload it with: "
+                "medora index --backend postgres")
+
+    @contextmanager
+    def _reading(self) -> Iterator[psycopg.Connection]:
+        """A connection of the read pool; a server gone mid-request is ``IndexStoreError`` (503), not a 500."""
+        try:
+            with self._read.connection() as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout) as e:
+            logger.warning("PostgreSQL at %s: %s", redact(self.replica_url or self.url), e)
+            raise IndexStoreError(UNAVAILABLE) from e
+
+    def _primary(self) -> ConnectionPool:
+        with self._primary_lock:
+            if self._pool is None:
+                self._pool = self._open_pool(self.url, self._pool_size, "medora-primary")
+        return self._pool
 
     def close(self) -> None:
-        if self._read is not self._pool:
-            self._read.close()
-        self._pool.close()
+        for pool in {id(p): p for p in (self._read, self._pool) if p is not None}.values():
+            pool.close()
 
     # -- search ------------------------------------------------------------------------
 
     def _query(self, sql: str, params: dict, k: int) -> list[tuple]:
-        with self._read.connection() as conn:
+        with self._reading() as conn:
             if k > self.ef_search:  # rare: keep HNSW from cutting the list short
                 conn.execute(f"SET hnsw.ef_search = {min(int(k), 1000)}")
             try:
@@ -287,7 +321,7 @@ class PostgresIndex:
         ``TantivyLexical.document_frequency``;
         the larger of the title and body counts, so a lower bound where a word is in both), 0 when none."""
         out: dict[str, int] = {}
-        with self._read.connection() as conn:
+        with self._reading() as conn:
             for word in words:
                 terms, _ = query_terms(word)
                 found, fewest = conn.execute(
@@ -365,7 +399,7 @@ class PostgresIndex:
         ids = [int(r) for r in rowids]
         if not ids:
             return {}
-        with self._read.connection() as conn:
+        with self._reading() as conn:
             rows = conn.execute(f"SELECT {_PASSAGE_COLS} FROM passages WHERE rowid = ANY(%s)", (ids,)).fetchall()
             out = {r[0]: _passage(r[1:]) for r in rows}
             # Hits need their documents next: fetch the uncached ones in the same visit.
@@ -378,8 +412,10 @@ class PostgresIndex:
     def document(self, doc_id: str, *, with_sections: bool = False) -> Document:
         if not with_sections and doc_id in self._docs:
             return self._docs[doc_id]
+        if _NUL in doc_id:
+            raise DocumentNotFound(f"No document with id {doc_id!r}")
         cols = _DOC_COLS + (", sections" if with_sections else "")
-        with self._read.connection() as conn:
+        with self._reading() as conn:
             row = conn.execute(f"SELECT {cols} FROM documents WHERE id = %s", (doc_id,)).fetchone()
         if row is None:
             raise DocumentNotFound(f"No document with id {doc_id!r}")
@@ -392,28 +428,34 @@ class PostgresIndex:
         """Documents (metadata only), newest first, then by id: the embedded store's order."""
         # NOTE: SQLite puts NULL years last when descending and compares ids byte by byte;
         # PostgreSQL does neither unless told.
+        if doc_type and _NUL in doc_type:
+            return []
         where, args = ("WHERE type = %s", [doc_type]) if doc_type else ("", [])
-        with self._read.connection() as conn:
+        with self._reading() as conn:
             rows = conn.execute(f'SELECT {_DOC_COLS} FROM documents {where} ORDER BY year DESC NULLS LAST,'
                                 f' id COLLATE "C" LIMIT %s', [*args, limit]).fetchall()
         return [_document(row, None) for row in rows]
 
     def passage(self, passage_id: str) -> Passage:
-        with self._read.connection() as conn:
+        if _NUL in passage_id:
+            raise PassageNotFound(f"No passage with id {passage_id!r}")
+        with self._reading() as conn:
             row = conn.execute(f"SELECT {_PASSAGE_COLS} FROM passages WHERE id = %s", (passage_id,)).fetchone()
         if row is None:
             raise PassageNotFound(f"No passage with id {passage_id!r}")
         return _passage(row[1:])
 
     def passages_of(self, doc_id: str) -> list[Passage]:
-        with self._read.connection() as conn:
+        if _NUL in doc_id:
+            return []
+        with self._reading() as conn:
             rows = conn.execute(f"SELECT {_PASSAGE_COLS} FROM passages WHERE doc_id = %s ORDER BY position",
                                 (doc_id,)).fetchall()
         return [_passage(r[1:]) for r in rows]
 
     def iter_passages(self):
         """Every passage with its rowid, in rowid order (corpus-wide statistics), read in batches."""
-        with self._read.connection() as conn, conn.transaction(), \
+        with self._reading() as conn, conn.transaction(), \
                 conn.cursor(name="medora_iter_passages") as cursor:  # a named cursor lives in a transaction
             cursor.itersize = 2000
             cursor.execute(f"SELECT {_PASSAGE_COLS} FROM passages ORDER BY rowid")
@@ -422,26 +464,26 @@ class PostgresIndex:
 
     def abbreviations(self) -> dict[str, list[str]]:
         if self._abbreviations is None:
-            with self._read.connection() as conn:
+            with self._reading() as conn:
                 self._abbreviations = dict(conn.execute("SELECT short, long_forms FROM abbreviations").fetchall())
         return self._abbreviations
 
     def boilerplate(self) -> frozenset[str]:
         """Keys (``corpus.boilerplate.sentence_key``) of the sentences found in many documents."""
         if self._boilerplate is None:
-            with self._read.connection() as conn:
+            with self._reading() as conn:
                 row = conn.execute("SELECT value FROM info WHERE key = %s", (BOILERPLATE_INFO,)).fetchone()
             self._boilerplate = frozenset(row[0] if row else ())
         return self._boilerplate
 
     def corpus_version(self) -> str:
         """The indexed corpus's version, stamped on every answer (one row, unlike ``stats``'s counts)."""
-        with self._read.connection() as conn:
+        with self._reading() as conn:
             row = conn.execute("SELECT value FROM info WHERE key = 'corpus_version'").fetchone()
         return str(row[0]) if row else ""
 
     def stats(self) -> dict[str, object]:
-        with self._read.connection() as conn:
+        with self._reading() as conn:
             docs = dict(conn.execute("SELECT type, count(*) FROM documents GROUP BY type").fetchall())
             passages = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
             vectors = conn.execute("SELECT count(*) FROM passage_vectors").fetchone()[0]
@@ -457,7 +499,7 @@ class PostgresIndex:
         """Remove documents with their passages, vectors and postings; returns how many existed."""
         from .postgres_load import delete
 
-        with self._pool.connection() as conn, conn.transaction():
+        with self._primary().connection() as conn, conn.transaction():
             n = delete(conn, list(doc_ids))
         self._forget()
         return n
@@ -470,7 +512,7 @@ class PostgresIndex:
         """
         from .postgres_load import load
 
-        with self._pool.connection() as conn:
+        with self._primary().connection() as conn:
             report = load(conn, embedded, list(doc_ids))
         self._forget()
         return report

@@ -26,7 +26,7 @@ from ..types import Document
 from . import postgres_schema as schema
 from .embedded import BOILERPLATE_INFO
 from .lexical_tantivy import indexed_title
-from .postgres import EMBED_DIM, TOKENIZER, analyze, fieldnorm
+from .postgres import EMBED_DIM, TOKENIZER, analyze, fieldnorm, redact
 
 
 @dataclass
@@ -108,9 +108,32 @@ def load_from_embedded(embedded, pg_url: str, *, doc_ids: Iterable[str] | None =
     Returns:
         A ``LoadReport`` with counts and the time taken.
     """
-    with psycopg.connect(pg_url, autocommit=True) as conn:
+    with _connect(pg_url) as conn:
         schema.migrate(conn)
         return load(conn, embedded, None if doc_ids is None else list(doc_ids), maintenance_work_mem)
+
+
+def holds(embedded, pg_url: str) -> bool:
+    """Whether the server at ``pg_url`` holds this embedded index: same layout, settings, corpus version
+    and number of vectors (False for an empty, wiped or older database, or one a load with vectors
+    added since never reached)."""
+    with _connect(pg_url) as conn:
+        missing = [f.__name__ for f in schema.MIGRATIONS if f.__name__ not in schema.applied(conn)]
+        if missing:
+            return False
+        info = dict(conn.execute("SELECT key, value FROM info").fetchall())
+        vectors = conn.execute("SELECT count(*) FROM passage_vectors").fetchone()[0]
+    return (info.get("layout"), info.get("params"), info.get("corpus_version"), vectors) == (
+        schema.LAYOUT, embedded.settings.index_params(), embedded.store.get_info("corpus_version"),
+        embedded.store.counts()["vectors"])
+
+
+def _connect(pg_url: str) -> psycopg.Connection:
+    try:
+        return psycopg.connect(pg_url, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as e:
+        raise IndexStoreError(
+            f"Cannot connect to PostgreSQL at {redact(pg_url)} — is the server running? ({e})") from e
 
 
 def load(conn: psycopg.Connection, embedded, doc_ids: list[str] | None,

@@ -22,6 +22,10 @@ import numpy as np
 from ..types import Document, Passage
 from .embed import Embedder
 
+# The ``stats()`` keys that say where an index lives (the embedded folder; the PostgreSQL server's
+# URL, without its password): for the operator's `medora stats`, never in a response or saved result.
+LOCATION_KEYS = frozenset({"path", "url"})
+
 
 @runtime_checkable
 class Index(Protocol):
@@ -93,7 +97,8 @@ class Index(Protocol):
         ...
 
     def stats(self) -> dict[str, object]:
-        """Counts of documents (by type), passages and vectors, and the corpus version."""
+        """Counts of documents (by type), passages and vectors, the corpus version, the ``backend``
+        ('embedded' or 'postgres') and where it lives (``LOCATION_KEYS``)."""
         ...
 
     def close(self) -> None:
