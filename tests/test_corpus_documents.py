@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
 
 import pytest
 from made_documents import guideline, make_docx, make_html, make_pdf
@@ -225,39 +226,23 @@ def test_html_table_rows_name_their_headers(tmp_path, her2):
 # -- from a PDF to a cited answer ---------------------------------------------------------
 
 
-def _index(settings, docs):
-    """Store and index ``docs`` with the index stage's own functions (discover on this branch
-    does not yet dispatch PDFs to their reader, so ``build_index`` cannot be pointed at one)."""
-    from medora.index import build
-    from medora.index.embedded import EmbeddedIndex
-    from medora.index.store_sqlite import document_hash
-    from medora.index.vocabulary import ensure_vocabulary
-
-    ensure_vocabulary(settings.data_dir)
-    index = EmbeddedIndex(settings, create=True)
-    for doc in docs:
-        index.store.put_document(doc, chunk_document(doc, settings.corpus), document_hash(doc))
-    rows = []
-    for doc in docs:
-        rowids = dict(index.store.db.execute("SELECT id, rowid FROM passages WHERE doc_id = ?", (doc.id,)))
-        rows.extend((rowids[p.id], p, doc) for p in chunk_document(doc, settings.corpus))
-    index.lexical.add(rows)
-    index.lexical.add_documents(docs)
-    index.lexical.commit()
-    index.store.commit()
-    build._refresh_corpus_facts(index)
-    return index
-
-
 def test_question_answered_from_a_pdf_cites_its_page_and_year(made, tmp_path):
     from medora.answer.audience import ask
     from medora.answer.cite import to_json
     from medora.render import to_text
     from medora.web import ENV
 
-    settings = get_settings(tmp_path / "data", env={}, index={"dense": False})
+    from medora.index import open_index
+    from medora.index.build import build_index
+
+    folder = tmp_path / "my-documents"  # a user's folder: the PDF, found by its content
+    folder.mkdir()
+    shutil.copy(made["pdf"], folder / made["pdf"].name)
+    settings = get_settings(tmp_path / "data", env={}, index={"dense": False}, corpus={"paths": [str(folder)]})
+    report = build_index(settings, dense=False)
+    assert (report.added, report.problems) == (1, [])
     doc = read_one(read_pdf, made["pdf"])
-    index = _index(settings, [doc])
+    index = open_index(settings)
     try:
         answer = to_json(ask("Which HER2-targeted therapy is recommended as second-line treatment for HER2-positive "
                              "advanced breast cancer?", index, settings))

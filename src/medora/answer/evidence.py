@@ -34,7 +34,8 @@ HEADING_SEPARATOR = " › "
 
 @functools.lru_cache(maxsize=1 << 16)  # statements share most of their words: stem each once
 def _stem(word: str) -> str:
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "s", "ed"):
+    # "ated" with "ation": "contraindicated" and "contraindications" are one word to a reader.
+    for suffix in ("ations", "ation", "ated", "ings", "ing", "ies", "es", "s", "ed"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
@@ -52,8 +53,10 @@ def stems(text: str) -> set[str]:
     return {_stem(w) for w in _words(text)}
 
 
-# Question wording that says little about what is asked ("the recommended treatment approach").
+# Question wording that says little about what is asked ("the recommended treatment approach",
+# "how is it treated"): words starting so weigh GENERIC_WEIGHT.
 GENERIC_WEIGHT = 0.3
+_GENERIC_ROOTS = ("patient", "recommend", "treat", "approach", "manag", "therap", "option", "best")
 
 
 class Concepts(Mapping[str, float]):
@@ -134,9 +137,9 @@ def concept_weights(analysis: QueryAnalysis) -> Concepts:
         for t in _words(phrase):
             if _stem(t) not in aliased:
                 weights.setdefault(_stem(t), 0.5)
-    for generic in ("patient", "recommend", "treatment", "approach", "manag", "therapy", "option", "best"):
-        if generic in weights:
-            weights[generic] = GENERIC_WEIGHT
+    for word in weights:
+        if word.startswith(_GENERIC_ROOTS):  # "treated" as "treatment", "therapies" as "therapy"
+            weights[word] = GENERIC_WEIGHT
     return Concepts(weights, aliases)
 
 
