@@ -13,7 +13,8 @@ The model is a logistic regression with an L2 penalty, fitted by plain gradient 
 likeliest one. The penalty and the threshold are chosen by cross-validation over questions
 (``FOLDS`` folds, a question's statements never split): the threshold maximises F(``BETA``) of
 useful statements kept, precision weighted over recall, because a clinician reading a padded
-answer loses more than one reading a short one (JUDGING.md counts useful / shown).
+answer loses more than one reading a short one (JUDGING.md counts useful / shown). An answer whose likeliest statement's odds fall below every
+labelled answerable question's (``not_found_below``) says not found instead of quoting it.
 
 Measured and not kept: a conditional logit (ranking within each answer, keeping the statements
 within a margin of the first) put a useful statement first about as often (31 against 29 of the
@@ -41,6 +42,7 @@ L2_CHOICES = (0.1, 0.03, 0.01, 0.003, 0.001)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(-2.0, 2.01, 0.1))
 FOLDS = 5
 BETA = 0.5
+FLOOR_MARGIN = 0.25  # below the lowest likeliest odds of an answerable labelled question, for safety
 STEPS = 4000
 LEARNING_RATE = 0.5
 LABELS_FILE = Path(__file__).resolve().parent / "data" / "statement_labels.jsonl"
@@ -78,7 +80,7 @@ def collect(settings, index, labels: list[dict]) -> list[tuple[np.ndarray, np.nd
             return chosen
 
         # Every statement reaches the recorder, whether or not a model is stored yet.
-        composition._useful, composition.statement_bar_model = observe, lambda: ((), 0.0, 0.0)
+        composition._useful, composition.statement_bar_model = observe, lambda: ((), 0.0, 0.0, -1e9)
         try:
             ask(question, index, settings, audience=audience)
         finally:
@@ -155,6 +157,13 @@ def main() -> None:
         first = sum(int(y[int(np.argmax(z))] > 0) for (_, y, _), z in zip(groups, odds))
         print(f"| {l2} | {t:+.1f} | {u} | {k} | {u / k:.1%} | {u / total:.1%} | {score:.3f} | {first} |")
     _, l2, threshold = best
+    # Not found: an answer whose likeliest statement is less likely useful than that of any labelled
+    # question holding a useful statement (cross-validated, less ``FLOOR_MARGIN``) answers nothing.
+    likeliest = [(float(z.max()), bool(y.sum() > 0)) for (_, y, _), z in zip(groups, cross_validated_odds(groups, l2))]
+    floor = round(min(v for v, useful in likeliest if useful) - FLOOR_MARGIN, 2)
+    print(f"not found below {floor:+.2f}: {sum(v < floor and not u for v, u in likeliest)} of "
+          f"{sum(not u for _, u in likeliest)} questions with no useful statement, "
+          f"{sum(v < floor and u for v, u in likeliest)} with one")
     base = kept_counts(groups, [np.ones(len(y)) for _, y, _ in groups], 0.0)
     print(f"\nwithout the bar: {base[0]} useful of {base[1]} kept ({base[0] / base[1]:.1%}); "
           f"{sum(int(y.sum() > 0) for _, y, _ in groups)} questions hold a useful statement")
@@ -169,6 +178,7 @@ def main() -> None:
             "fitted_on": "statements labelled useful or not (benchmarks/data/statement_labels.jsonl; "
                          "benchmarks/fit_statement_model.py)",
             "questions": len(groups), "statements": n, "l2": l2, "threshold": threshold, "bias": round(b, 3),
+            "not_found_below": floor,
             "weights": {name: round(float(v), 3) for name, v in zip(STATEMENT_BAR_FEATURES, w)},
         }, indent=1) + "\n")
         print(f"written {WEIGHTS_FILE}")

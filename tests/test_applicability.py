@@ -295,9 +295,9 @@ def test_letters_and_digits_are_one_word_with_or_without_the_hyphen():
 def test_the_fitted_statement_bar_names_every_feature_it_weighs():
     from medora.answer.compose import STATEMENT_BAR_FEATURES, statement_bar_model
 
-    weights, bias, threshold = statement_bar_model()
+    weights, bias, threshold, floor = statement_bar_model()
     assert len(weights) == len(STATEMENT_BAR_FEATURES) and all(isinstance(w, float) for w in weights)
-    assert isinstance(bias, float) and isinstance(threshold, float)
+    assert isinstance(bias, float) and isinstance(threshold, float) and floor < threshold
 
 
 def test_particular_questions_keep_what_the_fitted_bar_finds_likely_useful(built_index):
@@ -306,7 +306,7 @@ def test_particular_questions_keep_what_the_fitted_bar_finds_likely_useful(built
     from medora.answer import compose as composition
 
     settings, index = built_index
-    weights, bias, threshold = composition.statement_bar_model()
+    weights, bias, threshold, floor = composition.statement_bar_model()
     seen: list[tuple[int, list[float]]] = []
     useful = composition._useful
 
@@ -317,6 +317,7 @@ def test_particular_questions_keep_what_the_fitted_bar_finds_likely_useful(built
         odds = {id(c): bias + sum(w * x for w, x in zip(weights, row)) for c, row in zip(chosen, rows)}
         likeliest = max(odds.values())
         assert all(odds[id(c)] >= threshold or odds[id(c)] == likeliest for c in kept)
+        assert bool(kept) == (likeliest >= floor)  # nothing likely useful: the answer says not found
         seen.append((len(kept), sorted(odds.values())))
         return kept
 

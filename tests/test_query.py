@@ -220,12 +220,17 @@ def test_a_lower_case_abbreviation_with_several_meanings_stays_a_word():
 def test_a_clipped_shorthand_reads_as_the_one_long_form_it_clips():
     """"afib" as patients type it: the initials of "atrial fibrillation" then the start of its last
     word, a long form the corpus defines (AF); an English word is never read so."""
+    from medora.answer.evidence import concept_weights
     from medora.query import _clipped
 
     mapping = mine(["ngc-11237"]).best(min_count=1)
     assert mapping["af"] == ["atrial fibrillation"]
     question = "my mom was just diagnosed with afib - can she still live a normal life?"
     assert analyse(question, mapping).abbreviations == (("afib", "atrial fibrillation"),)
+    # ... and a statement writing the corpus's own abbreviation of it ("AF") names what was asked.
+    assert analyse(question, mapping).short_forms == (("af", "afib"),)
+    assert concept_weights(analyse(question, mapping)).found_in("People who have AF can live normal, active lives.") \
+        >= {"afib", "live", "normal"}
     assert analyse("is her rash akin to eczema", mapping).abbreviations == ()
     # Two long forms a shorthand could clip: it stays a word.
     assert _clipped("afib", {"af": ["atrial fibrillation"], "afb": ["acid fast bacilli"]}) == ["atrial fibrillation"]

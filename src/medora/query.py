@@ -131,6 +131,9 @@ class QueryAnalysis:
     expansions: tuple[str, ...]
     # (short form, long form) for each abbreviation in the question that was resolved.
     abbreviations: tuple[tuple[str, str], ...] = ()
+    # (other short form, the question's short form): the corpus's other abbreviations of the same long
+    # form ("AF" for a question's "afib"), so that a statement writing "AF" names what was asked.
+    short_forms: tuple[tuple[str, str], ...] = ()
 
     def lexical_query(self) -> str:
         """Terms, then the new words of the expansions: lower-case ``[a-z0-9]`` words joined by spaces.
@@ -212,6 +215,9 @@ def analyse(question: str, abbreviations: Mapping[str, list[str]] | None = None)
         population=tuple(dict.fromkeys(m.group(0) for m in _POPULATION.finditer(lowered))),
         expansions=tuple(e for e in expansions if _normalise(e) not in known),
         abbreviations=tuple(dict.fromkeys((short, long) for short, long, _, _ in resolved)),
+        short_forms=tuple(dict.fromkeys((other, short) for short, long, _, _ in resolved
+                                        for other in _short_forms(mapping).get(long.lower(), ())
+                                        if other != short.lower() and _one_meaning(mapping.get(other, ())))),
     )
 
 
@@ -336,6 +342,23 @@ def _clipped_forms(mapping: Mapping[str, list[str]]) -> dict[str, list[str]]:
                 forms.setdefault(start[:MIN_CLIPPED], []).append(" ".join(words))
     _CLIPPED_FORMS.clear()  # one index's mapping is in use at a time
     _CLIPPED_FORMS[id(mapping)] = (mapping, forms)
+    return forms
+
+
+_SHORT_FORMS: dict[int, tuple[Mapping, dict[str, list[str]]]] = {}
+
+
+def _short_forms(mapping: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Short forms by long form, lower case (built once per abbreviation mapping)."""
+    cached = _SHORT_FORMS.get(id(mapping))
+    if cached is not None and cached[0] is mapping:
+        return cached[1]
+    forms: dict[str, list[str]] = {}
+    for short, longs in mapping.items():
+        for long in longs:
+            forms.setdefault(long.lower(), []).append(short)
+    _SHORT_FORMS.clear()  # one index's mapping is in use at a time
+    _SHORT_FORMS[id(mapping)] = (mapping, forms)
     return forms
 
 

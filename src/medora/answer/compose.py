@@ -569,12 +569,14 @@ _BAR_WEIGHTS_FILE = Path(__file__).with_name("statement_bar_weights.json")
 
 
 @functools.cache
-def statement_bar_model() -> tuple[tuple[float, ...], float, float] | None:
-    """(weights in the order of ``STATEMENT_BAR_FEATURES``, bias, threshold), or None before a fit."""
+def statement_bar_model() -> tuple[tuple[float, ...], float, float, float] | None:
+    """(weights in the order of ``STATEMENT_BAR_FEATURES``, bias, threshold, not-found floor), or None
+    before a fit."""
     if not _BAR_WEIGHTS_FILE.exists():
         return None
     fitted = json.loads(_BAR_WEIGHTS_FILE.read_text(encoding="utf-8"))
-    return tuple(fitted["weights"][name] for name in STATEMENT_BAR_FEATURES), fitted["bias"], fitted["threshold"]
+    return (tuple(fitted["weights"][name] for name in STATEMENT_BAR_FEATURES), fitted["bias"], fitted["threshold"],
+            fitted["not_found_below"])
 
 
 def statement_bar_features(chosen: list[_Candidate], focus: list[str], query, match_ratio: float,
@@ -820,12 +822,15 @@ def _fitted_bar(query, concepts: Concepts, settings: AnswerSettings) -> bool:
 def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: list[str],
             safety: set[int]) -> list[_Candidate]:
     """The statements the fitted statement bar (``STATEMENT_BAR_FEATURES``) finds likely useful to a
-    clinician reading this answer, at most ``max_statements``; the likeliest stays whatever its odds,
-    since whether the answer holds anything at all is answerability's to say, not the bar's."""
-    weights, bias, threshold = statement_bar_model()
+    clinician reading this answer, at most ``max_statements``, and always the likeliest one, unless
+    even that one is less likely useful than in any labelled question the corpus answers (the fitted
+    not-found floor): then none, and the answer says not found."""
+    weights, bias, threshold, floor = statement_bar_model()
     odds = [bias + sum(w * x for w, x in zip(weights, row))
             for row in statement_bar_features(chosen, focus, query, settings.bottom_line_match_ratio, safety)]
     ranked = sorted(range(len(chosen)), key=lambda i: -odds[i])
+    if odds[ranked[0]] < floor:
+        return []
     kept = {i for i in ranked[:settings.max_statements] if i == ranked[0] or odds[i] >= threshold}
     return [c for i, c in enumerate(chosen) if i in kept]
 

@@ -132,6 +132,8 @@ def concept_weights(analysis: QueryAnalysis) -> Concepts:
         if stems(short) & weights.keys():
             for word in stems(long) - stems(short):
                 weights.pop(word, None)
+    for other, short in analysis.short_forms:  # "AF" names the "afib" asked about
+        aliases.append((frozenset(stems(other)), frozenset(stems(short))))
     aliased = {w for words, _ in aliases for w in words}
     for phrase in analysis.expansions:
         for t in _words(phrase):
