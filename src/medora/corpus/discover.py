@@ -32,6 +32,7 @@ folder (README, LICENSE, ``test_ground_truth.json``, sidecars ...) is skipped.
 
 from __future__ import annotations
 
+import importlib
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -70,31 +71,21 @@ def _no_reader(path: Path, label: str, e: ImportError) -> IngestProblem:
 
 # The PDF, Word and HTML readers are imported when first used: a missing optional parser costs that
 # format (reported per file), not the run.
-def _read_pdf(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
-    try:
-        from .pdf import read_pdf
-    except ImportError as e:
-        problems.append(_no_reader(path, "PDF", e))
-        return
-    yield from read_pdf(path, problems)
+def _lazy(module: str, name: str, label: str) -> Reader:
+    def read(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
+        try:
+            reader = getattr(importlib.import_module(module, __package__), name)
+        except ImportError as e:
+            problems.append(_no_reader(path, label, e))
+            return
+        yield from reader(path, problems)
+
+    return read
 
 
-def _read_docx(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
-    try:
-        from .docx import read_docx
-    except ImportError as e:
-        problems.append(_no_reader(path, "DOCX", e))
-        return
-    yield from read_docx(path, problems)
-
-
-def _read_html(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
-    try:
-        from .html_doc import read_html
-    except ImportError as e:
-        problems.append(_no_reader(path, "HTML", e))
-        return
-    yield from read_html(path, problems)
+_read_pdf = _lazy(".pdf", "read_pdf", "PDF")
+_read_docx = _lazy(".docx", "read_docx", "DOCX")
+_read_html = _lazy(".html_doc", "read_html", "HTML")
 
 
 READERS: dict[str, Reader] = {

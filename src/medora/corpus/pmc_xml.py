@@ -30,7 +30,9 @@ from lxml import etree
 from ..errors import ParseError
 from ..types import Document, IngestProblem, Section
 from .pubmed import study_type
-from .safe_xml import element_table_lines, inline_text, iter_elements, join_blocks, local, partial_date
+from .safe_xml import (
+    element_table_lines, first_child, inline_text, iter_elements, join_blocks, local, named_children, partial_date,
+)
 
 # Subtrees that are not running text: math markup, cross-reference targets, alternative forms.
 _SKIP_INLINE = frozenset({"math", "tex-math", "alternatives", "object-id", "graphic", "inline-graphic"})
@@ -58,26 +60,26 @@ def article_document(article: etree._Element, path: Path) -> Document:
     Raises:
         ValueError: the article has no title or no text.
     """
-    meta_el = _child(_child(article, "front"), "article-meta")
-    ids = {a.get("pub-id-type"): inline_text(a) for a in _children(meta_el, "article-id")}
+    meta_el = first_child(first_child(article, "front"), "article-meta")
+    ids = {a.get("pub-id-type"): inline_text(a) for a in named_children(meta_el, "article-id")}
     pmid, doi = ids.get("pmid", ""), ids.get("doi", "")
     pmcid = ids.get("pmc") or ids.get("pmcid") or ""
     number = pmcid.upper().removeprefix("PMC")
     name = f"PMC{number}" if number else f"PMID {pmid}" if pmid else path.name  # for messages
-    title = inline_text(_child(_child(meta_el, "title-group"), "article-title"), _SKIP_INLINE)
+    title = inline_text(first_child(first_child(meta_el, "title-group"), "article-title"), _SKIP_INLINE)
     if not title:
         raise ValueError(f"{name}: no article-title; skipped")
-    abstract = next((a for a in _children(meta_el, "abstract") if not a.get("abstract-type")),
-                    _child(meta_el, "abstract"))
-    sections = _sections(abstract, ["Abstract"], "Abstract") + _sections(_child(article, "body"), [], "Main text")
+    abstract = next((a for a in named_children(meta_el, "abstract") if not a.get("abstract-type")),
+                    first_child(meta_el, "abstract"))
+    sections = _sections(abstract, ["Abstract"], "Abstract") + _sections(first_child(article, "body"), [], "Main text")
     if not sections:
         raise ValueError(f"{name}: no abstract or body text; skipped")
     date = _pub_date(meta_el)
-    journal_meta = _child(_child(article, "front"), "journal-meta")
+    journal_meta = first_child(first_child(article, "front"), "journal-meta")
     journal = next((inline_text(e) for e in journal_meta.iterfind(".//{*}journal-title")), "") \
         if journal_meta is not None else ""
     if not journal and journal_meta is not None:
-        journal = next((inline_text(e) for e in _children(journal_meta, "journal-id")), "")
+        journal = next((inline_text(e) for e in named_children(journal_meta, "journal-id")), "")
     if number:
         doc_id, url = f"pmc-{number}", f"https://pmc.ncbi.nlm.nih.gov/articles/PMC{number}/"
     elif pmid:
@@ -104,14 +106,6 @@ def article_document(article: etree._Element, path: Path) -> Document:
     )
 
 
-def _child(element: etree._Element | None, name: str) -> etree._Element | None:
-    if element is None:
-        return None
-    return next((c for c in element if local(c.tag) == name), None)
-
-
-def _children(element: etree._Element | None, name: str) -> list[etree._Element]:
-    return [] if element is None else [c for c in element if local(c.tag) == name]
 
 
 def _sections(container: etree._Element | None, path: list[str], lead_name: str) -> list[Section]:
@@ -122,8 +116,8 @@ def _sections(container: etree._Element | None, path: list[str], lead_name: str)
     own = join_blocks(b for child in container if local(child.tag) in _BLOCKS_OWN for b in _blocks(child))
     if own:
         out.append(Section(" › ".join(path) or lead_name, own))
-    for n, sec in enumerate(_children(container, "sec"), start=1):
-        heading = inline_text(_child(sec, "title"), _SKIP_INLINE).rstrip(":") or inline_text(_child(sec, "label")) \
+    for n, sec in enumerate(named_children(container, "sec"), start=1):
+        heading = inline_text(first_child(sec, "title"), _SKIP_INLINE).rstrip(":") or inline_text(first_child(sec, "label")) \
             or f"Section {n}"
         out.extend(_sections(sec, [*path, heading], lead_name))
     return out
@@ -135,8 +129,8 @@ def _blocks(element: etree._Element) -> list[str]:
     if name == "list":
         return ["\n".join(_list_lines(element, 0))]
     if name in ("table-wrap", "fig", "boxed-text", "table-wrap-group"):
-        label = inline_text(_child(element, "label"))
-        caption = _child(element, "caption")
+        label = inline_text(first_child(element, "label"))
+        caption = first_child(element, "caption")
         head = " ".join(x for x in (label, inline_text(caption, _SKIP_INLINE) if caption is not None else "") if x)
         inner = []
         for child in element:
@@ -151,41 +145,41 @@ def _blocks(element: etree._Element) -> list[str]:
     if name in ("disp-quote", "statement", "speech", "verse-group"):
         return [join_blocks(b for child in element for b in _blocks(child)) or inline_text(element, _SKIP_INLINE)]
     if name == "def-list":
-        return ["\n".join(f"- {inline_text(_child(item, 'term'))}: {inline_text(_child(item, 'def'), _SKIP_INLINE)}"
-                          for item in _children(element, "def-item"))]
+        return ["\n".join(f"- {inline_text(first_child(item, 'term'))}: {inline_text(first_child(item, 'def'), _SKIP_INLINE)}"
+                          for item in named_children(element, "def-item"))]
     return [inline_text(element, _SKIP_INLINE)]
 
 
 def _list_lines(element: etree._Element, depth: int) -> list[str]:
     lines = []
-    for item in _children(element, "list-item"):
+    for item in named_children(element, "list-item"):
         text = " ".join(inline_text(c, _SKIP_INLINE) for c in item if local(c.tag) not in ("list", "label"))
         lines.append(f"{'  ' * depth}- {text}".rstrip())
-        for sub in _children(item, "list"):
+        for sub in named_children(item, "list"):
             lines.extend(_list_lines(sub, depth + 1))
     return lines
 
 
 def _pub_date(meta_el: etree._Element | None) -> str | None:
     dates = {}
-    for d in _children(meta_el, "pub-date"):
+    for d in named_children(meta_el, "pub-date"):
         kind = d.get("pub-type") or d.get("date-type") or ""
         if kind == "pub" and d.get("publication-format") == "print":
             kind = "ppub"
-        found = partial_date(*(inline_text(_child(d, p)) for p in ("year", "month", "day")))
+        found = partial_date(*(inline_text(first_child(d, p)) for p in ("year", "month", "day")))
         if found:
             dates.setdefault(kind, found)
     return next((dates[k] for k in _DATE_PREFERENCE if k in dates), next(iter(dates.values()), None))
 
 
 def _licence(meta_el: etree._Element | None) -> str:
-    permissions = _child(meta_el, "permissions")
+    permissions = first_child(meta_el, "permissions")
     if permissions is None:
         return "Full text (c) its authors or publisher; from PubMed Central"
-    licence = _child(permissions, "license")
+    licence = first_child(permissions, "license")
     href = ""
     if licence is not None:
         href = licence.get("{http://www.w3.org/1999/xlink}href") or next(
             (inline_text(e) for e in licence.iterfind(".//{*}license_ref")), "")
-    statement = inline_text(_child(permissions, "copyright-statement"))
+    statement = inline_text(first_child(permissions, "copyright-statement"))
     return "; ".join(x for x in (statement, href) if x) or "Full text (c) its authors or publisher; from PubMed Central"

@@ -29,6 +29,18 @@ def local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+def first_child(element: etree._Element | None, name: str) -> etree._Element | None:
+    """The first child of ``element`` named ``name`` (namespace ignored), or None."""
+    if element is None:
+        return None
+    return next((c for c in element if local(c.tag) == name), None)
+
+
+def named_children(element: etree._Element | None, name: str) -> list[etree._Element]:
+    """The children of ``element`` named ``name`` (namespace ignored)."""
+    return [] if element is None else [c for c in element if local(c.tag) == name]
+
+
 def _problem(path: Path, e: etree.XMLSyntaxError) -> ParseError:
     line = e.position[0] if e.position and e.position[0] else getattr(e, "lineno", None)
     return ParseError(str(path), line or None, f"not well-formed XML: {e.msg}")

@@ -31,7 +31,9 @@ from lxml import etree
 
 from ..errors import ParseError
 from ..types import Document, IngestProblem, Section
-from .safe_xml import element_table_lines, inline_text, join_blocks, local, parse_file, partial_date
+from .safe_xml import (
+    element_table_lines, first_child, inline_text, join_blocks, local, named_children, parse_file, partial_date,
+)
 
 LICENCE = "Drug label as submitted to the US FDA by its labeler; published by NLM DailyMed"
 LOINC = "2.16.840.1.113883.6.1"
@@ -80,28 +82,28 @@ def label_document(root: etree._Element) -> Document:
     Raises:
         ValueError: no set id, no title or product name, or no section text.
     """
-    set_id_el = _child(root, "setId")
+    set_id_el = first_child(root, "setId")
     set_id = set_id_el.get("root", "").strip() if set_id_el is not None else ""
     if not set_id:
         raise ValueError("drug label without a setId; skipped")
-    label_title = inline_text(_child(root, "title"))
+    label_title = inline_text(first_child(root, "title"))
     products = _products(root)
     title = ", ".join(products[:3]) or label_title
     if not title:
         raise ValueError(f"drug label {set_id}: no title and no product name; skipped")
-    body = _child(_child(root, "component"), "structuredBody")
-    sections = _merge_adjacent([s for c in _children(body, "component") for s in _sections(_child(c, "section"), [])])
+    body = first_child(first_child(root, "component"), "structuredBody")
+    sections = _merge_adjacent([s for c in named_children(body, "component") for s in _sections(first_child(c, "section"), [])])
     if not sections:
         raise ValueError(f"drug label {set_id}: no section text; skipped")
-    date = _date(_child(root, "effectiveTime"))
-    code = _child(root, "code")
+    date = _date(first_child(root, "effectiveTime"))
+    code = first_child(root, "code")
     labeler = next((inline_text(n) for n in root.iterfind(
         "{*}author/{*}assignedEntity/{*}representedOrganization/{*}name")), "")
-    version = _child(root, "versionNumber")
+    version = first_child(root, "versionNumber")
     meta = {
         "set_id": set_id,
         "version": version.get("value", "") if version is not None else "",
-        "spl_id": _child(root, "id").get("root", "") if _child(root, "id") is not None else "",
+        "spl_id": first_child(root, "id").get("root", "") if first_child(root, "id") is not None else "",
         "document_type": code.get("displayName", "") if code is not None else "",
         "label_title": label_title,
         "products": products,
@@ -121,14 +123,6 @@ def label_document(root: etree._Element) -> Document:
     )
 
 
-def _child(element: etree._Element | None, name: str) -> etree._Element | None:
-    if element is None:
-        return None
-    return next((c for c in element if local(c.tag) == name), None)
-
-
-def _children(element: etree._Element | None, name: str) -> list[etree._Element]:
-    return [] if element is None else [c for c in element if local(c.tag) == name]
 
 
 def _date(effective: etree._Element | None) -> str | None:
@@ -140,13 +134,13 @@ def _products(root: etree._Element) -> list[str]:
     """Distinct "<name> (<generic>) <form>" of the products the label lists, in order."""
     names: dict[str, None] = {}
     for product in root.iterfind(".//{*}manufacturedProduct"):
-        name_el = _child(product, "name")
+        name_el = first_child(product, "name")
         if name_el is None:  # the outer manufacturedProduct wraps the one that has the name
             continue
         # <name>TRIAMINIC<suffix>Childrens Night Time ...</suffix></name>: the suffix is a separate word
         name = " ".join(" ".join(name_el.itertext()).split())
         generic = inline_text(next(product.iterfind("{*}asEntityWithGeneric/{*}genericMedicine/{*}name"), None))
-        form = _child(product, "formCode")
+        form = first_child(product, "formCode")
         form_name = form.get("displayName", "").lower() if form is not None else ""
         if not name:
             continue
@@ -160,11 +154,11 @@ def _products(root: etree._Element) -> list[str]:
 def _heading(section: etree._Element, top: bool) -> str:
     """A top-level section's standard name by its LOINC code, else its own title; a subsection's
     own title only (old labels code untitled boxes inside sections as "Boxed Warning")."""
-    code = _child(section, "code")
+    code = first_child(section, "code")
     loinc = code.get("code", "") if code is not None and code.get("codeSystem") == LOINC else ""
     if top and loinc in SECTION_NAMES:
         return SECTION_NAMES[loinc]
-    own = _NUMBERING.sub("", inline_text(_child(section, "title"))).strip()
+    own = _NUMBERING.sub("", inline_text(first_child(section, "title"))).strip()
     if own:
         return own.title() if own.isupper() else own
     if not top:
@@ -176,17 +170,17 @@ def _heading(section: etree._Element, top: bool) -> str:
 def _sections(section: etree._Element | None, path: list[str]) -> list[Section]:
     if section is None:
         return []
-    code = _child(section, "code")
+    code = first_child(section, "code")
     if code is not None and code.get("code") in SKIPPED_SECTIONS:
         return []
     heading = _heading(section, top=not path)
     here = [*path, heading] if heading else path
     out = []
-    text = join_blocks(b for child in _children(section, "text") for b in _blocks(child))
+    text = join_blocks(b for child in named_children(section, "text") for b in _blocks(child))
     if text:
         out.append(Section(" › ".join(here) or "Label text", text))
-    for component in _children(section, "component"):
-        out.extend(_sections(_child(component, "section"), here))
+    for component in named_children(section, "component"):
+        out.extend(_sections(first_child(component, "section"), here))
     return out
 
 
@@ -212,7 +206,7 @@ def _blocks(text: etree._Element) -> list[str]:
         if name == "list":
             blocks.append("\n".join(_list_lines(child, 0)))
         elif name == "table":
-            caption = inline_text(_child(child, "caption"), _SKIP_INLINE)
+            caption = inline_text(first_child(child, "caption"), _SKIP_INLINE)
             rows = "\n".join(element_table_lines(child, _SKIP_INLINE))
             blocks.append(f"{caption}\n{rows}" if caption and rows else caption or rows)
         elif name == "paragraph":
@@ -228,8 +222,8 @@ def _blocks(text: etree._Element) -> list[str]:
 
 def _list_lines(element: etree._Element, depth: int) -> list[str]:
     lines = []
-    for item in _children(element, "item"):
+    for item in named_children(element, "item"):
         lines.append(f"{'  ' * depth}- {inline_text(item, _SKIP_INLINE | {'list'})}".rstrip())
-        for sub in _children(item, "list"):
+        for sub in named_children(item, "list"):
             lines.extend(_list_lines(sub, depth + 1))
     return lines
