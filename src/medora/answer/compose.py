@@ -549,7 +549,7 @@ def bottom_line_features(pool: list[_Candidate], focus: list[str], query, match_
 # What the statement bar reads of each statement an answer could hold: the bottom-line features
 # and, besides, how the statement stands beside the best of its answer. The weights and the
 # threshold are fitted on statements a clinician labelled useful or not
-# (``benchmarks/fit_statement_bar.py``, which writes ``statement_bar_weights.json``).
+# (``benchmarks/fit_statement_model.py``, which writes ``statement_bar_weights.json``).
 STATEMENT_BAR_FEATURES = (
     *BOTTOM_LINE_FEATURES,
     "own match (absolute)",  # its own words' match with what is asked, not as a share of the best
@@ -685,12 +685,12 @@ _DEPENDENT_OPENING = re.compile(
     r"|remaining|rest|difference|drug|agent|regimen|combination|intervention|treatment group)"
     r"|In (?:this|these|that|those|both|the (?:same|latter|former|above))|Of (?:these|those|them|the)"
     r"|(?:Among|For|With|In) (?:them|these|those|such)|Compared with (?:this|these|that|placebo)|As (?:a result|above|such))\b")
-# Wording of a reported result: it needs a named treatment to mean anything.
 # How trial reports describe a study's design: a design sentence without a result tells a
 # clinician what was tried, not what it did.
 _DESIGN = re.compile(r"\brandomly assigned\b|\brandomi[sz]ed\b|\benrolled\b|\bwere eligible\b|\bprimary end ?points?\b"
                      r"|\bphase (?:I{1,3}|[123])\b|\b(?:included|recruited|evaluated|examined) \d[\d,]* (?:patients|participants)\b"
                      r"|\bopen-label\b|\bdouble-blind\b", re.I)
+# Wording of a reported result: it needs a named treatment to mean anything.
 _RESULT = re.compile(r"\d\s?%|\bhazard ratio\b|\bodds ratio\b|\brelative risk\b|\b95% CI\b|\bconfidence interval\b"
                      r"|\bP\s?[<=>]|\bno (?:statistically )?(?:significant )?differences?\b|\bsignificantly\b"
                      r"|\bmedian (?:overall |progression-free |event-free )?survival\b|\bresponse rate\b", re.I)
