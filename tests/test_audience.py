@@ -245,3 +245,27 @@ def test_plainer_keeps_every_document_of_the_clinician_answer(built_index):
     assert {_key(s) for s in all_statements(plain)} <= {_key(s) for s in all_statements(clinician)}
     assert {s.doc_id for s in all_statements(plain)} == {s.doc_id for s in all_statements(clinician)}
     assert reading_grade(plain) < reading_grade(clinician)
+
+
+def test_pharmacist_answer_to_a_particular_question_reuses_the_physician_composition(built_index):
+    """For a question the fitted statement bar answers under the statement budget, a composition
+    with four times the budget holds the same statements (the bar decided, not the budget), so the pharmacist's tailoring
+    reuses the first composition instead of composing again; the answers are the same either way."""
+    from medora.answer.audience import _wider, for_pharmacist
+    from medora.answer.compose import compose, weighs_by_fitted_bar
+    from medora.evaluate import load_dev_set
+    from medora.retrieve import retrieve
+
+    settings, index = built_index
+    checked = 0
+    for item in [d for d in load_dev_set() if d["set"] == "original"][:24]:
+        retrieval = retrieve(item["question"], index, settings.retrieve, k=30)
+        draft = compose(item["question"], index, settings, audience="pharmacist", retrieval=retrieval)
+        if draft.abstained or not weighs_by_fitted_bar(retrieval.query, settings.answer) \
+                or len(all_statements(draft)) >= settings.answer.max_statements:
+            continue
+        wider = compose(item["question"], index, _wider(settings, 4), audience="pharmacist", retrieval=retrieval)
+        cap = settings.answer.max_statements
+        assert for_pharmacist(draft, wider, cap).sections == for_pharmacist(draft, draft, cap).sections
+        checked += 1
+    assert checked >= 10

@@ -33,7 +33,7 @@ from ..retrieve import Retrieval, retrieve
 from ..settings import Settings
 from ..types import TYPE_LABEL, Answer, AnswerSection, GlossaryEntry, Hit, Statement
 from .cite import all_statements, attach_citations
-from .compose import compose
+from .compose import compose, weighs_by_fitted_bar
 from .followups import suggest_follow_ups
 from .statements import split_sentences
 
@@ -103,7 +103,10 @@ def ask(question: str, index, settings: Settings, *, audience: str = "physician"
     draft = compose(question, index, settings, audience=audience, retrieval=retrieval)
     hits = retrieval.hits
     if audience == "pharmacist" and not draft.abstained:
-        wider = compose(question, index, _wider(settings, 4), audience=audience, retrieval=retrieval)
+        # The fitted bar's answer, under its budget, is all a wider composition would hold.
+        reuse = weighs_by_fitted_bar(retrieval.query, settings.answer) \
+            and len(all_statements(draft)) < settings.answer.max_statements
+        wider = draft if reuse else compose(question, index, _wider(settings, 4), audience=audience, retrieval=retrieval)
         draft = for_pharmacist(draft, wider, settings.answer.max_statements)
     elif audience == "student" and not draft.abstained:
         draft = with_key_terms(draft, retrieval.query, index)

@@ -813,6 +813,12 @@ def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,
     return kept
 
 
+def weighs_by_fitted_bar(query, settings: AnswerSettings) -> bool:
+    """Is the question one the fitted statement bar answers (a particular one)? Then a wider
+    composition holds the same statements: the bar, not the statement budget, decides."""
+    return _fitted_bar(query, concept_weights(query), settings)
+
+
 def _fitted_bar(query, concepts: Concepts, settings: AnswerSettings) -> bool:
     """Does the fitted statement bar decide (a question asking something particular, the bar on and fitted)?"""
     return settings.statement_bar and statement_bar_model() is not None \
