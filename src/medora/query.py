@@ -216,7 +216,7 @@ def analyse(question: str, abbreviations: Mapping[str, list[str]] | None = None)
         expansions=tuple(e for e in expansions if _normalise(e) not in known),
         abbreviations=tuple(dict.fromkeys((short, long) for short, long, _, _ in resolved)),
         short_forms=tuple(dict.fromkeys((other, short) for short, long, _, _ in resolved
-                                        for other in _short_forms(mapping).get(long.lower(), ())
+                                        for other in _mapping_index(mapping).short.get(long.lower(), ())
                                         if other != short.lower() and _one_meaning(mapping.get(other, ())))),
     )
 
@@ -317,49 +317,38 @@ def _clipped(word: str, mapping: Mapping[str, list[str]]) -> list[str]:
     corpus's long forms of two to four words. None when it could stand for several things."""
     if len(word) < MIN_CLIPPED:
         return []
-    found = {long for long in _clipped_forms(mapping).get(word[:MIN_CLIPPED], ()) if _clips(word, long)}
+    found = {long for long in _mapping_index(mapping).clipped.get(word[:MIN_CLIPPED], ()) if _clips(word, long)}
     return [*found] if len(found) == 1 else []
 
 
 MIN_CLIPPED = 4  # "afib": shorter shorthand ("af", "hep") is an abbreviation or a word of its own
 
 
-_CLIPPED_FORMS: dict[int, tuple[Mapping, dict[str, list[str]]]] = {}
+@dataclass(frozen=True, slots=True)
+class _MappingIndex:
+    """Lookups derived from one abbreviation mapping, built once while that mapping is in use."""
+
+    clipped: dict[str, list[str]]  # long forms by the first MIN_CLIPPED letters a clipped shorthand starts with
+    short: dict[str, list[str]]  # short forms by long form, lower case
 
 
-def _clipped_forms(mapping: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    """Long forms by the first ``MIN_CLIPPED`` letters a clipped shorthand of them could start with
-    (built once per abbreviation mapping)."""
-    cached = _CLIPPED_FORMS.get(id(mapping))
-    if cached is not None and cached[0] is mapping:
-        return cached[1]
-    forms: dict[str, list[str]] = {}
-    for longs in mapping.values():
+_MAPPING_INDEX: list[tuple[Mapping, _MappingIndex]] = []  # one index's mapping is in use at a time
+
+
+def _mapping_index(mapping: Mapping[str, list[str]]) -> _MappingIndex:
+    if _MAPPING_INDEX and _MAPPING_INDEX[0][0] is mapping:
+        return _MAPPING_INDEX[0][1]
+    clipped: dict[str, list[str]] = {}
+    short: dict[str, list[str]] = {}
+    for abbreviation, longs in mapping.items():
         for long in longs:
+            short.setdefault(long.lower(), []).append(abbreviation)
             words = _ascii_words(long)
             if 2 <= len(words) <= 4 and all(w.isalpha() for w in words):
                 start = "".join(w[0] for w in words[:-1]) + words[-1]
-                forms.setdefault(start[:MIN_CLIPPED], []).append(" ".join(words))
-    _CLIPPED_FORMS.clear()  # one index's mapping is in use at a time
-    _CLIPPED_FORMS[id(mapping)] = (mapping, forms)
-    return forms
-
-
-_SHORT_FORMS: dict[int, tuple[Mapping, dict[str, list[str]]]] = {}
-
-
-def _short_forms(mapping: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    """Short forms by long form, lower case (built once per abbreviation mapping)."""
-    cached = _SHORT_FORMS.get(id(mapping))
-    if cached is not None and cached[0] is mapping:
-        return cached[1]
-    forms: dict[str, list[str]] = {}
-    for short, longs in mapping.items():
-        for long in longs:
-            forms.setdefault(long.lower(), []).append(short)
-    _SHORT_FORMS.clear()  # one index's mapping is in use at a time
-    _SHORT_FORMS[id(mapping)] = (mapping, forms)
-    return forms
+                clipped.setdefault(start[:MIN_CLIPPED], []).append(" ".join(words))
+    _MAPPING_INDEX[:] = [(mapping, _MappingIndex(clipped, short))]
+    return _MAPPING_INDEX[0][1]
 
 
 def _clips(word: str, long: str) -> bool:
