@@ -12,7 +12,9 @@ import pytest
 
 from medora.answer.compose import _asked_about, stands_alone
 from medora.answer.evidence import GENERIC_WEIGHT, concept_weights, relevance
-from medora.answer.applicability import about_condition, age_groups, conflicts, facets, other_population, stages
+from medora.answer.applicability import (
+    about_condition, age_groups, asked_facets, conflicts, facets, other_population, stages,
+)
 from medora.answer.audience import AUDIENCES, ask
 from medora.answer.cite import all_statements, to_json, verify
 from medora.corpus.boilerplate import is_boilerplate
@@ -184,6 +186,10 @@ def test_one_typing_slip(a, b, apart):
     (("men2a",), "Multiple Endocrine Neoplasia Type 2 (MEN2) (PDQ®)", True),
     (("multiple endocrine neoplasia type 2a",), "Multiple Endocrine Neoplasia Type 2 (MEN2)", True),
     (("type 2 diabetes",), "adults with type 1 diabetes", False),
+    # The adjective a text writes for the condition's noun (ngc-11253, ngc-10213).
+    (("hypercapnia",), "acutely ill patients not at risk of hypercapnic respiratory failure", True),
+    (("cirrhosis",), "Peptic ulcers are also more frequent in cirrhotics.", True),
+    (("hypercapnia",), "acutely ill patients with hypoxaemia", False),
 ])
 def test_about_condition_reads_course_and_subtype_as_parts_of_a_name(names, context, about):
     assert about_condition(names, context) is about
@@ -332,3 +338,14 @@ def test_particular_questions_keep_what_the_fitted_bar_finds_likely_useful(built
     broad = ask("What is the recommended treatment approach for a patient with HER2-positive breast cancer?",
                 index, settings)
     assert len(all_statements(broad)) >= 10
+
+
+def test_a_course_inside_an_abbreviation_s_long_form_names_the_disease_not_the_patient():
+    # "acute exacerbations of COPD" (ngc-10698's wording) applies to a question about a COPD patient;
+    # an abbreviation's long form still says where an infection was acquired.
+    copd = asked_facets("COPD pt still exacerbating on triple inhalers", [("COPD", "chronic obstructive pulmonary disease")])
+    assert not copd.values["course"]
+    assert conflicts(copd, facets("in acute exacerbations of COPD", frozenset({"copd"}))) == []
+    assert asked_facets("chronic low back pain").values["course"] == {"chronic"}
+    cap = asked_facets("antibiotics for CAP", [("CAP", "community-acquired pneumonia")])
+    assert cap.values["where the infection was acquired"] == {"community"}

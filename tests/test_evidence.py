@@ -167,3 +167,34 @@ def test_rating_level_headings_run_into_a_recommendation_are_not_part_of_it():
     end = text.index(".", text.index("Infants and children at increased risk", none)) + 1
     a, b = trim_statement(text, none, end)
     assert text[a:b].startswith("Infants and children at increased risk for urinary tract infection include")
+
+
+@pytest.mark.parametrize(("doc_id", "opening", "ending"), [
+    # The full stop after the rating: "... of bronchiolitis (Evidence quality: B; Recommendation Strength: ...)."
+    ("ngc-10786", "Clinicians should not administer albuterol", "with a diagnosis of bronchiolitis"),
+    # Two ratings and a citation: "(Evidence level: I–II; Grade: B) (de Silva et al., 2014)."
+    ("ngc-10563", "Dietary restrictions are not recommended", "pregnant or lactating mothers"),
+    # "(Standard; Evidence Strength Grade B)", whose second half repeats across guidelines.
+    ("ngc-10424", "Providers should not perform ultrasound", "rarely assist in decision making."),
+    # "Strength of Recommendation: Strong ****" after the sentence, in its own capitals.
+    ("ngc-10528", "Strong evidence supports arthroplasty", "(displaced) femoral neck fractures."),
+    # "R10 - ..." numbering in front, "(Grade C)" behind.
+    ("ngc-10707", "Where medication is considered for the treatment of PTSD", "should be considered the first choice."),
+])
+def test_a_recommendation_rated_in_its_publishers_format_is_quotable(built_index, doc_id, opening, ending):
+    from conftest import CORPUS
+    from medora.answer.statements import statement_at
+    from medora.corpus.guideline_xml import read_guideline
+
+    _, index = built_index
+    doc = read_guideline(CORPUS / "guidelines-ngc" / f"{doc_id}.xml")
+    text = next(s.text for s in doc.sections if opening in s.text)
+    found = []
+    for start, end in statement_spans(text, "recommendation"):
+        a, b, ended = statement_at(text, start, end, index.boilerplate())
+        if text[a:b].startswith(opening):
+            found.append((text[a:b], ended))
+    assert len(found) == 1
+    statement, ended = found[0]
+    assert ended and statement.endswith(ending)
+    assert "Grade" not in statement and "Evidence" not in statement and "Strength" not in statement

@@ -176,6 +176,14 @@ def facets(text: str, anchors: frozenset[str] | None = None) -> Facets:
     return Facets(values=values, stages=staged)
 
 
+def asked_facets(question: str, abbreviations: Iterable[tuple[str, str]] = ()) -> Facets:
+    """The question's facets, its abbreviations read as their long forms ("CAP": community-acquired),
+    except the course: the "chronic" of COPD's long form names the disease, and says nothing
+    against a statement on its acute exacerbations. The course comes from the question's own words."""
+    expanded = facets(" ".join([question, *(long for _, long in abbreviations)]))
+    return Facets(values={**expanded.values, "course": facets(question).values["course"]}, stages=expanded.stages)
+
+
 def conflicts(question: Facets, statement: Facets) -> list[str]:
     """The axes on which the statement names only values the question's exclude."""
     out = []
@@ -237,6 +245,17 @@ def _name_parts(name: str) -> list[str]:
     return [w for w in _WORD.findall(name.lower()) if (len(w) > 1 or w.isdigit()) and w not in _COURSE_WORDS]
 
 
+# A condition's noun and the adjective a text writes instead ("patients at risk of hypercapnic
+# respiratory failure", "cirrhotic patients", "diabetic patients"): English word formation.
+_ADJECTIVE_SUFFIXES = (("ia", "ic"), ("osis", "otic"), ("itis", "itic"), ("es", "ic"))
+
+
+def adjective_forms(noun: str) -> tuple[str, ...]:
+    """"hypercapnia" -> ("hypercapnic",); "cirrhosis" -> ("cirrhotic",); a short word -> ()."""
+    return tuple(noun[: -len(end)] + adj for end, adj in _ADJECTIVE_SUFFIXES
+                 if len(noun) >= 6 and noun.endswith(end))
+
+
 def about_condition(names: Iterable[str], context: str) -> bool:
     """Does ``context`` (a statement with its heading and document title) name one of the
     condition ``names`` (every word of the name, in any order; a subtype's type counts)?"""
@@ -244,7 +263,7 @@ def about_condition(names: Iterable[str], context: str) -> bool:
     stems = {w.rstrip("s") for w in words}
 
     def named(part: str) -> bool:
-        if part in words or part.rstrip("s") in stems:
+        if part in words or part.rstrip("s") in stems or any(a in stems for a in adjective_forms(part)):
             return True
         subtype = _SUBTYPE.match(part)
         return bool(subtype) and subtype.group(1) in words

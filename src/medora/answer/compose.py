@@ -21,20 +21,22 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..corpus.boilerplate import is_boilerplate, without_repeated_edges
+from ..corpus.boilerplate import is_boilerplate
 from ..corpus.chunk import SCOPE_SECTIONS
 from ..query import answers_type, drugs_named
 from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 from .answerability import assess, condition_names, easy_words, subjects
-from .applicability import about_condition, axis_phrases, conflicts, facets, other_population, populations
+from .applicability import (
+    about_condition, asked_facets, axis_phrases, conflicts, facets, other_population, populations,
+)
 from .evidence import (
     ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, concept_weights, context_at,
     contradicts_negation, contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
     qualifiers_of, stated_line, stems, study_at, study_starts, summary_layer,
 )
-from .statements import ENDS_SENTENCE, NOT_A_FINDING, PROFILE_FIELD, ratings, statement_spans, trim_statement
+from .statements import ENDS_SENTENCE, NOT_A_FINDING, PROFILE_FIELD, ratings, statement_at, statement_spans
 
 DISCLAIMER = (
     "For healthcare professionals. Medora quotes and cites published sources; it supplements and never "
@@ -189,11 +191,11 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
             context_relevance[key] = 0.8 * relevance(f"{'' if doc.meta.get('title_is_question') else doc.title} {p.section}", concepts)
         previous: tuple[int, int] | None = None  # the sentence before, as context for "This trial ..."
         for block_start, block_end in statement_spans(p.text, p.kind):
-            a, b = trim_statement(p.text, *without_repeated_edges(p.text, block_start, block_end, boilerplate))
+            a, b, ended = statement_at(p.text, block_start, block_end, boilerplate)
             text = p.text[a:b]
             before, previous = previous, (a, b)
             words = len(text.split())
-            if words < 6 or words > 90 or not ENDS_SENTENCE.search(text) or NOT_A_FINDING.search(text):
+            if words < 6 or words > 90 or not ended or NOT_A_FINDING.search(text):
                 continue
             own = relevance(text, concepts)
             match = max(own, context_relevance[key])
@@ -755,8 +757,7 @@ def _applicability(query, question: str):
     """A predicate: does a candidate apply to the asked patients? Its context must name one of the
     conditions the question names (when it names any), and must not conflict with the question on
     stage, setting, course or patient group (``applicability``)."""
-    # "CAP" is read as the question's abbreviation resolves it: "community-acquired pneumonia".
-    asked = facets(" ".join([question, *(long for _, long in query.abbreviations)]))
+    asked = asked_facets(question, query.abbreviations)
     names = condition_names(query)
     anchors = frozenset(w for e in query.conditions for w in _WORD.findall(e.matched.lower()) if len(w) > 2)
 

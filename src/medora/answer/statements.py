@@ -10,10 +10,14 @@ rated, never about what they say.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+
+from ..corpus.boilerplate import without_repeated_edges
 
 _NUMBERING = re.compile(
     r"^\s*(?:(?:Recommendation|Statement|Rec\.?)\s*[\dIVXLivx]+(?:[.\-][\dA-Za-z]+)*\s*[.:)]?\s*"
-    r"|\(?(?:\d{1,3}(?:\.\d{1,3})*[a-z]?|[IVXA-H]{1,6})[.)]\s+|[a-z][.)]\s+|[-•*]\s+|\[(?:new )?\d{4}\]\s*)"
+    r"|\(?(?:\d{1,3}(?:\.\d{1,3})*[a-z]?|[IVXA-H]{1,6})[.)]\s+|[a-z][.)]\s+|[-•*]\s+|\[(?:new )?\d{4}\]\s*"
+    r"|[A-Z]{1,3}\d{1,3}[a-z]?\s+[-–]\s+)"  # "R10 - Where medication is considered ..."
 )
 NUMBERING = _NUMBERING  # how a list item or numbered recommendation opens
 _LEADING_QUESTION = re.compile(r"^[^?.\n]{10,300}\?\s+(?=[A-Z])")
@@ -24,9 +28,11 @@ _LEADING_LEVELS = re.compile(rf"^(?:{_LEVEL_LABEL}\s*(?:None specified\.?\s*)?)+
 _TRAILING_LEVELS = re.compile(rf"(?<=[.!?])(?:\s*{_LEVEL_LABEL}(?:\s*None specified\.?)?)+\s*$")
 # NICE dates each recommendation: "... undergoing dental procedures. [new 2015]".
 _YEAR_TAG = re.compile(r"\s*\[(?:new |amended |updated )?(?:19|20)\d\d[^\]]{0,40}\]\s*$")
+# The rating labels as guidelines capitalise them ("Strength of Recommendation: Strong", "(Evidence
+# level: I–II; Grade: B)"): multi-word labels in any case, one-word ones capitalised only.
 _RATING_TAIL = re.compile(
-    r"\s*(?:\(|\[)?\s*(?:Type:\s|Evidence quality:|Quality of evidence:|Strength of recommendation:|"
-    r"Level of evidence:|Strength of evidence:|Grade(?: of recommendation)?:|Recommendation strength:|"
+    r"\s*(?:\(|\[)?\s*(?:Type:\s|(?i:Evidence quality|Quality of evidence|Strength of recommendation|"
+    r"Level of evidence|Evidence level|Strength of evidence|Grade of recommendation|Recommendation strength):|Grade:|"
     r"(?:Strong|Weak|Conditional|Moderate) recommendation[;,]|LOE:|SOR:|Class [IV]+[;,]).*$",
     re.S,
 )
@@ -36,7 +42,8 @@ _GRADE_TAIL = re.compile(r"\s*\(([A-D]|I) (?:recommendation|statement)\)\s*$")
 _PAREN_RATING = re.compile(
     r"\s*\((?:Standard|Recommendation|Option|Expert Opinion|Clinical Principle)\b[^()]*\)\s*$"
     r"|\s*\([^()]*\b(?:Evidence Level|Level of Evidence|Quality of Evidence|Evidence Grade)\b[^()]*\)\s*$")
-_BRACKET_RATING = re.compile(r"\s*\[(?:[A-D]|[A-D][-–][a-z]+|I{1,3}[AB]?|Level [^\]]{1,20}|Grade [^\]]{1,20})\]\s*$")
+_BRACKET_RATING = re.compile(r"\s*\[(?:[A-D]|[A-D][-–][a-z]+|I{1,3}[AB]?|Level [^\]]{1,20}|Grade [^\]]{1,20})\]\s*$"
+                             r"|\s*\((?:Level|Grade) [A-D1-4I][^()]{0,18}\)\s*$")  # "... the first choice. (Grade C)"
 # Words after which a full stop does not end a sentence (general English, not medical).
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "al.", "fig.", "approx.", "no.", "dr.", "st.", "cf.", "ca.", "inc.", "ltd.", "u.s.", "resp.")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[\"“])")
@@ -83,6 +90,19 @@ def trim_statement(text: str, start: int, end: int) -> tuple[int, int]:
     end = start + len(stripped)
     lead = len(segment) - len(segment.lstrip())
     return start + lead, end
+
+
+def statement_at(text: str, start: int, end: int, repeated: Collection[str] = ()) -> tuple[int, int, bool]:
+    """The statement a block ``text[start:end]`` holds, and whether it ends as a sentence does.
+
+    Ratings and numbering are trimmed first, then sentences repeated across the corpus
+    (``repeated``) off its edges: a rating phrase many guidelines share ("Evidence Strength
+    Grade B)") is not a sentence to cut at. A sentence whose full stop came after its rating
+    ("... with bronchiolitis (Evidence quality: B; ...).") still ended.
+    """
+    a, b = trim_statement(text, *without_repeated_edges(text, *trim_statement(text, start, end), repeated))
+    ended = bool(ENDS_SENTENCE.search(text[a:b]) or (b < end and ENDS_SENTENCE.search(text[start:end].rstrip())))
+    return a, b, ended
 
 
 # Sentences about the document rather than the patient: pointers to tables and product
