@@ -15,8 +15,8 @@ from collections.abc import Collection
 from ..corpus.boilerplate import without_repeated_edges
 
 _NUMBERING = re.compile(
-    r"^\s*(?:(?:Recommendation|Statement|Rec\.?)\s*[\dIVXLivx]+(?:[.\-][\dA-Za-z]+)*\s*[.:)]?\s*"
-    r"|\(?(?:\d{1,3}(?:\.\d{1,3})*[a-z]?|[IVXA-H]{1,6})[.)]\s+|[a-z][.)]\s+|[-•*]\s+|\[(?:new )?\d{4}\]\s*"
+    r"^\s*(?:(?:Recommendation|Statement|Rec\.?)\s*[A-Z]?[\dIVXLivx]+(?:[.\-][\dA-Za-z]+)*\s*[.:)]?\s*"
+    r"|\(?(?:\d{1,3}(?:\.\d{1,3})*[A-Za-z]?|[IVXA-H]{1,6})[.)]\s+|[a-z][.)]\s+|[-•*]\s+|\[(?:new )?\d{4}\]\s*"
     r"|[A-Z]{1,3}\d{1,3}[a-z]?\s+[-–]\s+)"  # "R10 - Where medication is considered ..."
 )
 NUMBERING = _NUMBERING  # how a list item or numbered recommendation opens
@@ -32,7 +32,7 @@ _YEAR_TAG = re.compile(r"\s*\[(?:new |amended |updated )?(?:19|20)\d\d[^\]]{0,40
 # level: I–II; Grade: B)"): multi-word labels in any case, one-word ones capitalised only.
 _RATING_TAIL = re.compile(
     r"\s*(?:\(|\[)?\s*(?:Type:\s|(?i:Evidence quality|Quality of evidence|Strength of recommendation|"
-    r"Level of evidence|Evidence level|Strength of evidence|Grade of recommendation|Recommendation strength):|Grade:|"
+    r"Level of evidence|Evidence level|Strength of evidence|Grade of recommendation|Recommendation strength)\s*[:=]|Grade:|"
     r"(?:Strong|Weak|Conditional|Moderate) recommendation[;,]|LOE:|SOR:|Class [IV]+[;,]).*$",
     re.S,
 )
@@ -41,7 +41,16 @@ _GRADE_TAIL = re.compile(r"\s*\(([A-D]|I) (?:recommendation|statement)\)\s*$")
 # AUA-style ratings after the statement: "(Standard; Evidence Level Grade A [abiraterone ...]/ B [docetaxel])".
 _PAREN_RATING = re.compile(
     r"\s*\((?:Standard|Recommendation|Option|Expert Opinion|Clinical Principle)\b[^()]*\)\s*$"
-    r"|\s*\([^()]*\b(?:Evidence Level|Level of Evidence|Quality of Evidence|Evidence Grade)\b[^()]*\)\s*$")
+    r"|\s*\([^()]*\b(?:Evidence Level|Level of Evidence|Quality of Evidence|Evidence Grade)\b[^()]*\)\s*$"
+    # A short parenthesis after the full stop that rates the sentence: "(GPP)", "(High Quality Evidence,
+    # Strong Recommendation)", "(Moderate recommendation; consensus)".
+    r"|(?<=[.!?])\s*\([^()]{0,80}\b(?i:evidence|recommendations?|grade|level|GPP|consensus|expert opinion"
+    r"|good practice point)\b[^()]{0,80}\)\s*$"
+    # ... and one closing a recommendation that has no full stop: "... a lower-risk BRUE (Grade B, Weak
+    # Recommendation)" (not "(grade 3 or higher)", which is part of the sentence).
+    r"|\s*\([^()]{0,80}\b(?i:evidence|recommendation|GPP|consensus)\b[^()]{0,80}\)\s*$")
+# An opened parenthesis the rating was cut out of, with its label: "... with PS 2 (Chemotherapy: Type: ...".
+_OPEN_LABEL = re.compile(r"\s*\([^()]{0,60}$")
 _BRACKET_RATING = re.compile(r"\s*\[(?:[A-D]|[A-D][-–][a-z]+|I{1,3}[AB]?|Level [^\]]{1,20}|Grade [^\]]{1,20})\]\s*$"
                              r"|\s*\((?:Level|Grade) [A-D1-4I][^()]{0,18}\)\s*$")  # "... the first choice. (Grade C)"
 # Words after which a full stop does not end a sentence (general English, not medical).
@@ -65,6 +74,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 def trim_statement(text: str, start: int, end: int) -> tuple[int, int]:
     """Narrow ``text[start:end]`` to the statement: no numbering in front, no rating boilerplate behind."""
+    original_end = end
     segment = text[start:end]
     m = _NUMBERING.match(segment)
     if m:
@@ -86,6 +96,9 @@ def trim_statement(text: str, start: int, end: int) -> tuple[int, int]:
             end = start + m.start()
             segment = text[start:end]
     segment = text[start:end]
+    m = _OPEN_LABEL.search(segment)
+    if m and m.start() > 0 and end < original_end:
+        segment = text[start:start + m.start()]
     stripped = segment.rstrip(" ;,:")
     end = start + len(stripped)
     lead = len(segment) - len(segment.lstrip())
@@ -97,12 +110,13 @@ def statement_at(text: str, start: int, end: int, repeated: Collection[str] = ()
 
     Ratings and numbering are trimmed first, then sentences repeated across the corpus
     (``repeated``) off its edges: a rating phrase many guidelines share ("Evidence Strength
-    Grade B)") is not a sentence to cut at. A sentence whose full stop came after its rating
-    ("... with bronchiolitis (Evidence quality: B; ...).") still ended.
+    Grade B)") is not a sentence to cut at. A recommendation whose rating closed it ended,
+    with or without a full stop ("... with bronchiolitis (Evidence quality: B; ...).").
     """
-    a, b = trim_statement(text, *without_repeated_edges(text, *trim_statement(text, start, end), repeated))
-    ended = bool(ENDS_SENTENCE.search(text[a:b]) or (b < end and ENDS_SENTENCE.search(text[start:end].rstrip())))
-    return a, b, ended
+    a, b = trim_statement(text, start, end)
+    rated = b < start + len(text[start:end].rstrip(" ;,:\n\t"))  # a rating or date tag closed the block
+    a, b = trim_statement(text, *without_repeated_edges(text, a, b, repeated))
+    return a, b, bool(ENDS_SENTENCE.search(text[a:b]) or rated)
 
 
 # Sentences about the document rather than the patient: pointers to tables and product
@@ -166,11 +180,23 @@ def statement_spans(text: str, kind: str) -> list[tuple[int, int]]:
         # Clearinghouse (NGC): ..." paragraphs are editorial notes, not recommendations.
         if option or block.endswith("?") or block.endswith(":") or _LABEL.match(block) or re.match(r"\*[A-Za-z]|Note from\b|NGC Note\b", block):
             continue
-        if kind == "recommendation" and len(block.split()) <= 90:
-            spans.append((m.start(), m.end()))
-        else:
-            spans.extend((m.start() + a, m.start() + b) for a, b in split_sentences(m.group()))
+        # A table row ("Inhaled hypertonic saline | For individuals with CF, ... recommends ... | Moderate | B"):
+        # each cell on its own, so that a cell written as a sentence can be quoted.
+        for a, b in _cells(m.group()):
+            if kind == "recommendation" and len(m.group()[a:b].split()) <= 90:
+                spans.append((m.start() + a, m.start() + b))
+            else:
+                spans.extend((m.start() + a + x, m.start() + a + y) for x, y in split_sentences(m.group()[a:b]))
     return spans
+
+
+_CELL_SEPARATOR = re.compile(r" \| ")
+
+
+def _cells(line: str) -> list[tuple[int, int]]:
+    """Spans of the cells of a table row written "a | b | c"; the whole line when it is not one."""
+    cuts = [0, *(x for m in _CELL_SEPARATOR.finditer(line) for x in (m.start(), m.end())), len(line)]
+    return [(a, b) for a, b in zip(cuts[::2], cuts[1::2]) if line[a:b].strip()]
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•*])\s+")
