@@ -287,3 +287,16 @@ def test_a_user_line_whose_type_is_not_a_string_costs_only_that_line(tmp_path):
     problems: list[IngestProblem] = []
     assert [d.id for d in read_user_jsonl(path, problems)] == ["lace-plant-pcd"]
     assert [p.line for p in problems] == [1] and problems[0].reason.startswith("'type' must be one of")
+
+
+def test_gard_symptom_tables_stand_on_a_line_of_their_own_and_are_never_quoted(medquad):
+    from medora.answer.statements import ENDS_SENTENCE, split_sentences
+
+    doc = medquad["medquad-gard-373-quinquauds-decalvans-folliculitis"]
+    text = next(s.text for s in doc.sections if "Human Phenotype Ontology provides" in s.text)
+    table = next(line for line in text.splitlines() if "Approximate number of patients" in line)
+    assert table.startswith("Signs and Symptoms") and table.endswith("Atypical scarring of skin 50%")
+    assert not any(ENDS_SENTENCE.search(table[a:b]) for a, b in split_sentences(table))
+    # Nothing but line breaks changed: the words are the page's own.
+    row = next(json.loads(line) for line in MEDQUAD.open() if "quinquaud" in line.lower() and "Phenotype" in line)
+    assert text.split() == row["answer"].split()

@@ -10,6 +10,7 @@ one Section per question (name = the question, text = the answer). The chunker r
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,16 @@ ORGANISATIONS = {
     "CDC": "Centers for Disease Control and Prevention",
 }
 _REQUIRED = ("source", "url", "question", "answer")
+# GARD's symptom tables (from the Human Phenotype Ontology) lost their rows in MedQuAD: "... medical
+# terms. Signs and Symptoms Approximate number of patients (when available) Alopecia 90% Pustule 90%
+# ... The Human Phenotype Ontology (HPO) has collected ...". On a line of its own the table is no
+# longer read as the start of the sentence after it, and, ending in no full stop, is never quoted.
+_HPO_TABLE = re.compile(r"\s*(Signs and Symptoms Approximate number of patients \(when available\).*?)\s*"
+                        r"(?=The Human Phenotype Ontology \(HPO\) has collected|\Z)", re.S)
+
+
+def _answer(text: str) -> str:
+    return _HPO_TABLE.sub(lambda m: "\n" + m.group(1) + "\n", text.strip()).strip()
 
 
 def read_medquad(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
@@ -68,7 +79,7 @@ def _document(ident: str, rows: list[dict]) -> Document:
         year=None,
         url=first["url"],
         audience="patient",
-        sections=tuple(Section(" ".join(r["question"].split()), r["answer"].strip()) for r in rows),
+        sections=tuple(Section(" ".join(r["question"].split()), _answer(r["answer"])) for r in rows),
         licence=LICENCE,
         meta={
             "sections_are_questions": True,
