@@ -349,3 +349,16 @@ def test_a_course_inside_an_abbreviation_s_long_form_names_the_disease_not_the_p
     assert asked_facets("chronic low back pain").values["course"] == {"chronic"}
     cap = asked_facets("antibiotics for CAP", [("CAP", "community-acquired pneumonia")])
     assert cap.values["where the infection was acquired"] == {"community"}
+
+
+@pytest.mark.parametrize("question", [
+    "my mom was just told she has atrial fibrillation - what is that?",
+    "they said my dad had a heart attack, what does that mean?",
+])
+def test_a_definition_question_is_answered_with_what_its_subject_is_not_with_the_story_around_it(question, built_index):
+    settings, index = built_index
+    answer = ask(question, index, settings, audience="patient_caregiver")
+    assert answer.question_type == "definition" and answer.bottom_line
+    first = answer.bottom_line[0].text.lower()
+    name = "atrial fibrillation" if "fibrillation" in question else "heart attack"
+    assert first.startswith(name) or f"{name} (" in first[:60] or first.startswith(("a ", "an ")), first

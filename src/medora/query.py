@@ -259,7 +259,9 @@ def _plain_words(text: str) -> list[str]:
 
 
 # "What is COPD?" asks for a definition; "What is the best antibiotic for strep throat?" does not.
-_WHAT_IS = re.compile(r"^\s*(?:what (?:is|are)|define|definition of|meaning of)\b(.*)$|\bwhat does .* mean\b")
+# "What is X?", and X named first, then "- what is that?" / "what's that?" / "what does that mean?".
+_WHAT_IS = re.compile(r"^\s*(?:what (?:is|are)|define|definition of|meaning of)\b(.*)$|\bwhat does .* mean\b"
+                      r"|\bwhat(?:'s|’s| is| are) (?:that|this|it|those|these|they)\W*$")
 _NOT_A_NAME = frozenset("for of in with after before during to on at from by than best most recommended first should".split())
 
 
