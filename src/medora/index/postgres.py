@@ -48,7 +48,7 @@ K1, B, TITLE_BOOST = 1.2, 0.75, 0.6  # tantivy's BM25 constants; TantivyLexical'
 # Postings read per query term, best impact first, before the bounds decide which terms' whole lists
 # must be read (the default of settings.index.postgres_bm25_candidates; see _BM25_TEMPLATE and
 # benchmarks/RESULTS.md, "PostgreSQL BM25 at 1M passages").
-BM25_CANDIDATES = 1000
+BM25_CANDIDATES = 250
 # Impacts are stored as float4 (relative error < 6e-8): bounds are widened by this factor to stay bounds.
 BOUND_SLACK = 1.000001
 EMBED_DIM = 384
@@ -128,8 +128,8 @@ def query_terms(query: str, expansion: str = "") -> tuple[list[str], list[float]
 #      read scores at most the term's ``bound``: its m-th impact (0 when the whole list was read)
 #      times ``drift`` (how far idf and average lengths moved since the impacts were computed:
 #      reloads and deletes do not rewrite the impacts of documents they do not touch).
-#      ``theta0``: the k-th best score of the passages seen so far counting only what was read,
-#      a lower bound of the final k-th score.
+#      ``theta0``: the k passages best so far, completed by key lookups; the k-th of their exact
+#      scores is a lower bound of the final k-th score.
 #   2. ``ess``: terms ordered by bound, the smallest first, are left pruned while their bounds sum
 #      below theta0 (a passage holding none of the others cannot reach the top k); every posting of
 #      the rest is read. Common words have small bounds (low idf): their long lists stay unread.
@@ -162,27 +162,33 @@ w AS (SELECT q.term_id, q.bit, s.avg_title, s.avg_body,
       FROM q CROSS JOIN s CROSS JOIN LATERAL (
           SELECT ln(1 + (s.n - q.df_title + 0.5) / (q.df_title + 0.5)) AS title,
                  ln(1 + (s.n - q.df_body + 0.5) / (q.df_body + 0.5)) AS body) i),
-top AS (SELECT w.term_id, p.{key}, ({score})::float8 AS score, p.impact
+top AS (SELECT w.term_id, w.bit, p.{key}, ({score})::float8 AS score, p.impact
         FROM w CROSS JOIN LATERAL (SELECT * FROM {postings} p WHERE p.term_id = w.term_id
                                    ORDER BY p.impact DESC LIMIT %(m)s) p),
 cut AS (SELECT w.term_id, w.bit,
                CASE WHEN count(t.term_id) < %(m)s THEN 0 ELSE min(t.impact) * w.drift END AS bound
         FROM w LEFT JOIN top t ON t.term_id = w.term_id GROUP BY w.term_id, w.bit, w.drift),
-theta0 AS (SELECT coalesce((SELECT lb FROM (SELECT sum(score) AS lb FROM top GROUP BY {key}) seen
-                            ORDER BY lb DESC LIMIT 1 OFFSET %(k)s - 1), 0) AS lb),
+-- the k passages best so far, completed by key lookups: the k-th of their scores is a lower bound
+-- of the final k-th score (``bit`` 0: never looked up, so at worst under-counted)
+best0 AS (SELECT {key}, sum(score) AS lb, bit_or(bit) AS seen FROM top GROUP BY {key} ORDER BY lb DESC LIMIT %(k)s),
+theta0 AS (SELECT CASE WHEN count(*) < %(k)s THEN 0 ELSE min(b.lb + coalesce(e.score, 0)) END AS lb
+           FROM best0 b LEFT JOIN LATERAL (
+               SELECT sum({score}) AS score FROM w JOIN {postings} p ON p.term_id = w.term_id AND p.{key} = b.{key}
+               WHERE w.bit > 0 AND (b.seen & w.bit) = 0) e ON true),
 ess AS (SELECT term_id FROM (SELECT term_id, bit, bound, sum(bound) OVER (ORDER BY bound, term_id) AS below
                              FROM cut) c
         WHERE c.bound > 0 AND (c.below >= (SELECT lb FROM theta0) OR c.bit = 0)),
 pruned AS (SELECT term_id, bit, bound FROM cut WHERE bound > 0 AND term_id NOT IN (SELECT term_id FROM ess)),
-hits AS (SELECT t.term_id, t.{key}, t.score FROM top t WHERE t.term_id NOT IN (SELECT term_id FROM ess)
+-- what was read: the pruned terms' top postings and the other terms' whole lists, each with the
+-- bound of its term when that term is pruned (what a passage seen for it no longer misses)
+hits AS (SELECT t.{key}, t.score, t.bit, coalesce(x.bound, 0) AS pb FROM top t
+         LEFT JOIN pruned x ON x.term_id = t.term_id WHERE t.term_id NOT IN (SELECT term_id FROM ess)
          UNION ALL
-         SELECT w.term_id, p.{key}, ({score})::float8 FROM w JOIN {postings} p ON p.term_id = w.term_id
+         SELECT p.{key}, ({score})::float8, w.bit, 0 FROM w JOIN {postings} p ON p.term_id = w.term_id
          WHERE w.term_id IN (SELECT term_id FROM ess)),
-part AS (SELECT h.{key}, sum(h.score) AS lb, bit_or(c.bit) AS seen,
-                coalesce(sum(x.bound), 0) AS seen_pruned
-         FROM hits h JOIN cut c ON c.term_id = h.term_id LEFT JOIN pruned x ON x.term_id = h.term_id
-         GROUP BY h.{key}),
-theta AS (SELECT coalesce((SELECT lb FROM part ORDER BY lb DESC LIMIT 1 OFFSET %(k)s - 1), 0) AS lb),
+part AS (SELECT {key}, sum(score) AS lb, bit_or(bit) AS seen, sum(pb) AS seen_pruned FROM hits GROUP BY {key}),
+theta AS (SELECT greatest((SELECT lb FROM theta0),
+                          coalesce((SELECT lb FROM part ORDER BY lb DESC LIMIT 1 OFFSET %(k)s - 1), 0)) AS lb),
 -- float noise in the subtraction only adds candidates (each is scored exactly), never drops one
 cand AS (SELECT p.{key}, p.lb, p.seen FROM part p
          WHERE p.lb + ((SELECT coalesce(sum(bound), 0) FROM pruned) - p.seen_pruned) * %(slack)s
