@@ -16,13 +16,15 @@ for the embedded backend in Python, for PostgreSQL in one SQL statement (``hybri
 
     python benchmarks/backends.py --data-dir .medora
     python benchmarks/backends.py --data-dir .medora --synthetic 100000 --out benchmarks/out/backends-100k.md
-    python benchmarks/backends.py --synthetic 1000000 --bm25-candidates 1000 4000 --ef-search 200 100
+    python benchmarks/backends.py --synthetic 1000000 --bm25-candidates 250 1000 --ef-search 200 100
+    python benchmarks/backends.py --attach postgresql://... /tmp/medora-bench-x/embedded   # a loaded pair
 
 PostgreSQL BM25 reads the best ``bm25_candidates`` postings of each term, then whole lists only
 for the terms its bounds cannot leave out (``medora.index.postgres``): the run reports, per
-(bm25_candidates, ef_search), the share of postings read, top-10 overlap with tantivy, and the latencies; "every posting" (bm25_candidates above any
-list, the search as it was before impacts) is timed on the first ``--exhaustive-queries``.
-bm25s (its own tokenizer and stop words, so overlap is indicative) is the in-process baseline.
+(bm25_candidates, ef_search), the share of postings read, top-10 overlap with tantivy, and the
+latencies; "every posting" (bm25_candidates above any list, the search as it was before
+impacts) is timed on the first ``--exhaustive-queries``. bm25s (its own tokenizer and stop
+words, so overlap is indicative) is the in-process baseline.
 """
 
 from __future__ import annotations

@@ -462,8 +462,8 @@ def _assert_same_bm25(index, reference, queries, k: int = 10) -> None:
 
 @pytest.mark.parametrize("m", [10, 200])
 def test_pruned_bm25_returns_tantivys_top_k(built_index, pg_server, pg_index, m):
-    """Reading only the best ``m`` postings of each term (by stored impact) gives tantivy's exact top k,
-    on the pruned path for most questions (not only through the fallback that scores every posting)."""
+    """Reading the best ``m`` postings of each term (by stored impact), and whole lists only where the bounds
+    require, gives tantivy's exact top k, with postings left unread for most questions."""
     settings, embedded = built_index
     queries = _pruned_queries()
     pruned = PostgresIndex(pg_server.url(), settings=settings, embedder=embedded.embedder(), bm25_candidates=m)
@@ -497,7 +497,8 @@ def _assert_impacts_follow_their_recorded_statistics(url: str) -> None:
                 f"SELECT {pre}impact_avg_title, {pre}impact_avg_body FROM corpus_stats").fetchone()
             rows = np.array(conn.execute(
                 f"SELECT p.title_tf, p.body_tf, p.title_len, p.body_len, t.{pre}impact_idf_title,"
-                f" t.{pre}impact_idf_body, p.impact FROM {table} p JOIN terms t USING (term_id)").fetchall(), dtype=float)
+                f" t.{pre}impact_idf_body, p.impact FROM {table} p JOIN terms t USING (term_id)").fetchall(),
+                dtype=float)
             tf_t, tf_b, len_t, len_b, idf_t, idf_b, impact = rows.T
             expected = (TITLE_BOOST * (1 + K1) * idf_t * tf_t / (tf_t + K1 * (1 - B + B * len_t / avg_title))
                         + (1 + K1) * idf_b * tf_b / (tf_b + K1 * (1 - B + B * len_b / avg_body)))

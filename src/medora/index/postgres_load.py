@@ -207,7 +207,8 @@ def load(conn: psycopg.Connection, embedded, doc_ids: list[str] | None,
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS _df (term_id int, dt int, db int, ddt int, ddb int)"
                     " ON COMMIT DROP")
         for table in ("postings", "doc_postings"):
-            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS _new_{table} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS _new_{table} (LIKE {table} INCLUDING DEFAULTS)"
+                        " ON COMMIT DROP")
         for start in range(0, len(ids), _DOC_BATCH):
             _load_batch(cur, embedded, ids[start : start + _DOC_BATCH], term_ids, report)
         if full:  # the impact-ordered rewrite sorts every posting once
