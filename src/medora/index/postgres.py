@@ -14,7 +14,10 @@ as three tokens and "2.5" as one, which would change document lengths and matche
 Field lengths in the postings are bucketed the way tantivy stores them (one byte a
 length: exact up to 40 tokens, then ~6-12 % steps; ``fieldnorm``); averages use exact
 token totals, as tantivy's do. So both backends give the same scores up to float32
-rounding — see tests/test_postgres_backend.py for the measured agreement.
+rounding — see tests/test_postgres_backend.py for the measured agreement. A search does
+not read every posting of every query term: postings are stored with their score
+(impact-ordered) and bounds tell which terms' long lists cannot change the top k
+(``_BM25_TEMPLATE``); the top k stays the exact one.
 
 Dense search is pgvector HNSW (``vector_cosine_ops``); scores are cosine similarities.
 ``hybrid_search`` does both rankings and reciprocal-rank fusion in one statement.
@@ -42,6 +45,12 @@ from .embedded import BOILERPLATE_INFO
 from .lexical_tantivy import EXPANSION_BOOST, PREFIX_LETTERS, one_edit_apart, safe_query, typo_candidate
 
 K1, B, TITLE_BOOST = 1.2, 0.75, 0.6  # tantivy's BM25 constants; TantivyLexical's title boost
+# Postings read per query term, best impact first, before the bounds decide which terms' whole lists
+# must be read (the default of settings.index.postgres_bm25_candidates; see _BM25_TEMPLATE and
+# benchmarks/RESULTS.md, "PostgreSQL BM25 at 1M passages").
+BM25_CANDIDATES = 250
+# Impacts are stored as float4 (relative error < 6e-8): bounds are widened by this factor to stay bounds.
+BOUND_SLACK = 1.000001
 EMBED_DIM = 384
 TOKENIZER = "tantivy-en_stem"
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
@@ -110,23 +119,93 @@ def query_terms(query: str, expansion: str = "") -> tuple[list[str], list[float]
 # BM25 per field, summed over fields and query terms, exactly as tantivy scores
 # `title:t^0.6 body:t` clauses: boost * idf * (1 + k1) * tf / (tf + k1 * (1 - b + b * len / avglen)),
 # idf = ln(1 + (N - df + 0.5) / (df + 0.5)), N = passages (or documents), df per field.
+#
+# Reading every posting of a common term is what made this slow (125 ms p50 at 100k passages):
+# question words like "the", "in", "of" are in most passages. Each posting stores its ``impact``
+# (its score for a query weight of 1, computed at load by postgres_load), indexed by
+# (term_id, impact DESC), and the exact top k comes from MaxScore-style pruning in one statement:
+#   1. ``top``: the best ``m`` postings of each query term (``bm25_candidates``). A posting not
+#      read scores at most the term's ``bound``: its m-th impact (0 when the whole list was read)
+#      times ``drift`` (how far idf and average lengths moved since the impacts were computed:
+#      reloads and deletes do not rewrite the impacts of documents they do not touch).
+#      ``theta0``: the k passages best so far, completed by key lookups; the k-th of their exact
+#      scores is a lower bound of the final k-th score.
+#   2. ``ess``: terms ordered by bound, the smallest first, are left pruned while their bounds sum
+#      below theta0 (a passage holding none of the others cannot reach the top k); every posting of
+#      the rest is read. Common words have small bounds (low idf): their long lists stay unread.
+#   3. A passage read for some terms is scored exactly (the missing postings read by key) when its
+#      score so far plus the bounds of the pruned terms it was not seen for can still reach ``theta``.
+# With m above every list length nothing is pruned: the ranking is the one from scoring every posting.
+# One posting p's score for one query term w.
+_CONTRIBUTION = ("w.w_title * p.title_tf / (p.title_tf + %(k1)s * (1 - %(b)s + %(b)s * p.title_len / w.avg_title))"
+                 " + w.w_body * p.body_tf / (p.body_tf + %(k1)s * (1 - %(b)s + %(b)s * p.body_len / w.avg_body))")
+# Terms are told apart by one bit of a bigint (which terms a passage was seen for); the terms of a
+# (rare) longer query beyond 62 are read whole, so never need one.
 _BM25_TEMPLATE = """
-q AS (SELECT t.term_id, t.{df}title AS df_title, t.{df}body AS df_body, x.qtf
-      FROM unnest(%(terms)s::text[], %(qtf)s::float8[]) AS x(term, qtf) JOIN terms t ON t.term = x.term),
+q AS (SELECT t.term_id, t.{df}title AS df_title, t.{df}body AS df_body, x.qtf,
+             t.{pre}impact_idf_title AS idf0_title, t.{pre}impact_idf_body AS idf0_body,
+             CASE WHEN x.ord <= 62 THEN 1::int8 << (x.ord::int - 1) ELSE 0 END AS bit
+      FROM unnest(%(terms)s::text[], %(qtf)s::float8[]) WITH ORDINALITY AS x(term, qtf, ord)
+      JOIN terms t ON t.term = x.term),
 s AS (SELECT {n}::float8 AS n,
              greatest({tokens}title_tokens::float8 / greatest({n}, 1), 1e-9) AS avg_title,
-             greatest({tokens}body_tokens::float8 / greatest({n}, 1), 1e-9) AS avg_body FROM corpus_stats),
-w AS (SELECT q.term_id, s.avg_title, s.avg_body,
-             q.qtf * %(title_boost)s * (1 + %(k1)s) * ln(1 + (s.n - q.df_title + 0.5) / (q.df_title + 0.5)) AS w_title,
-             q.qtf * (1 + %(k1)s) * ln(1 + (s.n - q.df_body + 0.5) / (q.df_body + 0.5)) AS w_body
-      FROM q CROSS JOIN s),
-lex AS (SELECT p.{key}::int8 AS {key}, sum(
-            w.w_title * p.title_tf / (p.title_tf + %(k1)s * (1 - %(b)s + %(b)s * p.title_len / w.avg_title))
-          + w.w_body * p.body_tf / (p.body_tf + %(k1)s * (1 - %(b)s + %(b)s * p.body_len / w.avg_body))) AS score
-        FROM w JOIN {postings} p ON p.term_id = w.term_id GROUP BY p.{key})"""
-_BM25_CTES = _BM25_TEMPLATE.format(df="df_", n="passages", tokens="", key="rowid", postings="postings")
-_DOC_BM25_CTES = _BM25_TEMPLATE.format(df="doc_df_", n="documents", tokens="doc_", key="doc_key",
-                                        postings="doc_postings")
+             greatest({tokens}body_tokens::float8 / greatest({n}, 1), 1e-9) AS avg_body,
+             greatest({pre}impact_avg_title, 1e-9) AS avg0_title, greatest({pre}impact_avg_body, 1e-9) AS avg0_body
+      FROM corpus_stats),
+w AS (SELECT q.term_id, q.bit, s.avg_title, s.avg_body,
+             q.qtf * %(title_boost)s * (1 + %(k1)s) * i.title AS w_title,
+             q.qtf * (1 + %(k1)s) * i.body AS w_body,
+             -- a stored impact times this bounds the posting's score now (a tf part grows at most by
+             -- avglen now / avglen then when the average length grows; idf scales it directly)
+             q.qtf * greatest(i.title / q.idf0_title * greatest(1, s.avg_title / s.avg0_title),
+                              i.body / q.idf0_body * greatest(1, s.avg_body / s.avg0_body)) * %(slack)s AS drift
+      FROM q CROSS JOIN s CROSS JOIN LATERAL (
+          SELECT ln(1 + (s.n - q.df_title + 0.5) / (q.df_title + 0.5)) AS title,
+                 ln(1 + (s.n - q.df_body + 0.5) / (q.df_body + 0.5)) AS body) i),
+top AS (SELECT w.term_id, w.bit, p.{key}, ({score})::float8 AS score, p.impact
+        FROM w CROSS JOIN LATERAL (SELECT * FROM {postings} p WHERE p.term_id = w.term_id
+                                   ORDER BY p.impact DESC LIMIT %(m)s) p),
+cut AS (SELECT w.term_id, w.bit,
+               CASE WHEN count(t.term_id) < %(m)s THEN 0 ELSE min(t.impact) * w.drift END AS bound
+        FROM w LEFT JOIN top t ON t.term_id = w.term_id GROUP BY w.term_id, w.bit, w.drift),
+-- the k passages best so far, completed by key lookups: the k-th of their scores is a lower bound
+-- of the final k-th score (``bit`` 0: never looked up, so at worst under-counted)
+best0 AS (SELECT {key}, sum(score) AS lb, bit_or(bit) AS seen FROM top GROUP BY {key} ORDER BY lb DESC LIMIT %(k)s),
+theta0 AS (SELECT CASE WHEN count(*) < %(k)s THEN 0 ELSE min(b.lb + coalesce(e.score, 0)) END AS lb
+           FROM best0 b LEFT JOIN LATERAL (
+               SELECT sum({score}) AS score FROM w JOIN {postings} p ON p.term_id = w.term_id AND p.{key} = b.{key}
+               WHERE w.bit > 0 AND (b.seen & w.bit) = 0) e ON true),
+ess AS (SELECT term_id FROM (SELECT term_id, bit, bound, sum(bound) OVER (ORDER BY bound, term_id) AS below
+                             FROM cut) c
+        WHERE c.bound > 0 AND (c.below >= (SELECT lb FROM theta0) OR c.bit = 0)),
+pruned AS (SELECT term_id, bit, bound FROM cut WHERE bound > 0 AND term_id NOT IN (SELECT term_id FROM ess)),
+-- what was read: the pruned terms' top postings and the other terms' whole lists, each with the
+-- bound of its term when that term is pruned (what a passage seen for it no longer misses)
+hits AS (SELECT t.{key}, t.score, t.bit, coalesce(x.bound, 0) AS pb FROM top t
+         LEFT JOIN pruned x ON x.term_id = t.term_id WHERE t.term_id NOT IN (SELECT term_id FROM ess)
+         UNION ALL
+         SELECT p.{key}, ({score})::float8, w.bit, 0 FROM w JOIN {postings} p ON p.term_id = w.term_id
+         WHERE w.term_id IN (SELECT term_id FROM ess)),
+part AS (SELECT {key}, sum(score) AS lb, bit_or(bit) AS seen, sum(pb) AS seen_pruned FROM hits GROUP BY {key}),
+theta AS (SELECT greatest((SELECT lb FROM theta0),
+                          coalesce((SELECT lb FROM part ORDER BY lb DESC LIMIT 1 OFFSET %(k)s - 1), 0)) AS lb),
+-- float noise in the subtraction only adds candidates (each is scored exactly), never drops one
+cand AS (SELECT p.{key}, p.lb, p.seen FROM part p
+         WHERE p.lb + ((SELECT coalesce(sum(bound), 0) FROM pruned) - p.seen_pruned) * %(slack)s
+               >= (SELECT lb FROM theta) * (2 - %(slack)s)),
+extra AS (SELECT c.{key}, sum({score}) AS score
+          FROM cand c JOIN pruned x ON (c.seen & x.bit) = 0 JOIN w ON w.term_id = x.term_id
+               JOIN {postings} p ON p.term_id = x.term_id AND p.{key} = c.{key}
+          GROUP BY c.{key}),
+lex AS (SELECT c.{key}::int8 AS {key}, c.lb + coalesce(e.score, 0) AS score
+        FROM cand c LEFT JOIN extra e ON e.{key} = c.{key})"""
+_BM25_CTES = _BM25_TEMPLATE.format(df="df_", pre="", n="passages", tokens="", key="rowid", postings="postings",
+                                   score=_CONTRIBUTION)
+_DOC_BM25_CTES = _BM25_TEMPLATE.format(df="doc_df_", pre="doc_", n="documents", tokens="doc_", key="doc_key",
+                                       postings="doc_postings", score=_CONTRIBUTION)
+# Per query term: its id and whether every posting of it was read (benchmarks count postings read).
+PRUNING_SQL = ("WITH" + _BM25_CTES + "\nSELECT c.term_id, c.bound = 0 OR c.term_id IN (SELECT term_id FROM ess)"
+               " FROM cut c")
 
 DOCUMENT_SQL = "WITH" + _DOC_BM25_CTES + """
 SELECT d.id, lex.score FROM lex JOIN documents d ON d.key = lex.doc_key ORDER BY lex.score DESC, d.key LIMIT %(k)s"""
@@ -204,14 +283,17 @@ class PostgresIndex:
         embedder: an object with ``embed(texts) -> np.ndarray`` (default: the settings' model, built on first use).
         pool_size: connections per pool.
         ef_search: HNSW candidate list size (pgvector returns at most this many neighbours).
+        bm25_candidates: postings read per query term, best impact first, before whole lists are read for
+            the terms that can still change the top k (the exact BM25 top k either way; this sets the speed).
         wait_seconds: how long a request waits for a connection (all busy, or the server unreachable)
             before it fails with ``IndexStoreError`` (a 503).
     """
 
     def __init__(self, url: str, *, settings, replica_url: str | None = None, embedder=None,
-                 pool_size: int = 8, ef_search: int = 200, wait_seconds: float = 10):
+                 pool_size: int = 8, ef_search: int = 200, wait_seconds: float = 10,
+                 bm25_candidates: int = BM25_CANDIDATES):
         self.settings, self.url, self.replica_url = settings, url, replica_url
-        self.ef_search, self.wait_seconds = ef_search, wait_seconds
+        self.ef_search, self.wait_seconds, self.bm25_candidates = ef_search, wait_seconds, bm25_candidates
         vocabulary.use_data_dir(settings.data_dir)
         self._embedder = embedder
         self._embedder_lock = threading.Lock()  # request threads: build the model once
@@ -297,13 +379,16 @@ class PostgresIndex:
                 if k > self.ef_search:
                     conn.execute(f"SET hnsw.ef_search = {int(self.ef_search)}")
 
+    def _bm25_params(self, terms: list[str], qtf: list[float], k: int) -> dict:
+        return {"terms": terms, "qtf": qtf, "k": k, "k1": K1, "b": B, "title_boost": TITLE_BOOST,
+                "m": max(self.bm25_candidates, k), "slack": BOUND_SLACK}
+
     def lexical_search(self, query: str, k: int, expansion: str = "") -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` passage rowids and BM25 scores (same terms, weights and formula as ``TantivyLexical.search``)."""
         terms, qtf = query_terms(query, expansion)
         if not terms or k <= 0:
             return _EMPTY
-        rows = self._query(LEXICAL_SQL, {"terms": terms, "qtf": qtf, "k": k, "k1": K1, "b": B,
-                                         "title_boost": TITLE_BOOST}, 0)
+        rows = self._query(LEXICAL_SQL, self._bm25_params(terms, qtf, k), 0)
         return (np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
                 np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows)))
 
@@ -312,8 +397,7 @@ class PostgresIndex:
         terms, qtf = query_terms(query, expansion)
         if not terms or k <= 0:
             return {}
-        rows = self._query(DOCUMENT_SQL, {"terms": terms, "qtf": qtf, "k": k, "k1": K1, "b": B,
-                                          "title_boost": TITLE_BOOST}, 0)
+        rows = self._query(DOCUMENT_SQL, self._bm25_params(terms, qtf, k), 0)
         return {doc_id: float(np.float32(score)) for doc_id, score in rows}
 
     def document_frequency(self, words) -> dict[str, int]:
@@ -382,7 +466,7 @@ class PostgresIndex:
         vec = _vector_literal(dense_vector) if dense_vector is not None else None
         sql = HYBRID_SQL if vec is not None else \
             HYBRID_SQL.replace("FROM passage_vectors", "FROM passage_vectors WHERE false")
-        rows = self._query(sql, {"terms": terms, "qtf": qtf, "k": k, "k1": K1, "b": B, "title_boost": TITLE_BOOST,
+        rows = self._query(sql, {**self._bm25_params(terms, qtf, k),
                                  "vec": vec or _vector_literal(np.zeros(EMBED_DIM)), "rrf_k": rrf_k,
                                  "limit": limit if limit is not None else 2 * k}, k)
         nan = float("nan")

@@ -7,6 +7,15 @@ vectors in PostgreSQL's binary COPY format laid out by numpy), then builds the p
 keys and the HNSW index once. A reload by document deletes the documents' rows (their
 postings found through the ``term_ids`` forward index) and COPYs the new version, keeping
 document frequencies and token totals exact by adding and subtracting deltas.
+
+Postings are COPYed into a staging table first and moved into place with their ``impact``
+(the posting's BM25 score for a query weight of 1, which search reads best first; see
+``postgres._BM25_TEMPLATE``), because idf and average lengths are known only once every
+batch is in. A full load computes every impact from the final statistics, in term then
+impact order on disk. A reload computes the new postings' impacts with the same averages
+and, per term, the same idf the term's other impacts have (``impact_avg_*``, ``impact_idf_*``;
+a term new to the index takes today's): the impacts of documents a reload or delete does not
+touch are not rewritten, and search widens its bounds by how far the statistics moved since.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from ..types import Document
 from . import postgres_schema as schema
 from .embedded import BOILERPLATE_INFO
 from .lexical_tantivy import indexed_title
-from .postgres import EMBED_DIM, TOKENIZER, analyze, fieldnorm, redact
+from .postgres import B, EMBED_DIM, K1, TITLE_BOOST, TOKENIZER, analyze, fieldnorm, redact
 
 
 @dataclass
@@ -60,6 +69,38 @@ def _binary_copy(cur: psycopg.Cursor, table_cols: str, dtype: list, values: dict
         rows["len_embedding"] = 4 + 4 * EMBED_DIM
     with cur.copy(f"COPY {table_cols} FROM STDIN (FORMAT BINARY)") as copy:
         copy.write(_COPY_HEADER + rows.tobytes() + _COPY_TRAILER)
+
+
+# Fill in idf and average lengths for impacts where none are recorded yet (the first load,
+# a term new to the index), then move the staged postings into place with their impacts.
+_IMPACT_STATS_SQL = """
+UPDATE corpus_stats SET {pre}impact_avg_title = greatest({tokens}title_tokens::float8 / greatest({n}, 1), 1e-9),
+                        {pre}impact_avg_body = greatest({tokens}body_tokens::float8 / greatest({n}, 1), 1e-9)
+WHERE %(full)s OR {pre}impact_avg_title = 0;
+UPDATE terms t SET {pre}impact_idf_title = ln(1 + (s.{n} - t.{df}title + 0.5) / (t.{df}title + 0.5)),
+                   {pre}impact_idf_body = ln(1 + (s.{n} - t.{df}body + 0.5) / (t.{df}body + 0.5))
+FROM corpus_stats s WHERE t.{pre}impact_idf_title IS NULL"""
+_IMPACT_INSERT_SQL = """
+INSERT INTO {table} (term_id, {key}, title_tf, body_tf, title_len, body_len, impact)
+SELECT n.term_id, n.{key}, n.title_tf, n.body_tf, n.title_len, n.body_len,
+       %(title_boost)s * (1 + %(k1)s) * t.{pre}impact_idf_title * n.title_tf
+           / (n.title_tf + %(k1)s * (1 - %(b)s + %(b)s * n.title_len / s.{pre}impact_avg_title))
+       + (1 + %(k1)s) * t.{pre}impact_idf_body * n.body_tf
+           / (n.body_tf + %(k1)s * (1 - %(b)s + %(b)s * n.body_len / s.{pre}impact_avg_body)) AS impact
+FROM _new_{table} n JOIN terms t ON t.term_id = n.term_id CROSS JOIN corpus_stats s
+ORDER BY n.term_id, impact DESC"""
+_IMPACT_TABLES = (dict(table="postings", key="rowid", pre="", df="df_", n="passages", tokens=""),
+                  dict(table="doc_postings", key="doc_key", pre="doc_", df="doc_df_", n="documents", tokens="doc_"))
+
+
+def _insert_with_impacts(cur: psycopg.Cursor, full: bool) -> None:
+    """Move the staged postings into ``postings`` / ``doc_postings`` with their impacts."""
+    params = {"full": full, "k1": K1, "b": B, "title_boost": TITLE_BOOST}
+    for names in _IMPACT_TABLES:
+        for sql in _IMPACT_STATS_SQL.format(**names).split(";"):
+            cur.execute(sql, params)
+        cur.execute(_IMPACT_INSERT_SQL.format(**names), params)
+        cur.execute(f"TRUNCATE _new_{names['table']}")
 
 
 _VECTOR_DTYPE = [("nfields", ">i2"), ("len_rowid", ">i4"), ("rowid", ">i8"), ("len_embedding", ">i4"), ("dim", ">i2"),
@@ -154,6 +195,8 @@ def load(conn: psycopg.Connection, embedded, doc_ids: list[str] | None,
             cur.execute("DROP INDEX IF EXISTS passage_vectors_hnsw")
             for name in schema.POSTINGS_KEYS:
                 cur.execute(f"ALTER TABLE {name.removesuffix('_pkey')} DROP CONSTRAINT IF EXISTS {name}")
+            for name in schema.IMPACT_INDEXES:
+                cur.execute(f"DROP INDEX IF EXISTS {name}")
             ids = [r[0] for r in db.execute("SELECT id FROM documents ORDER BY id")]
         else:
             report.deleted_documents = delete(conn, doc_ids)
@@ -163,11 +206,17 @@ def load(conn: psycopg.Connection, embedded, doc_ids: list[str] | None,
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS _new_terms (term text) ON COMMIT DROP")
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS _df (term_id int, dt int, db int, ddt int, ddb int)"
                     " ON COMMIT DROP")
+        for table in ("postings", "doc_postings"):
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS _new_{table} (LIKE {table} INCLUDING DEFAULTS)"
+                        " ON COMMIT DROP")
         for start in range(0, len(ids), _DOC_BATCH):
             _load_batch(cur, embedded, ids[start : start + _DOC_BATCH], term_ids, report)
+        if full:  # the impact-ordered rewrite sorts every posting once
+            cur.execute(f"SET LOCAL work_mem = '{maintenance_work_mem}'")
+        _insert_with_impacts(cur, full)
         if full:
             cur.execute(f"SET LOCAL maintenance_work_mem = '{maintenance_work_mem}'")
-            for sql in schema.POSTINGS_KEYS.values():
+            for sql in [*schema.POSTINGS_KEYS.values(), *schema.IMPACT_INDEXES.values()]:
                 cur.execute(sql)
             cur.execute(schema.HNSW_INDEX)
         cur.execute("DELETE FROM terms WHERE df_title = 0 AND df_body = 0 AND doc_df_title = 0 AND doc_df_body = 0")
@@ -213,7 +262,7 @@ class _Postings:
 
     def copy(self, cur: psycopg.Cursor, table: str, key: str, dtype: list) -> int:
         arrays = {name: np.asarray(values, dtype=np.int64) for name, values in self.cols.items()}
-        order = np.lexsort((arrays["key"], arrays["term_id"]))  # clustered by term on disk
+        order = np.lexsort((arrays["key"], arrays["term_id"]))
         _binary_copy(cur, f"{table} (term_id, {key}, title_tf, body_tf, title_len, body_len)", dtype,
                      {(key if name == "key" else name): a[order] for name, a in arrays.items()}, len(order))
         return len(order)
@@ -274,8 +323,8 @@ def _load_batch(cur: psycopg.Cursor, embedded, doc_ids: list[str], term_ids: dic
     with cur.copy("COPY passages FROM STDIN") as copy:
         for row, terms in zip(rows, passage_terms):
             copy.write_row((*row, terms[2], terms[3], postings.add(row[0], *terms, term_ids)))
-    report.postings += postings.copy(cur, "postings", "rowid", _posting_dtype("rowid", small=True))
-    doc_postings.copy(cur, "doc_postings", "doc_key", _posting_dtype("doc_key", small=False))
+    report.postings += postings.copy(cur, "_new_postings", "rowid", _posting_dtype("rowid", small=True))
+    doc_postings.copy(cur, "_new_doc_postings", "doc_key", _posting_dtype("doc_key", small=False))
     cur.execute("TRUNCATE _df")
     with cur.copy("COPY _df FROM STDIN") as copy:
         for tid in postings.df.keys() | doc_postings.df.keys():

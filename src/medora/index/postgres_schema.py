@@ -10,9 +10,12 @@ return the same integer ids):
     passage_vectors  rowid -> vector(384), HNSW index with vector_cosine_ops
     terms            term -> term_id, document frequency in the title and body fields
                      (over passages; ``doc_df_*`` over whole documents)
-    postings         (term_id, rowid) -> term frequency and field length per field
+    postings         (term_id, rowid) -> term frequency and field length per field, and the
+                     posting's ``impact``: its BM25 score for a query weight of 1, indexed by
+                     (term_id, impact DESC) so a search reads a term's best postings first
     doc_postings     (term_id, doc_key) -> the same for whole documents (document-level BM25)
-    corpus_stats     one row: passage and document counts and token totals (average lengths)
+    corpus_stats     one row: passage and document counts and token totals (average lengths),
+                     and the average lengths the impacts were computed with
     abbreviations, info
 
 Like ``store_sqlite``: a migration is a function registered in order, applied once,
@@ -36,8 +39,13 @@ POSTINGS_KEYS = {
     "postings_pkey": "ALTER TABLE postings ADD CONSTRAINT postings_pkey PRIMARY KEY (term_id, rowid)",
     "doc_postings_pkey": "ALTER TABLE doc_postings ADD CONSTRAINT doc_postings_pkey PRIMARY KEY (term_id, doc_key)",
 }
+# A term's postings best first: a search reads the top few of each term, not the whole list.
+IMPACT_INDEXES = {
+    "postings_impact": "CREATE INDEX IF NOT EXISTS postings_impact ON postings (term_id, impact DESC)",
+    "doc_postings_impact": "CREATE INDEX IF NOT EXISTS doc_postings_impact ON doc_postings (term_id, impact DESC)",
+}
 # What the loaded rows look like; data loaded under another layout must be reloaded.
-LAYOUT = 2
+LAYOUT = 3
 
 
 def migration(fn: Callable[[psycopg.Connection], None]) -> Callable[[psycopg.Connection], None]:
@@ -115,6 +123,27 @@ def m002_document_bm25(conn: psycopg.Connection) -> None:
         """
     )
     conn.execute(POSTINGS_KEYS["doc_postings_pkey"])
+
+
+@migration
+def m003_impacts(conn: psycopg.Connection) -> None:
+    # Impact-ordered postings (postgres_load computes them, postgres reads them). ``impact_idf_*``
+    # (per term) and ``impact_avg_*`` (corpus) are what the stored impacts were computed with:
+    # a search scales its bounds by how far df and average lengths have moved since.
+    conn.execute(
+        """
+        ALTER TABLE postings ADD COLUMN impact real NOT NULL DEFAULT 0;
+        ALTER TABLE doc_postings ADD COLUMN impact real NOT NULL DEFAULT 0;
+        ALTER TABLE terms ADD COLUMN impact_idf_title float8, ADD COLUMN impact_idf_body float8,
+            ADD COLUMN doc_impact_idf_title float8, ADD COLUMN doc_impact_idf_body float8;
+        ALTER TABLE corpus_stats ADD COLUMN impact_avg_title float8 NOT NULL DEFAULT 0,
+            ADD COLUMN impact_avg_body float8 NOT NULL DEFAULT 0,
+            ADD COLUMN doc_impact_avg_title float8 NOT NULL DEFAULT 0,
+            ADD COLUMN doc_impact_avg_body float8 NOT NULL DEFAULT 0;
+        """
+    )
+    for sql in IMPACT_INDEXES.values():
+        conn.execute(sql)
 
 
 def applied(conn: psycopg.Connection) -> list[str]:
