@@ -19,13 +19,15 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import IndexStoreError
-from .embedded import EmbeddedIndex
 from .onnx_minilm import build_model
+
+if TYPE_CHECKING:  # a worker imports this module: it needs neither SQLite nor tantivy
+    from .embedded import EmbeddedIndex
 
 # Texts per worker task. NOTE: leaving early waits for the tasks already handed out (one running per
 # worker and one queued, which concurrent.futures cannot take back): with tasks of 256 texts Ctrl-C took
