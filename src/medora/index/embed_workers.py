@@ -1,9 +1,11 @@
 """`medora index`'s passages embedded by worker processes, one onnxruntime thread each (issue #17).
 
 The int8 model runs one text per onnxruntime call (``embed.OnnxMiniLM``), too small a piece of
-work to keep two threads busy: on 2 cores, two processes of one thread each embed ~1.4x as many
-passages a second as one process of two threads (``benchmarks/embed_workers.py``). A text's
-vector depends on the text alone, so the vectors are the same whichever process computes them.
+work to keep two threads busy: on a quiet 2-core machine, two processes of one thread each embed
+~1.4x as many passages a second as one process of two threads, for the same CPU per passage; on
+a machine busy with other work they got less CPU and were slower (``benchmarks/RESULTS.md``,
+``benchmarks/embed_workers.py``). A text's vector depends on the text alone, so the vectors are
+the same whichever process computes them.
 
 The workers only compute; the indexing process alone writes vectors to the store, chunk by
 chunk in its own order, so an interrupted run resumes as it does without workers.
