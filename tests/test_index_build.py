@@ -5,13 +5,16 @@ which every backend is loaded from; loading PostgreSQL from them is tested in te
 test_postgres_backend.py.
 """
 
+import multiprocessing
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from medora.cli import cli
+from medora.errors import ConfigError, IndexStoreError
 from medora.index.build import build_index
 from medora.index.embedded import EmbeddedIndex
 from medora.settings import get_settings
@@ -212,3 +215,106 @@ def test_a_pubmed_article_indexed_beside_a_guideline_is_found_by_its_own_title(t
         index.close()
     assert hits[0].document.id == "pmid-29768149"
     assert (hits[0].document.source, hits[0].document.date) == ("The New England journal of medicine", "2018-05-17")
+
+
+# -- embedding workers (issue #17): the same vectors, written by the indexing process alone -------------------
+
+EMBED_BATCH = 16  # passages per chunk: the five guidelines make several chunks per worker
+
+
+def _dense_settings(tmp_path, corpus_dir, name, **index):
+    return get_settings(tmp_path / name, env={}, corpus={"paths": [str(corpus_dir)]}, index=index)
+
+
+def _vectors(settings):
+    index = EmbeddedIndex(settings)
+    try:
+        return index.store.vector_matrix(index.model_id, 384), index.vectors()
+    finally:
+        index.close()
+
+
+class WorkersBar:
+    """A progress bar that notes, as each chunk of vectors is stored, how many worker processes run."""
+
+    def __init__(self, total, desc):
+        self.desc, self.workers, self.done = desc, [], 0
+
+    def update(self, n=1):
+        self.done += n
+        if self.desc == "embedding passages":
+            self.workers.append(len(multiprocessing.active_children()))
+
+    def close(self): ...
+
+
+def test_two_embedding_workers_store_the_vectors_one_process_stores(tmp_path, corpus_dir):
+    alone = build_index(_dense_settings(tmp_path, corpus_dir, "one", embed_workers=1), embed_batch=EMBED_BATCH)
+    bars = []
+    pooled = build_index(_dense_settings(tmp_path, corpus_dir, "two", embed_workers=2), embed_batch=EMBED_BATCH,
+                         progress=lambda total, desc: bars.append(WorkersBar(total, desc)) or bars[-1])
+    assert alone.vectors_added == pooled.vectors_added > 2 * EMBED_BATCH
+    assert (alone.vectors_missing, pooled.vectors_missing) == (0, 0)
+    assert set(bars[1].workers) == {2}  # every chunk came from the two workers ...
+    assert multiprocessing.active_children() == []  # ... which ended with the run
+    (rowids_1, matrix_1), cache_1 = _vectors(_dense_settings(tmp_path, corpus_dir, "one"))
+    (rowids_2, matrix_2), cache_2 = _vectors(_dense_settings(tmp_path, corpus_dir, "two"))
+    assert np.array_equal(rowids_1, rowids_2) and np.array_equal(matrix_1, matrix_2)
+    assert np.array_equal(cache_1.matrix, cache_2.matrix)  # the .npy cache written at the end too
+
+
+def test_a_budgeted_then_interrupted_run_with_workers_resumes_where_it_stopped(tmp_path, corpus_dir):
+    settings = _dense_settings(tmp_path, corpus_dir, "data", embed_workers=2)
+    budgeted = build_index(settings, dense_budget_seconds=1e-6, embed_batch=EMBED_BATCH)
+    assert budgeted.vectors_added == EMBED_BATCH  # the budget is checked after each stored chunk
+    total = budgeted.vectors_added + budgeted.vectors_missing
+
+    class InterruptAfterTwoChunks(WorkersBar):
+        def update(self, n=1):
+            super().update(n)
+            if self.desc == "embedding passages" and self.done == 2 * EMBED_BATCH:
+                raise Interrupt  # as by Ctrl-C, with the next chunks queued or running in the workers
+
+    with pytest.raises(Interrupt):
+        build_index(settings, embed_batch=EMBED_BATCH, progress=InterruptAfterTwoChunks)
+    assert multiprocessing.active_children() == []
+    resumed = build_index(settings, embed_batch=EMBED_BATCH)
+    assert (resumed.vectors_added, resumed.vectors_missing) == (total - 3 * EMBED_BATCH, 0)
+    alone = build_index(_dense_settings(tmp_path, corpus_dir, "one", embed_workers=1))
+    assert alone.vectors_added == total
+    (rowids, matrix), _ = _vectors(settings)
+    (rowids_1, matrix_1), _ = _vectors(_dense_settings(tmp_path, corpus_dir, "one"))
+    assert np.array_equal(rowids, rowids_1) and np.array_equal(matrix, matrix_1)
+
+
+def test_a_bad_model_setting_reaches_the_indexing_process_from_the_workers_as_itself(tmp_path, corpus_dir):
+    settings = _dense_settings(tmp_path, corpus_dir, "data", embed_workers=2, max_tokens=1)
+    with pytest.raises(ConfigError, match=r"index.max_tokens must be between 2 and 512 \(got 1\)"):
+        build_index(settings, embed_batch=EMBED_BATCH)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_killed_mid_run_ends_the_run_with_one_clear_error_and_the_next_run_resumes(tmp_path, corpus_dir):
+    import os
+    import signal
+
+    settings = _dense_settings(tmp_path, corpus_dir, "data", embed_workers=2)
+
+    class KillAWorkerAfterOneChunk(WorkersBar):
+        def update(self, n=1):
+            super().update(n)
+            if self.desc == "embedding passages" and self.done == EMBED_BATCH:
+                os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)  # as the OOM killer would
+
+    with pytest.raises(IndexStoreError, match="an embedding worker process ended abruptly .* run medora index again"):
+        build_index(settings, embed_batch=EMBED_BATCH, progress=KillAWorkerAfterOneChunk)
+    assert multiprocessing.active_children() == []
+    index = EmbeddedIndex(settings)
+    try:
+        total = index.store.db.execute("SELECT COUNT(DISTINCT content_hash) FROM passages").fetchone()[0]
+        missing = len(index.store.passages_without_vectors(index.model_id))
+    finally:
+        index.close()
+    assert missing <= total - EMBED_BATCH  # the chunks stored before the worker died are kept
+    resumed = build_index(settings, embed_batch=EMBED_BATCH)
+    assert (resumed.vectors_added, resumed.vectors_missing) == (missing, 0)

@@ -29,6 +29,7 @@ def test_data_dir_and_corpus_from_environment(tmp_path):
     [
         ({"MEDORA_RETRIEVE__K": "many"}, "retrieve.k"),
         ({"MEDORA_RETRIEVE__NO_SUCH": "1"}, "retrieve.no_such"),
+        ({"MEDORA_INDEX__EMBED_WORKERS": "-1"}, r"index\.embed_workers: Input should be greater than or equal to 0"),
         ({"MEDORA_CONFIG": "/nonexistent/medora.toml"}, "does not exist"),
     ],
 )

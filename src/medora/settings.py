@@ -72,6 +72,11 @@ class IndexSettings(_Stage):
     max_tokens: int = Field(256, description="Token limit per passage for the embedding model.")
     batch_size: int = Field(16, description="Passages per embedding batch (padded to the longest in the batch).")
     threads: int = Field(0, description="onnxruntime intra-op threads (0: one per core).")
+    embed_workers: int = Field(
+        0, ge=0,
+        description="Processes that embed passages during `medora index`, one onnxruntime thread each (0: one per "
+        "core; 1: in the indexing process with `threads` threads). The vectors are the same either way.",
+    )
     dense: bool = Field(True, description="Compute dense vectors at all (False: lexical-only index).")
     dense_budget_seconds: float = Field(
         0,

@@ -28,6 +28,7 @@ from ..corpus.discover import plan_corpus, read_file
 from ..errors import IndexLocked
 from ..settings import Settings
 from ..types import Document, IngestProblem, Passage
+from .embed_workers import vectors_by_chunk, worker_count
 from .embedded import BOILERPLATE_INFO, EmbeddedIndex, index_dir
 from .store_sqlite import document_hash
 from .vocabulary import ensure_vocabulary
@@ -98,6 +99,7 @@ def build_index(
     dense_budget_seconds: float | None = None,
     progress: ProgressFactory = _no_progress,
     doc_batch: int = DOC_BATCH,
+    embed_batch: int = EMBED_BATCH,
 ) -> IngestReport:
     """Bring the index in ``settings.data_dir`` up to date with the corpus.
 
@@ -110,12 +112,17 @@ def build_index(
             the next run resumes.
         progress: factory for progress bars.
         doc_batch: documents written per commit (the unit an interruption can lose).
+        embed_batch: passages embedded and stored per commit.
+
+    With ``index.embed_workers`` other than 1, passages are embedded by spawned worker processes,
+    which import the caller's main module: a script calling this must do so under
+    ``if __name__ == "__main__":`` (the ``medora`` command does).
 
     Returns:
         An ``IngestReport``; malformed inputs are listed in ``problems``, never raised.
     """
     with build_lock(index_dir(settings)):
-        return _build(settings, prune, dense, dense_budget_seconds, progress, doc_batch)
+        return _build(settings, prune, dense, dense_budget_seconds, progress, doc_batch, embed_batch)
 
 
 @contextmanager
@@ -142,7 +149,7 @@ def build_lock(folder: Path) -> Iterator[None]:
 
 
 def _build(settings: Settings, prune: bool, dense: bool | None, dense_budget_seconds: float | None,
-           progress: ProgressFactory, doc_batch: int) -> IngestReport:
+           progress: ProgressFactory, doc_batch: int, embed_batch: int) -> IngestReport:
     report = IngestReport()
     index = EmbeddedIndex(settings, create=True)
     try:
@@ -153,7 +160,7 @@ def _build(settings: Settings, prune: bool, dense: bool | None, dense_budget_sec
         if settings.index.dense if dense is None else dense:
             budget = settings.index.dense_budget_seconds if dense_budget_seconds is None else dense_budget_seconds
             started = time.perf_counter()
-            _embed(index, report, budget, progress)
+            _embed(index, report, budget, progress, embed_batch)
             report.seconds_dense = time.perf_counter() - started
         report.vectors_missing = len(index.store.passages_without_vectors(index.model_id))
         report.corpus_version = str(index.store.get_info("corpus_version", ""))
@@ -276,7 +283,7 @@ def _refresh_corpus_facts(index: EmbeddedIndex) -> None:
     store.set_info("corpus_version", version)
 
 
-def _embed(index: EmbeddedIndex, report: IngestReport, budget: float, progress) -> None:
+def _embed(index: EmbeddedIndex, report: IngestReport, budget: float, progress, embed_batch: int) -> None:
     todo = index.store.passages_without_vectors(index.model_id)
     if not todo:
         # Re-chunked or changed documents get new passage rowids: the cache maps rowids
@@ -284,16 +291,18 @@ def _embed(index: EmbeddedIndex, report: IngestReport, budget: float, progress) 
         if index.store.get_info("vectors_stamp") is None or report.added or report.updated or report.removed:
             index.write_vector_cache(f"{index.store.get_info('corpus_version')}-{time.time():.0f}")
         return
-    embedder = index.embedder()
+    workers = worker_count(index.settings.index.embed_workers)
+    if len(todo) < workers * embed_batch:  # starting workers takes seconds: not worth it for less than a chunk each
+        workers = 1
+    chunks = [todo[start : start + embed_batch] for start in range(0, len(todo), embed_batch)]
     bar = progress(len(todo), "embedding passages")
     started = time.perf_counter()
-    for start in range(0, len(todo), EMBED_BATCH):
-        chunk = todo[start : start + EMBED_BATCH]
-        vectors = embedder.embed([text for _, text in chunk])
-        index.store.put_vectors(index.model_id, [h for h, _ in chunk], vectors)
-        report.vectors_added += len(chunk)
-        bar.update(len(chunk))
-        if budget and time.perf_counter() - started > budget:
-            break
+    with vectors_by_chunk(index, [[text for _, text in chunk] for chunk in chunks], workers) as vectors:
+        for chunk, chunk_vectors in zip(chunks, vectors):
+            index.store.put_vectors(index.model_id, [h for h, _ in chunk], chunk_vectors)
+            report.vectors_added += len(chunk)
+            bar.update(len(chunk))
+            if budget and time.perf_counter() - started > budget:
+                break
     bar.close()
     index.write_vector_cache(f"{index.store.get_info('corpus_version')}-{time.time():.0f}")

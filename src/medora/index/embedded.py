@@ -78,12 +78,14 @@ class EmbeddedIndex:
                 if self._embedder is None:
                     from .embed import OnnxMiniLM  # onnxruntime loads only when dense search is used
 
-                    cfg = self.settings.index
-                    self._embedder = OnnxMiniLM(
-                        self.settings.data_dir / "models", max_tokens=cfg.max_tokens, batch_size=cfg.batch_size,
-                        threads=cfg.threads,
-                    )
+                    self._embedder = OnnxMiniLM(**self.embedder_options(self.settings.index.threads))
         return self._embedder
+
+    def embedder_options(self, threads: int) -> dict[str, object]:
+        """What ``OnnxMiniLM`` is built with, here and in `medora index`'s embedding workers."""
+        cfg = self.settings.index
+        return {"cache_dir": self.settings.data_dir / "models", "max_tokens": cfg.max_tokens,
+                "batch_size": cfg.batch_size, "threads": threads}
 
     def vectors(self) -> NumpyVectors:
         found = self._vectors
