@@ -398,8 +398,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         chosen += select_statements(rest, settings.answer.bar_candidates - settings.answer.bar_own_words_candidates
                                     - len(chosen), chosen=chosen)
         # ... and, for a definition question, first the statements that open with what it asks about.
-        defined = [n for s in subjects(retrieval.query) if s.kind != "term" for n in s.names] \
-            if retrieval.query.question_type == "definition" else []
+        defined = _defined_names(retrieval.query)
         chosen += select_statements(sorted((c for c in rest if c not in chosen),
                                            key=lambda c: (not _defines(c.statement.text, defined), -c.own)),
                                     settings.answer.bar_own_words_candidates, chosen=chosen)
@@ -520,8 +519,7 @@ def bottom_line_features(pool: list[_Candidate], focus: list[str], query, match_
     """One row of ``BOTTOM_LINE_FEATURES`` per statement of ``pool``."""
     top_doc = focus[0] if focus else None
     asked = [s.names for s in subjects(query) if s.kind == "intervention"]
-    # What a definition question asks to have defined: the names of the condition or drug it names.
-    defined = [n for s in subjects(query) if s.kind != "term" for n in s.names] if query.question_type == "definition" else []
+    defined = _defined_names(query)
     asked_line = stated_line(query.text)
     groups = populations(query.text) - {"adults"}
     asked_about = _asked_about(query, pool[0].concepts)
@@ -687,6 +685,14 @@ def _asked_about(query, concepts: Concepts) -> Concepts:
     who |= stems(" ".join(long for short, long in query.abbreviations if short.lower() in who))
     asked = stems(" ".join(query.terms)) - who  # the question's own words: synonyms added for search are not asked
     return concepts.only(asked) if asked & concepts.keys() else concepts
+
+
+def _defined_names(query) -> list[str]:
+    """What a definition question asks to have defined: the names of the condition or drug it names
+    (none for another question type)."""
+    if query.question_type != "definition":
+        return []
+    return [n for s in subjects(query) if s.kind != "term" for n in s.names]
 
 
 def _defines(text: str, names: list[str]) -> bool:
