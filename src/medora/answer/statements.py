@@ -115,7 +115,9 @@ def statement_at(text: str, start: int, end: int, repeated: Collection[str] = ()
     """
     a, b = trim_statement(text, start, end)
     rated = b < start + len(text[start:end].rstrip(" ;,:\n\t"))  # a rating or date tag closed the block
-    a, b = trim_statement(text, *without_repeated_edges(text, a, b, repeated))
+    edges = without_repeated_edges(text, a, b, repeated)
+    if edges != (a, b):  # what the repeated sentences left may open with numbering again
+        a, b = trim_statement(text, *edges)
     return a, b, bool(ENDS_SENTENCE.search(text[a:b]) or rated)
 
 
