@@ -11,7 +11,7 @@ import json
 import pytest
 
 from medora.answer.compose import _asked_about, stands_alone
-from medora.answer.evidence import GENERIC_WEIGHT, concept_weights, relevance
+from medora.answer.evidence import GENERIC_WEIGHT, concept_weights, relevance, stems
 from medora.answer.applicability import (
     about_condition, age_groups, asked_facets, conflicts, facets, other_population, stages,
 )
@@ -230,6 +230,15 @@ def test_without_the_fitted_bar_statements_speak_to_what_is_asked_in_their_own_w
             or own(answer.bottom_line[0]) == best, question
         checked += 1
     assert checked >= 10
+
+
+def test_the_asked_patient_group_is_part_of_what_is_asked():
+    # Applicability only turns away statements naming another group: one naming none passes, so
+    # the group must still count in what a statement is weighed on. Adults are the default reader.
+    pregnancy = analyse("can trastuzumab be given during pregnancy?")
+    assert set(stems("pregnancy")) <= set(_asked_about(pregnancy, concept_weights(pregnancy)))
+    adults = analyse("which statin dose for adults with diabetes?")
+    assert not set(stems("adults")) & set(_asked_about(adults, concept_weights(adults)))
 
 
 # -- the question's concepts: other names of what it names (vocabulary and abbreviations) --------

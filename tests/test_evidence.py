@@ -47,6 +47,18 @@ def test_qualifiers_read_the_question_s_own_abbreviation():
 
 
 @pytest.mark.parametrize("question, statement, contradicts", [
+    ("HER2+ early breast cancer: is trastuzumab given?", "patients with HER2-negative disease.", True),
+    ("her2+ and pregnant", "in HER2− disease", True),
+    ("HR+/HER2- metastatic breast cancer after a CDK4/6 inhibitor", "for HER2-positive metastatic disease", True),
+    ("HR+/HER2- metastatic breast cancer after a CDK4/6 inhibitor", "for HR-positive, HER2-negative disease", False),
+    ("HER2+ early breast cancer", "HER2-low disease", False),  # a category of its own, not a sign
+    ("first- and second-line therapy for HER2-positive disease", "HER2-positive", False),
+])
+def test_signed_markers_read_as_positive_or_negative(question, statement, contradicts):
+    assert contradicts_qualifier(question, statement) is contradicts
+
+
+@pytest.mark.parametrize("question, statement, contradicts", [
     ("How should metastatic castration-resistant prostate cancer be treated?", "patients with non-metastatic CRPC.", True),
     ("How should metastatic castration-resistant prostate cancer be treated?", "metastatic and non-metastatic CRPC.", False),
     ("treatment of non-small cell lung cancer", "in small cell lung cancer", True),

@@ -669,9 +669,10 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio:
 
 def _asked_about(query, concepts: Concepts) -> Concepts:
     """What the question asks about its patients: its concepts without the words that say who they
-    are (the condition, its qualifiers such as "HER2-positive", the patient group, the setting or
-    course), which applicability has already matched and which a guideline's recommendations leave to
-    their title. A definition question asks what the condition or drug it names is: the words of
+    are (the condition, its qualifiers such as "HER2-positive", the setting or course), which
+    applicability has already matched and which a guideline's recommendations leave to their title.
+    A patient group other than adults stays: applicability turns away statements naming another
+    group but passes those naming none, so "during pregnancy" must still count in what is asked. A definition question asks what the condition or drug it names is: the words of
     that name ("narcolepsy", not the "falling asleep in class" told before it); all its concepts
     when it names none."""
     if query.question_type == "definition":
@@ -683,6 +684,7 @@ def _asked_about(query, concepts: Concepts) -> Concepts:
                           *axis_phrases(query.text)]))
     # "HER2 (Human Epidermal growth factor Receptor 2) positive": a long form says who as its short form does.
     who |= stems(" ".join(long for short, long in query.abbreviations if short.lower() in who))
+    who -= stems(" ".join(g for g in query.population if not g.startswith("adult")))  # axis_phrases named them
     asked = stems(" ".join(query.terms)) - who  # the question's own words: synonyms added for search are not asked
     return concepts.only(asked) if asked & concepts.keys() else concepts
 

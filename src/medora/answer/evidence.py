@@ -154,6 +154,11 @@ def relevance(text: str, concepts: Concepts) -> float:
 
 # "HER2-positive", "ER negative", and "HER2 (Human Epidermal growth factor Receptor 2) positive".
 _QUALIFIED = re.compile(r"\b([A-Za-z0-9]+)(?:\s*\([^()]{1,80}\))?[\s–-]+(positive|negative)\b", re.I)
+# The signed shorthand of the same: "HER2+", "HR+/HER2-", "ER−". The marker is written as a symbol
+# (capitals, or letters with a digit: "her2+"), so that "first- and second-line" names no marker;
+# a minus counts only where no word follows it ("HER2-low" is a category of its own).
+_SIGNED = re.compile(r"(?<![\w+-])([A-Z][A-Z0-9]{1,9}|[A-Za-z]+\d[A-Za-z0-9]*)(\+|[-−–](?![\w-]))")
+_SIGN = {"+": "positive", "-": "negative", "−": "negative", "–": "negative"}
 
 
 @functools.lru_cache(maxsize=4096)  # the question's own, asked once per candidate statement
@@ -169,6 +174,7 @@ def _qualifiers(text: str, abbreviations: tuple[tuple[str, str], ...] = ()) -> f
             gene = _GENE_BEFORE.search(text, 0, m.start())
             marker = gene.group(1).lower() if gene else marker
         found.add((marker, m.group(2).lower()))
+    found |= {(m.group(1).lower(), _SIGN[m.group(2)]) for m in _SIGNED.finditer(text)}
     return frozenset(found)
 
 
