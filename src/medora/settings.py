@@ -129,6 +129,11 @@ class AnswerSettings(_Stage):
         0.8, description="A feature of the fitted bottom-line model (answer/bottom_line_weights.json): do a "
         "statement's own words (lead-in included, not its heading or title) match what is asked at least this "
         "share as well as the best statement's. Refit the model (benchmarks/fit_bottom_line.py) after changing it.")
+    min_statement_match: float = Field(
+        0.25, description="A candidate statement, with its heading and document title, must name at least this "
+        "share of the question's concepts (weighted), unless it is a recommendation of one of the two "
+        "best-matching guidelines. Measured: also letting through every statement of the search's five "
+        "best-ranked passages changed no held-out dev bottom line.")
     stale_after_years: int = Field(
         5, description="An answer whose newest quoted source is older than this many years says so above the "
         "bottom line.")

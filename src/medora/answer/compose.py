@@ -374,7 +374,8 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         if not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and not contradicts_negation(question, c.statement.text)
         and not other_population(question, c.hit.document.title, assume_adults)
-        and (c.relevance >= 0.25 or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
+        and (c.relevance >= settings.answer.min_statement_match
+             or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
         and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate) and applies(c)
     ]
     # The current-evidence layer first (one statement per study heading), then the guideline
