@@ -11,9 +11,9 @@ import json
 import pytest
 
 from medora.answer.compose import _asked_about, stands_alone
-from medora.answer.evidence import GENERIC_WEIGHT, concept_weights, relevance, stems
+from medora.answer.evidence import GENERIC_WEIGHT, concept_weights, contradicts_negation, relevance, stems
 from medora.answer.applicability import (
-    about_condition, age_groups, asked_facets, conflicts, facets, other_population, stages,
+    about_condition, age_groups, age_ranges, asked_facets, conflicts, facets, other_population, stages,
 )
 from medora.answer.audience import AUDIENCES, ask
 from medora.answer.cite import all_statements, to_json, verify
@@ -52,6 +52,33 @@ def test_stages_are_read_from_wording(text, expected):
 ])
 def test_ages_are_patient_groups(text, expected):
     assert age_groups(text) == expected
+
+
+@pytest.mark.parametrize("text, ranges", [
+    ("If a woman younger than 21 years is inadvertently screened", ((0, 20),)),
+    ("women aged 21 to 65 years", ((21, 65),)),
+    ("adults 65 years or older", ((65, 200),)),
+    ("under the age of 18", ((0, 17),)),
+    ("continue for 3 to 5 years", ()),  # durations are no ages
+    ("over 5 years of follow-up", ()),
+])
+def test_age_ranges_are_read_only_from_wording_that_names_an_age(text, ranges):
+    assert age_ranges(text) == ranges
+
+
+def test_a_statement_restricted_to_other_ages_does_not_apply():
+    question = asked_facets("should my 78 year old mother get a memory screening test?")
+    assert conflicts(question, facets("If a woman younger than 21 years is screened", frozenset())) == ["age"]
+    assert conflicts(question, facets("adults aged 65 years or older", frozenset())) == []
+    assert conflicts(question, facets("women aged 21 to 29 years and women aged 70 to 80 years", frozenset())) == []
+    assert conflicts(question, facets("screening for cognitive impairment", frozenset())) == []  # no ages: applies
+
+
+def test_a_document_about_the_non_prefixed_condition_is_about_other_patients():
+    # The title says whom every statement of the document is about.
+    question = "first-line regimens for advanced classic Hodgkin lymphoma"
+    assert contradicts_negation(question, "Non-Hodgkin's lymphoma: diagnosis and management. Consider 'watch and wait'")
+    assert not contradicts_negation(question, "Hodgkin lymphoma guideline. RT should not normally be omitted")
 
 
 def test_conflicts_need_both_sides_to_name_an_axis():

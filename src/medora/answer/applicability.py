@@ -140,10 +140,13 @@ def stages(text: str) -> frozenset[int]:
 
 @dataclass(frozen=True, slots=True)
 class Facets:
-    """Where a text stands on each axis (value names), and the stages it names."""
+    """Where a text stands on each axis (value names), the stages it names, and the ages: those a
+    question gives ("a 78 year old", as (78, 78)), the ranges a statement is restricted to
+    ("women younger than 21 years", as (0, 20))."""
 
     values: dict[str, frozenset[str]]
     stages: frozenset[int]
+    ages: tuple[tuple[int, int], ...] = ()
 
 
 # Ages as questions give them ("a 2 yo", "75-year-old", "6 month old"): a patient group too.
@@ -151,6 +154,40 @@ _AGE = re.compile(r"\b(\d{1,3})\s*(?:-\s*)?(?:yo|y/o|y\.o\.|yrs?[- ]old|years?[-
                   r"|(mo|mos|months?|wks?|weeks?|days?)[- ]?old)\b", re.I)
 CHILD_UNDER_YEARS = 18
 OLDER_FROM_YEARS = 65
+
+
+# Age ranges as guidelines write them. Only wordings that can name nothing but an age: "aged 21 to
+# 65 years", "women 50 to 74 years", "younger than 21 years", "65 years or older", "under the age of
+# 18" ("over 5 years", "less than 2 years" and "for 3 to 5 years" may be a duration: not read).
+_AGE_UNIT = r"(?:\s*years?(?:\s+of\s+age|\s+old)?)"
+_AGE_RANGES = (
+    (re.compile(rf"\bage[sd]?\s+(\d{{1,3}}){_AGE_UNIT}?\s*(?:to|through|-|–|and)\s*(\d{{1,3}}){_AGE_UNIT}?", re.I),
+     lambda a, b: (a, b)),
+    (re.compile(r"\b(\d{1,3})\s*(?:to|through|-|–)\s*(\d{1,3})\s*years?\s+(?:of\s+age|old)\b", re.I),
+     lambda a, b: (a, b)),
+    (re.compile(r"\b(?:women|men|adults|children|adolescents|patients|people|persons|individuals)\s+(\d{1,3})\s*"
+                r"(?:to|through|-|–)\s*(\d{1,3})\s*years\b", re.I), lambda a, b: (a, b)),
+    (re.compile(rf"\b(?:younger than|under the age of|aged (?:less than|under))\s+(\d{{1,3}})", re.I),
+     lambda a: (0, a - 1)),
+    (re.compile(rf"\b(?:older than|over the age of)\s+(\d{{1,3}})", re.I), lambda a: (a + 1, 200)),
+    (re.compile(rf"\b(\d{{1,3}}){_AGE_UNIT}\s+(?:or|and)\s+(?:older|over)\b", re.I), lambda a: (a, 200)),
+)
+
+
+def age_ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """The age ranges ``text`` restricts its patients to, in years."""
+    found = []
+    for pattern, make in _AGE_RANGES:
+        for m in pattern.finditer(text):
+            lo, hi = make(*(int(g) for g in m.groups()))
+            if lo <= hi:
+                found.append((lo, hi))
+    return tuple(found)
+
+
+def asked_ages(text: str) -> tuple[tuple[int, int], ...]:
+    """The ages a question gives ("a 78 year old", "6 month old": 0), each as a range of one year."""
+    return tuple((years, years) for years in (0 if m.group(2) else int(m.group(1)) for m in _AGE.finditer(text)))
 
 
 def age_groups(text: str) -> frozenset[str]:
@@ -173,7 +210,7 @@ def facets(text: str, anchors: frozenset[str] | None = None) -> Facets:
         # A question about a patient's metastases ("What if she has brain metastases?") is about
         # metastatic disease; a statement naming metastases may be naming an outcome it prevents.
         staged |= _STAGE_WORDS["metastatic"]
-    return Facets(values=values, stages=staged)
+    return Facets(values=values, stages=staged, ages=asked_ages(text) if anchors is None else age_ranges(text))
 
 
 def asked_facets(question: str, abbreviations: Iterable[tuple[str, str]] = ()) -> Facets:
@@ -181,7 +218,8 @@ def asked_facets(question: str, abbreviations: Iterable[tuple[str, str]] = ()) -
     except the course: the "chronic" of COPD's long form names the disease, and says nothing
     against a statement on its acute exacerbations. The course comes from the question's own words."""
     expanded = facets(" ".join([question, *(long for _, long in abbreviations)]))
-    return Facets(values={**expanded.values, "course": facets(question).values["course"]}, stages=expanded.stages)
+    return Facets(values={**expanded.values, "course": facets(question).values["course"]}, stages=expanded.stages,
+                  ages=expanded.ages)
 
 
 def conflicts(question: Facets, statement: Facets) -> list[str]:
@@ -195,6 +233,9 @@ def conflicts(question: Facets, statement: Facets) -> list[str]:
                 out.append(axis.name)
     if question.stages and statement.stages and not question.stages & statement.stages:
         out.append("stage")
+    if question.ages and statement.ages and not any(lo <= age <= hi for age, _ in question.ages
+                                                    for lo, hi in statement.ages):
+        out.append("age")
     return out
 
 

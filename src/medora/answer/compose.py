@@ -372,7 +372,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
                                question, boilerplate)
         if not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
-        and not contradicts_negation(question, c.statement.text)
+        and not contradicts_negation(question, f"{c.hit.document.title} {c.statement.text}")
         and not other_population(question, c.hit.document.title, assume_adults)
         and (c.relevance >= settings.answer.min_statement_match
              or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
