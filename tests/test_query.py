@@ -170,6 +170,10 @@ def test_question_type_of_real_medquad_questions(medquad_qtype, expected):
         ("what is that rash on my arm after a tick bite", "other"),
         ("What is the best antibiotic for strep throat?", "other"),
         ("T-DM1 after progression", "other"),
+        # A story first, then the ask: the clause that asks decides.
+        ("blood test says I have subclinical hypothyroidism - will it go away on its own or get worse?", "prognosis"),
+        ("high BP reading at a screening visit - confirm before diagnosing hypertension?", "diagnosis"),
+        ("my 3 year old has Wilms tumor with favorable histology - what are the chances of cure?", "prognosis"),
     ],
 )
 def test_question_type_from_wording(question, expected):

@@ -58,7 +58,8 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("prevention", r"\b(?:prevent\w*|prophyla\w*|reduc\w* (?:the |their |his |her )?risk|lower\w* (?:the )?risk)\b"),
         ("harms", r"\b(?:side[- ]effects?|adverse|harms?|harmful|risks? of|safe|safety|toxicit\w*|complications?|contraindicat\w*|interactions?|avoid\w*|monitor\w*)\b"),
         ("diagnosis", r"\b(?:diagnos\w*|tests?|testing|tested|evaluat\w*|work-?up|assess\w*|detect\w*|differential)\b"),
-        ("prognosis", r"\b(?:prognos\w*|survival|survive|outcomes?|outlook|life expectancy|recurrence|mortality)\b"),
+        ("prognosis", r"\b(?:prognos\w*|survival|survive|outcomes?|outlook|life expectancy|recurrence|mortality"
+                      r"|chances? of (?:cure|recovery|survival)|curable|go away|get worse)\b"),
         ("treatment", r"\b(?:treat\w*|therap\w*|manag\w*|approach|regimens?|first[- ]line|second[- ]line|medications?|interventions?)\b"),
     )
 )
@@ -265,12 +266,20 @@ _WHAT_IS = re.compile(r"^\s*(?:what (?:is|are)|define|definition of|meaning of)\
 _NOT_A_NAME = frozenset("for of in with after before during to on at from by than best most recommended first should".split())
 
 
+# Where a question that tells its story first asks ("blood test says I have X - will it go away?"):
+# after its last dash or colon, or its last sentence.
+_ASK_CLAUSE = re.compile(r"(?:\s[-–—]\s|:\s|[.!?]\s+)(?=[^-–—:.!?]*\S)")
+
+
 def _question_type(lowered: str) -> str:
-    """The type whose wording comes first ("treatments for ... complications" -> treatment);
-    on the same word, the earlier type in ``_TYPE_PATTERNS``."""
-    found = [(m.start(), i) for i, (_, pattern) in enumerate(_TYPE_PATTERNS) if (m := pattern.search(lowered))]
-    if found:
-        return _TYPE_PATTERNS[min(found)[1]][0]
+    """The type whose wording comes first in the clause that asks ("treatments for ... complications"
+    -> treatment; "blood test says I have X - will it go away?" -> prognosis, not diagnosis), else in
+    the whole question; on the same word, the earlier type in ``_TYPE_PATTERNS``."""
+    cuts = [m.end() for m in _ASK_CLAUSE.finditer(lowered.rstrip(" ?!."))]
+    for text in ([lowered[cuts[-1]:]] if cuts else []) + [lowered]:
+        found = [(m.start(), i) for i, (_, pattern) in enumerate(_TYPE_PATTERNS) if (m := pattern.search(text))]
+        if found:
+            return _TYPE_PATTERNS[min(found)[1]][0]
     match = _WHAT_IS.search(lowered)
     if match:
         rest = re.findall(r"\w+", match.group(1) or "")
