@@ -1,6 +1,8 @@
 """Widening retrieved hits into an answer's evidence, on the real slice: the summary layer,
 a study's line of therapy, a guideline option's lead-in, and whose patients a text is about."""
 
+import json
+
 import pytest
 
 from medora.answer.statements import option_lists, statement_spans, trim_statement
@@ -99,6 +101,22 @@ def test_uspstf_grade_is_trimmed_into_a_badge(built_index):
     first = answer.bottom_line[0]
     assert (first.doc_id, first.evidence.get("grade")) == ("ngc-10198", "B")
     assert first.text.endswith("after 24 weeks of gestation.")
+
+
+def test_list_items_flattened_into_one_line_are_statements_of_their_own():
+    from medora.answer.statements import split_sentences
+
+    from conftest import CORPUS
+
+    # A patient page whose list items the source flattened into one line, as the corpus writes it.
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        text = next(json.loads(line)["answer"] for line in f if "after a bowel movement. - Drink" in line)
+    pieces = [text[a:b] for a, b in split_sentences(text)]
+    item = next(p for p in pieces if "Drink lots of fluids" in p)
+    assert item.startswith("- Drink") and "bowel movement" not in item
+    # ... and a closing bracket after the full stop ends its sentence with it.
+    assert not any(p.startswith(")") for p in pieces)
+    assert any(p.endswith(".)") for p in pieces)
 
 
 def test_rating_parentheses_and_footnotes_are_not_statement_text():

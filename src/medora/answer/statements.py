@@ -55,7 +55,10 @@ _BRACKET_RATING = re.compile(r"\s*\[(?:[A-D]|[A-D][-–][a-z]+|I{1,3}[AB]?|Level
                              r"|\s*\((?:Level|Grade) [A-D1-4I][^()]{0,18}\)\s*$")  # "... the first choice. (Grade C)"
 # Words after which a full stop does not end a sentence (general English, not medical).
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "al.", "fig.", "approx.", "no.", "dr.", "st.", "cf.", "ca.", "inc.", "ltd.", "u.s.", "resp.")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[\"“])")
+# A sentence ends before a capital, a bracket or quote, or an inline list item ("... a bowel
+# movement. - Drink lots of fluids": list items flattened into one line by the source).
+# A closing bracket or quote after the full stop belongs to the sentence ("... healthy for you.)").
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][)\]\"”’]))\s+(?=[A-Z(\[\"“]|[-•*–]\s)")
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences (and list items) of ``text``."""
