@@ -179,6 +179,11 @@ def test_every_audience_answers_or_says_not_found_never_fails(audience, built_in
      "cancer, such that patients with prior taxane/trastuzumab therapy proceed to trastuzumab deruxtecan, "
      "rather than trastuzumab emtansine, for second-line therapy.", False),
     ("Clinicians should not routinely perform diagnostic imaging for patients with new-onset Bell's palsy.", True),
+    # ... and sentences that send the reader to another text (GARD's ARDS page, an NGC summary)
+    ("More detailed information about the treatment of ARDS can be accessed through the National Heart, Lung and "
+     "Blood Institute (NHLBI) and Medscape Reference.", False),
+    ("Screening for iron deficiency anemia in young children is addressed in a separate recommendation "
+     "statement.", False),
 ])
 def test_a_statement_leaning_on_a_sentence_it_does_not_carry_does_not_stand_alone(text, alone):
     from medora.types import Statement

@@ -758,12 +758,32 @@ def points_forward(text: str) -> bool:
     return not carried and bool(_POINTS_FORWARD.search(text))
 
 
+# A sentence that sends the reader to another text ("More detailed information about the treatment
+# of X can be accessed through ...", "An algorithm titled ... is available from ...", "X is addressed
+# in a separate recommendation statement"): it says where an answer is, not what it is.
+# Only when what is "available" is a text ("Naloxone is available at pharmacies" says something).
+_POINTS_ELSEWHERE = re.compile(
+    r"\b(?:algorithms?|pathways?|reports?|tools?|information|summar(?:y|ies)|versions?|tables?|figures?|calculators?"
+    r"|documents?|statements?|details|guidance|resources?|web ?sites?)\b[^.;]{0,80}?\b(?:is|are|can be) (?:available|"
+    r"accessible|accessed|found|obtained|viewed) (?:from|at|on|through|in|by)\b"
+    r"|^\(?(?:For|To find) (?:more|further|additional) (?:information|details)\b"
+    r"|\b(?:is|are) addressed in (?:a|another) separate\b", re.I)
+
+
+def points_elsewhere(text: str) -> bool:
+    """Does the statement send the reader to another text instead of saying something?"""
+    return bool(_POINTS_ELSEWHERE.search(text))
+
+
 def stands_alone(statement: Statement) -> bool:
-    """A statement that makes sense on its own: nothing that points back to missing text, no
-    fragment starting mid-sentence (unless it is shown with its lead-in or context)."""
+    """A statement that makes sense on its own: it does not send the reader elsewhere, and (unless
+    it is shown with its lead-in or context) nothing points back to missing text and no fragment
+    starts mid-sentence."""
+    text = statement.text.lstrip("*•-– \t")
+    if points_elsewhere(text):
+        return False
     if statement.lead_in:
         return True
-    text = statement.text.lstrip("*•-– \t")
     return bool(text) and not text[0].islower() and not points_back(text) and not points_forward(text)
 
 
