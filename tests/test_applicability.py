@@ -197,6 +197,10 @@ def test_untreated_patients_are_first_line():
     # PDQ non-small cell lung cancer summary, FLAURA2
     assert prior_lines("Patients had not previously received treatment for advanced disease.") == "First-line"
     assert prior_lines("patients previously treated with trastuzumab and a taxane") == "Second-line"
+    # PDQ non-small cell lung cancer summary, MARIPOSA-2; a question asking about untreated patients
+    assert prior_lines("Patients had disease progression after receiving prior osimertinib.") == "Second-line"
+    from medora.answer.evidence import stated_line
+    assert stated_line("amivantamab plus lazertinib in untreated EGFR mutation-positive stage IV NSCLC?") == "First-line"
 
 
 @pytest.mark.parametrize("a, b, apart", [

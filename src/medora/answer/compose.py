@@ -255,18 +255,18 @@ def _rating_weight(evidence: dict[str, str]) -> float:
 
 
 def select_statements(candidates: list[_Candidate], limit: int, chosen: list[_Candidate] | None = None,
-                      per_heading: int | None = None) -> list[_Candidate]:
+                      per_heading: int | None = None, per_passage: int = 2) -> list[_Candidate]:
     """Best-scored statements without near-duplicates (of each other or of ``chosen``),
-    at most two per passage and ``per_heading`` per document heading."""
+    at most ``per_passage`` per passage and ``per_heading`` per document heading."""
     taken = list(chosen or [])
     picked: list[_Candidate] = []
-    per_passage: dict[str, int] = {}
+    in_passage: dict[str, int] = {}
     per_section: dict[tuple[str, str], int] = {}
     for c in candidates:
         if len(picked) >= limit:
             break
         heading = (c.hit.document.id, c.hit.passage.section)
-        if per_passage.get(c.statement.passage_id, 0) >= 2:
+        if in_passage.get(c.statement.passage_id, 0) >= per_passage:
             continue
         if per_heading is not None and per_section.get(heading, 0) >= per_heading:
             continue
@@ -274,7 +274,7 @@ def select_statements(candidates: list[_Candidate], limit: int, chosen: list[_Ca
                for o in (*taken, *picked)):
             continue
         picked.append(c)
-        per_passage[c.statement.passage_id] = per_passage.get(c.statement.passage_id, 0) + 1
+        in_passage[c.statement.passage_id] = in_passage.get(c.statement.passage_id, 0) + 1
         per_section[heading] = per_section.get(heading, 0) + 1
     return picked
 
@@ -397,12 +397,13 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     if _fitted_bar(retrieval.query, concepts, settings.answer):
         # ... and one whose passage ranks low may still say, in its own words, what is asked.
         chosen += select_statements(rest, settings.answer.bar_candidates - settings.answer.bar_own_words_candidates
-                                    - len(chosen), chosen=chosen)
+                                    - len(chosen), chosen=chosen, per_passage=settings.answer.bar_per_passage)
         # ... and, for a definition question, first the statements that open with what it asks about.
         defined = _defined_names(retrieval.query)
         chosen += select_statements(sorted((c for c in rest if c not in chosen),
                                            key=lambda c: (not _defines(c.statement.text, defined), -c.own)),
-                                    settings.answer.bar_own_words_candidates, chosen=chosen)
+                                    settings.answer.bar_own_words_candidates, chosen=chosen,
+                                    per_passage=settings.answer.bar_per_passage)
     else:
         chosen += select_statements(rest, settings.answer.max_statements - len(chosen), chosen=chosen)
     chosen = _clear_the_bar(chosen, settings.answer, retrieval.query, exempt=[*safety, *(c for c in chosen if c.layer)],

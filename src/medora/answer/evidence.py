@@ -235,7 +235,8 @@ def names_asked_population(question: str, heading: str, abbreviations: Sequence[
 # -- line of therapy from a study's wording ---------------------------------------
 
 LINE_PATTERNS: dict[str, str] = {
-    "First-line": r"\bfirst[- ]line\b|\binitial (?:therapy|treatment)\b|\bfront[- ]line\b|\bpreferred (?:initial )?(?:therapy|treatment)",
+    "First-line": r"\bfirst[- ]line\b|\binitial (?:therapy|treatment)\b|\bfront[- ]line\b|\bpreferred (?:initial )?(?:therapy|treatment)"
+                  r"|\b(?:previously )?untreated\b|\btreatment[- ]na[iï]ve\b",
     "Second-line": r"\bsecond[- ]line\b|progress\w* (?:during|after|on|following) first[- ]line",
     "Later lines": r"\bthird[- ]line\b|\blater[- ]lines?\b|\bor greater\b|\bbeyond\b|\bheavily pretreated\b|\bprior (?:lines|regimens)\b"
                    r"|\b(?:two|three|2|3) or more (?:prior|previous)\b|\b(?:two|three|2|3) or more [\w–-]+(?: [\w–-]+)? (?:regimens|therapies|lines)\b"
@@ -245,7 +246,8 @@ LINE_PATTERNS: dict[str, str] = {
 LINE_PRIORITY = ("Later lines", "Second-line", "First-line")
 # The prior-treatment clause ends where the sentence moves on ("..., were randomly assigned").
 _PRIOR_TREATMENT = re.compile(
-    r"\b(?:previously (?:been )?(?:treated|received)|pretreated|who had received)\b[^.;]*?(?=,?\s+(?:were|was|are|is)\b|[.;]|$)", re.I)
+    r"\b(?:previously (?:been )?(?:treated|received)|pretreated|who had received|progression (?:on|after|following) "
+    r"(?:receiving )?prior)\b[^.;]*?(?=,?\s+(?:were|was|are|is)\b|[.;]|$)", re.I)
 
 
 _NEGATED_PRIOR = re.compile(r"\b(?:not|never|no)\s+(?:been\s+)?$", re.I)
