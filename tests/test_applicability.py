@@ -131,6 +131,27 @@ def test_no_quota_and_every_statement_clears_the_bars(slice_answers, built_index
         assert all(ok for _, ok in verify(answer, index))  # lead-ins shown as context are verbatim too
 
 
+def test_the_bottom_line_is_chosen_among_statements_naming_the_asked_drug(built_index):
+    from medora.answer import compose
+    from medora.answer.answerability import subjects
+    from medora.answer.evidence import evidence_pool
+    from medora.retrieve import retrieve
+
+    settings, index = built_index
+    question = "Is tucatinib given with trastuzumab and capecitabine after progression?"
+    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    pool, _ = evidence_pool(retrieval.hits, index)
+    candidates = compose._candidates(pool, concept_weights(retrieval.query), compose._plan("treatment"),
+                                     frozenset(), {}, question, index.boilerplate())
+    drugs = [s.names for s in subjects(retrieval.query) if s.kind == "intervention"]
+
+    def names_drug(c):
+        return any(about_condition(n, compose._own_words(c)) for n in drugs)
+
+    assert any(names_drug(c) for c in candidates) and not all(names_drug(c) for c in candidates)
+    assert all(names_drug(c) for c in compose.bottom_line_pool(candidates, retrieval.query))
+
+
 def test_a_statement_that_points_back_is_shown_with_what_it_points_to(built_index):
     settings, index = built_index
     answer = ask("What is the recommended treatment approach for a patient with HER2-positive breast cancer?",

@@ -632,7 +632,9 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     treatment are other patients) while any statement is about the asked line."""
     pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
     asked_line = stated_line(query.text)
-    return [c for c in pool if not _other_line(c, asked_line)] or pool
+    pool = [c for c in pool if not _other_line(c, asked_line)] or pool
+    asked = [s.names for s in subjects(query) if s.kind == "intervention"]
+    return [c for c in pool if any(about_condition(n, _own_words(c)) for n in asked)] or pool
 
 
 def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio: float, *,
