@@ -64,7 +64,8 @@ def suggest_follow_ups(answer: Answer, hits: Iterable[Hit], index, settings: Set
         elif doc.type == "guideline" and doc_id not in cited:
             related.append((f"What do guidelines recommend on {_topic(doc.title)}?", doc_id))
         elif doc.type == "summary" and doc_id in cited:
-            headings += _sibling_headings(doc_id, passages, shown_sections)
+            headings += _sibling_headings(doc_id, passages, shown_sections,
+                                          query.conditions[0].matched if query.conditions else "")
         elif doc.meta.get("sections_are_questions"):
             medquad += [(_as_question(section), doc_id) for section in dict.fromkeys(p.section for p in passages)
                         if (doc_id, section) not in shown_sections]
@@ -119,8 +120,11 @@ def _as_question(section: str) -> str:
     return text[0].upper() + text[1:]
 
 
-def _sibling_headings(doc_id: str, passages, shown_sections: set[tuple[str, str]]) -> list[tuple[str, str]]:
-    """"What does the evidence show for <heading> in <parent heading>?" for headings beside the ones cited."""
+def _sibling_headings(doc_id: str, passages, shown_sections: set[tuple[str, str]],
+                      condition: str = "") -> list[tuple[str, str]]:
+    """"What does the evidence show for <heading> in <parent heading>?" for headings beside the ones cited,
+    with the asked ``condition`` when the headings do not name it: asked on its own, the question must
+    still say whose evidence it wants."""
     parents = {section.rsplit(" › ", 1)[0] for d, section in shown_sections if d == doc_id and " › " in section}
     out = []
     for section in dict.fromkeys(p.section for p in passages):
@@ -128,5 +132,7 @@ def _sibling_headings(doc_id: str, passages, shown_sections: set[tuple[str, str]
             continue
         parent, leaf = section.rsplit(" › ", 1)
         if parent in parents and not leaf.lower().startswith("evidence"):
-            out.append((f"What does the evidence show for {leaf} in {parent.rsplit(' › ', 1)[-1]}?", doc_id))
+            where = parent.rsplit(" › ", 1)[-1]
+            whose = f" ({condition})" if condition and condition.lower() not in f"{leaf} {where}".lower() else ""
+            out.append((f"What does the evidence show for {leaf} in {where}{whose}?", doc_id))
     return out

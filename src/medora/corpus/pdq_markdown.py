@@ -371,6 +371,16 @@ def read_nci(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
             yield doc
 
 
+# What the National Cancer Institute's pages are about: cancer, every one of them (a supportive-care
+# summary on diarrhoea or depression speaks of patients with cancer, whatever its title says).
+NCI_SOURCE = "National Cancer Institute"
+
+
+def written_for_people_with_cancer(doc: Document) -> bool:
+    """Is ``doc`` an NCI page, whose statements concern people with (or at risk of) cancer?"""
+    return doc.source.startswith(NCI_SOURCE)
+
+
 def _document(row: dict, summaries: bool, reference_rows: dict[str, list[dict]]) -> Document:
     url, text = row["url"], row["text"]
     if not isinstance(url, str) or not isinstance(text, str):
@@ -389,7 +399,7 @@ def _document(row: dict, summaries: bool, reference_rows: dict[str, list[dict]])
         id="nci-" + slug(path),
         type="summary" if professional else "patient_education",
         title=title,
-        source="National Cancer Institute (PDQ®)" if pdq else "National Cancer Institute",
+        source=f"{NCI_SOURCE} (PDQ®)" if pdq else NCI_SOURCE,
         year=int(year.group()) if year else None,
         url=url,
         audience="professional" if professional else "patient",
