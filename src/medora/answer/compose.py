@@ -628,9 +628,11 @@ def _other_line(c: _Candidate, asked_line: str | None) -> bool:
 
 
 def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
-    """The statements a bottom line is chosen from: not a guideline profile's field label, and not
+    """The statements a bottom line is chosen from: not a guideline profile's field label, not
     about patients on another line of therapy than asked (those who progressed after first-line
-    treatment are other patients) while any statement is about the asked line."""
+    treatment are other patients) while any statement is about the asked line, and naming an asked
+    drug or test in its own words while any statement does ("can trastuzumab be given during
+    pregnancy?" is answered by the statement on trastuzumab, not the pregnant patients' options)."""
     pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
     asked_line = stated_line(query.text)
     pool = [c for c in pool if not _other_line(c, asked_line)] or pool
@@ -677,9 +679,10 @@ def _asked_about(query, concepts: Concepts) -> Concepts:
     are (the condition, its qualifiers such as "HER2-positive", the setting or course), which
     applicability has already matched and which a guideline's recommendations leave to their title.
     A patient group other than adults stays: applicability turns away statements naming another
-    group but passes those naming none, so "during pregnancy" must still count in what is asked. A definition question asks what the condition or drug it names is: the words of
-    that name ("narcolepsy", not the "falling asleep in class" told before it); all its concepts
-    when it names none."""
+    group but passes those naming none, so "during pregnancy" must still count in what is asked.
+    A definition question asks what the condition or drug it names is: the words of that name
+    ("narcolepsy", not the "falling asleep in class" told before it); all its concepts when it
+    names none."""
     if query.question_type == "definition":
         named = stems(" ".join(e.matched for e in (*query.conditions, *query.interventions)))
         named |= stems(" ".join(long for short, long in query.abbreviations if short.lower() in named))
