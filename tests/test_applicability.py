@@ -152,37 +152,6 @@ def test_the_bottom_line_is_chosen_among_statements_naming_the_asked_drug(built_
     assert all(names_drug(c) for c in compose.bottom_line_pool(candidates, retrieval.query))
 
 
-@pytest.mark.parametrize("question, applies", [
-    ("how long until my hair grows back after treatment?", False),  # names no cancer: other patients
-    ("how long until my hair grows back after breast cancer treatment?", True),
-])
-def test_a_page_written_for_people_with_cancer_answers_questions_about_cancer(question, applies, built_index):
-    from medora.answer import compose
-    from medora.answer.evidence import evidence_pool
-    from medora.corpus.pdq_markdown import written_for_people_with_cancer
-    from medora.retrieve import retrieve
-
-    settings, index = built_index
-    retrieval = retrieve(question, index, settings.retrieve, k=30)
-    pool, _ = evidence_pool(retrieval.hits, index)
-    candidates = compose._candidates(pool, concept_weights(retrieval.query), compose._plan("other"),
-                                     frozenset(), {}, question, index.boilerplate())
-    nci = [c for c in candidates if written_for_people_with_cancer(c.hit.document)]
-    assert nci
-    predicate = compose._applicability(retrieval.query, question)
-    assert any(predicate(c) for c in nci) is applies
-
-
-def test_a_page_on_a_cancer_drug_answers_a_question_about_the_drug(built_index):
-    from medora.answer import compose
-    from medora.corpus.pdq_markdown import written_for_people_with_cancer
-
-    settings, index = built_index
-    question = "what is tucatinib?"
-    answer = ask(question, index, settings)
-    assert any(written_for_people_with_cancer(index.document(s.doc_id)) for s in all_statements(answer))
-
-
 def test_a_statement_that_points_back_is_shown_with_what_it_points_to(built_index):
     settings, index = built_index
     answer = ask("What is the recommended treatment approach for a patient with HER2-positive breast cancer?",

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from ..corpus.boilerplate import is_boilerplate
 from ..corpus.chunk import SCOPE_SECTIONS
-from ..corpus.pdq_markdown import written_for_people_with_cancer
 from ..query import answers_type, drugs_named
 from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
@@ -817,36 +816,18 @@ def _context(c: _Candidate) -> str:
 def _applicability(query, question: str):
     """A predicate: does a candidate apply to the asked patients? Its context must name one of the
     conditions the question names (when it names any), and must not conflict with the question on
-    stage, setting, course or patient group (``applicability``). A page written for people with
-    cancer answers a question that says cancer or names a condition (which its context must then
-    name, as above), or whose drug or gene its title names: "is it okay to take
-    imodium long term?" is not answered from advice on diarrhoea during cancer treatment, "BRCA2
-    carrier - when to do risk-reducing surgery?" is, from "BRCA1 and BRCA2: Cancer Risks and Management"."""
+    stage, setting, course or patient group (``applicability``)."""
     asked = asked_facets(question, query.abbreviations)
     names = condition_names(query)
     anchors = frozenset(w for e in query.conditions for w in _WORD.findall(e.matched.lower()) if len(w) > 2)
-    about_cancer = bool(names) or bool(_SAYS_CANCER.search(question))
-    drugs = [s.names for s in subjects(query) if s.kind == "intervention"]
-    symbols = {w.lower() for w in _SYMBOL.findall(question)}
-
-    def names_asked_drug_or_gene(title: str) -> bool:
-        return any(about_condition(n, title) for n in drugs) or bool(symbols & set(_WORD.findall(title.lower())))
 
     def applies(c: _Candidate) -> bool:
-        if not about_cancer and written_for_people_with_cancer(c.hit.document) \
-                and not names_asked_drug_or_gene(c.hit.document.title):
-            return False
         context = _context(c)
         if names and not any(about_condition(n, context) for n in names):
             return False
         return not conflicts(asked, facets(context, anchors))
 
     return applies
-
-
-_SAYS_CANCER = re.compile(r"\bcancers?\b", re.I)
-# A word written as a symbol: a gene or protein ("BRCA2", "MEN2A", "HER2"), an acronym ("NSAIDs").
-_SYMBOL = re.compile(r"\b[A-Z][A-Za-z]*\d[A-Za-z0-9]*\b|\b[A-Z]{2,}[a-z]?\b")
 
 
 def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,

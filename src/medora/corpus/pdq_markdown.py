@@ -371,14 +371,7 @@ def read_nci(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
             yield doc
 
 
-# What the National Cancer Institute's pages are about: cancer, every one of them (a supportive-care
-# summary on diarrhoea or depression speaks of patients with cancer, whatever its title says).
 NCI_SOURCE = "National Cancer Institute"
-
-
-def written_for_people_with_cancer(doc: Document) -> bool:
-    """Is ``doc`` an NCI page, whose statements concern people with (or at risk of) cancer?"""
-    return doc.source.startswith(NCI_SOURCE)
 
 
 def _document(row: dict, summaries: bool, reference_rows: dict[str, list[dict]]) -> Document:
