@@ -227,8 +227,8 @@ def definition(entity: Entity, index) -> Statement | None:
         passages = index.passages(rowids.tolist())
         for rowid in rowids.tolist():
             p = passages.get(rowid)
-            if p is None:
-                continue
+            if p is None or name.lower() not in p.text.lower():
+                continue  # no sentence of it can open with the name
             doc = index.document(p.doc_id)
             what_is = p.section.lower().startswith("what is (are)") and p.text == p.text.lstrip() and p.id.endswith("-1")
             for i, (a, b) in enumerate(split_sentences(p.text)):

@@ -279,8 +279,13 @@ def select_statements(candidates: list[_Candidate], limit: int, chosen: list[_Ca
     return picked
 
 
+@functools.lru_cache(maxsize=8192)  # selection compares each statement with every one already taken
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.lower()))
+
+
 def _overlap(a: str, b: str) -> float:
-    wa, wb = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
+    wa, wb = _word_set(a), _word_set(b)
     return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
 
 
