@@ -269,3 +269,22 @@ def test_pharmacist_answer_to_a_particular_question_reuses_the_physician_composi
         assert for_pharmacist(draft, wider, cap).sections == for_pharmacist(draft, draft, cap).sections
         checked += 1
     assert checked >= 10
+
+
+def test_patient_answer_searches_once_and_its_clinician_hits_are_a_plain_searchs(built_index):
+    """A patient answer searches once, as deep as its patient-page search needs; the first
+    ``candidates`` of each retriever are what an ordinary search finds, so its clinician
+    composition ranks the same hits as every other audience's."""
+    from medora.answer.audience import WIDE_CANDIDATES
+    from medora.evaluate import load_dev_set
+    from medora.retrieve import rank, retrieve, search
+
+    settings, index = built_index
+    depth = settings.retrieve.candidates
+    assert WIDE_CANDIDATES > depth
+    for item in [d for d in load_dev_set() if d["set"] == "original"][:24] + [{"question": q} for q in QUESTIONS.values()]:
+        wide = search(item["question"], index, settings.retrieve, depth=WIDE_CANDIDATES)
+        plain = retrieve(item["question"], index, settings.retrieve, k=30)
+        reused = rank(wide.top(depth), index, settings.retrieve, k=30)
+        assert [(h.passage.id, h.score) for h in reused.hits] == [(h.passage.id, h.score) for h in plain.hits]
+        assert reused.documents == plain.documents

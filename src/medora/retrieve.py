@@ -69,22 +69,39 @@ def evidence_prior(passage: Passage, doc: Document) -> float:
     return 0.5 * type_part + 0.3 * kind_part + 0.2 * recency
 
 
-def retrieve(question: str, index: Index, settings: RetrieveSettings, *, k: int | None = None,
-             mode: str | None = None) -> Retrieval:
-    """Rank passages for a clinical question.
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Each retriever's candidates for one question, best first: what ``rank`` fuses.
 
-    Args:
-        question: free text; punctuation and operators are harmless.
-        index: an open index, either backend.
-        settings: the ``retrieve`` settings.
-        k: how many hits (default ``settings.k``).
-        mode: "hybrid", "lexical" or "dense" (default ``settings.mode``).
-
-    Returns:
-        A ``Retrieval`` whose hits carry every retriever's score.
+    Searched once at the widest depth an answer needs; ``top(n)`` is then what a search
+    for ``n`` candidates finds, so a patient answer's wide search also serves its clinician
+    answer.
     """
-    k = settings.k if k is None else k
+
+    query: QueryAnalysis
+    lexical: tuple[np.ndarray, np.ndarray]  # passage rowids and BM25 scores
+    dense: tuple[np.ndarray, np.ndarray]  # passage rowids and cosines
+    documents: dict[str, float]  # whole-document BM25, best first
+    mode: str
+    timings: dict[str, float]
+
+    def top(self, n: int) -> Candidates:
+        """The first ``n`` candidates of each retriever."""
+        docs = dict(list(self.documents.items())[:n])
+        return replace(self, lexical=(self.lexical[0][:n], self.lexical[1][:n]),
+                       dense=(self.dense[0][:n], self.dense[1][:n]), documents=docs)
+
+
+def search(question: str, index: Index, settings: RetrieveSettings, *, mode: str | None = None,
+           depth: int | None = None) -> Candidates:
+    """Run each retriever for ``question``: ``depth`` candidates each (default ``settings.candidates``).
+
+    Raises:
+        QueryError: an unknown mode.
+        EmptyQuery: nothing to search for.
+    """
     mode = mode or settings.mode
+    depth = settings.candidates if depth is None else depth
     if mode not in MODES:
         raise QueryError(f"Unknown search mode {mode!r}; use one of: {', '.join(MODES)}")
     timings: dict[str, float] = {}
@@ -100,13 +117,20 @@ def retrieve(question: str, index: Index, settings: RetrieveSettings, *, k: int 
 
     empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
     t0 = time.perf_counter()
-    lex_ids, lex_scores = index.lexical_search(lexical_text, settings.candidates, expansion_text) if mode != "dense" else empty
-    doc_bm25 = index.document_search(lexical_text, settings.candidates, expansion_text) if mode != "dense" else {}
+    lexical = index.lexical_search(lexical_text, depth, expansion_text) if mode != "dense" else empty
+    doc_bm25 = index.document_search(lexical_text, depth, expansion_text) if mode != "dense" else {}
     timings["lexical"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    dense_ids, dense_scores = index.dense_search(analysis.dense_text(), settings.candidates) if mode != "lexical" else empty
+    dense = index.dense_search(analysis.dense_text(), depth) if mode != "lexical" else empty
     timings["dense"] = time.perf_counter() - t0
+    return Candidates(analysis, lexical, dense, dict(sorted(doc_bm25.items(), key=lambda d: -d[1])), mode, timings)
 
+
+def rank(candidates: Candidates, index: Index, settings: RetrieveSettings, *, k: int | None = None) -> Retrieval:
+    """Fuse the retrievers' candidates into the ``k`` best hits (default ``settings.k``)."""
+    k = settings.k if k is None else k
+    (lex_ids, lex_scores), (dense_ids, dense_scores) = candidates.lexical, candidates.dense
+    doc_bm25 = candidates.documents
     t0 = time.perf_counter()
     fused = rrf([r for r in (lex_ids, dense_ids) if len(r)], settings.rrf_k)
     # RRF picks the pool; the final order uses score fusion, which keeps the margins
@@ -115,7 +139,7 @@ def retrieve(question: str, index: Index, settings: RetrieveSettings, *, k: int 
     passages = index.passages(pool)
     bm25 = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
     dense = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
-    relevance = score_fusion(bm25, dense, active=[len(lex_ids) > 0 or mode != "dense", len(dense_ids) > 0])
+    relevance = score_fusion(bm25, dense, active=[len(lex_ids) > 0 or candidates.mode != "dense", len(dense_ids) > 0])
     top_doc = max(doc_bm25.values(), default=1.0) or 1.0
     scored = []
     for rowid in pool:
@@ -131,9 +155,25 @@ def retrieve(question: str, index: Index, settings: RetrieveSettings, *, k: int 
         scored.append(Hit(passage, doc, bm25=bm25.get(rowid), dense=dense.get(rowid), fused=fused[rowid], score=score))
     scored.sort(key=lambda h: (-h.score, h.passage.id))
     hits = tuple(replace(h, rank=i) for i, h in enumerate(scored[:k], start=1))
-    timings["fuse"] = time.perf_counter() - t0
-    documents = tuple(sorted(doc_bm25, key=lambda d: -doc_bm25[d])[:20])
-    return Retrieval(analysis, hits, timings, documents)
+    timings = {**candidates.timings, "fuse": time.perf_counter() - t0}
+    return Retrieval(candidates.query, hits, timings, tuple(doc_bm25)[:20])
+
+
+def retrieve(question: str, index: Index, settings: RetrieveSettings, *, k: int | None = None,
+             mode: str | None = None) -> Retrieval:
+    """Rank passages for a clinical question (``search``, then ``rank``).
+
+    Args:
+        question: free text; punctuation and operators are harmless.
+        index: an open index, either backend.
+        settings: the ``retrieve`` settings.
+        k: how many hits (default ``settings.k``).
+        mode: "hybrid", "lexical" or "dense" (default ``settings.mode``).
+
+    Returns:
+        A ``Retrieval`` whose hits carry every retriever's score.
+    """
+    return rank(search(question, index, settings, mode=mode), index, settings, k=k)
 
 
 def warm_up(index: Index, settings: RetrieveSettings) -> None:

@@ -29,7 +29,7 @@ from dataclasses import replace
 
 from ..errors import QueryError
 from ..query import _TYPE_PATTERNS, STOP_WORDS, Entity, QueryAnalysis, analyse
-from ..retrieve import Retrieval, retrieve
+from ..retrieve import Candidates, Retrieval, rank, search
 from ..settings import Settings
 from ..types import TYPE_LABEL, Answer, AnswerSection, GlossaryEntry, Hit, Statement
 from .cite import all_statements, attach_citations
@@ -98,7 +98,11 @@ def ask(question: str, index, settings: Settings, *, audience: str = "physician"
     if audience not in AUDIENCES:
         raise QueryError(f"Unknown audience {audience!r}; use one of: {', '.join(AUDIENCES)}")
     t0 = time.perf_counter()
-    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    # One search serves both of a patient answer's compositions: the clinician answer's
+    # candidates are the first of the wide search's for patient pages.
+    depth = settings.retrieve.candidates
+    candidates = search(question, index, settings.retrieve, depth=max(depth, WIDE_CANDIDATES) if audience == PATIENT else depth)
+    retrieval = rank(candidates.top(depth), index, settings.retrieve, k=30)
     t1 = time.perf_counter()
     draft = compose(question, index, settings, audience=audience, retrieval=retrieval)
     hits = retrieval.hits
@@ -111,7 +115,7 @@ def ask(question: str, index, settings: Settings, *, audience: str = "physician"
     elif audience == "student" and not draft.abstained:
         draft = with_key_terms(draft, retrieval.query, index)
     elif audience == PATIENT:
-        draft, patient_hits = for_patient(question, index, settings, draft)
+        draft, patient_hits = for_patient(question, index, settings, draft, candidates)
         hits = patient_hits + hits
     answer = attach_citations(draft, index)
     extras: dict = {"reading_grade": reading_grade(answer),
@@ -249,23 +253,26 @@ def definition(entity: Entity, index) -> Statement | None:
 # -- patient or caregiver ---------------------------------------------------------------
 
 
-def patient_retrieval(question: str, index, settings: Settings, k: int = 30) -> Retrieval:
-    """Hits of patient-audience documents only, from a wider candidate search."""
-    wide_settings = settings.retrieve.model_copy(
-        update={"candidates": max(settings.retrieve.candidates, WIDE_CANDIDATES)})
-    wide = retrieve(question, index, wide_settings, k=WIDE_CANDIDATES // 2)
+def patient_retrieval(question: str, index, settings: Settings, k: int = 30,
+                      candidates: Candidates | None = None) -> Retrieval:
+    """Hits of patient-audience documents only, from a wider candidate search (``candidates``,
+    searched here when not given)."""
+    depth = max(settings.retrieve.candidates, WIDE_CANDIDATES)
+    candidates = candidates or search(question, index, settings.retrieve, depth=depth)
+    wide = rank(candidates.top(depth), index, settings.retrieve, k=WIDE_CANDIDATES // 2)
     hits = [h for h in wide.hits if h.document.audience == "patient"][:k]
     return Retrieval(wide.query, tuple(replace(h, rank=i) for i, h in enumerate(hits, start=1)), wide.timings)
 
 
-def for_patient(question: str, index, settings: Settings, clinician: Answer) -> tuple[Answer, tuple[Hit, ...]]:
+def for_patient(question: str, index, settings: Settings, clinician: Answer,
+                candidates: Candidates | None = None) -> tuple[Answer, tuple[Hit, ...]]:
     """The patient version of ``clinician`` (uncited) and the patient-audience hits it used.
 
     Composed from patient-audience documents when they answer the question, plainer
     sentences first (``plainest``), each linked to the clinician statement it stands in
     for; otherwise the plainest sentences of the clinician answer itself.
     """
-    retrieval = patient_retrieval(question, index, settings)
+    retrieval = patient_retrieval(question, index, settings, candidates=candidates)
     plain = (compose(question, index, _wider(settings), audience=PATIENT, retrieval=retrieval)
              if retrieval.hits else None)
     chosen = plainest(_items(plain)) if plain and not plain.abstained else []

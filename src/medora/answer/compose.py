@@ -36,7 +36,7 @@ from .evidence import (
     contradicts_negation, contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
     qualifiers_of, stated_line, stems, study_at, study_starts, summary_layer,
 )
-from .statements import ENDS_SENTENCE, NOT_A_FINDING, PROFILE_FIELD, ratings, statement_at, statement_spans
+from .statements import ENDS_SENTENCE, PROFILE_FIELD, not_a_finding, ratings, statement_at, statement_spans
 
 DISCLAIMER = (
     "For healthcare professionals. Medora quotes and cites published sources; it supplements and never "
@@ -195,7 +195,7 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
             text = p.text[a:b]
             before, previous = previous, (a, b)
             words = len(text.split())
-            if words < 6 or words > 90 or not ended or NOT_A_FINDING.search(text):
+            if words < 6 or words > 90 or not ended or not_a_finding(text):
                 continue
             own = relevance(text, concepts)
             match = max(own, context_relevance[key])
@@ -376,11 +376,12 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     candidates = [
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
                                question, boilerplate)
-        if not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
+        # cheapest test first: most candidates fall below the statement floor
+        if (c.relevance >= settings.answer.min_statement_match
+            or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
+        and not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and not contradicts_negation(question, f"{c.hit.document.title} {c.statement.text}")
         and not other_population(question, c.hit.document.title, assume_adults)
-        and (c.relevance >= settings.answer.min_statement_match
-             or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
         and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate) and applies(c)
     ]
     # The current-evidence layer first (one statement per study heading), then the guideline
