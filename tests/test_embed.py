@@ -191,3 +191,25 @@ def test_unusable_settings_are_refused(option, message, tmp_path):
         OnnxMiniLM(tmp_path, **option)
     assert str(error.value) == message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sessions_load_the_saved_fused_graph_with_the_same_vectors(int8, model_cache):
+    """The fused graph is written once beside the model; a session on it gives exactly the vectors
+    of one that fuses the raw model itself (what indexes were built with before it existed)."""
+    import onnxruntime as ort
+
+    from medora.index.embed import optimized_graph
+
+    fused = optimized_graph(int8.model_path)
+    assert fused == model_cache / f"all-MiniLM-L6-v2-int8.v{GRAPH_VERSION}.extended.onnx"
+    written = fused.stat().st_mtime_ns
+    assert optimized_graph(int8.model_path) == fused and fused.stat().st_mtime_ns == written
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    raw = ort.InferenceSession(str(int8.model_path), options, providers=["CPUExecutionProvider"])
+    texts = ["lace plant", "Trastuzumab and pertuzumab with a taxane", "mitochondria " * 40]
+    for text in texts:
+        ids = np.array([int8._tokenizer.encode(text).ids], dtype=np.int32)
+        inputs = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        assert np.array_equal(raw.run(None, inputs)[0], int8._session.run(None, inputs)[0])
+    assert not [name for name in os.listdir(model_cache) if name.endswith(".tmp")]

@@ -92,6 +92,7 @@ _STAGE_WORDS: dict[str, frozenset[int]] = {
     "early-stage": frozenset({0, 1, 2}), "early stage": frozenset({0, 1, 2}),
     "locally advanced": frozenset({3}), "metastatic": frozenset({4}),
 }
+_STAGE_WORD = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(_STAGE_WORDS, key=len, reverse=True))) + r")\b")
 _NOT_STAGED = re.compile(r"\bnon[-–\s]?metastatic\b")
 _METASTASES = re.compile(r"\bmetastas[ie]s\b", re.I)
 
@@ -131,10 +132,8 @@ def stages(text: str) -> frozenset[int]:
         first = _ROMAN[m.group(1)]
         last = _ROMAN[m.group(2)] if m.group(2) else first
         found.update(range(min(first, last), max(first, last) + 1))
-    cleaned = _NOT_STAGED.sub(" ", lowered)
-    for words, values in _STAGE_WORDS.items():
-        if re.search(rf"\b{re.escape(words)}\b", cleaned):
-            found |= values
+    for m in _STAGE_WORD.finditer(_NOT_STAGED.sub(" ", lowered)):
+        found |= _STAGE_WORDS[m.group()]
     return frozenset(found)
 
 
@@ -148,6 +147,10 @@ class Facets:
     stages: frozenset[int]
     ages: tuple[tuple[int, int], ...] = ()
 
+    def names_nothing(self) -> bool:
+        """No value on any axis, no stage, no age: a question like this conflicts with no statement."""
+        return not (self.stages or self.ages or any(self.values.values()))
+
 
 # Ages as questions give them ("a 2 yo", "75-year-old", "6 month old"): a patient group too.
 _AGE = re.compile(r"\b(\d{1,3})\s*(?:-\s*)?(?:yo|y/o|y\.o\.|yrs?[- ]old|years?[- ]old|year-old"
@@ -159,6 +162,7 @@ OLDER_FROM_YEARS = 65
 # Age ranges as guidelines write them. Only wordings that can name nothing but an age: "aged 21 to
 # 65 years", "women 50 to 74 years", "younger than 21 years", "65 years or older", "under the age of
 # 18" ("over 5 years", "less than 2 years" and "for 3 to 5 years" may be a duration: not read).
+_DIGIT = re.compile(r"\d")
 _AGE_UNIT = r"(?:\s*years?(?:\s+of\s+age|\s+old)?)"
 _AGE_RANGES = (
     (re.compile(rf"\bage[sd]?\s+(\d{{1,3}}){_AGE_UNIT}?\s*(?:to|through|-|–|and)\s*(\d{{1,3}}){_AGE_UNIT}?", re.I),
@@ -176,9 +180,8 @@ _AGE_RANGES = (
 
 def age_ranges(text: str) -> tuple[tuple[int, int], ...]:
     """The age ranges ``text`` restricts its patients to, in years."""
-    lowered = text.lower()
-    if "year" not in lowered and "age" not in lowered and "older" not in lowered and "younger" not in lowered:
-        return ()  # most statements name no age: one scan instead of five patterns
+    if not _DIGIT.search(text):
+        return ()  # every wording holds a number, and most statements name no age: one scan instead of six patterns
     found = []
     for pattern, make in _AGE_RANGES:
         for m in pattern.finditer(text):

@@ -826,12 +826,13 @@ def _applicability(query, question: str):
     asked = asked_facets(question, query.abbreviations)
     names = condition_names(query)
     anchors = frozenset(w for e in query.conditions for w in _WORD.findall(e.matched.lower()) if len(w) > 2)
+    asks_nothing = asked.names_nothing()
 
     def applies(c: _Candidate) -> bool:
         context = _context(c)
         if names and not any(about_condition(n, context) for n in names):
             return False
-        return not conflicts(asked, facets(context, anchors))
+        return asks_nothing or not conflicts(asked, facets(context, anchors))
 
     return applies
 

@@ -30,12 +30,28 @@ _TRAILING_LEVELS = re.compile(rf"(?<=[.!?])(?:\s*{_LEVEL_LABEL}(?:\s*None specif
 _YEAR_TAG = re.compile(r"\s*\[(?:new |amended |updated )?(?:19|20)\d\d[^\]]{0,40}\]\s*$")
 # The rating labels as guidelines capitalise them ("Strength of Recommendation: Strong", "(Evidence
 # level: I–II; Grade: B)"): multi-word labels in any case, one-word ones capitalised only.
-_RATING_TAIL = re.compile(
-    r"\s*(?:\(|\[)?\s*(?:Type:\s|(?i:Evidence quality|Quality of evidence|Strength of recommendation|"
+# The tail starts at the label, or before the bracket and spaces in front of it (found by hand:
+# a pattern opening with "\s*" is tried at every position, and this runs on every statement).
+_RATING_LABEL = re.compile(
+    r"Type:\s|(?i:Evidence quality|Quality of evidence|Strength of recommendation|"
     r"Level of evidence|Evidence level|Strength of evidence|Grade of recommendation|Recommendation strength)\s*[:=]|Grade:|"
-    r"(?:Strong|Weak|Conditional|Moderate) recommendation[;,]|LOE:|SOR:|Class [IV]+[;,]).*$",
-    re.S,
+    r"(?:Strong|Weak|Conditional|Moderate) recommendation[;,]|LOE:|SOR:|Class [IV]+[;,]"
 )
+
+
+def _rating_tail(segment: str) -> int:
+    """Where a rating label's tail begins (its bracket and the spaces before included), or -1."""
+    m = _RATING_LABEL.search(segment)
+    if not m:
+        return -1
+    at = len(segment[: m.start()].rstrip())
+    if at and segment[at - 1] in "([":
+        at = len(segment[: at - 1].rstrip())
+    return at
+
+
+def _tail(pattern: re.Pattern[str]):
+    return lambda segment: m.start() if (m := pattern.search(segment)) else -1
 # USPSTF-style grades after the statement: "(B recommendation)", "(I statement)".
 _GRADE_TAIL = re.compile(r"\s*\(([A-D]|I) (?:recommendation|statement)\)\s*$")
 # AUA-style ratings after the statement: "(Standard; Evidence Level Grade A [abiraterone ...]/ B [docetaxel])".
@@ -53,6 +69,8 @@ _PAREN_RATING = re.compile(
 _OPEN_LABEL = re.compile(r"\s*\([^()]{0,60}$")
 _BRACKET_RATING = re.compile(r"\s*\[(?:[A-D]|[A-D][-–][a-z]+|I{1,3}[AB]?|Level [^\]]{1,20}|Grade [^\]]{1,20})\]\s*$"
                              r"|\s*\((?:Level|Grade) [A-D1-4I][^()]{0,18}\)\s*$")  # "... the first choice. (Grade C)"
+_TAILS = tuple(_tail(p) if isinstance(p, re.Pattern) else p
+               for p in (_TRAILING_LEVELS, _YEAR_TAG, _rating_tail, _BRACKET_RATING, _GRADE_TAIL, _PAREN_RATING))
 # Words after which a full stop does not end a sentence (general English, not medical).
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "al.", "fig.", "approx.", "no.", "dr.", "st.", "cf.", "ca.", "inc.", "ltd.", "u.s.", "resp.")
 # A sentence ends before a capital, a bracket or quote, or an inline list item ("... a bowel
@@ -93,10 +111,10 @@ def trim_statement(text: str, start: int, end: int) -> tuple[int, int]:
     if m and m.end() < len(segment):
         start += m.end()
         segment = text[start:end]
-    for pattern in (_TRAILING_LEVELS, _YEAR_TAG, _RATING_TAIL, _BRACKET_RATING, _GRADE_TAIL, _PAREN_RATING):
-        m = pattern.search(segment)
-        if m and m.start() > 0:
-            end = start + m.start()
+    for tail_start in _TAILS:
+        at = tail_start(segment)
+        if at > 0:
+            end = start + at
             segment = text[start:end]
     segment = text[start:end]
     m = _OPEN_LABEL.search(segment)

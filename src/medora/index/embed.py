@@ -9,6 +9,7 @@ normalisation. No torch; the graph is built once from the weights package
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -29,6 +30,35 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts), dim)`` float32, rows L2-normalised, in the order of ``texts``."""
         ...
+
+
+def optimized_graph(model_path: Path) -> Path:
+    """The model with onnxruntime's graph fusions applied, written once beside it.
+
+    A cold process then creates its session in about a third of the time (66 -> 25 ms
+    here), with the same vectors: only the "extended" fusions are saved, which onnxruntime
+    documents as independent of the machine; the hardware-specific layout step still runs
+    when the session is created. Written under a temporary name and renamed, as the model is.
+    """
+    import onnxruntime as ort
+
+    target = model_path.with_name(f"{model_path.stem}.extended.onnx")
+    if target.is_file() and target.stat().st_mtime >= model_path.stat().st_mtime:
+        return target
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        options.optimized_model_filepath = str(tmp)
+        options.log_severity_level = 3
+        ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        tmp.chmod(0o644)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
 
 
 class OnnxMiniLM:
@@ -86,7 +116,8 @@ class OnnxMiniLM:
         # and on this 2-core machine shared with other processes one query went from 12.7 ms to 6 ms
         # (a spinning thread takes the core the next run needs).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(str(optimized_graph(self.model_path)), options,
+                                             providers=["CPUExecutionProvider"])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts), 384)`` float32 unit vectors, in the order of ``texts``."""
