@@ -6,7 +6,7 @@ import pytest
 
 from medora.answer.compose import _near_duplicate
 from medora.answer.statements import statement_spans, trim_statement
-from medora.answer.evidence import prior_lines
+from medora.answer.evidence import AFTER_PRIOR, FIRST, prior_lines, therapy_line
 from medora.answer.audience import ask
 from medora.answer.cite import all_statements, to_json, verify
 
@@ -139,3 +139,33 @@ def test_the_bottom_line_model_has_a_fitted_weight_for_every_feature():
 
     weights = bottom_line_weights()
     assert len(weights) == len(BOTTOM_LINE_FEATURES) and all(isinstance(w, float) for w in weights)
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("What first-line treatment is recommended for HER2-positive advanced breast cancer?", FIRST),
+    ("What options are there when HER2-positive advanced breast cancer progresses after first-line "
+     "HER2-targeted therapy?", AFTER_PRIOR),
+])
+def test_a_question_asking_one_line_of_therapy_gets_no_statement_restricted_to_the_other(built_index, her2, question,
+                                                                                         asked):
+    """Applicability reads the line of therapy: a statement (by its words, its trial's description
+    or its heading) restricted to the other line is dropped, while a question naming no line (the
+    seed) keeps both."""
+    settings, index = built_index
+    assert therapy_line(question) == asked
+    answer = ask(question, index, settings)
+    assert all_statements(answer)
+    assert not [s.text for s in all_statements(answer) if therapy_line(s.text) not in (None, asked)]
+    assert {therapy_line(s.text) for s in all_statements(her2)} >= {FIRST, AFTER_PRIOR}
+
+
+@pytest.mark.parametrize("passage_id, line", [
+    ("ngc-10495#major-recommendations-6", AFTER_PRIOR),  # "progressed during or after first-line ..."
+    ("ngc-10495#major-recommendations-2", FIRST),  # "... combinations for first-line treatment"
+    (f"{PDQ}#trastuzumab-deruxtecan-1", AFTER_PRIOR),  # a trial's patients "previously treated with ..."
+])
+def test_therapy_line_of_real_statements(built_index, passage_id, line):
+    _, index = built_index
+    passage = index.passage(passage_id)
+    assert therapy_line(passage.text[slice(*trim_statement(passage.text, *statement_spans(passage.text, passage.kind)[-1]))]) \
+        == line or therapy_line(passage.text) == line

@@ -5,11 +5,12 @@ import json
 
 import pytest
 
-from medora.answer.statements import option_lists, statement_spans, trim_statement
+from medora.answer.statements import option_lists, split_sentences, statement_spans, trim_statement
 from medora.answer.audience import ask
 from medora.answer.cite import all_statements
 from medora.answer.evidence import (
-    concept_weights, context_at, contradicts_negation, contradicts_qualifier, guideline_context, item_lines, line_at,
+    altered_genes, concept_weights, context_at, contradicts_alteration, contradicts_negation, contradicts_qualifier,
+    guideline_context, item_lines, line_at,
     names_asked_population, summary_layer,
 )
 from medora.retrieve import retrieve
@@ -240,3 +241,33 @@ def test_a_recommendation_rated_in_its_publishers_format_is_quotable(built_index
     statement, ended = found[0]
     assert ended and statement.endswith(ending)
     assert not any(word in statement for word in ("Grade", "Evidence", "Strength", "GPP", "(Chemotherapy", " | "))
+
+
+@pytest.mark.parametrize("text, carried, absent", [
+    ("stage IV NSCLC with EGFR exon 19 deletion mutation", {"EGFR"}, set()),
+    ("KRAS G12C-mutated NSCLC", {"KRAS"}, set()),
+    ("MET exon 14-skipping variants", {"MET"}, set()),
+    ("RET rearrangement-positive NSCLC", {"RET"}, set()),
+    ("mutations in BRCA1 or BRCA2", {"BRCA1", "BRCA2"}, set()),
+    ("EGFR L858R–mutated NSCLC that lacks MET amplification", {"EGFR"}, {"MET"}),
+    ("HER2-positive breast cancer", set(), set()),  # a marker's sign, read by the qualifiers instead
+    ("PD-L1 expression of at least 50%", set(), set()),
+])
+def test_altered_genes_are_read_from_the_kind_of_change(text, carried, absent):
+    assert (altered_genes(text), altered_genes(text, carried=False)) == (carried, absent)
+
+
+def test_a_statement_about_another_genes_change_does_not_answer(built_index):
+    """A question about one gene's change turns away statements (or, naming none, headings) about
+    others' and about patients without it; the slice's own passages name several genes."""
+    settings, index = built_index
+    question = "Which treatment is recommended for metastatic breast cancer with a PIK3CA mutation?"
+    sentences = [p.text[a:b] for p in index.passages_of(PDQ) for a, b in split_sentences(p.text)]
+    other = next(t for t in sentences if altered_genes(t) == {"BRCA"})
+    asked = next(t for t in sentences if "PIK3CA" in altered_genes(t))
+    plain = next(t for t in sentences if "endocrine therapy" in t and not altered_genes(t))
+    assert contradicts_alteration(question, other)
+    assert not contradicts_alteration(question, asked) and not contradicts_alteration(question, plain)
+    for statement in all_statements(ask(question, index, settings)):
+        genes = altered_genes(statement.text)
+        assert not genes or "PIK3CA" in genes, statement.text

@@ -33,8 +33,8 @@ from .applicability import (
 )
 from .evidence import (
     ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, concept_weights, context_at,
-    contradicts_negation, contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
-    qualifiers_of, stated_line, stems, study_at, study_starts, summary_layer,
+    contradicts_alteration, contradicts_negation, contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
+    qualifiers_of, stated_line, stems, study_at, study_starts, summary_layer, therapy_line,
 )
 from .statements import ENDS_SENTENCE, PROFILE_FIELD, not_a_finding, ratings, statement_at, statement_spans
 
@@ -94,6 +94,9 @@ class _Candidate:
     concepts: Concepts
     layer: bool = False  # from the current-evidence layer of a summary
     own: float = 0.0  # 0..1 overlap of its own words (not its heading's or title's) with the question's concepts
+    # The line of therapy its patients are restricted to (``evidence.therapy_line``): by its own words,
+    # else its study's description, else its heading ("... (Second-Line Therapy)").
+    line: str | None = None
 
 
 # Evidence from this year on counts as emerging (the corpus snapshot is from 2025).
@@ -173,6 +176,7 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
     """
     out: list[_Candidate] = []
     context_relevance: dict[tuple[str, str], float] = {}
+    heading_line: dict[tuple[str, str], str | None] = {}
     studies = item_lines(h.passage for h in hits if h.document.type == "summary")
     passages = {h.passage.id: h.passage for h in hits}
     contexts = guideline_context(h.passage for h in hits if h.document.type == "guideline")
@@ -234,13 +238,17 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                     section = study_line
                 if p.id in layer:  # choosing among the layer's studies, not weighing them against guidelines
                     cue = _summary_cue(text, p, a, section, line_titles, cited_year)
+            if key not in heading_line:
+                heading_line[key] = therapy_line(p.section)
+            line = therapy_line(text) or (study_at(studies, p.id, a).therapy_line if doc.type == "summary" else None) \
+                or heading_line[key]
             statement = Statement(
                 text=text, passage_id=p.id, doc_id=p.doc_id, span=(a, b), evidence=ratings(tail, p), via=p.cites,
                 year=doc.year, label=TYPE_LABEL.get(doc.type, doc.type), lead_in=lead_in,
                 score=hit.score * (0.4 + match) * (1.3 if p.kind == "recommendation" else 1.0) * cue,
             )
             statement = replace(statement, score=statement.score * _rating_weight(statement.evidence))
-            out.append(_Candidate(statement, hit, match, section, concepts, p.id in layer, own))
+            out.append(_Candidate(statement, hit, match, section, concepts, p.id in layer, own, line))
     out.sort(key=lambda c: (-c.statement.score, c.statement.doc_id, c.hit.passage.position, c.statement.span))
     return out
 
@@ -381,6 +389,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
             or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
         and not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and not contradicts_negation(question, f"{c.hit.document.title} {c.statement.text}")
+        and not contradicts_alteration(question, c.statement.text, c.hit.passage.section)
         and not other_population(question, c.hit.document.title, assume_adults)
         and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate) and applies(c)
     ]
@@ -822,13 +831,16 @@ def _context(c: _Candidate) -> str:
 def _applicability(query, question: str):
     """A predicate: does a candidate apply to the asked patients? Its context must name one of the
     conditions the question names (when it names any), and must not conflict with the question on
-    stage, setting, course or patient group (``applicability``)."""
+    stage, setting, course, patient group (``applicability``) or line of therapy (``evidence.therapy_line``)."""
     asked = asked_facets(question, query.abbreviations)
     names = condition_names(query)
     anchors = frozenset(w for e in query.conditions for w in _WORD.findall(e.matched.lower()) if len(w) > 2)
     asks_nothing = asked.names_nothing()
+    line = therapy_line(question)
 
     def applies(c: _Candidate) -> bool:
+        if line and c.line and c.line != line:  # "untreated" is not answered by a trial after progression
+            return False
         context = _context(c)
         if names and not any(about_condition(n, context) for n in names):
             return False

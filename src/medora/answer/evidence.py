@@ -206,6 +206,43 @@ def contradicts_qualifier(question: str, statement: str, abbreviations: Sequence
     return False
 
 
+# A gene named with the kind of change the patients' tumours carry: "EGFR exon 19 deletion", "ALK
+# rearrangements", "KRAS G12C-mutated", "MET exon 14-skipping", "mutations in BRCA1". Genes are
+# symbols as the corpus writes them (capitals and digits); the change words are general English.
+_GENE = r"[A-Z][A-Z0-9]{1,7}"
+_CHANGE = (r"(?:mutations?|mutated|mutant|rearrangements?|rearranged|fusions?|variants?|alterations?|amplifications?"
+           r"|amplified|translocations?|deletions?|insertions?|skipping)")
+_GENES = rf"{_GENE}(?:/\d)?(?:(?:,\s*|,?\s+(?:and|or)\s+|/){_GENE})*"  # "BRCA1 and BRCA2", "EGFR or ALK"
+_ALTERED_GENE = re.compile(
+    rf"\b({_GENES})(?:\s+genes?)?(?:\s+(?:exon\s+\d+|[A-Z]\d{{2,4}}[A-Z]?))*[\s–-]+(?:(?!and\b|or\b)[a-z]+[\s–-]+)?"
+    rf"{_CHANGE}\b|\b{_CHANGE}\s+(?:in|of)\s+(?:the\s+)?({_GENES})\b")
+_SYMBOL = re.compile(_GENE)
+# "without EGFR or ALK alterations", "lacks MET amplification": patients who do not carry the change.
+_WITHOUT = re.compile(r"\b(?:no|not|without|lacks?|lacking|absence of|negative for)\s+(?:[\w-]+\s+){0,2}$", re.I)
+
+
+def altered_genes(text: str, *, carried: bool = True) -> frozenset[str]:
+    """The genes whose changes ``text`` says its patients carry ("EGFR exon 19 deletion" -> {"EGFR"}),
+    or with ``carried=False`` the ones it says they do not ("without EGFR or ALK alterations")."""
+    return frozenset(g for m in _ALTERED_GENE.finditer(text)
+                     if bool(_WITHOUT.search(text, max(m.start() - 40, 0), m.start())) != carried
+                     for g in _SYMBOL.findall(m.group(1) or m.group(2)))
+
+
+def contradicts_alteration(question: str, statement: str, heading: str = "") -> bool:
+    """True when the question's patients carry a change in one gene ("EGFR-mutated NSCLC") and the
+    statement speaks only of changes in others ("... and ALK rearrangements, first-line crizotinib"),
+    or of patients without the asked one ("no sensitizing EGFR variants"), or, naming none, stands
+    under a heading that does ("... (for patients with ALK translocations)"): other patients."""
+    asked = altered_genes(question)
+    if not asked:
+        return False
+    if asked & altered_genes(statement, carried=False):
+        return True
+    said = altered_genes(statement) or altered_genes(heading)
+    return bool(said and not asked & said)
+
+
 _NEGATED = re.compile(r"\bnon[-–]([a-z]{4,})", re.I)
 
 
@@ -284,6 +321,39 @@ def stated_line(text: str) -> str | None:
     return prior_lines(text)
 
 
+# Line of therapy for applicability: only wording that cannot mean anything else. The section
+# patterns above also read loose cues ("beyond", "or greater") that may place a statement but
+# must not turn one away. Two values: before any treatment, and after earlier treatment.
+FIRST = "first line"
+AFTER_PRIOR = "after prior treatment"
+# Progression is a restriction when patients have had it ("progressed on osimertinib"), not when it is
+# watched for or counted ("assessed for progression during therapy", "time to progression after").
+_NOT_HAD = "".join(f"(?<!{w} )(?<!{w} disease )" for w in ("for", "of", "to", "until", "no", "without", "before"))
+_LATER_LINE_WORDS = re.compile(
+    r"\b(?:second|2nd|third|3rd|fourth|4th|later|subsequent)[- ]lines?\b"
+    rf"|{_NOT_HAD}\bprogress(?:es|ed|ion|ing)? (?:on|after|during|following|while on)\b", re.I)
+# "first-line" as the line a statement is about, not the one its patients have been through
+# ("progressed after first-line chemotherapy").
+_FIRST_LINE_WORDS = re.compile(r"(?<!after )(?<!during )(?<!following )(?<!beyond )(?<!on )"
+                               r"(?:\b(?:first|1st|front)[- ]line\b|\b(?:previously )?untreated\b|\btreatment[- ]na[iï]ve\b)",
+                               re.I)
+
+
+def therapy_line(text: str) -> str | None:
+    """``FIRST``, ``AFTER_PRIOR`` or None: the one line of therapy ``text`` restricts its patients to.
+
+    "progression after first-line therapy" is after prior treatment; "(First-Line Therapy)" and
+    "untreated" are first line; "previously treated with ..." is after prior treatment unless
+    negated ("had not previously received"). Text naming both ("NSAIDs as first-line therapy or
+    tramadol as second-line therapy") is restricted to neither.
+    """
+    first, later = bool(_FIRST_LINE_WORDS.search(text)), bool(_LATER_LINE_WORDS.search(text))
+    if first or later:
+        return None if first and later else FIRST if first else AFTER_PRIOR
+    prior = prior_lines(text)
+    return None if prior is None else FIRST if prior == "First-line" else AFTER_PRIOR
+
+
 _ITEM = re.compile(r"(?m)^[ \t]*\d{1,2}\.[ \t]+(.*)$")
 
 
@@ -296,6 +366,7 @@ class Study:
     line: str | None
     passage_id: str = ""
     span: tuple[int, int] = (0, 0)
+    therapy_line: str | None = None  # ``therapy_line`` of its description, for applicability
 
 
 def item_lines(passages: Iterable[Passage]) -> dict[str, list[tuple[int, Study]]]:
@@ -313,7 +384,8 @@ def item_lines(passages: Iterable[Passage]) -> dict[str, list[tuple[int, Study]]
         marks[p.id] = [(-1, current.get(key, Study(None)))]
         for m in _ITEM.finditer(p.text):
             first = _first_sentence(m.group(1))
-            current[key] = Study(stated_line(m.group(1)), p.id, (m.start(1), m.start(1) + len(first)))
+            current[key] = Study(stated_line(m.group(1)), p.id, (m.start(1), m.start(1) + len(first)),
+                                 therapy_line(m.group(1)))
             marks[p.id].append((m.start(), current[key]))
     return marks
 
