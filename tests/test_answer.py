@@ -169,3 +169,30 @@ def test_therapy_line_of_real_statements(built_index, passage_id, line):
     passage = index.passage(passage_id)
     assert therapy_line(passage.text[slice(*trim_statement(passage.text, *statement_spans(passage.text, passage.kind)[-1]))]) \
         == line or therapy_line(passage.text) == line
+
+
+def test_a_misspelt_drug_name_is_searched_as_the_vocabulary_spells_it(built_index):
+    """"trastuzmab" (one letter dropped) is searched as "trastuzumab", and the answer says so; a
+    word English spells so, or one the corpus holds, is never respelt."""
+    from medora.query import respell
+    from medora.threads import ThreadStore
+    from medora.threads import ask as ask_in_thread
+
+    settings, index = built_index
+    assert respell("Is trastuzmab given with pertuzumab?", index.document_frequency) == \
+        ("Is trastuzumab given with pertuzumab?", (("trastuzmab", "trastuzumab"),))
+    # "cardiac" is English; "lapatinib" is the corpus's own (and the drug vocabulary's) word.
+    assert respell("cardiac toxicity of lapatinib", index.document_frequency) == ("cardiac toxicity of lapatinib", ())
+    answer = ask("What are the side effects of trastuzmab?", index, settings)
+    assert answer.resolved_question == "What are the side effects of trastuzumab?"
+    assert any("trastuzumab" in s.text.lower() for s in all_statements(answer))
+    assert not [m for m in answer.missing if "trastuzmab" in m]
+    store = ThreadStore.open(settings)
+    try:
+        threaded = ask_in_thread("What are the side effects of trastuzmab?", index, settings, store)
+    finally:
+        store.close()
+    assert (threaded.question, threaded.resolved_question) == (
+        "What are the side effects of trastuzmab?", "What are the side effects of trastuzumab?")
+    plain = settings.model_copy(update={"retrieve": settings.retrieve.model_copy(update={"respell": False})})
+    assert ask("What are the side effects of trastuzmab?", index, plain).resolved_question == ""

@@ -310,6 +310,9 @@ def test_corpus_wide_facts_agree(built_index, pg_index):
     assert present == {"trastuzumab": True, "trastuz": True, "trastuzmab": True, "pertuzumab": True,
                        "finerenone": False, "her2": True}
     assert {w: n > 0 for w, n in pg.document_frequency(words).items()} == present
+    exact = {**present, "trastuz": False, "trastuzmab": False}  # only the words themselves
+    assert {w: n > 0 for w, n in embedded.document_frequency(words, exact=True).items()} == exact
+    assert {w: n > 0 for w, n in pg.document_frequency(words, exact=True).items()} == exact
 
 
 @pytest.mark.parametrize(("call", "error", "message"), [

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -135,6 +135,8 @@ class QueryAnalysis:
     # (other short form, the question's short form): the corpus's other abbreviations of the same long
     # form ("AF" for a question's "afib"), so that a statement writing "AF" names what was asked.
     short_forms: tuple[tuple[str, str], ...] = ()
+    # (as typed, as searched) for each misspelt name ``respell`` corrected; ``text`` is the respelt question.
+    respelled: tuple[tuple[str, str], ...] = ()
 
     def lexical_query(self) -> str:
         """Terms, then the new words of the expansions: lower-case ``[a-z0-9]`` words joined by spaces.
@@ -222,6 +224,46 @@ def analyse(question: str, abbreviations: Mapping[str, list[str]] | None = None)
     )
 
 
+# --- spelling ----------------------------------------------------------------------------------
+
+RESPELL_MIN_LETTERS = 6  # shorter words are one slip away from too many names ("keflex" is 6)
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def one_slip_away(word: str) -> set[str]:
+    """Every word one typing slip from ``word``: a letter dropped, added, changed, or two neighbours swapped."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in _LETTERS} | {a + c + b for a, b in splits for c in _LETTERS}) \
+        - {word}
+
+
+def respell(question: str, mentions: Callable[..., Mapping[str, int]]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The question with each misspelt disease or drug name spelt as the vocabularies spell it.
+
+    A word is respelt when neither the vocabularies, nor the English pronouncing dictionary
+    (CMUdict, of ``textstat``), nor the corpus know it, and one typing slip turns it into a disease
+    or drug name the corpus mentions (``mentions``: ``Index.document_frequency``; the most
+    mentioned when several): "menigitis" -> "meningitis", "osmiertinib" -> "osimertinib".
+    Returns the question and the (typed, respelt) pairs.
+    """
+    current = vocabulary.current()
+    words = {t.lower() for t, _, _ in _tokens(question) if len(t) >= RESPELL_MIN_LETTERS and t.isalpha()}
+    words -= {w for kind in ("disease", "drug") for w in current.variants_among(kind, words)}
+    words = {w for w in words if current.syllables(w) is None}  # not an English word spelt as English spells it
+    known = mentions(sorted(words), exact=True) if words else {}
+    pairs: list[tuple[str, str]] = []
+    for word in sorted(w for w in words if not known.get(w)):
+        near = sorted({v for kind in ("disease", "drug") for v in current.variants_among(kind, one_slip_away(word))})
+        counts = mentions(near) if near else {}
+        best = max(near, key=lambda v: (counts.get(v, 0), v), default=None)
+        if best and counts.get(best):
+            pairs.append((word, best))
+    for typed, spelt in pairs:
+        question = re.sub(rf"\b{re.escape(typed)}\b", spelt, question, flags=re.I)
+    return question, tuple(pairs)
+
+
 # --- words -----------------------------------------------------------------------------------
 
 
@@ -261,7 +303,9 @@ def _plain_words(text: str) -> list[str]:
 
 # "What is COPD?" asks for a definition; "What is the best antibiotic for strep throat?" does not.
 # "What is X?", and X named first, then "- what is that?" / "what's that?" / "what does that mean?".
-_WHAT_IS = re.compile(r"^\s*(?:what (?:is|are)|define|definition of|meaning of)\b(.*)$|\bwhat does .* mean\b"
+# "What is X?", as typed too: "Whats X?", "No, what is X?" (a reply in a conversation).
+_WHAT_IS = re.compile(r"^\s*(?:(?:no|ok|okay|so|and|but)\W+)?(?:what(?: is| are|'s|’s|s)|define|definition of|meaning of)\b(.*)$"
+                      r"|\bwhat does .* mean\b"
                       r"|\bwhat(?:'s|’s| is| are) (?:that|this|it|those|these|they)\W*$")
 _NOT_A_NAME = frozenset("for of in with after before during to on at from by than best most recommended first should".split())
 

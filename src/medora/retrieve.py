@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import EmptyQuery, QueryError
 from .index import Index
-from .query import QueryAnalysis, analyse
+from .query import QueryAnalysis, analyse, respell
 from .settings import RetrieveSettings
 from .types import EVIDENCE_RANK, Document, Hit, Passage
 
@@ -106,7 +106,8 @@ def search(question: str, index: Index, settings: RetrieveSettings, *, mode: str
         raise QueryError(f"Unknown search mode {mode!r}; use one of: {', '.join(MODES)}")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    analysis = analyse(question, index.abbreviations() if settings.expand else None)
+    searched, respelled = respell(question, index.document_frequency) if settings.respell else (question, ())
+    analysis = replace(analyse(searched, index.abbreviations() if settings.expand else None), respelled=respelled)
     if not settings.expand:
         analysis = replace(analysis, expansions=())
     lexical_text = " ".join([*analysis.terms, *analysis.generic_names()])

@@ -91,6 +91,9 @@ class RetrieveSettings(_Stage):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     mode: str = Field("hybrid", description="'hybrid', 'lexical' or 'dense'.")
     expand: bool = Field(True, description="Expand the query with synonyms from shipped drug and disease vocabularies.")
+    respell: bool = Field(True, description="Search a misspelt disease or drug name as the vocabularies spell it "
+                                            "(one typing slip away, and only where neither English nor the corpus "
+                                            "knows the word typed).")
     document_weight: float = Field(
         0.3, description="Share of a passage's relevance borrowed from its whole document's BM25 match (0..1)."
     )

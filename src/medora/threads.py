@@ -229,4 +229,6 @@ def ask(question: str, index: Index, settings: Settings, store: ThreadStore, *, 
     resolved = resolve_in(store, thread_id, question, index.abbreviations())
     answer = ask_audience(resolved, index, settings, audience=audience)
     turn = store.add(thread_id, question, resolved, audience)
-    return replace(answer, question=question, resolved_question=resolved, thread_id=turn.thread_id)
+    # A respelt question was searched as the answer says ("Whats meningitis?" for "Whats menigitis?").
+    return replace(answer, question=question, resolved_question=answer.resolved_question or resolved,
+                   thread_id=turn.thread_id)

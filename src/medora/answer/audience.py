@@ -123,6 +123,8 @@ def ask(question: str, index, settings: Settings, *, audience: str = "physician"
     if audience == PATIENT:
         extras.update(framing=FRAMING, disclaimer=PATIENT_DISCLAIMER, glossary=glossary(answer, index),
                       emergency_notice=EMERGENCY_NOTICE if is_emergency(question) else "")
+    if retrieval.query.respelled:  # shown as "Searched as", as a thread's resolved question is
+        extras["resolved_question"] = retrieval.query.text
     timings = {**answer.timings, "retrieve": t1 - t0, "tailor": time.perf_counter() - t1}
     return replace(answer, **extras, timings=timings)
 

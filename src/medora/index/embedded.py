@@ -128,9 +128,9 @@ class EmbeddedIndex:
     def passages(self, rowids) -> dict[int, Passage]:
         return self.store.passages_by_rowid([int(r) for r in rowids])
 
-    def document_frequency(self, words) -> dict[str, int]:
+    def document_frequency(self, words, *, exact: bool = False) -> dict[str, int]:
         """Documents holding each word (stemmed), 0 when none: whether the corpus mentions it at all."""
-        return self.lexical.document_frequency(list(words))
+        return self.lexical.document_frequency(list(words), exact=exact)
 
     def documents(self, doc_type: str | None = None, limit: int = 50) -> list[Document]:
         return self.store.documents(doc_type, limit)

@@ -144,21 +144,21 @@ class TantivyLexical:
         scores = np.fromiter((score for score, _ in hits), dtype=np.float32, count=len(hits))
         return rowids, scores
 
-    def document_frequency(self, words: Sequence[str]) -> dict[str, int]:
-        """How many documents hold each word (stemmed as indexed, in title or body), or else, for a
-        word of at least ``PREFIX_LETTERS`` letters, a word that begins with it ("azithro"), or else,
-        for a word of letters only and at least ``TYPO_LETTERS`` long, a word one typing slip away
-        ("osmiertinib"); 0 when none."""
+    def document_frequency(self, words: Sequence[str], *, exact: bool = False) -> dict[str, int]:
+        """How many documents hold each word (stemmed as indexed, in title or body), or else, unless
+        ``exact``, for a word of at least ``PREFIX_LETTERS`` letters, a word that begins with it
+        ("azithro"), or else, for a word of letters only and at least ``TYPO_LETTERS`` long, a word
+        one typing slip away ("osmiertinib"); 0 when none."""
         searcher = self.doc_index.searcher()
         out: dict[str, int] = {}
         for word in words:
             text = safe_query(word)
             count = searcher.search(self.doc_index.parse_query(text, ["title", "body"]), limit=1,
                                     count=True).count if text else 0
-            if not count and len(text) >= PREFIX_LETTERS and " " not in text:
+            if not count and not exact and len(text) >= PREFIX_LETTERS and " " not in text:
                 count = max((n for field in ("title", "body")
                              for _, n in searcher.terms_with_prefix(field, text, limit=1)), default=0)
-            if not count and typo_candidate(text):
+            if not count and not exact and typo_candidate(text):
                 count = max((n for term, n in searcher.terms_with_prefix("body", text[:2])
                              if one_edit_apart(text, term)), default=0)
             out[word] = count

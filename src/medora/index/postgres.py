@@ -400,9 +400,9 @@ class PostgresIndex:
         rows = self._query(DOCUMENT_SQL, self._bm25_params(terms, qtf, k), 0)
         return {doc_id: float(np.float32(score)) for doc_id, score in rows}
 
-    def document_frequency(self, words) -> dict[str, int]:
-        """Documents holding each word, a word beginning with it, or one a typing slip away (as
-        ``TantivyLexical.document_frequency``;
+    def document_frequency(self, words, *, exact: bool = False) -> dict[str, int]:
+        """Documents holding each word, or unless ``exact`` a word beginning with it, or one a typing
+        slip away (as ``TantivyLexical.document_frequency``;
         the larger of the title and body counts, so a lower bound where a word is in both), 0 when none."""
         out: dict[str, int] = {}
         with self._reading() as conn:
@@ -413,11 +413,11 @@ class PostgresIndex:
                     (terms,)).fetchone() if terms else (0, 0)
                 out[word] = int(fewest or 0) if terms and found == len(terms) else 0
                 text = safe_query(word)
-                if not out[word] and len(text) >= PREFIX_LETTERS and " " not in text:
+                if not out[word] and not exact and len(text) >= PREFIX_LETTERS and " " not in text:
                     row = conn.execute("SELECT max(greatest(doc_df_title, doc_df_body)) FROM terms WHERE term LIKE %s",
                                        (text.replace("%", "").replace("_", "") + "%",)).fetchone()
                     out[word] = int(row[0] or 0)
-                if not out[word] and typo_candidate(text):
+                if not out[word] and not exact and typo_candidate(text):
                     rows = conn.execute(
                         "SELECT term, greatest(doc_df_title, doc_df_body) FROM terms WHERE term LIKE %s"
                         " AND length(term) BETWEEN %s AND %s", (text[:2] + "%", len(text) - 1, len(text) + 1)).fetchall()

@@ -48,8 +48,9 @@ class Index(Protocol):
         """Top ``k`` passages by cosine similarity to the embedded ``text``: (rowids, scores)."""
         ...
 
-    def document_frequency(self, words: Iterable[str]) -> dict[str, int]:
-        """Documents holding each word (or a word it begins, or one a typing slip away); 0 when none."""
+    def document_frequency(self, words: Iterable[str], *, exact: bool = False) -> dict[str, int]:
+        """Documents holding each word (or, unless ``exact``, a word it begins, or one a typing slip
+        away); 0 when none."""
         ...
 
     def embedder(self) -> Embedder:

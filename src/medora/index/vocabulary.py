@@ -233,6 +233,11 @@ class Vocabulary:
         """The entries (canonical names) ``variant`` (lower-case) names; ``()`` when none."""
         return self._lookup(kind, [variant]).get(variant, ((), False))[0]
 
+    def variants_among(self, kind: str, names: Iterable[str]) -> set[str]:
+        """Those of ``names`` (lower-case) that name an entry of ``kind``: one hash test each, the
+        file read only for the few that pass it."""
+        return set(self._lookup(kind, list(dict.fromkeys(names))))
+
     def is_brand(self, kind: str, variant: str) -> bool:
         return self._lookup(kind, [variant]).get(variant, ((), False))[1]
 
