@@ -271,3 +271,16 @@ def test_a_statement_about_another_genes_change_does_not_answer(built_index):
     for statement in all_statements(ask(question, index, settings)):
         genes = altered_genes(statement.text)
         assert not genes or "PIK3CA" in genes, statement.text
+
+
+@pytest.mark.parametrize("question, statement, contradicts", [
+    ("NSCLC with an EGFR exon 19 deletion", "patients with ALK rearrangements", True),
+    ("NSCLC with an EGFR exon 19 deletion", "patients with EGFR or ALK alterations", False),
+    ("NSCLC with an EGFR exon 19 deletion", "patients without EGFR mutations", True),
+    ("melanoma that does not have a BRAF mutation", "patients with BRAF V600 mutations", True),
+    ("melanoma that does not have a BRAF mutation", "patients whose tumors lack BRAF mutations", False),
+    ("melanoma that does not have a BRAF mutation", "patients with mutations in a gene called BRAF", True),
+    ("melanoma", "patients with BRAF V600 mutations", False),  # the question names no gene
+])
+def test_whose_gene_change_a_text_is_about(question, statement, contradicts):
+    assert contradicts_alteration(question, statement) is contradicts

@@ -389,7 +389,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
             or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
         and not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and not contradicts_negation(question, f"{c.hit.document.title} {c.statement.text}")
-        and not contradicts_alteration(question, c.statement.text, c.hit.passage.section)
+        and not contradicts_alteration(question, _with_lead_in(c.statement), c.hit.passage.section)
         and not other_population(question, c.hit.document.title, assume_adults)
         and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate) and applies(c)
     ]
@@ -819,6 +819,11 @@ def _context_sentence(passage, span: tuple[int, int] | None) -> Statement | None
             or len(text.split()) > 60:
         return None
     return Statement(text=text, passage_id=passage.id, doc_id=passage.doc_id, span=(a, b))
+
+
+def _with_lead_in(s: Statement) -> str:
+    """The statement as shown: its lead-in ("Approximately half ... have mutations in BRAF.") before it."""
+    return f"{s.lead_in.text} {s.text}" if s.lead_in else s.text
 
 
 def _context(c: _Candidate) -> str:

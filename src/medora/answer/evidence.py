@@ -215,7 +215,7 @@ _CHANGE = (r"(?:mutations?|mutated|mutant|rearrangements?|rearranged|fusions?|va
 _GENES = rf"{_GENE}(?:/\d)?(?:(?:,\s*|,?\s+(?:and|or)\s+|/){_GENE})*"  # "BRCA1 and BRCA2", "EGFR or ALK"
 _ALTERED_GENE = re.compile(
     rf"\b({_GENES})(?:\s+genes?)?(?:\s+(?:exon\s+\d+|[A-Z]\d{{2,4}}[A-Z]?))*[\s–-]+(?:(?!and\b|or\b)[a-z]+[\s–-]+)?"
-    rf"{_CHANGE}\b|\b{_CHANGE}\s+(?:in|of)\s+(?:the\s+)?({_GENES})\b")
+    rf"{_CHANGE}\b|\b{_CHANGE}\s+(?:in|of)\s+(?:the\s+|a\s+)?(?:genes?\s+(?:called\s+|named\s+)?)?({_GENES})\b")
 _SYMBOL = re.compile(_GENE)
 # "without EGFR or ALK alterations", "lacks MET amplification": patients who do not carry the change.
 _WITHOUT = re.compile(r"\b(?:no|not|without|lacks?|lacking|absence of|negative for)\s+(?:[\w-]+\s+){0,2}$", re.I)
@@ -232,15 +232,17 @@ def altered_genes(text: str, *, carried: bool = True) -> frozenset[str]:
 def contradicts_alteration(question: str, statement: str, heading: str = "") -> bool:
     """True when the question's patients carry a change in one gene ("EGFR-mutated NSCLC") and the
     statement speaks only of changes in others ("... and ALK rearrangements, first-line crizotinib"),
-    or of patients without the asked one ("no sensitizing EGFR variants"), or, naming none, stands
-    under a heading that does ("... (for patients with ALK translocations)"): other patients."""
-    asked = altered_genes(question)
-    if not asked:
+    or of patients without the asked one ("no sensitizing EGFR variants"), or only of a change the
+    question says its patients lack ("does not have BRAF mutation"), or, naming none, stands under a
+    heading that does ("... (for patients with ALK translocations)"): other patients."""
+    asked, lacking = altered_genes(question), altered_genes(question, carried=False)
+    if not asked and not lacking:
         return False
     if asked & altered_genes(statement, carried=False):
         return True
     said = altered_genes(statement) or altered_genes(heading)
-    return bool(said and not asked & said)
+    # "does not have a BRAF mutation": a treatment for BRAF-mutated disease is for other patients
+    return bool(said and ((asked and not asked & said) or (lacking and said <= lacking)))
 
 
 _NEGATED = re.compile(r"\bnon[-–]([a-z]{4,})", re.I)
@@ -335,7 +337,8 @@ _LATER_LINE_WORDS = re.compile(
 # "first-line" as the line a statement is about, not the one its patients have been through
 # ("progressed after first-line chemotherapy").
 _FIRST_LINE_WORDS = re.compile(r"(?<!after )(?<!during )(?<!following )(?<!beyond )(?<!on )"
-                               r"(?:\b(?:first|1st|front)[- ]line\b|\b(?:previously )?untreated\b|\btreatment[- ]na[iï]ve\b)",
+                               r"(?:\b(?:first|1st|front)[- ]line\b|\b(?:previously )?untreated\b|\btreatment[- ]na[iï]ve\b"
+                               r"|\binitial (?:therapy|treatment)\b)",
                                re.I)
 
 
