@@ -106,10 +106,12 @@ def test_answers_on_slice(slice_results):
         assert a["statements_median"] > 0 and 0 <= a["boilerplate_share"] <= 1
     # measured on the slice: gold guideline in the bottom line 22 of 24; expected-term recall 0.784 before
     # statements had to match what is asked in their own words (answer.min_own_match_ratio), 0.545 after:
-    # shorter answers hold fewer of the expected words (the judged sample weighs that trade, RESULTS.md)
+    # shorter answers hold fewer of the expected words (the judged sample weighs that trade, RESULTS.md).
+    # Tune 0.4375 since applicability reads the line of therapy: the first-line question (cd-001) no
+    # longer holds the later-line statements that carried "trastuzumab" (measured, session 9).
     assert (tune["gold_in_bottom_line"] * tune["answerable"] + heldout["gold_in_bottom_line"] * heldout["answerable"]
             ) >= 21
-    assert min(tune["expected_term_recall"], heldout["expected_term_recall"]) >= 0.5
+    assert min(tune["expected_term_recall"], heldout["expected_term_recall"]) >= 0.43
 
 
 def test_eval_command_help_and_run(built_index, tmp_path):
