@@ -428,3 +428,20 @@ def test_a_definition_question_is_answered_with_what_its_subject_is_not_with_the
     first = answer.bottom_line[0].text.lower()
     name = "atrial fibrillation" if "fibrillation" in question else "heart attack"
     assert first.startswith(name) or f"{name} (" in first[:60] or first.startswith(("a ", "an ")), first
+
+
+def test_an_unknown_word_is_missing_from_the_corpus_only_when_it_reads_as_a_name(built_index):
+    """A word no document holds is a missing subject when typed as a name (capital, digit, or
+    ``NAME_LETTERS`` long), not when it is short lower-case shorthand ("28 weeker", "e-cigs")."""
+    from medora.answer.answerability import assess, reads_as_name
+
+    _, index = built_index
+    context = ("Breast cancer\nTreatment\n\nTrastuzumab is given for one year.",)
+    assert assess(analyse("Is trastuzumab used in HER2-positive breast cancer in a preggo?"), context,
+                  index).status == "answered"
+    for name in ("Zorbix", "zorblatinib"):
+        verdict = assess(analyse(f"Is trastuzumab used with {name} in HER2-positive breast cancer?"), context, index)
+        assert (verdict.status, verdict.missing) == ("partial", (f"No source in the corpus mentions {name.lower()}.",))
+    assert [reads_as_name(t, q) for t, q in [("weeker", "a 28 weeker"), ("e-cigs", "vaping / e-cigs"),
+                                             ("vuity", "what are Vuity eye drops"), ("p-tau217", "p-tau217 test")]] \
+        == [False, False, True, True]

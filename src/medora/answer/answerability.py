@@ -6,7 +6,8 @@ that no indexed document contains (a drug, test or condition the vocabularies do
 as one approved after the corpus was written). A subject is
 
 - *absent* when no document of the index mentions it (by any of its names, or a word that begins
-  with it): "No source in the corpus mentions X".
+  with it): "No source in the corpus mentions X". An unknown word that does not read as a name
+  (``NAME_LETTERS``: short, lower case, no digit, such as "weeker") is shorthand, not a subject.
 
 Common English words (the Dale–Chall list of easy words that ``textstat`` ships) are never
 subjects. ``status`` is ``not_found`` when no statement applies to the question or every subject is
@@ -29,6 +30,10 @@ from ..query import STOP_WORDS, QueryAnalysis, analyse
 from .applicability import about_condition
 
 MIN_SUBJECT_LETTERS = 5  # shorter unknown words are too often typing slips or chat ("gonna")
+# A word no document holds is missing from the corpus when it reads as a name: typed with a capital or
+# a digit ("Vuity", "p-tau217"), or this long. Shorter lower-case ones are more often shorthand or
+# slang ("28 weeker", "ex-prem", "e-cigs") than a drug or test the corpus lacks.
+NAME_LETTERS = 7
 MAX_NAME_WORDS = 4  # vocabulary synonyms longer than this are descriptions, not names
 _WORD = re.compile(r"[a-z0-9]+")
 # Question words that are never the subject, however rare in a clinical corpus.
@@ -106,11 +111,21 @@ def absent(found: Sequence[Subject], index) -> list[Subject]:
     return [s for s in found if not any(mentioned(n) for n in s.names)]
 
 
+def reads_as_name(term: str, question: str) -> bool:
+    """Is ``term`` (lower-cased) typed in ``question`` as a name would be (``NAME_LETTERS``)?"""
+    typed = re.search(re.escape(term), question, re.I)
+    word = typed.group() if typed else term
+    return any(c.isupper() or c.isdigit() for c in word) or max(map(len, _WORD.findall(term)), default=0) >= NAME_LETTERS
+
+
 def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerability:
     """Status and missing subjects, given the text (statement, heading, document title) of each
     statement chosen for the answer."""
-    found = subjects(query)
+    found = list(subjects(query))
     gone = absent(found, index)
+    shorthand = [s for s in gone if s.kind == "term" and not reads_as_name(s.asked, query.text)]
+    found = [s for s in found if s not in shorthand]
+    gone = [s for s in gone if s not in shorthand]
     missing = [f"No source in the corpus mentions {s.asked}." for s in gone]
     # A partial answer is about the asked condition without the asked drug or test: with no
     # condition left to answer about, what remains would answer another question.
