@@ -177,6 +177,7 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
     out: list[_Candidate] = []
     context_relevance: dict[tuple[str, str], float] = {}
     heading_line: dict[tuple[str, str], str | None] = {}
+    asks_line = therapy_line(question) is not None  # a statement's line matters only then
     studies = item_lines(h.passage for h in hits if h.document.type == "summary")
     passages = {h.passage.id: h.passage for h in hits}
     contexts = guideline_context(h.passage for h in hits if h.document.type == "guideline")
@@ -238,10 +239,12 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                     section = study_line
                 if p.id in layer:  # choosing among the layer's studies, not weighing them against guidelines
                     cue = _summary_cue(text, p, a, section, line_titles, cited_year)
-            if key not in heading_line:
-                heading_line[key] = therapy_line(p.section)
-            line = therapy_line(text) or (study_at(studies, p.id, a).therapy_line if doc.type == "summary" else None) \
-                or heading_line[key]
+            line = None
+            if asks_line:
+                if key not in heading_line:
+                    heading_line[key] = therapy_line(p.section)
+                line = therapy_line(text) or (study_at(studies, p.id, a).therapy_line if doc.type == "summary"
+                                              else None) or heading_line[key]
             statement = Statement(
                 text=text, passage_id=p.id, doc_id=p.doc_id, span=(a, b), evidence=ratings(tail, p), via=p.cites,
                 year=doc.year, label=TYPE_LABEL.get(doc.type, doc.type), lead_in=lead_in,
