@@ -23,6 +23,7 @@ definition, a vocabulary's lay synonym).
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import replace
@@ -199,7 +200,7 @@ def with_key_terms(answer: Answer, query: QueryAnalysis, index) -> Answer:
     shown = {(s.passage_id, s.span) for s in all_statements(answer)}
     definitions: list[Statement] = []
     for entity in {e.name: e for e in entities}.values():
-        found = definition(entity, index)
+        found = _definition(entity, index, answer.corpus_version)
         if found and (found.passage_id, found.span) not in shown and found.text not in {d.text for d in definitions}:
             definitions.append(found)
         if len(definitions) == MAX_KEY_TERMS:
@@ -222,6 +223,13 @@ def definition(entity: Entity, index) -> Statement | None:
     "What is (are) X?" answer that begins with the term; best both, then the first kind,
     patient-audience documents first, then the shorter sentence.
     """
+    return _definition(entity, index, index.corpus_version())
+
+
+# A term's definition depends on the corpus alone: looked for once per corpus version (up to ten
+# searches per term, and a student answer asks for every term its statements name).
+@functools.lru_cache(maxsize=4096)
+def _definition(entity: Entity, index, corpus_version: str) -> Statement | None:
     best: tuple[tuple, Statement] | None = None
     for name in _names(entity):
         words = _WORD.findall(name)
