@@ -387,17 +387,15 @@ class _MappingIndex:
     short: dict[str, list[str]]  # short forms by long form, lower case
 
 
-# The mappings in use, most recent first: an index's own, and the empty one of a statement read
-# without abbreviations (kept apart, or each would evict the other and the index be rebuilt, 4 ms).
+# The mappings in use, newest first: an index's own, and the empty one of a statement read without
+# abbreviations (kept apart, or each would evict the other and the index be rebuilt, 4 ms).
 _MAPPING_INDEX: list[tuple[Mapping, _MappingIndex]] = []
 _MAPPINGS_KEPT = 4
 
 
 def _mapping_index(mapping: Mapping[str, list[str]]) -> _MappingIndex:
-    for i, (kept, built) in enumerate(_MAPPING_INDEX):
+    for kept, built in list(_MAPPING_INDEX):  # a copy: a server's other threads may replace the list
         if kept is mapping or (not kept and not mapping):
-            if i:
-                _MAPPING_INDEX.insert(0, _MAPPING_INDEX.pop(i))
             return built
     clipped: dict[str, list[str]] = {}
     short: dict[str, list[str]] = {}
@@ -408,9 +406,9 @@ def _mapping_index(mapping: Mapping[str, list[str]]) -> _MappingIndex:
             if 2 <= len(words) <= 4 and all(w.isalpha() for w in words):
                 start = "".join(w[0] for w in words[:-1]) + words[-1]
                 clipped.setdefault(start[:MIN_CLIPPED], []).append(" ".join(words))
-    _MAPPING_INDEX.insert(0, (mapping, _MappingIndex(clipped, short)))
-    del _MAPPING_INDEX[_MAPPINGS_KEPT:]
-    return _MAPPING_INDEX[0][1]
+    built = _MappingIndex(clipped, short)
+    _MAPPING_INDEX[:] = [(mapping, built), *_MAPPING_INDEX][:_MAPPINGS_KEPT]
+    return built
 
 
 def _clips(word: str, long: str) -> bool:
