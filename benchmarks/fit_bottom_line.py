@@ -39,7 +39,7 @@ def collect(settings, index, questions: list[dict]) -> list[tuple[np.ndarray, np
     current: dict = {}
     choose = composition._bottom_line
 
-    def observe(chosen, focus, query, match_ratio):  # records what the bottom line sees, changes nothing
+    def observe(chosen, focus, query, match_ratio, **options):  # records what the bottom line sees, changes nothing
         pool = composition.bottom_line_pool(chosen, query)
         if pool:
             item = current["item"]
@@ -53,7 +53,7 @@ def collect(settings, index, questions: list[dict]) -> list[tuple[np.ndarray, np
                                                              and best >= GOLD_COVERAGE)))
             if any(labels):
                 groups.append((np.array(rows, dtype=float), np.array(labels), item["id"]))
-        return choose(chosen, focus, query, match_ratio)
+        return choose(chosen, focus, query, match_ratio, **options)
 
     composition._bottom_line = observe
     try:
