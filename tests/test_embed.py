@@ -14,7 +14,7 @@ from tokenizers import Tokenizer
 
 from medora.errors import ConfigError
 from medora.index.embed import Embedder, OnnxMiniLM
-from medora.index.onnx_minilm import GRAPH_VERSION, model_dir
+from medora.index.onnx_minilm import FUSIONS_LEFT_OUT, GRAPH_VERSION, model_dir
 
 
 @pytest.fixture(scope="session")
@@ -168,6 +168,24 @@ def test_model_is_built_once_then_reused(int8, model_cache):
     assert not [name for name in os.listdir(model_cache) if name.endswith(".tmp")]
 
 
+def test_the_index_is_keyed_by_the_graph_version():
+    """A new graph makes a new index: its vectors are never searched with another graph's queries."""
+    from medora.settings import Settings
+
+    assert Settings().index_params()["graph"] == GRAPH_VERSION
+
+
+def test_the_slow_fused_kernels_stay_out(int8):
+    """onnxruntime's SkipLayerNormalization and BiasGelu were slower here than the plain operators
+    (benchmarks/RESULTS.md): the saved graph must not fuse them back."""
+    import onnx
+
+    from medora.index.embed import optimized_graph
+
+    ops = {n.op_type for n in onnx.load(str(optimized_graph(int8.model_path))).graph.node}
+    assert "LayerNormalization" in ops and not ops & {"SkipLayerNormalization", "BiasGelu"}
+
+
 def test_it_is_an_embedder(int8, fp32):
     assert isinstance(int8, Embedder) and isinstance(fp32, Embedder)
     assert (int8.model_id, int8.dim, fp32.model_id, fp32.dim) == ("all-MiniLM-L6-v2-int8", 384, "all-MiniLM-L6-v2-fp32", 384)
@@ -206,7 +224,8 @@ def test_sessions_load_the_saved_fused_graph_with_the_same_vectors(int8, model_c
     assert optimized_graph(int8.model_path) == fused and fused.stat().st_mtime_ns == written
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    raw = ort.InferenceSession(str(int8.model_path), options, providers=["CPUExecutionProvider"])
+    raw = ort.InferenceSession(str(int8.model_path), options, providers=["CPUExecutionProvider"],
+                               disabled_optimizers=list(FUSIONS_LEFT_OUT))
     texts = ["lace plant", "Trastuzumab and pertuzumab with a taxane", "mitochondria " * 40]
     for text in texts:
         ids = np.array([int8._tokenizer.encode(text).ids], dtype=np.int32)

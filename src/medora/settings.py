@@ -233,6 +233,9 @@ class Settings(_Stage):
         return {
             "chunk": [self.corpus.min_words, self.corpus.target_words, self.corpus.max_words],
             "model": self.index.model_name,
+            # The embedding graph's version (``index.onnx_minilm.GRAPH_VERSION``, asserted equal in the
+            # tests): vectors of one graph are never searched with another's queries.
+            "graph": 2,
             "max_tokens": self.index.max_tokens,
             "schema": 1,
         }

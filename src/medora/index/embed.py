@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from ..errors import ConfigError
-from .onnx_minilm import build_model, model_dir, model_id
+from .onnx_minilm import FUSIONS_LEFT_OUT, build_model, model_dir, model_id
 
 
 @runtime_checkable
@@ -53,7 +53,8 @@ def optimized_graph(model_path: Path) -> Path:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         options.optimized_model_filepath = str(tmp)
         options.log_severity_level = 3
-        ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"],
+                             disabled_optimizers=list(FUSIONS_LEFT_OUT))
         tmp.chmod(0o644)
         os.replace(tmp, target)
     finally:
@@ -117,7 +118,8 @@ class OnnxMiniLM:
         # (a spinning thread takes the core the next run needs).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(optimized_graph(self.model_path)), options,
-                                             providers=["CPUExecutionProvider"])
+                                             providers=["CPUExecutionProvider"],
+                                             disabled_optimizers=list(FUSIONS_LEFT_OUT))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts), 384)`` float32 unit vectors, in the order of ``texts``."""
