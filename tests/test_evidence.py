@@ -11,7 +11,7 @@ from medora.answer.cite import all_statements
 from medora.answer.evidence import (
     altered_genes, concept_weights, context_at, contradicts_alteration, contradicts_negation, contradicts_qualifier,
     guideline_context, item_lines, line_at,
-    names_asked_population, summary_layer,
+    names_asked_population, names_gene, summary_layer,
 )
 from medora.retrieve import retrieve
 
@@ -271,6 +271,39 @@ def test_a_statement_about_another_genes_change_does_not_answer(built_index):
     for statement in all_statements(ask(question, index, settings)):
         genes = altered_genes(statement.text)
         assert not genes or "PIK3CA" in genes, statement.text
+
+
+@pytest.mark.parametrize("question", [
+    # Before, each was answered by the general treatment of metastatic breast cancer (the second
+    # with HER2-positive disease's).
+    "What is the treatment for metastatic breast cancer with an ESR1 mutation?",
+    "How should women with BRCA1 mutations and HER2-negative metastatic breast cancer be treated?",
+    "AKT1 mutation breast cancer treatment options?",
+    "Which treatment is recommended for metastatic breast cancer with a PIK3CA mutation?",
+])
+def test_a_gene_change_question_is_answered_from_what_is_said_of_its_carriers(built_index, question):
+    """Statements about the carriers (the gene named in their words, lead-in, heading or document
+    title) answer, not the disease's general treatment, when the corpus holds any."""
+    settings, index = built_index
+    statements = all_statements(ask(question, index, settings))
+    assert statements
+    for statement in statements:
+        passage = next(p for p in index.passages_of(statement.doc_id) if p.id == statement.passage_id)
+        lead_in = statement.lead_in.text if statement.lead_in else ""
+        said = f"{index.document(statement.doc_id).title} {passage.section} {lead_in} {statement.text}"
+        assert names_gene(said, altered_genes(question)), statement.text
+
+
+@pytest.mark.parametrize("text, genes, abbreviations, named", [
+    ("Somatic gene fusions of RET occur in 1% to 2% of patients", {"RET"}, (), True),
+    ("retreatment with platinum-based chemotherapy", {"RET"}, (), False),  # the symbol as the corpus writes it
+    ("carriers of BRCA mutations", {"BRCA1"}, (), True),  # the family
+    ("CPIC guideline for dihydropyrimidine dehydrogenase genotype", {"DPYD"},
+     (("DPYD", "dihydropyrimidine dehydrogenase"),), True),  # the long form the corpus gives the symbol
+    ("platinum-based doublet for advanced NSCLC", {"RET"}, (), False),
+])
+def test_a_text_names_a_gene_by_its_symbol_family_or_long_form(text, genes, abbreviations, named):
+    assert names_gene(text, frozenset(genes), abbreviations) is named
 
 
 @pytest.mark.parametrize("question, statement, contradicts", [

@@ -32,9 +32,9 @@ from .applicability import (
     about_condition, asked_facets, axis_phrases, conflicts, facets, other_population, populations,
 )
 from .evidence import (
-    ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, concept_weights, context_at,
+    ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, altered_genes, concept_weights, context_at,
     contradicts_alteration, contradicts_negation, contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
-    qualifiers_of, stated_line, stems, study_at, study_starts, summary_layer, therapy_line,
+    names_gene, qualifiers_of, stated_line, stems, study_at, study_starts, summary_layer, therapy_line,
 )
 from .statements import ENDS_SENTENCE, PROFILE_FIELD, not_a_finding, ratings, statement_at, statement_spans
 
@@ -396,6 +396,14 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         and not other_population(question, c.hit.document.title, assume_adults)
         and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate) and applies(c)
     ]
+    # Patients with a change in a gene ("RET rearrangement-positive NSCLC") are answered by what is
+    # said of them, when anything is: statements naming the gene in their words, lead-in, heading or
+    # document title, not the disease's general first-line chemotherapy.
+    genes = altered_genes(question)
+    if genes:
+        specific = [c for c in candidates if names_gene(
+            f"{c.hit.document.title} {c.hit.passage.section} {_with_lead_in(c.statement)}", genes, abbreviations)]
+        candidates = specific or candidates
     # The current-evidence layer first (one statement per study heading), then the guideline
     # statement each of its "the standard changed" sentences sits beside, then safety, then the rest.
     chosen = select_statements([c for c in candidates if c.layer], settings.answer.summary_statements, per_heading=1)

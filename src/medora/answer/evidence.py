@@ -245,6 +245,17 @@ def contradicts_alteration(question: str, statement: str, heading: str = "") -> 
     return bool(said and ((asked and not asked & said) or (lacking and said <= lacking)))
 
 
+def names_gene(text: str, genes: frozenset[str], abbreviations: tuple[tuple[str, str], ...] = ()) -> bool:
+    """Does ``text`` name one of ``genes`` as the corpus writes gene symbols (upper case), its family
+    ("BRCA" for "BRCA1"), or the long form the corpus gives the symbol ("dihydropyrimidine
+    dehydrogenase" for "DPYD", from ``abbreviations``)?"""
+    families = {g.rstrip("0123456789") or g for g in genes}
+    if any(re.search(rf"\b{re.escape(f)}\d*\b", text) for f in families):
+        return True
+    longs = [long for short, long in abbreviations if short.upper() in genes]
+    return any(re.search(rf"\b{re.escape(long)}\b", text, re.I) for long in longs)
+
+
 _NEGATED = re.compile(r"\bnon[-–]([a-z]{4,})", re.I)
 
 
