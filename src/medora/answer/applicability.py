@@ -303,6 +303,10 @@ def adjective_forms(noun: str) -> tuple[str, ...]:
                  if len(noun) >= 6 and noun.endswith(end))
 
 
+_NOUN_ENDINGS = ("ation", "ion")  # compared with words stripped of a plural "s"
+_DERIVED_MIN_LETTERS = 5  # "supplement", "vaccinat..."; shorter words make other words ("ion" after "cat")
+
+
 def about_condition(names: Iterable[str], context: str) -> bool:
     """Does ``context`` (a statement with its heading and document title) name one of the
     condition ``names`` (every word of the name, in any order; a subtype's type counts)?"""
@@ -311,6 +315,9 @@ def about_condition(names: Iterable[str], context: str) -> bool:
 
     def named(part: str) -> bool:
         if part in words or part.rstrip("s") in stems or any(a in stems for a in adjective_forms(part)):
+            return True
+        # "iron supplementation" names an "iron supplement": the word with an English noun ending.
+        if len(part) >= _DERIVED_MIN_LETTERS and any(part + ending in stems for ending in _NOUN_ENDINGS):
             return True
         subtype = _SUBTYPE.match(part)
         return bool(subtype) and subtype.group(1) in words
