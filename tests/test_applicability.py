@@ -152,6 +152,36 @@ def test_the_bottom_line_is_chosen_among_statements_naming_the_asked_drug(built_
     assert all(names_drug(c) for c in compose.bottom_line_pool(candidates, retrieval.query))
 
 
+def test_the_bottom_line_is_chosen_among_statements_about_the_asked_patient_group(built_index):
+    """A question about pregnancy, children or older adults is answered from what is said of them
+    when anything is; "women" at large is no such group."""
+    from medora.answer import compose
+    from medora.answer.evidence import evidence_pool
+    from medora.retrieve import retrieve
+
+    settings, index = built_index
+    question = "Which breast cancer treatments can be given during pregnancy?"
+    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    pool, _ = evidence_pool(retrieval.hits, index)
+    candidates = compose._candidates(pool, concept_weights(retrieval.query), compose._plan("treatment"),
+                                     frozenset(), {}, question, index.boilerplate())
+    about = [c for c in candidates if compose._names_group(c, {"pregnancy"})]
+    assert about and len(about) < len(candidates)
+    assert all(c in about for c in compose.bottom_line_pool(candidates, retrieval.query))
+    women = retrieval.query.text.replace("during pregnancy", "for women")
+    assert compose.bottom_line_pool(candidates, analyse(women)) == compose.bottom_line_pool(candidates, analyse(
+        "Which breast cancer treatments can be given?"))
+
+
+@pytest.mark.parametrize("name, text, named", [
+    ("iron supplement", "Daily iron supplementation is recommended in infants and young children", True),
+    ("iron supplement", "Iron-rich foods are recommended", False),
+    ("vitamin d", "vitamin D supplementation in older adults", True),
+])
+def test_a_name_is_found_with_an_english_noun_ending(name, text, named):
+    assert about_condition([name], text) is named
+
+
 def test_a_statement_that_points_back_is_shown_with_what_it_points_to(built_index):
     settings, index = built_index
     answer = ask("What is the recommended treatment approach for a patient with HER2-positive breast cancer?",

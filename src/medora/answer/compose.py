@@ -29,7 +29,8 @@ from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 from .answerability import assess, condition_names, easy_words, subjects
 from .applicability import (
-    about_condition, asked_facets, axis_phrases, conflicts, facets, other_population, populations,
+    about_condition, age_ranges, asked_ages, asked_facets, axis_phrases, conflicts, facets, other_population,
+    populations,
 )
 from .evidence import (
     ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, altered_genes, concept_weights, context_at,
@@ -657,12 +658,18 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     about patients on another line of therapy than asked (those who progressed after first-line
     treatment are other patients) while any statement is about the asked line, and naming an asked
     drug or test in its own words while any statement does ("can trastuzumab be given during
-    pregnancy?" is answered by the statement on trastuzumab, not the pregnant patients' options)."""
+    pregnancy?" is answered by the statement on trastuzumab, not the pregnant patients' options), and
+    of those, about the asked children, older adults or pregnancy (in its words or its document's
+    title) while any is: that trastuzumab is contraindicated in pregnancy, not a trial of it in women
+    at large."""
     pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
     asked_line = stated_line(query.text)
     pool = [c for c in pool if not _other_line(c, asked_line)] or pool
     asked = [s.names for s in subjects(query) if s.kind == "intervention"]
-    return [c for c in pool if any(about_condition(n, _own_words(c)) for n in asked)] or pool
+    pool = [c for c in pool if any(about_condition(n, _own_words(c)) for n in asked)] or pool
+    groups = populations(query.text) & _LIFE_STAGES
+    ages = asked_ages(query.text)
+    return [c for c in pool if _names_group(c, groups, ages)] or pool if groups else pool
 
 
 def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio: float, *,
@@ -934,7 +941,32 @@ def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: li
     if odds[ranked[0]] < floor:
         return []
     kept = {i for i in ranked[:settings.max_statements] if i == ranked[0] or odds[i] >= threshold}
+    # A question about children, older adults or pregnancy keeps too the likeliest statement about
+    # that group a bottom line could be (``bottom_line_pool``), when one clears the not-found floor ...
+    groups = populations(query.text) & _LIFE_STAGES
+    if groups:
+        ages = asked_ages(query.text)
+        asked = [s.names for s in subjects(query) if s.kind == "intervention"]
+        # ... naming the asked drug or test too when the question names one: "a full-term pregnancy
+        # before age 20" is no answer on tamoxifen in pregnancy.
+        about = [i for i in ranked if odds[i] >= floor and _names_group(chosen[i], groups, ages)
+                 and (not asked or any(about_condition(n, _own_words(chosen[i])) for n in asked))]
+        if about:
+            first = bottom_line_pool([chosen[i] for i in about], query)[0]
+            kept.add(next(i for i in about if chosen[i] is first))
     return [chosen[i] for i in ranked if i in kept]
+
+
+# The patient groups a bottom line must speak of when the question names one: a statement on
+# "women" or "men" at large is no less about a woman than one naming her sex.
+_LIFE_STAGES = frozenset({"children", "older adults", "pregnancy"})
+
+
+def _names_group(c: _Candidate, groups: set[str], ages: tuple[tuple[int, int], ...] = ()) -> bool:
+    """Is the statement, in its own words or its document's title, about one of ``groups``, or about
+    an age range holding one of the question's ``ages`` ("adults aged 60 to 74" for a 65-year-old)?"""
+    said = f"{c.hit.document.title} {_own_words(c)}"
+    return bool(populations(said) & groups) or any(lo <= age <= hi for age, _ in ages for lo, hi in age_ranges(said))
 
 
 def currency_notice(statements: list[Statement], stale_after_years: int, today: int | None = None) -> str:
