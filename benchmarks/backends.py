@@ -412,6 +412,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--attach", nargs=2, metavar=("PG_URL", "EMBEDDED_DATA_DIR"),
                         help="only time searches: a running server already loaded from this embedded index")
     parser.add_argument("--queries", type=int, default=QUERIES, help="queries (with --attach)")
+    parser.add_argument("--maintenance-work-mem", default=PG_SETTINGS["maintenance_work_mem"],
+                        help="PostgreSQL maintenance_work_mem for the load: the HNSW build of 1M vectors slows "
+                        "tenfold once its graph outgrows it (1GB is enough for 100k; give 1M 4GB)")
     args = parser.parse_args(argv)
     if args.attach:
         text = attached(args)
@@ -441,8 +444,8 @@ def main(argv: list[str] | None = None) -> None:
     baseline = None if args.no_bm25s else bm25s_baseline(embedded, qs)
     loads["bm25s"] = load_average()
 
-    with LocalPostgres.start(settings=PG_SETTINGS) as server:
-        report = load_from_embedded(embedded, server.url(), maintenance_work_mem="1GB")
+    with LocalPostgres.start(settings={**PG_SETTINGS, "maintenance_work_mem": args.maintenance_work_mem}) as server:
+        report = load_from_embedded(embedded, server.url(), maintenance_work_mem=args.maintenance_work_mem)
         loads["postgres load"] = load_average()
         sizes = pg_sizes(server.url())
         variants, exhaustive = measure_postgres(server.url(), settings, embedded, qs, args)
