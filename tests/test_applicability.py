@@ -131,18 +131,25 @@ def test_no_quota_and_every_statement_clears_the_bars(slice_answers, built_index
         assert all(ok for _, ok in verify(answer, index))  # lead-ins shown as context are verbatim too
 
 
-def test_the_bottom_line_is_chosen_among_statements_naming_the_asked_drug(built_index):
+def _candidates(question, built_index):
+    """(the question's retrieval, every candidate statement of its evidence pool) on the slice."""
     from medora.answer import compose
-    from medora.answer.answerability import subjects
     from medora.answer.evidence import evidence_pool
     from medora.retrieve import retrieve
 
     settings, index = built_index
-    question = "Is tucatinib given with trastuzumab and capecitabine after progression?"
     retrieval = retrieve(question, index, settings.retrieve, k=30)
     pool, _ = evidence_pool(retrieval.hits, index)
-    candidates = compose._candidates(pool, concept_weights(retrieval.query), compose._plan("treatment"),
-                                     frozenset(), {}, question, index.boilerplate())
+    return retrieval, compose._candidates(pool, concept_weights(retrieval.query), compose._plan("treatment"),
+                                          frozenset(), {}, question, index.boilerplate())
+
+
+def test_the_bottom_line_is_chosen_among_statements_naming_the_asked_drug(built_index):
+    from medora.answer import compose
+    from medora.answer.answerability import subjects
+
+    retrieval, candidates = _candidates("Is tucatinib given with trastuzumab and capecitabine after progression?",
+                                        built_index)
     drugs = [s.names for s in subjects(retrieval.query) if s.kind == "intervention"]
 
     def names_drug(c):
@@ -156,15 +163,8 @@ def test_the_bottom_line_is_chosen_among_statements_about_the_asked_patient_grou
     """A question about pregnancy, children or older adults is answered from what is said of them
     when anything is; "women" at large is no such group."""
     from medora.answer import compose
-    from medora.answer.evidence import evidence_pool
-    from medora.retrieve import retrieve
 
-    settings, index = built_index
-    question = "Which breast cancer treatments can be given during pregnancy?"
-    retrieval = retrieve(question, index, settings.retrieve, k=30)
-    pool, _ = evidence_pool(retrieval.hits, index)
-    candidates = compose._candidates(pool, concept_weights(retrieval.query), compose._plan("treatment"),
-                                     frozenset(), {}, question, index.boilerplate())
+    retrieval, candidates = _candidates("Which breast cancer treatments can be given during pregnancy?", built_index)
     about = [c for c in candidates if compose._names_group(c, {"pregnancy"})]
     assert about and len(about) < len(candidates)
     assert all(c in about for c in compose.bottom_line_pool(candidates, retrieval.query))
