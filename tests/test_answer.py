@@ -198,3 +198,19 @@ def test_a_misspelt_drug_name_is_searched_as_the_vocabulary_spells_it(built_inde
         "What are the side effects of trastuzmab?", "What are the side effects of trastuzumab?")
     plain = settings.model_copy(update={"retrieve": settings.retrieve.model_copy(update={"respell": False})})
     assert ask("What are the side effects of trastuzmab?", index, plain).resolved_question == ""
+
+
+@pytest.mark.parametrize("question, respelt", [
+    # K-QA wording: a long English word, mistyped, is no missing subject ("No source mentions cantagious").
+    ("Is the rash cantagious?", "Is the rash contagious?"),
+    ("Is he perscribing chemotherapy?", "Is he prescribing chemotherapy?"),
+    # Short ones are not respelt as English: "worred" is one slip from "worked" and from "worried".
+    ("I'm mainly worred about my heart", "I'm mainly worred about my heart"),
+])
+def test_a_long_mistyped_english_word_is_searched_as_english_spells_it(built_index, question, respelt):
+    from medora.query import respell
+
+    settings, index = built_index
+    assert respell(question, index.document_frequency)[0] == respelt
+    answer = ask(question, index, settings)
+    assert not [m for m in answer.missing if "cantagious" in m or "perscribing" in m]

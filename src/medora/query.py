@@ -227,6 +227,10 @@ def analyse(question: str, abbreviations: Mapping[str, list[str]] | None = None)
 # --- spelling ----------------------------------------------------------------------------------
 
 RESPELL_MIN_LETTERS = 6  # shorter words are one slip away from too many names ("keflex" is 6)
+# English words are respelt only from this length: shorter ones are one slip from several English
+# words ("worred": "worked", "worried") and from CMUdict's surnames ("perles": "perlis"); from it, an
+# unknown word reads as a name and would be shown missing (``answer.answerability.NAME_LETTERS``).
+ENGLISH_RESPELL_MIN_LETTERS = 7
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -239,12 +243,16 @@ def one_slip_away(word: str) -> set[str]:
 
 
 def respell(question: str, mentions: Callable[..., Mapping[str, int]]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """The question with each misspelt disease or drug name spelt as the vocabularies spell it.
+    """The question with each misspelt disease or drug name spelt as the vocabularies spell it, and
+    each misspelt English word as English spells it.
 
     A word is respelt when neither the vocabularies, nor the English pronouncing dictionary
     (CMUdict, of ``textstat``), nor the corpus know it, and one typing slip turns it into a disease
     or drug name the corpus mentions (``mentions``: ``Index.document_frequency``; the most
-    mentioned when several): "menigitis" -> "meningitis", "osmiertinib" -> "osimertinib".
+    mentioned when several): "menigitis" -> "meningitis", "osmiertinib" -> "osimertinib"; or, when
+    no name is that near and the word is long (``ENGLISH_RESPELL_MIN_LETTERS``), into an English word
+    the corpus mentions: "cantagious" -> "contagious".
+    Otherwise "No source in the corpus mentions cantagious" would be shown as a missing subject.
     Returns the question and the (typed, respelt) pairs.
     """
     current = vocabulary.current()
@@ -254,7 +262,11 @@ def respell(question: str, mentions: Callable[..., Mapping[str, int]]) -> tuple[
     known = mentions(sorted(words), exact=True) if words else {}
     pairs: list[tuple[str, str]] = []
     for word in sorted(w for w in words if not known.get(w)):
-        near = sorted({v for kind in ("disease", "drug") for v in current.variants_among(kind, one_slip_away(word))})
+        slips = one_slip_away(word)
+        near = sorted({v for kind in ("disease", "drug") for v in current.variants_among(kind, slips)})
+        if not near and len(word) >= ENGLISH_RESPELL_MIN_LETTERS:  # "cantagious": an English word, mistyped
+            candidates = sorted(slips)
+            near = [v for v, n in zip(candidates, current.syllables_of(candidates)) if n is not None]
         counts = mentions(near) if near else {}
         best = max(near, key=lambda v: (counts.get(v, 0), v), default=None)
         if best and counts.get(best):
