@@ -155,8 +155,15 @@ def test_the_bottom_line_is_chosen_among_statements_naming_the_asked_drug(built_
     def names_drug(c):
         return any(about_condition(n, compose._own_words(c)) for n in drugs)
 
+    def drugs_named(c):
+        return sum(about_condition(n, compose._own_words(c)) for n in drugs)
+
     assert any(names_drug(c) for c in candidates) and not all(names_drug(c) for c in candidates)
-    assert all(names_drug(c) for c in compose.bottom_line_pool(candidates, retrieval.query))
+    pool = compose.bottom_line_pool(candidates, retrieval.query)
+    assert all(names_drug(c) for c in pool)
+    # Asked about a combination: the statements naming the most of its drugs, not one of them alone.
+    assert len({drugs_named(c) for c in candidates if names_drug(c)}) > 1
+    assert {drugs_named(c) for c in pool} == {max(drugs_named(c) for c in candidates)}
 
 
 def test_the_bottom_line_is_chosen_among_statements_about_the_asked_patient_group(built_index):
@@ -179,6 +186,15 @@ def test_the_bottom_line_is_chosen_among_statements_about_the_asked_patient_grou
     ("vitamin d", "vitamin D supplementation in older adults", True),
 ])
 def test_a_name_is_found_with_an_english_noun_ending(name, text, named):
+    assert about_condition([name], text) is named
+
+
+@pytest.mark.parametrize("name, text, named", [
+    ("beta carotene", "The USPSTF recommends against β-carotene or vitamin E supplements", True),
+    ("tnf alpha", "anti-TNF-α therapy", True),
+    ("beta carotene", "carotene-rich foods", False),
+])
+def test_a_name_is_found_with_its_greek_letter_written(name, text, named):
     assert about_condition([name], text) is named
 
 

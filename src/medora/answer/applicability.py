@@ -307,10 +307,14 @@ _NOUN_ENDINGS = ("ation", "ion")  # compared with words stripped of a plural "s"
 _DERIVED_MIN_LETTERS = 5  # "supplement", "vaccinat..."; shorter words make other words ("ion" after "cat")
 
 
+# Greek letters as names spell them out: "β-carotene" names "beta carotene", "TNF-α" "TNF alpha".
+_GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "κ": " kappa ", "λ": " lambda "})
+
+
 def about_condition(names: Iterable[str], context: str) -> bool:
     """Does ``context`` (a statement with its heading and document title) name one of the
     condition ``names`` (every word of the name, in any order; a subtype's type counts)?"""
-    words = set(_WORD.findall(context.lower()))
+    words = set(_WORD.findall(context.lower().translate(_GREEK)))
     stems = {w.rstrip("s") for w in words}
 
     def named(part: str) -> bool:

@@ -666,7 +666,11 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     asked_line = stated_line(query.text)
     pool = [c for c in pool if not _other_line(c, asked_line)] or pool
     asked = [s.names for s in subjects(query) if s.kind == "intervention"]
-    pool = [c for c in pool if any(about_condition(n, _own_words(c)) for n in asked)] or pool
+    # ... the most of them when it asks about several ("atezolizumab plus bevacizumab and chemotherapy":
+    # the combination, not atezolizumab with chemotherapy alone; "tamoxifen ... what about raloxifene?")
+    named = {id(c): sum(about_condition(n, _own_words(c)) for n in asked) for c in pool}
+    most = max(named.values(), default=0)
+    pool = [c for c in pool if named[id(c)] == most] if most else pool
     groups = populations(query.text) & _LIFE_STAGES
     ages = asked_ages(query.text)
     return [c for c in pool if _names_group(c, groups, ages)] or pool if groups else pool
