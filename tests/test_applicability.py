@@ -181,20 +181,17 @@ def test_the_bottom_line_is_chosen_among_statements_about_the_asked_patient_grou
 
 
 @pytest.mark.parametrize("name, text, named", [
-    ("iron supplement", "Daily iron supplementation is recommended in infants and young children", True),
-    ("iron supplement", "Iron-rich foods are recommended", False),
-    ("vitamin d", "vitamin D supplementation in older adults", True),
+    # Corpus titles: an English noun ending ...
+    ("iron supplement", "WHO guideline: daily iron supplementation in infants and children.", True),
+    ("iron supplement", "Screening for iron deficiency anemia in young children: USPSTF recommendation statement.",
+     False),
+    # ... and a Greek letter written as names spell it.
+    ("tnf alpha", "American Gastroenterological Association Institute guideline on the use of thiopurines, "
+     "methotrexate, and anti–TNF-α biologic drugs for the induction and maintenance of remission in "
+     "inflammatory Crohn's disease.", True),
+    ("beta carotene", "Guideline for environmental cleaning.", False),
 ])
-def test_a_name_is_found_with_an_english_noun_ending(name, text, named):
-    assert about_condition([name], text) is named
-
-
-@pytest.mark.parametrize("name, text, named", [
-    ("beta carotene", "The USPSTF recommends against β-carotene or vitamin E supplements", True),
-    ("tnf alpha", "anti-TNF-α therapy", True),
-    ("beta carotene", "carotene-rich foods", False),
-])
-def test_a_name_is_found_with_its_greek_letter_written(name, text, named):
+def test_a_name_is_found_however_its_words_are_written(name, text, named):
     assert about_condition([name], text) is named
 
 

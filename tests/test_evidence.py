@@ -298,7 +298,8 @@ def test_a_gene_change_question_is_answered_from_what_is_said_of_its_carriers(bu
     ("Somatic gene fusions of RET occur in 1% to 2% of patients", {"RET"}, (), True),
     ("retreatment with platinum-based chemotherapy", {"RET"}, (), False),  # the symbol as the corpus writes it
     ("carriers of BRCA mutations", {"BRCA1"}, (), True),  # the family
-    ("CPIC guideline for dihydropyrimidine dehydrogenase genotype", {"DPYD"},
+    ("Clinical Pharmacogenetics Implementation Consortium (CPIC) guideline for dihydropyrimidine dehydrogenase "
+     "genotype and fluoropyrimidine dosing: 2017 update.", {"DPYD"},
      (("DPYD", "dihydropyrimidine dehydrogenase"),), True),  # the long form the corpus gives the symbol
     ("platinum-based doublet for advanced NSCLC", {"RET"}, (), False),
 ])
