@@ -200,6 +200,36 @@ def test_a_misspelt_drug_name_is_searched_as_the_vocabulary_spells_it(built_inde
     assert ask("What are the side effects of trastuzmab?", index, plain).resolved_question == ""
 
 
+def test_a_name_two_slips_away_is_searched_as_the_vocabulary_spells_it(built_index):
+    """A long name two slips from its spelling ("capecitibene": two letters changed) is searched as
+    the name; sound-alike spellings count as one ("mycofenolate" is "mycophenolate" as it sounds,
+    "ghonerrea" one slip from "gonorrhea"). K-QA typed the last two."""
+    from medora.query import _two_slips_away, respell, slips_apart, spelling_key
+
+    settings, index = built_index
+    assert respell("Is capecitibene given with trastuzumab?", index.document_frequency) == \
+        ("Is capecitabine given with trastuzumab?", (("capecitibene", "capecitabine"),))
+    assert (_two_slips_away("mycofenolate"), _two_slips_away("ghonerrea")) == (["mycophenolate"], ["gonorrhea"])
+    assert spelling_key("mycofenolate") == spelling_key("mycophenolate")
+    assert [slips_apart("capecitibene", "capecitabine", 2), slips_apart("pertuzamub", "pertuzumab", 2),
+            slips_apart("trastuzumab", "pertuzumab", 2)] == [2, 2, 3]
+    answer = ask("What are the side effects of capecitibene?", index, settings)
+    assert answer.resolved_question == "What are the side effects of capecitabine?"
+    assert not answer.missing
+
+
+def test_a_disease_name_typed_as_two_words_is_searched_as_one(built_index):
+    """K-QA: "can I still take Advil for the head ache?" is searched for "headache"; two words that
+    are a name of their own, or a drug's name joined ("eye drops"), stay as typed."""
+    from medora.query import respell
+
+    _, index = built_index
+    assert respell("When taking the antibiotics can I still take Advil for the head ache?", index.document_frequency) \
+        == ("When taking the antibiotics can I still take Advil for the headache?", (("head ache", "headache"),))
+    assert respell("Are there eye drops that you recommend?", index.document_frequency)[1] == ()
+    assert respell("Is breast cancer in men treated the same way?", index.document_frequency)[1] == ()
+
+
 @pytest.mark.parametrize("question, respelt", [
     # K-QA wording: a long English word, mistyped, is no missing subject ("No source mentions cantagious").
     ("Is the rash cantagious?", "Is the rash contagious?"),
@@ -214,3 +244,4 @@ def test_a_long_mistyped_english_word_is_searched_as_english_spells_it(built_ind
     assert respell(question, index.document_frequency)[0] == respelt
     answer = ask(question, index, settings)
     assert not [m for m in answer.missing if "cantagious" in m or "perscribing" in m]
+

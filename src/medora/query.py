@@ -242,6 +242,54 @@ def one_slip_away(word: str) -> set[str]:
         - {word}
 
 
+# Names are also respelt two slips away, from this length, in their spelling key (``spelling_key``):
+# a shorter word is two slips from too many names.
+TWO_SLIPS_MIN_LETTERS = 8
+TWO_SLIPS_MAX = 2
+
+
+SPLIT_NAME_MIN_LETTERS = 3  # both halves of a name typed as two words ("ear ache"); shorter ones join too freely
+
+
+def spelling_key(word: str) -> str:
+    """``word`` as it sounds more than as it is spelt: "ph" as "f", an "h" after another consonant
+    silent, a doubled letter single ("mycofenolate" and "mycophenolate" are "mycofenolate";
+    "ghonerrea" and "gonorrhea" one slip apart)."""
+    word = re.sub(r"([bcdgkprt])h", r"\1", word.replace("ph", "f"))
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+def slips_apart(a: str, b: str, most: int) -> int:
+    """Typing slips (a letter dropped, added or changed, or two neighbours swapped) between ``a``
+    and ``b``; ``most + 1`` as soon as there are more than ``most``."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1
+    before, previous = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))
+            if before is not None and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > most:
+            return most + 1
+        before, previous = previous, current
+    return previous[-1]
+
+
+def _two_slips_away(word: str) -> list[str]:
+    """The one-word disease and drug names nearest ``word`` in spelling key, within two slips."""
+    key = spelling_key(word)
+    found = {}
+    for name in vocabulary.current().one_word_names(word[0]):
+        if abs(len(name) - len(word)) <= TWO_SLIPS_MAX + 1:
+            apart = slips_apart(key, spelling_key(name), TWO_SLIPS_MAX)
+            if apart <= TWO_SLIPS_MAX:
+                found[name] = apart
+    nearest = min(found.values(), default=0)
+    return sorted(n for n, apart in found.items() if apart == nearest)
+
+
 def respell(question: str, mentions: Callable[..., Mapping[str, int]]) -> tuple[str, tuple[tuple[str, str], ...]]:
     """The question with each misspelt disease or drug name spelt as the vocabularies spell it, and
     each misspelt English word as English spells it.
@@ -251,7 +299,10 @@ def respell(question: str, mentions: Callable[..., Mapping[str, int]]) -> tuple[
     or drug name the corpus mentions (``mentions``: ``Index.document_frequency``; the most
     mentioned when several): "menigitis" -> "meningitis", "osmiertinib" -> "osimertinib"; or, when
     no name is that near and the word is long (``ENGLISH_RESPELL_MIN_LETTERS``), into an English word
-    the corpus mentions: "cantagious" -> "contagious".
+    the corpus mentions: "cantagious" -> "contagious"; or, when neither is and the word is long
+    (``TWO_SLIPS_MIN_LETTERS``), into the disease or drug name nearest it within two slips, compared
+    as the words sound (``spelling_key``): "ghonerrea" -> "gonorrhea", "mycofenolate" -> "mycophenolate".
+    A disease name typed as two words is joined: "heart burn" -> "heartburn".
     Otherwise "No source in the corpus mentions cantagious" would be shown as a missing subject.
     Returns the question and the (typed, respelt) pairs.
     """
@@ -268,9 +319,22 @@ def respell(question: str, mentions: Callable[..., Mapping[str, int]]) -> tuple[
             candidates = sorted(slips)
             near = [v for v, n in zip(candidates, current.syllables_of(candidates)) if n is not None]
         counts = mentions(near) if near else {}
+        if not any(counts.values()) and len(word) >= TWO_SLIPS_MIN_LETTERS:  # "ghonerrea", "mycofenolate"
+            near = _two_slips_away(word)
+            counts = mentions(near) if near else {}
         best = max(near, key=lambda v: (counts.get(v, 0), v), default=None)
         if best and counts.get(best):
             pairs.append((word, best))
+    # A disease name typed as two words ("heart burn", "ear ache"): one word in the vocabulary, the
+    # two words together no name of their own. Drugs are left as typed ("eye drops" is no "eyedrops").
+    tokens = [t.lower() for t, _, _ in _tokens(question)]
+    split = [(f"{a} {b}", a + b) for a, b in zip(tokens, tokens[1:]) if a.isalpha() and b.isalpha()
+             and min(len(a), len(b)) >= SPLIT_NAME_MIN_LETTERS]
+    joined = current.variants_among("disease", [j for _, j in split])
+    apart = {p for kind in ("disease", "drug") for p in current.variants_among(kind, [p for p, _ in split])}
+    found = [(p, j) for p, j in split if j in joined and p not in apart]
+    counts = mentions([j for _, j in found], exact=True) if found else {}
+    pairs += [(p, j) for p, j in found if counts.get(j)]
     for typed, spelt in pairs:
         question = re.sub(rf"\b{re.escape(typed)}\b", spelt, question, flags=re.I)
     return question, tuple(pairs)

@@ -172,6 +172,7 @@ class Vocabulary:
         self._entries: dict[tuple[str, str], dict] = {}
         self._syllables: dict[str, int | None] = {}
         self._hash_index: dict[str, np.ndarray] = {}
+        self._initials: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def in_memory(cls) -> Vocabulary:
@@ -237,6 +238,16 @@ class Vocabulary:
         """Those of ``names`` (lower-case) that name an entry of ``kind``: one hash test each, the
         file read only for the few that pass it."""
         return set(self._lookup(kind, list(dict.fromkeys(names))))
+
+    def one_word_names(self, initial: str) -> tuple[str, ...]:
+        """Every disease or drug name of one word (lower-case) that begins with the letter ``initial``."""
+        found = self._initials.get(initial)
+        if found is None:
+            with self._lock:
+                rows = self.db.execute("SELECT DISTINCT variant FROM variants WHERE kind IN ('disease', 'drug') "
+                                       "AND variant >= ? AND variant < ?", (initial, chr(ord(initial) + 1))).fetchall()
+            found = self._initials[initial] = tuple(r[0] for r in rows if " " not in r[0])
+        return found
 
     def is_brand(self, kind: str, variant: str) -> bool:
         return self._lookup(kind, [variant]).get(variant, ((), False))[1]
