@@ -245,3 +245,20 @@ def test_a_long_mistyped_english_word_is_searched_as_english_spells_it(built_ind
     answer = ask(question, index, settings)
     assert not [m for m in answer.missing if "cantagious" in m or "perscribing" in m]
 
+
+def test_patients_who_have_had_a_drug_are_not_offered_it_again_alone(built_index):
+    """Patients "previously treated with T-DM1" are not answered with the recommendation of T-DM1 as
+    second-line therapy (ngc-10495), which is for patients who have not had it (before, it was the
+    bottom line); a statement adding a drug they have not had may still be theirs."""
+    from medora.answer.evidence import had_drugs
+    from medora.query import drugs_named
+
+    settings, index = built_index
+    question = "HER2-positive breast cancer previously treated with T-DM1: what next?"
+    assert had_drugs(question) == {"Ado-trastuzumab Emtansine"}
+    statements = all_statements(ask(question, index, settings))
+    assert statements
+    for s in statements:
+        passage = next(p for p in index.passages_of(s.doc_id) if p.id == s.passage_id)
+        context = f"{passage.section} {s.lead_in.text if s.lead_in else ''} {s.text}"
+        assert drugs_named(s.text) != {"Ado-trastuzumab Emtansine"} or had_drugs(context), s.text

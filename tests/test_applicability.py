@@ -383,6 +383,9 @@ def test_a_drug_the_corpus_mentions_but_no_statement_names_makes_the_answer_part
     # Once the answer names one asked drug, the others may be the patient's history: not flagged.
     after = analyse("What next after trastuzumab and pertuzumab in HER2-positive breast cancer?")
     assert assess(after, ("Breast cancer\nTreatment\n\nTrastuzumab is given for one year.",), index).status == "answered"
+    # A drug the patients have had is their history: an answer naming none of it is not partial for it.
+    had = analyse("HER2-positive breast cancer previously treated with T-DM1: what next?")
+    assert assess(had, ("Breast cancer\nTreatment\n\nTrastuzumab is given for one year.",), index).status == "answered"
 
 
 def test_a_sentence_announcing_a_list_it_does_not_carry_does_not_stand_alone():
@@ -488,3 +491,32 @@ def test_an_unknown_word_is_missing_from_the_corpus_only_when_it_reads_as_a_name
     assert [reads_as_name(t, q) for t, q in [("weeker", "a 28 weeker"), ("e-cigs", "vaping / e-cigs"),
                                              ("vuity", "what are Vuity eye drops"), ("p-tau217", "p-tau217 test")]] \
         == [False, False, True, True]
+
+
+def _medquad(focus: set[str]) -> list[dict]:
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        return [r for r in map(json.loads, f) if r["focus"] in focus]
+
+
+def test_a_page_on_the_broader_condition_speaks_of_its_kinds_but_not_in_sentences_naming_another():
+    """MeSH places tinea capitis under tinea and under infections: the MedlinePlus page "Tinea
+    Infections" is a page on a broader condition for a tinea capitis question; "Lung Cancer" is no
+    page on breast cancer's broader condition. On that page a sentence naming athlete's foot (MeSH
+    tinea pedis, another kind of tinea) is not about tinea capitis; one naming no kind is."""
+    from medora.answer.applicability import asked_trees, class_page, names_another_kind
+    from medora.index import vocabulary
+
+    words = vocabulary.current()
+    (page,) = _medquad({"Tinea Infections"})
+    assert page["focus"] == "Tinea Infections"
+    capitis = asked_trees([("tinea capitis",)], words)
+    broader = class_page(page["focus"], capitis, words)
+    assert broader
+    assert not class_page("Lung Cancer", asked_trees([("breast cancer",)], words), words)
+    assert not class_page("Tinea Infections", asked_trees([("hypertension",)], words), words)
+    sentences = page["answer"].split(". ")
+    athlete = next(s for s in sentences if "Athlete's foot causes" in s)
+    touching = next(s for s in sentences if s.startswith("You can get them by touching"))
+    assert names_another_kind(athlete, broader, capitis, words)
+    assert not names_another_kind(touching, broader, capitis, words)
+

@@ -9,7 +9,8 @@ from medora.answer.statements import option_lists, split_sentences, statement_sp
 from medora.answer.audience import ask
 from medora.answer.cite import all_statements
 from medora.answer.evidence import (
-    altered_genes, concept_weights, context_at, contradicts_alteration, contradicts_negation, contradicts_qualifier,
+    altered_genes, concept_weights, context_at, contradicts_alteration, contradicts_negation, contradicts_prior_drug,
+    contradicts_qualifier, had_drugs,
     guideline_context, item_lines, line_at,
     names_asked_population, names_gene, summary_layer,
 )
@@ -318,3 +319,47 @@ def test_a_text_names_a_gene_by_its_symbol_family_or_long_form(text, genes, abbr
 ])
 def test_whose_gene_change_a_text_is_about(question, statement, contradicts):
     assert contradicts_alteration(question, statement) is contradicts
+
+
+# ngc-11310 (ASCO 2017, stage IV NSCLC) and the NSCLC PDQ summary's MARIPOSA-2 entry, as the corpus words them.
+_OSIMERTINIB_AFTER_TKI = ("For patients with stage IV NSCLC with a sensitizing EGFR mutation and disease progression after "
+                          "first-line therapy with an EGFR-TKI and the presence of the T790M resistance mutation, clinicians "
+                          "should recommend osimertinib")
+_MARIPOSA_2 = "Patients had disease progression after receiving prior osimertinib."
+
+
+@pytest.mark.parametrize("text, had", [
+    ("EGFR-mutated NSCLC that progressed after osimertinib: what next?", {"Osimertinib"}),
+    ("ROS1-positive NSCLC after progression on crizotinib", {"Crizotinib"}),
+    # the clause ends where another begins: fulvestrant is what she starts, not what she has had
+    ("metastatic breast cancer that progressed on letrozole and is starting fulvestrant", {"Letrozole"}),
+    (_MARIPOSA_2, {"Osimertinib"}),
+    ("how long after starting metformin does it work?", set()),
+])
+def test_the_drugs_a_text_says_its_patients_have_had(text, had):
+    assert had_drugs(text) == had
+
+
+@pytest.mark.parametrize("statement, context, contradicts", [
+    (_OSIMERTINIB_AFTER_TKI, "", True),  # offers only the drug they have had: for patients before it
+    (_MARIPOSA_2, "", False),  # its patients have had it too
+    ("Patients were randomly assigned in a 2:2:1 ratio to receive amivantamab plus lazertinib plus chemotherapy, "
+     "chemotherapy alone, or amivantamab and chemotherapy.", _MARIPOSA_2, False),
+])
+def test_a_statement_offering_only_a_drug_the_patients_have_had_is_for_other_patients(statement, context, contradicts):
+    question = "What is recommended for EGFR-mutated NSCLC that progressed after osimertinib?"
+    assert contradicts_prior_drug(question, statement, context) is contradicts
+    # asked about as well as had ("is osimertinib continued?"): not turned away
+    assert not contradicts_prior_drug("After progression on osimertinib, is osimertinib continued with chemotherapy?",
+                                      _OSIMERTINIB_AFTER_TKI)
+
+
+def test_wild_type_patients_and_either_way_statements():
+    """"BRCA wild-type" patients do not carry the change; a statement about carriers is for others,
+    one about patients either way is not (phrases as the ovarian cancer PDQ summary words them)."""
+    question = "Which maintenance therapy for recurrent ovarian cancer, BRCA wild-type?"
+    assert altered_genes(question, carried=False) == {"BRCA"}
+    assert altered_genes("in BRCA wild-type women with high genomic loss of heterozygosity", carried=False) == {"BRCA"}
+    assert contradicts_alteration(question, "with BRCA1 or BRCA2 mutations detected")
+    assert not contradicts_alteration(question, "regardless of BRCA mutation status")
+    assert not contradicts_alteration(question, "patients with or without germline BRCA mutations")

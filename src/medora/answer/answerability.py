@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ..query import STOP_WORDS, QueryAnalysis, analyse
 from .applicability import about_condition
+from .evidence import had_drugs
 
 MIN_SUBJECT_LETTERS = 5  # shorter unknown words are too often typing slips or chat ("gonna")
 # A word no document holds is missing from the corpus when it reads as a name: typed with a capital or
@@ -135,7 +136,9 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
     # Drugs or tests the corpus mentions elsewhere but no statement of this answer names: the answer
     # speaks of the condition, not of what was asked about it. When it names one of them, the others
     # may be the patient's history ("progressed after ipi/nivo, nivo/rela and pembrolizumab").
-    asked = [s for s in left if s.kind == "intervention"]
+    # A drug the patients have had ("progressed after osimertinib") is their history, not what is asked.
+    had = {h.lower() for h in had_drugs(query.text)}
+    asked = [s for s in left if s.kind == "intervention" and not had & {n.lower() for n in s.names}]
     named = [s for s in asked if any(about_condition(s.names, c) for c in contexts)]
     if not named:
         missing += [f"No statement found speaks of {s.asked}." for s in asked]

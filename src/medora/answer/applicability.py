@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..query import STOP_WORDS
+
 _WORD = re.compile(r"[a-z0-9]+")
 
 # Patient groups, their wording, and the groups each is compatible with: a statement about
@@ -329,5 +331,55 @@ def about_condition(names: Iterable[str], context: str) -> bool:
     for name in names:
         parts = _name_parts(name)
         if parts and all(named(p) for p in parts):
+            return True
+    return False
+
+
+
+# --- a page on the broader condition ------------------------------------------------------------
+# MeSH places each disease in a tree ("tinea" C01.150.703.302.720, "tinea capitis" below it at
+# .730): what a page on the broader condition says of it as a whole applies to its kinds.
+
+
+def _under(tree: str, ancestor: str) -> bool:
+    return tree.startswith(ancestor + ".")
+
+
+def asked_trees(names: Iterable[Iterable[str]], vocabulary) -> frozenset[str]:
+    """The MeSH tree numbers of the conditions the question names."""
+    return frozenset(t for group in names for n in group for c in vocabulary.canonicals("disease", n.lower())
+                     for t in vocabulary.entry("disease", c).get("mesh_tree") or ())
+
+
+def _named_diseases(text: str, vocabulary) -> tuple[list[tuple[tuple[str, ...], range]], list[str]]:
+    """Each disease ``text`` names, as (its MeSH tree numbers, the words naming it), and the words."""
+    tokens = re.findall(r"[\w'’-]+", text)
+    named = [(tuple(data.get("mesh_tree") or ()), range(first, first + len(data["matching_string"].split())))
+             for data, first, _ in vocabulary.find("disease", tokens)
+             if data.get("match_type") == "exact" and data.get("matching_string")]
+    return named, tokens
+
+
+def class_page(title: str, asked: frozenset[str], vocabulary) -> tuple[str, ...]:
+    """The broader conditions (MeSH tree numbers) a document is a page on, when its title names
+    nothing but conditions the asked one is a kind of: "Tinea Infections" for "tinea capitis";
+    not "Hospital-acquired pneumonia" for "pneumonia", nor "Lung Cancer" for "breast cancer"."""
+    named, tokens = _named_diseases(title, vocabulary)
+    covered = {i for _, words in named for i in words}
+    if not named or any(i not in covered and t.lower() not in STOP_WORDS for i, t in enumerate(tokens)):
+        return ()
+    broader = [t for trees, _ in named for t in trees if any(_under(a, t) for a in asked)]
+    if not all(any(any(_under(a, t) for a in asked) for t in trees) for trees, _ in named):
+        return ()
+    return tuple(broader)
+
+
+def names_another_kind(text: str, broader: tuple[str, ...], asked: frozenset[str], vocabulary) -> bool:
+    """Does ``text`` name a kind of the broader condition other than the asked one ("athlete's foot",
+    MeSH "tinea pedis", on a page on tinea, asked about tinea capitis)?"""
+    named, _ = _named_diseases(text, vocabulary)
+    for trees, _ in named:
+        related = any(t == a or _under(t, a) or _under(a, t) for t in trees for a in asked)
+        if not related and any(_under(t, b) for t in trees for b in broader):
             return True
     return False

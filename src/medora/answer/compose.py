@@ -23,18 +23,19 @@ from pathlib import Path
 
 from ..corpus.boilerplate import is_boilerplate
 from ..corpus.chunk import SCOPE_SECTIONS
+from ..index import vocabulary
 from ..query import answers_type, drugs_named
 from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 from .answerability import assess, condition_names, easy_words, subjects
 from .applicability import (
-    about_condition, age_ranges, asked_ages, asked_facets, axis_phrases, conflicts, facets, other_population,
-    populations,
+    about_condition, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases, class_page, conflicts, facets,
+    names_another_kind, other_population, populations,
 )
 from .evidence import (
     ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, altered_genes, concept_weights, context_at,
-    contradicts_alteration, contradicts_negation, contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
+    contradicts_alteration, contradicts_negation, contradicts_prior_drug, contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
     names_gene, qualifiers_of, stated_line, stems, study_at, study_starts, summary_layer, therapy_line,
 )
 from .statements import ENDS_SENTENCE, PROFILE_FIELD, not_a_finding, ratings, statement_at, statement_spans
@@ -385,7 +386,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     # is written for one group: then that is whom its subject concerns.
     titles = {h.document.id: h.document.title for h in pool}
     assume_adults = not (focus and other_population(question, titles.get(focus[0], "")))
-    candidates = [
+    weighed = [
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
                                question, boilerplate)
         # cheapest test first: most candidates fall below the statement floor
@@ -394,9 +395,14 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         and not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and not contradicts_negation(question, f"{c.hit.document.title} {c.statement.text}")
         and not contradicts_alteration(question, _with_lead_in(c.statement), c.hit.passage.section)
+        and not contradicts_prior_drug(question, _with_lead_in(c.statement), c.hit.passage.section)
         and not other_population(question, c.hit.document.title, assume_adults)
-        and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate) and applies(c)
+        and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate)
     ]
+    reach = {id(c): applies(c) for c in weighed}
+    candidates = [c for c in weighed if reach[id(c)]]
+    # A page on a broader condition answers only when no statement speaks of the asked one.
+    candidates = [c for c in candidates if reach[id(c)] == "condition"] or candidates
     # Patients with a change in a gene ("RET rearrangement-positive NSCLC") are answered by what is
     # said of them, when anything is: statements naming the gene in their words, lead-in, heading or
     # document title, not the disease's general first-line chemotherapy.
@@ -856,22 +862,33 @@ def _context(c: _Candidate) -> str:
 
 
 def _applicability(query, question: str):
-    """A predicate: does a candidate apply to the asked patients? Its context must name one of the
-    conditions the question names (when it names any), and must not conflict with the question on
-    stage, setting, course, patient group (``applicability``) or line of therapy (``evidence.therapy_line``)."""
+    """Does a candidate apply to the asked patients? Its context must name one of the conditions the
+    question names (when it names any: "condition"), or stand on a page on a broader condition
+    (``applicability.class_page``: "broader"), and must not conflict with the question on stage,
+    setting, course, patient group (``applicability``) or line of therapy (``evidence.therapy_line``).
+    "" when it does not apply."""
     asked = asked_facets(question, query.abbreviations)
     names = condition_names(query)
     anchors = frozenset(w for e in query.conditions for w in _WORD.findall(e.matched.lower()) if len(w) > 2)
     asks_nothing = asked.names_nothing()
     line = therapy_line(question)
+    words = vocabulary.current()
+    trees = asked_trees(names, words)
+    broader = functools.lru_cache(maxsize=None)(lambda title: class_page(title, trees, words) if trees else ())
 
-    def applies(c: _Candidate) -> bool:
+    def applies(c: _Candidate) -> str:
         if line and c.line and c.line != line:  # "untreated" is not answered by a trial after progression
-            return False
+            return ""
         context = _context(c)
+        how = "condition"
         if names and not any(about_condition(n, context) for n in names):
-            return False
-        return asks_nothing or not conflicts(asked, facets(context, anchors))
+            # A page on the broader condition ("Tinea Infections" for tinea capitis) speaks of its
+            # kinds, except in statements naming another kind ("athlete's foot").
+            page = broader(c.hit.document.title)
+            if not page or names_another_kind(context.split("\n", 1)[1], page, trees, words):
+                return ""
+            how = "broader"
+        return how if asks_nothing or not conflicts(asked, facets(context, anchors)) else ""
 
     return applies
 

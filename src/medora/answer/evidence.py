@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import Stemmer
 
-from ..query import STOP_WORDS, QueryAnalysis
+from ..query import STOP_WORDS, QueryAnalysis, drugs_named
 from ..types import Hit, Passage
 from .applicability import other_population
 from .statements import NUMBERING
@@ -221,12 +221,26 @@ _SYMBOL = re.compile(_GENE)
 _WITHOUT = re.compile(r"\b(?:no|not|without|lacks?|lacking|absence of|negative for)\s+(?:[\w-]+\s+){0,2}$", re.I)
 
 
-def altered_genes(text: str, *, carried: bool = True) -> frozenset[str]:
+# "regardless of BRCA mutation status", "with or without EGFR mutations": patients either way.
+_EITHER = re.compile(r"\b(?:regardless of|irrespective of|independent of|independently of|with or without|whether or not)"
+                     r"\s+(?:[\w-]+\s+){0,3}$", re.I)
+_STATUS = re.compile(r"[\s-]+status\b", re.I)
+# "BRCA wild-type", "wild-type KRAS": patients whose gene carries no change.
+_WILD_TYPE = re.compile(rf"\b({_GENES})[\s–-]+wild[\s–-]?type\b|\bwild[\s–-]?type\s+({_GENES})\b")
+
+
+def altered_genes(text: str, *, carried: bool = True, definite: bool = False) -> frozenset[str]:
     """The genes whose changes ``text`` says its patients carry ("EGFR exon 19 deletion" -> {"EGFR"}),
-    or with ``carried=False`` the ones it says they do not ("without EGFR or ALK alterations")."""
-    return frozenset(g for m in _ALTERED_GENE.finditer(text)
-                     if bool(_WITHOUT.search(text, max(m.start() - 40, 0), m.start())) != carried
-                     for g in _SYMBOL.findall(m.group(1) or m.group(2)))
+    or with ``carried=False`` the ones it says they do not ("without EGFR or ALK alterations",
+    "BRCA wild-type"). ``definite``: not where it speaks of patients either way ("regardless of
+    BRCA mutation status"), which a question asking about a gene may ("EGFR mutation status")."""
+    found = {g for m in _ALTERED_GENE.finditer(text)
+             if not (definite and (_EITHER.search(text, max(m.start() - 40, 0), m.start()) or _STATUS.match(text, m.end())))
+             and bool(_WITHOUT.search(text, max(m.start() - 40, 0), m.start())) != carried
+             for g in _SYMBOL.findall(m.group(1) or m.group(2))}
+    if not carried:
+        found |= {g for m in _WILD_TYPE.finditer(text) for g in _SYMBOL.findall(m.group(1) or m.group(2))}
+    return frozenset(found)
 
 
 def contradicts_alteration(question: str, statement: str, heading: str = "") -> bool:
@@ -238,11 +252,74 @@ def contradicts_alteration(question: str, statement: str, heading: str = "") -> 
     asked, lacking = altered_genes(question), altered_genes(question, carried=False)
     if not asked and not lacking:
         return False
-    if asked & altered_genes(statement, carried=False):
+    if _within(asked, altered_genes(statement, carried=False, definite=True)):
         return True
-    said = altered_genes(statement) or altered_genes(heading)
+    said = altered_genes(statement, definite=True) or altered_genes(heading, definite=True)
     # "does not have a BRAF mutation": a treatment for BRAF-mutated disease is for other patients
-    return bool(said and ((asked and not asked & said) or (lacking and said <= lacking)))
+    return bool(said and ((asked and not _within(said, asked)) or (lacking and all(_within({g}, lacking) for g in said))))
+
+
+def _within(genes: Iterable[str], named: frozenset[str]) -> bool:
+    """Is one of ``genes`` among ``named``, or of a family ``named`` names without its number
+    ("BRCA1" within "BRCA wild-type"; "IDH2" not within "IDH1")?"""
+    families = {n for n in named if not n[-1].isdigit()}
+    return any(g in named or g.rstrip("0123456789") in families for g in genes)
+
+
+# What the patients have already had: "progressed after osimertinib", "refractory to fulvestrant",
+# "after progression on crizotinib". The drugs named up to the end of that clause ("... and is
+# starting fulvestrant" is not had).
+_HAD = re.compile(
+    r"\b(?:(?:progress(?:ed|es|ion|ing)?|relapsed?|recurred|failed|failure|resistan(?:t|ce)|refractory|intoleran(?:t|ce))"
+    r"\s+(?:on|after|following|during|while on|to|of)|previously (?:been )?(?:treated|received)|pretreated|who had received"
+    r"|after (?:prior|previous))\s", re.I)
+_HAD_END = re.compile(r"[,;.?!()]|\s(?:who|which|but|and (?:is|are|has|have|was|now|then|she|he|they))\s", re.I)
+# "osimertinib-resistant", "crizotinib-refractory": a drug the statement's own patients have had.
+_HAD_SUFFIX = r"[\s-](?:resistant|refractory|pretreated|exposed|experienced|failed)\b"
+
+
+def had_drugs(text: str) -> frozenset[str]:
+    """The drugs (vocabulary names, as ``query.drugs_named``) ``text`` says its patients have had."""
+    had: set[str] = set()
+    for m in _HAD.finditer(text):
+        end = _HAD_END.search(text, m.end())
+        had |= drugs_named(text[m.end(): end.start() if end else len(text)])
+    for m in re.finditer(rf"\b([\w-]+){_HAD_SUFFIX}", text, re.I):
+        had |= drugs_named(m.group(1))
+    return frozenset(had)
+
+
+def contradicts_prior_drug(question: str, statement: str, context: str = "") -> bool:
+    """True when the question's patients have had a drug ("progressed after osimertinib") and the
+    statement offers only drugs they have had, without saying its own patients had them ("clinicians
+    should recommend osimertinib"): it is about patients who have not had them yet. A statement
+    adding a drug they have not had ("tucatinib with trastuzumab and capecitabine" after trastuzumab)
+    may still be theirs. ``context``: the statement's heading and lead-in, which may say so for it."""
+    had = had_drugs(question)
+    given = {d for d in drugs_named(statement) if not _a_class(d)} if had else set()
+    if not given or any(not _same_drug(d, had) for d in given):
+        return False
+    rest, start = [], 0  # the question outside its "had" clauses: drugs named there are asked about too
+    for m in _HAD.finditer(question):
+        end = _HAD_END.search(question, m.end())
+        rest.append(question[start: m.start()])
+        start = end.start() if end else len(question)
+    asked_too = drugs_named(" ".join([*rest, question[start:]]))
+    theirs = had_drugs(f"{context}\n{statement}") | asked_too
+    return any(not _same_drug(d, theirs) for d in given)
+
+
+def _same_drug(name: str, names: Iterable[str]) -> bool:
+    """Is the vocabulary name ``name`` one of ``names``, or one holding all the words of one
+    ("Fam-trastuzumab deruxtecan-nxki", Enhertu's, holds "Trastuzumab deruxtecan")?"""
+    words = set(_WORD.findall(name.lower()))
+    return any(set(_WORD.findall(n.lower())) <= words for n in names)
+
+
+def _a_class(name: str) -> bool:
+    """A class of drugs, named in the plural as the vocabulary names classes ("Immunoconjugates",
+    "Aromatase Inhibitors"), not one drug the patients may have had."""
+    return name.lower().endswith("s") and not name.lower().endswith(("ss", "us", "is"))
 
 
 def names_gene(text: str, genes: frozenset[str], abbreviations: tuple[tuple[str, str], ...] = ()) -> bool:
