@@ -107,6 +107,13 @@ def test_stop_words_only():
     assert a.lexical_query() == ""
 
 
+def test_texting_shorthand_for_function_words_is_no_search_word():
+    # K-QA: "help w stomach bug" searched "w" and found "Pallister W syndrome"; "vitamin D" keeps its letter.
+    assert "w" not in analyse("Any thoughts on taking activated charcoal to help w stomach bug?").terms
+    assert "u" not in analyse("Do u think its sinus infection").terms
+    assert "d" in analyse("vitamin D dose for frail elderly to prevent fall injuries").terms
+
+
 def test_expansions_can_be_switched_off_like_retrieve_does(abbreviations):
     a = replace(analyse(SEED, abbreviations), expansions=())
     assert a.lexical_query() == " ".join(a.terms)

@@ -43,7 +43,8 @@ STOP_WORDS = frozenset(
     us very via vs versus was wasn't we were weren't what what's whatever when where whether which while
     who whom whose why will with within without won't would wouldn't yes yet you your yours yourself
     yourselves anyone anything someone something tell know like
-    """.split()
+    w u r
+    """.split()  # the last line: texting shorthand for "with", "you", "are" ("help w stomach bug")
 )
 
 QUESTION_TYPES = ("treatment", "diagnosis", "screening", "prevention", "dosing", "harms", "prognosis", "definition", "other")
