@@ -275,16 +275,17 @@ _HAD = re.compile(
     r"|after (?:prior|previous))\s", re.I)
 _HAD_END = re.compile(r"[,;.?!()]|\s(?:who|which|but|and (?:is|are|has|have|was|now|then|she|he|they))\s", re.I)
 # "osimertinib-resistant", "crizotinib-refractory": a drug the statement's own patients have had.
-_HAD_SUFFIX = r"[\s-](?:resistant|refractory|pretreated|exposed|experienced|failed)\b"
+_HAD_SUFFIX = re.compile(r"\b([\w-]+)[\s-](?:resistant|refractory|pretreated|exposed|experienced|failed)\b", re.I)
 
 
+@functools.lru_cache(maxsize=2048)  # asked of the same question for every candidate statement
 def had_drugs(text: str) -> frozenset[str]:
     """The drugs (vocabulary names, as ``query.drugs_named``) ``text`` says its patients have had."""
     had: set[str] = set()
     for m in _HAD.finditer(text):
         end = _HAD_END.search(text, m.end())
         had |= drugs_named(text[m.end(): end.start() if end else len(text)])
-    for m in re.finditer(rf"\b([\w-]+){_HAD_SUFFIX}", text, re.I):
+    for m in _HAD_SUFFIX.finditer(text):
         had |= drugs_named(m.group(1))
     return frozenset(had)
 
