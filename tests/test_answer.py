@@ -203,13 +203,16 @@ def test_a_misspelt_drug_name_is_searched_as_the_vocabulary_spells_it(built_inde
 def test_a_name_two_slips_away_is_searched_as_the_vocabulary_spells_it(built_index):
     """A long name two slips from its spelling ("capecitibene": two letters changed) is searched as
     the name; sound-alike spellings count as one ("mycofenolate" is "mycophenolate" as it sounds,
-    "ghonerrea" one slip from "gonorrhea"). K-QA typed the last two."""
+    "ghonerrea" one slip from "gonorrhea"). K-QA typed the last two, and "chylamdia"."""
     from medora.query import _two_slips_away, respell, slips_apart, spelling_key
 
     settings, index = built_index
     assert respell("Is capecitibene given with trastuzumab?", index.document_frequency) == \
         ("Is capecitabine given with trastuzumab?", (("capecitibene", "capecitabine"),))
     assert (_two_slips_away("mycofenolate"), _two_slips_away("ghonerrea")) == (["mycophenolate"], ["gonorrhea"])
+    # a word of a longer disease name counts ("chlamydia infections"); a drug's salt or form does not
+    # (Chloraseptic, a brand the vocabulary lacks, is not "clorazepic" of "clorazepic acid")
+    assert _two_slips_away("chylamdia") == ["chlamydia"] and "clorazepic" not in _two_slips_away("chloraseptic")
     assert spelling_key("mycofenolate") == spelling_key("mycophenolate")
     assert [slips_apart("capecitibene", "capecitabine", 2), slips_apart("pertuzamub", "pertuzumab", 2),
             slips_apart("trastuzumab", "pertuzumab", 2)] == [2, 2, 3]

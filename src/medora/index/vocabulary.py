@@ -46,6 +46,7 @@ HYPHENATION_LANG = "en_US"  # textstat's default language, whose syllables it co
 FORMAT = 2
 # The fields of a vocabulary entry Medora reads (``medora.query``); the rest is not stored.
 ENTRY_FIELDS = ("name", "synonyms", "mesh_tree")
+_NAME_WORD_LETTERS = 6  # a word of a longer disease name counts as a name from this length ("chlamydia")
 _CACHE = 1 << 18  # entries kept in memory per table (the whole vocabulary is ~200k)
 
 
@@ -240,13 +241,17 @@ class Vocabulary:
         return set(self._lookup(kind, list(dict.fromkeys(names))))
 
     def one_word_names(self, initial: str) -> tuple[str, ...]:
-        """Every disease or drug name of one word (lower-case) that begins with the letter ``initial``."""
+        """Every disease or drug name of one word (lower-case) that begins with the letter ``initial``,
+        and every word of a disease's longer names that does ("chlamydia" of "chlamydia infections").
+        Drugs' longer names give none: their words are salts and forms ("clorazepic" of "clorazepic acid")."""
         found = self._initials.get(initial)
         if found is None:
             with self._lock:
-                rows = self.db.execute("SELECT DISTINCT variant FROM variants WHERE kind IN ('disease', 'drug') "
+                rows = self.db.execute("SELECT kind, variant FROM variants WHERE kind IN ('disease', 'drug') "
                                        "AND variant >= ? AND variant < ?", (initial, chr(ord(initial) + 1))).fetchall()
-            found = self._initials[initial] = tuple(r[0] for r in rows if " " not in r[0])
+            words = {w for kind, v in rows for w in (v.split() if kind == "disease" else [v] if " " not in v else [])
+                     if w.startswith(initial) and w.isalpha() and (len(w) >= _NAME_WORD_LETTERS or w == v)}
+            found = self._initials[initial] = tuple(sorted(words))
         return found
 
     def is_brand(self, kind: str, variant: str) -> bool:
