@@ -368,10 +368,8 @@ def class_page(title: str, asked: frozenset[str], vocabulary) -> tuple[str, ...]
     covered = {i for _, words in named for i in words}
     if not named or any(i not in covered and t.lower() not in STOP_WORDS for i, t in enumerate(tokens)):
         return ()
-    broader = [t for trees, _ in named for t in trees if any(_under(a, t) for a in asked)]
-    if not all(any(any(_under(a, t) for a in asked) for t in trees) for trees, _ in named):
-        return ()
-    return tuple(broader)
+    above = [[t for t in trees if any(_under(a, t) for a in asked)] for trees, _ in named]
+    return tuple(t for trees in above for t in trees) if all(above) else ()
 
 
 def names_another_kind(text: str, broader: tuple[str, ...], asked: frozenset[str], vocabulary) -> bool:

@@ -295,7 +295,8 @@ def contradicts_prior_drug(question: str, statement: str, context: str = "") -> 
     statement offers only drugs they have had, without saying its own patients had them ("clinicians
     should recommend osimertinib"): it is about patients who have not had them yet. A statement
     adding a drug they have not had ("tucatinib with trastuzumab and capecitabine" after trastuzumab)
-    may still be theirs. ``context``: the statement's heading and lead-in, which may say so for it."""
+    may still be theirs. ``statement``: as shown, after its lead-in; ``context``: its heading, which
+    may say that its patients had them."""
     had = had_drugs(question)
     given = {d for d in drugs_named(statement) if not _a_class(d)} if had else set()
     if not given or any(not _same_drug(d, had) for d in given):
