@@ -158,6 +158,12 @@ def test_question_type_of_real_medquad_questions(medquad_qtype, expected):
     assert analyse(_medquad_question("Breast Cancer", medquad_qtype)).question_type == expected
 
 
+def test_a_question_on_what_brings_a_condition_on_is_about_its_cause():
+    # Every MedQuAD "causes" question of the slice's topics ("What causes Diabetes ?"), as the corpus asks it.
+    for focus in ("Diabetes", "Heart Attack", "High Blood Pressure", "Atrial Fibrillation"):
+        assert analyse(_medquad_question(focus, "causes")).question_type == "cause"
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
@@ -177,6 +183,13 @@ def test_question_type_of_real_medquad_questions(medquad_qtype, expected):
         ("what is that rash on my arm after a tick bite", "other"),
         ("What is the best antibiotic for strep throat?", "other"),
         ("T-DM1 after progression", "other"),
+        # As patients ask for treatment, and for causes.
+        ("Is there anything I can take for the pain that isnt ibuprofen based?", "treatment"),
+        ("And is there any way I can get some medicine for a cold sore?", "treatment"),
+        ("how do I get rid of ringworm", "treatment"),
+        ("Does low thyroid contribute to weight gain?", "cause"),
+        ("why do I keep getting headaches in the morning", "cause"),
+        ("Are there any side affects from using Robaxin?", "harms"),
         # A story first, then the ask: the clause that asks decides.
         ("blood test says I have subclinical hypothyroidism - will it go away on its own or get worse?", "prognosis"),
         ("high BP reading at a screening visit - confirm before diagnosing hypertension?", "diagnosis"),

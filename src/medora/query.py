@@ -47,7 +47,8 @@ STOP_WORDS = frozenset(
     """.split()  # the last line: texting shorthand for "with", "you", "are" ("help w stomach bug")
 )
 
-QUESTION_TYPES = ("treatment", "diagnosis", "screening", "prevention", "dosing", "harms", "prognosis", "definition", "other")
+QUESTION_TYPES = ("treatment", "diagnosis", "screening", "prevention", "dosing", "harms", "prognosis", "cause", "definition",
+                  "other")
 
 # Wording that marks each question type. The earliest wording in the question wins; on a tie
 # (same position), the earlier type here.
@@ -57,11 +58,16 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("dosing", r"\b(?:doses?|dosing|dosages?|how much|how often|titrat\w*|\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|ml|units?)|mg|mcg|mg/kg)\b"),
         ("screening", r"\bscreen\w*"),
         ("prevention", r"\b(?:prevent\w*|prophyla\w*|reduc\w* (?:the |their |his |her )?risk|lower\w* (?:the )?risk)\b"),
-        ("harms", r"\b(?:side[- ]effects?|adverse|harms?|harmful|risks? of|safe|safety|toxicit\w*|complications?|contraindicat\w*|interactions?|avoid\w*|monitor\w*)\b"),
+        ("harms", r"\b(?:side[- ][ae]ffects?|adverse|harms?|harmful|risks? of|safe|safety|toxicit\w*|complications?|contraindicat\w*|interactions?|avoid\w*|monitor\w*)\b"),
         ("diagnosis", r"\b(?:diagnos\w*|tests?|testing|tested|evaluat\w*|work-?up|assess\w*|detect\w*|differential)\b"),
         ("prognosis", r"\b(?:prognos\w*|survival|survive|outcomes?|outlook|life expectancy|recurrence|mortality"
                       r"|chances? of (?:cure|recovery|survival)|curable|go away|get worse)\b"),
-        ("treatment", r"\b(?:treat\w*|therap\w*|manag\w*|approach|regimens?|first[- ]line|second[- ]line|medications?|interventions?)\b"),
+        ("treatment", r"\b(?:treat\w*|therap\w*|manag\w*|approach|regimens?|first[- ]line|second[- ]line|medications?|interventions?"
+                      # ... as a patient asks it: "anything I can take for the pain", "medicine for a cold sore"
+                      r"|medicines?|meds|remed(?:y|ies)|cures?|relie(?:f|ve)|get rid of"
+                      r"|(?:anything|something|what) (?:\w+ )?(?:i|we|you|he|she|they) (?:can|could|should) (?:take|use|do|try)\b)\b"),
+        # What brings a condition on: "what causes ringworm", "does low thyroid contribute to weight gain"
+        ("cause", r"\b(?:caus(?:e|es|ed|ing)|etiolog\w*|contribut\w*|risk factors?|reasons? (?:for|why)|why (?:do|does|did|is|are|am|would)\b)"),
     )
 )
 

@@ -36,7 +36,7 @@ from .applicability import (
 from .evidence import (
     ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, altered_genes, concept_weights, context_at,
     contradicts_alteration, contradicts_negation, contradicts_prior_drug, contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
-    names_gene, qualifiers_of, stated_line, stems, study_at, study_starts, summary_layer, therapy_line,
+    names_gene, qualifiers_of, stated_line, stems, study_at, study_starts, summary_layer, tested_genes, therapy_line,
 )
 from .statements import ENDS_SENTENCE, PROFILE_FIELD, not_a_finding, ratings, statement_at, statement_spans
 
@@ -142,7 +142,7 @@ def _context_section(context: str, plan: list[tuple[str, str, str]], question: s
 
 
 def _plan(question_type: str) -> list[tuple[str, str, str]]:
-    if question_type in ("treatment", "dosing", "other", "definition", "prognosis"):
+    if question_type in ("treatment", "dosing", "other", "definition", "prognosis", "cause"):
         return _TREATMENT_SECTIONS
     if question_type == "harms":
         return [_HARMS, ("Duration and monitoring", _TREATMENT_SECTIONS[4][1], ""), _CAVEATS]
@@ -406,7 +406,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     # Patients with a change in a gene ("RET rearrangement-positive NSCLC") are answered by what is
     # said of them, when anything is: statements naming the gene in their words, lead-in, heading or
     # document title, not the disease's general first-line chemotherapy.
-    genes = altered_genes(question)
+    genes = altered_genes(question) | tested_genes(question)
     if genes:
         specific = [c for c in candidates if names_gene(
             f"{c.hit.document.title} {c.hit.passage.section} {_with_lead_in(c.statement)}", genes, abbreviations)]
