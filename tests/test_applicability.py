@@ -388,6 +388,27 @@ def test_a_drug_the_corpus_mentions_but_no_statement_names_makes_the_answer_part
     assert assess(had, ("Breast cancer\nTreatment\n\nTrastuzumab is given for one year.",), index).status == "answered"
 
 
+def test_an_answer_naming_no_gene_the_question_tests_for_is_partial(built_index):
+    from medora.answer.answerability import assess
+    from medora.answer.evidence import tested_genes
+
+    _, index = built_index
+    with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as f:
+        text = next(row["text"] for row in map(json.loads, f) if row["url"].endswith("/breast/hp/breast-treatment-pdq"))
+    sentences = [s.strip() for s in text.split(". ")]
+    naming = next(s for s in sentences if s.startswith("*ESR1* variants result in"))
+    other = next(s for s in sentences if "tamoxifen" in s and "ESR1" not in s)
+    query = analyse("Should ESR1 testing be performed in metastatic breast cancer?")
+    assert assess(query, (f"Breast cancer\n{naming}",), index).status == "answered"
+    verdict = assess(query, (f"Breast cancer\n{other}",), index)
+    assert (verdict.status, verdict.missing) == ("partial", ("No statement found speaks of ESR1.",))
+    # Genes and their proteins are numbered; "HIV test" names a test, not a tumour's marker.
+    assert tested_genes("Should CLDN18.2 testing be performed on the biopsy?") == {"CLDN18.2"}
+    assert tested_genes("What are the best practices for distinguishing HER2 IHC 0 from 1+?") == {"HER2"}
+    assert tested_genes("testing for ESR1 mutations") == {"ESR1"}
+    assert tested_genes("monitoring labs on PrEP - how often HIV test and renal function") == frozenset()
+
+
 def test_a_sentence_announcing_a_list_it_does_not_carry_does_not_stand_alone():
     from medora.answer.compose import points_forward
 

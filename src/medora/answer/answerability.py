@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..query import STOP_WORDS, QueryAnalysis, analyse
 from .applicability import about_condition
-from .evidence import had_drugs
+from .evidence import altered_genes, had_drugs, names_gene, tested_genes
 
 MIN_SUBJECT_LETTERS = 5  # shorter unknown words are too often typing slips or chat ("gonna")
 # A word no document holds is missing from the corpus when it reads as a name: typed with a capital or
@@ -142,4 +142,10 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
     named = [s for s in asked if any(about_condition(s.names, c) for c in contexts)]
     if not named:
         missing += [f"No statement found speaks of {s.asked}." for s in asked]
+    # So with the genes or proteins the patients are qualified or tested by ("CLDN18.2 testing",
+    # "EGFR exon 19 deletion"): an answer naming none speaks of the disease, not of these patients.
+    genes = altered_genes(query.text) | tested_genes(query.text)
+    missing += [f"No statement found speaks of {g}." for g in sorted(genes)
+                if not any(names_gene(c, frozenset({g}), query.abbreviations) for c in contexts)]
+    missing = list(dict.fromkeys(missing))  # a gene the vocabulary also knows as a test ("IDH") is said once
     return Answerability("partial" if missing else "answered", tuple(missing))

@@ -229,6 +229,20 @@ _STATUS = re.compile(r"[\s-]+status\b", re.I)
 _WILD_TYPE = re.compile(rf"\b({_GENES})[\s–-]+wild[\s–-]?type\b|\bwild[\s–-]?type\s+({_GENES})\b")
 
 
+# A gene or protein the question asks to test for: "CLDN18.2 testing", "HER2 testing criteria",
+# "testing for ESR1", "PD-L1 expression". Only symbols with a digit, as genes and their proteins are
+# numbered: "HIV test" and "PSA testing" name a test, not the patients' tumour.
+_MARKER = r"[A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,4})?"
+_TESTED_GENE = re.compile(rf"\b({_MARKER}(?:\.\d+)?)[\s–-]+(?:testing|tests?|tested|status|expression|assays?|IHC)\b"
+                          rf"|\b(?:testing|tests?|tested|assays?)\s+(?:for\s+)?(?:the\s+|an?\s+)?({_MARKER})\b")
+
+
+def tested_genes(text: str) -> frozenset[str]:
+    """The genes or proteins ``text`` speaks of testing for ("Should CLDN18.2 testing be performed" -> {"CLDN18.2"})."""
+    named = (m.group(1) or m.group(2) for m in _TESTED_GENE.finditer(text))
+    return frozenset(g for g in named if any(ch.isdigit() for ch in g))
+
+
 def altered_genes(text: str, *, carried: bool = True, definite: bool = False) -> frozenset[str]:
     """The genes whose changes ``text`` says its patients carry ("EGFR exon 19 deletion" -> {"EGFR"}),
     or with ``carried=False`` the ones it says they do not ("without EGFR or ALK alterations",
