@@ -190,6 +190,8 @@ def test_a_question_on_what_brings_a_condition_on_is_about_its_cause():
         ("Does low thyroid contribute to weight gain?", "cause"),
         ("why do I keep getting headaches in the morning", "cause"),
         ("Are there any side affects from using Robaxin?", "harms"),
+        ("Is blepharitis contagious?", "transmission"),
+        ("Can my children catch this or do I need to wear a mask?", "transmission"),
         # A story first, then the ask: the clause that asks decides.
         ("blood test says I have subclinical hypothyroidism - will it go away on its own or get worse?", "prognosis"),
         ("high BP reading at a screening visit - confirm before diagnosing hypertension?", "diagnosis"),
@@ -199,6 +201,18 @@ def test_a_question_on_what_brings_a_condition_on_is_about_its_cause():
 def test_question_type_from_wording(question, expected):
     assert expected in QUESTION_TYPES
     assert analyse(question).question_type == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "nothing"),
+    [("Is it contagious?", True), ("Am I contagious?", True), ("What is the treatment?", True),
+     ("So are there any treatments", True), ("Is blepharitis contagious?", False),
+     ("What is the treatment of HER2-positive breast cancer?", False), ("Strep is contagious correct?", False)],
+)
+def test_a_question_naming_nothing_but_what_it_asks_is_told_apart(question, nothing):
+    from medora.query import names_nothing
+
+    assert names_nothing(analyse(question)) is nothing
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,20 @@ def test_brain_metastases_follow_up_cites_the_brain_metastases_guideline(built_i
     store.close()
 
 
+def test_a_follow_up_naming_nothing_is_answered_in_its_thread_and_not_found_outside_it(built_index, tmp_path):
+    from medora.answer.answerability import NAMES_NOTHING
+
+    settings, index = built_index
+    store = ThreadStore(tmp_path / "threads.db")
+    alone = ask("What is the treatment?", index, settings, store)
+    assert (alone.status, alone.missing, alone.bottom_line) == ("not_found", (NAMES_NOTHING,), ())
+    first = ask(SEED_QUESTION, index, settings, store)
+    follow_up = ask("What is the treatment?", index, settings, store, thread_id=first.thread_id)
+    assert follow_up.resolved_question != follow_up.question and follow_up.status != "not_found"
+    assert follow_up.bottom_line
+    store.close()
+
+
 def test_thread_store_persists_and_reasks_update_the_last_turn(tmp_path):
     store = ThreadStore(tmp_path / "threads.db")
     first = store.add(None, "q1", "q1", "physician")

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..query import STOP_WORDS, QueryAnalysis, analyse
+from ..query import STOP_WORDS, QueryAnalysis, analyse, names_nothing
 from .applicability import about_condition
 from .evidence import altered_genes, had_drugs, names_gene, tested_genes
 
@@ -119,9 +119,14 @@ def reads_as_name(term: str, question: str) -> bool:
     return any(c.isupper() or c.isdigit() for c in word) or max(map(len, _WORD.findall(term)), default=0) >= NAME_LETTERS
 
 
+NAMES_NOTHING = "The question does not say what it is about: name the condition, drug or test."
+
+
 def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerability:
     """Status and missing subjects, given the text (statement, heading, document title) of each
     statement chosen for the answer."""
+    if names_nothing(query):
+        return Answerability("not_found", (NAMES_NOTHING,))
     found = list(subjects(query))
     gone = absent(found, index)
     shorthand = [s for s in gone if s.kind == "term" and not reads_as_name(s.asked, query.text)]
