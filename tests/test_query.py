@@ -207,7 +207,8 @@ def test_question_type_from_wording(question, expected):
     ("question", "nothing"),
     [("Is it contagious?", True), ("Am I contagious?", True), ("What is the treatment?", True),
      ("So are there any treatments", True), ("Is blepharitis contagious?", False),
-     ("What is the treatment of HER2-positive breast cancer?", False), ("Strep is contagious correct?", False)],
+     ("What is the treatment of HER2-positive breast cancer?", False), ("Strep is contagious correct?", False),
+     ("What is infectious mononucleosis?", False)],
 )
 def test_a_question_naming_nothing_but_what_it_asks_is_told_apart(question, nothing):
     from medora.query import names_nothing

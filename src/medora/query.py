@@ -47,8 +47,8 @@ STOP_WORDS = frozenset(
     """.split()  # the last line: texting shorthand for "with", "you", "are" ("help w stomach bug")
 )
 
-QUESTION_TYPES = ("treatment", "diagnosis", "screening", "prevention", "dosing", "harms", "prognosis", "transmission", "cause",
-                  "definition", "other")
+QUESTION_TYPES = ("treatment", "diagnosis", "screening", "prevention", "dosing", "harms", "prognosis", "transmission",
+                  "cause", "definition", "other")
 
 # Wording that marks each question type. The earliest wording in the question wins; on a tie
 # (same position), the earlier type here.
@@ -65,12 +65,16 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("treatment", r"\b(?:treat\w*|therap\w*|manag\w*|approach|regimens?|first[- ]line|second[- ]line|medications?|interventions?"
                       # ... as a patient asks it: "anything I can take for the pain", "medicine for a cold sore"
                       r"|medicines?|meds|remed(?:y|ies)|cures?|relie(?:f|ve)|get rid of"
-                      r"|(?:anything|something|what) (?:\w+ )?(?:i|we|you|he|she|they) (?:can|could|should) (?:take|use|do|try)\b)\b"),
+                      r"|(?:anything|something|what) (?:\w+ )?(?:i|we|you|he|she|they) (?:can|could|should)"
+                      r" (?:take|use|do|try)\b)\b"),
         # Whether and how it passes to others: "is tinea capitis contagious", "can my children catch this"
-        ("transmission", r"\b(?:contagious|transmi(?:t|ts|tted|tting|ssion|ssible)|transferable|infectious|catch(?:ing)? (?:it|this|that)"
-                         r"|spread (?:between|to others|to other people)|pass(?:ed|es|ing)? (?:it )?(?:on|to)(?: (?:my|the|other|others|people))?)\b"),
+        # ("infectious" is not among them: it is part of names, "infectious mononucleosis").
+        ("transmission", r"\b(?:contagious|transmi(?:t|ts|tted|tting|ssion|ssible)|transferable"
+                         r"|catch(?:ing)? (?:it|this|that)|spread (?:between|to others|to other people)"
+                         r"|pass(?:ed|es|ing)? (?:it )?(?:on|to)(?: (?:my|the|other|others|people))?)\b"),
         # What brings a condition on: "what causes ringworm", "does low thyroid contribute to weight gain"
-        ("cause", r"\b(?:caus(?:e|es|ed|ing)|etiolog\w*|contribut\w*|risk factors?|reasons? (?:for|why)|why (?:do|does|did|is|are|am|would)\b)"),
+        ("cause", r"\b(?:caus(?:e|es|ed|ing)|etiolog\w*|contribut\w*|risk factors?|reasons? (?:for|why)"
+                  r"|why (?:do|does|did|is|are|am|would)\b)"),
     )
 )
 
@@ -198,7 +202,8 @@ def names_nothing(query: QueryAnalysis) -> bool:
     Then no source can tell what it is about: a follow-up outside its thread."""
     pattern = _ANSWER_WORDING.get(query.question_type)
     said = [*query.terms, *(e.matched for e in query.conditions), *(e.matched for e in query.interventions)]
-    return all(pattern and pattern.search(w.lower()) for w in said)
+    # Each phrase must be the type's wording and nothing more: "infectious arthritis" names arthritis.
+    return all(pattern and not re.sub(r"\W+", "", pattern.sub("", w.lower())) for w in said)
 
 
 def analyse(question: str, abbreviations: Mapping[str, list[str]] | None = None) -> QueryAnalysis:
