@@ -65,6 +65,7 @@ def test_a_follow_up_naming_nothing_is_answered_in_its_thread_and_not_found_outs
     store = ThreadStore(tmp_path / "threads.db")
     alone = ask("What is the treatment?", index, settings, store)
     assert (alone.status, alone.missing, alone.bottom_line) == ("not_found", (NAMES_NOTHING,), ())
+    assert "does not say what it is about" in alone.notice and alone.nearest
     first = ask(SEED_QUESTION, index, settings, store)
     follow_up = ask("What is the treatment?", index, settings, store, thread_id=first.thread_id)
     assert follow_up.resolved_question != follow_up.question and follow_up.status != "not_found"

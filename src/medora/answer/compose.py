@@ -24,11 +24,11 @@ from pathlib import Path
 from ..corpus.boilerplate import is_boilerplate
 from ..corpus.chunk import SCOPE_SECTIONS
 from ..index import vocabulary
-from ..query import answers_type, drugs_named
+from ..query import answers_type, drugs_named, names_nothing
 from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
-from .answerability import assess, condition_names, easy_words, subjects
+from .answerability import NAMES_NOTHING, assess, condition_names, easy_words, subjects
 from .applicability import (
     about_condition, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases, class_page, conflicts, facets,
     names_another_kind, other_population, populations,
@@ -48,6 +48,10 @@ DISCLAIMER = (
 ABSTAIN_NOTICE = (
     "The indexed corpus holds no sufficiently relevant evidence for this question, so no answer was composed. "
     "The nearest sources are listed below."
+)
+NAMES_NOTHING_NOTICE = (
+    "No answer was composed: the question does not say what it is about. Ask it again naming the condition, drug "
+    "or test, or as a follow-up in the thread it continues. The sources nearest its words are listed below."
 )
 NOT_FOUND_NOTICE = (
     "The indexed corpus holds no statement that applies to what this question asks, so no answer was composed. "
@@ -367,11 +371,16 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     corpus_version = index.corpus_version()
     base = dict(question=question, question_type=retrieval.query.question_type, disclaimer=DISCLAIMER,
                 corpus_version=corpus_version, generated_at=generated, audience=audience)
-    if should_abstain(retrieval, concepts, settings.answer):
-        answer = Answer(abstained=True, bottom_line=(), sections=(), references=(), status="not_found",
-                        missing=assess(retrieval.query, (), index).missing,
-                        nearest=nearest_sources(retrieval.hits[:5]), notice=ABSTAIN_NOTICE, **base)
+
+    def not_found(missing: tuple[str, ...], notice: str) -> Answer:
+        answer = Answer(abstained=True, bottom_line=(), sections=(), references=(), status="not_found", missing=missing,
+                        nearest=nearest_sources(retrieval.hits[:5]), notice=notice, **base)
         return replace(answer, timings={**retrieval.timings, "retrieve": t1 - t0, "compose": time.perf_counter() - t1})
+
+    if names_nothing(retrieval.query):  # "Is it contagious?" outside its thread: no subject to answer about
+        return not_found((NAMES_NOTHING,), NAMES_NOTHING_NOTICE)
+    if should_abstain(retrieval, concepts, settings.answer):
+        return not_found(assess(retrieval.query, (), index).missing, ABSTAIN_NOTICE)
 
     plan = _plan(retrieval.query.question_type)
     pool, focus = evidence_pool(retrieval.hits, index)
@@ -443,10 +452,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
                             focus=focus, safety=safety)
     verdict = assess(retrieval.query, tuple(_context(c) for c in chosen), index)
     if verdict.status == "not_found":
-        answer = Answer(abstained=True, bottom_line=(), sections=(), references=(), status="not_found",
-                        missing=verdict.missing, nearest=nearest_sources(retrieval.hits[:5]),
-                        notice=NOT_FOUND_NOTICE, **base)
-        return replace(answer, timings={**retrieval.timings, "retrieve": t1 - t0, "compose": time.perf_counter() - t1})
+        return not_found(verdict.missing, NOT_FOUND_NOTICE)
 
     bottom = _bottom_line(chosen, focus, retrieval.query, settings.answer.bottom_line_match_ratio,
                           ranked=_fitted_bar(retrieval.query, concepts, settings.answer))
