@@ -335,6 +335,14 @@ _MARIPOSA_2 = "Patients had disease progression after receiving prior osimertini
     ("metastatic breast cancer that progressed on letrozole and is starting fulvestrant", {"Letrozole"}),
     (_MARIPOSA_2, {"Osimertinib"}),
     ("how long after starting metformin does it work?", set()),
+    # a list goes on past its commas and into a parenthesis; the question after it is not had
+    ("A patient with melanoma who had received nivolumab, ipilimumab, and pembrolizumab, and does not have a "
+     "BRAF mutation: what next?", {"Nivolumab", "Ipilimumab", "Pembrolizumab"}),
+    ("She progressed on fulvestrant, and has since received two chemotherapies (capecitabine then eribulin).",
+     {"Fulvestrant", "Capecitabine", "Eribulin"}),
+    ("relapsed in 6 months after finishing carboplatin/etoposide/atezolizumab, what is the second-line therapy?",
+     {"Carboplatin", "Etoposide", "Atezolizumab"}),
+    ("refractory to endocrine therapy, should chemotherapy or sacituzumab govitecan be offered?", set()),
 ])
 def test_the_drugs_a_text_says_its_patients_have_had(text, had):
     assert had_drugs(text) == had

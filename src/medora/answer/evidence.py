@@ -285,20 +285,58 @@ def _within(genes: Iterable[str], named: frozenset[str]) -> bool:
 # starting fulvestrant" is not had).
 _HAD = re.compile(
     r"\b(?:(?:progress(?:ed|es|ion|ing)?|relapsed?|recurred|failed|failure|resistan(?:t|ce)|refractory|intoleran(?:t|ce))"
-    r"\s+(?:on|after|following|during|while on|to|of)|previously (?:been )?(?:treated|received)|pretreated|who had received"
-    r"|after (?:prior|previous))\s", re.I)
-_HAD_END = re.compile(r"[,;.?!()]|\s(?:who|which|but|and (?:is|are|has|have|was|now|then|she|he|they))\s", re.I)
+    r"\s+(?:on|after|following|during|while on|to|of)|previously (?:been )?(?:treated|received)|pretreated"
+    r"|(?:has|have|had)(?: since| already| previously)? (?:received|been treated with|been on)"
+    r"|after (?:prior|previous|finishing|completing|completion of))\s", re.I)
+_HAD_END = re.compile(r"[,;.?!()]|\s(?:who|which|but|and (?:is|are|has|have|was|now|then|she|he|they|does|do|did))\s",
+                      re.I)
+# After a comma or an opening parenthesis the clause goes on while what follows is one more item of
+# its list ("ipilimumab, nivolumab, and pembrolizumab", "two chemotherapies (capecitabine then
+# eribulin)"): a drug named before the next comma, not a clause of its own ("and does not have ...").
+_LIST_ITEM_END = re.compile(r"[,;.?!)]")
+_NEW_CLAUSE = re.compile(r"\s*(?:and |or |but )?(?:is|are|has|have|had|was|were|does|do|did|now|then|she|he|they"
+                         r"|who|which|what|how|when|where|why|should|shall|can|could|would|will|may|might|must"
+                         r"|with|without|not|no)\b", re.I)
 # "osimertinib-resistant", "crizotinib-refractory": a drug the statement's own patients have had.
 _HAD_SUFFIX = re.compile(r"\b([\w-]+)[\s-](?:resistant|refractory|pretreated|exposed|experienced|failed)\b", re.I)
+
+
+_LIST_JOINERS = frozenset({"and", "or", "then", "plus", "with", "followed", "by"})
+_ITEM_OTHER_WORDS = 2  # besides drug names and joiners: "two prior lines of ..." is a clause, not an item
+
+
+def _list_item(text: str) -> bool:
+    """Is ``text`` one more item of a list of drugs ("and pembrolizumab", "capecitabine then eribulin"),
+    not a clause that names one ("clinicians should recommend osimertinib")?"""
+    drugs = drugs_named(text)
+    if not drugs:
+        return False
+    named = {w for d in drugs for w in _WORD.findall(d.lower())}
+    other = [w for w in _WORD.findall(text.lower()) if w not in named and w not in _LIST_JOINERS]
+    return len(other) <= _ITEM_OTHER_WORDS
+
+
+def _had_clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause of ``text`` that says what its patients have had."""
+    clauses = []
+    for m in _HAD.finditer(text):
+        end = _HAD_END.search(text, m.end())
+        while end and end.group() in ",(":
+            item = _LIST_ITEM_END.search(text, end.end())
+            stop = item.start() if item else len(text)
+            if _NEW_CLAUSE.match(text, end.end()) or not _list_item(text[end.end(): stop]):
+                break
+            end = _HAD_END.search(text, stop + (1 if item and item.group() == ")" else 0))
+        clauses.append((m.end(), end.start() if end else len(text)))
+    return clauses
 
 
 @functools.lru_cache(maxsize=2048)  # asked of the same question for every candidate statement
 def had_drugs(text: str) -> frozenset[str]:
     """The drugs (vocabulary names, as ``query.drugs_named``) ``text`` says its patients have had."""
     had: set[str] = set()
-    for m in _HAD.finditer(text):
-        end = _HAD_END.search(text, m.end())
-        had |= drugs_named(text[m.end(): end.start() if end else len(text)])
+    for start, end in _had_clauses(text):
+        had |= drugs_named(text[start:end])
     for m in _HAD_SUFFIX.finditer(text):
         had |= drugs_named(m.group(1))
     return frozenset(had)
@@ -316,10 +354,9 @@ def contradicts_prior_drug(question: str, statement: str, context: str = "") -> 
     if not given or any(not _same_drug(d, had) for d in given):
         return False
     rest, start = [], 0  # the question outside its "had" clauses: drugs named there are asked about too
-    for m in _HAD.finditer(question):
-        end = _HAD_END.search(question, m.end())
-        rest.append(question[start: m.start()])
-        start = end.start() if end else len(question)
+    for begin, end in _had_clauses(question):
+        rest.append(question[start: begin])
+        start = end
     asked_too = drugs_named(" ".join([*rest, question[start:]]))
     theirs = had_drugs(f"{context}\n{statement}") | asked_too
     return any(not _same_drug(d, theirs) for d in given)
