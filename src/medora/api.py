@@ -176,6 +176,12 @@ class AnswerRequest(BaseModel):
     )
 
 
+class LeadInOut(BaseModel):
+    text: str = Field(description="The guideline line the statement is an option of (\"clinicians may recommend either:\").")
+    passage_id: str = Field(description="The passage the lead-in was taken from.")
+    span: list[int] = Field(description="[start, end) character offsets of the lead-in in that passage.")
+
+
 class OriginalStatementOut(BaseModel):
     text: str = Field(description="A sentence or recommendation quoted verbatim from one passage.")
     citations: list[int] = Field(description="Reference numbers; the first is the passage's document.")
@@ -187,21 +193,15 @@ class OriginalStatementOut(BaseModel):
     label: str = Field(description="The source's type label (Guideline, Evidence summary ...).")
     pages: list[str] = Field([], description="A paged document's (PDF's) pages the statement stands on.")
     locator: str = Field("", description="Those pages as cited: \"p. 12\", \"pp. 12–13\"; empty without pages.")
-
-
-class LeadInOut(BaseModel):
-    text: str = Field(description="The guideline line the statement is an option of (\"clinicians may recommend either:\").")
-    passage_id: str = Field(description="The passage the lead-in was taken from.")
-    span: list[int] = Field(description="[start, end) character offsets of the lead-in in that passage.")
+    newer_than: int | None = Field(
+        None, description="Newer evidence shown above older guideline statements of its section: their year.")
+    lead_in: LeadInOut | None = Field(
+        None, description="A short guideline option's lead-in, verbatim from its own passage; shown before the text.")
 
 
 class StatementOut(OriginalStatementOut):
     original_statement: OriginalStatementOut | None = Field(
         None, description="Patient answers: the clinician statement this one is shown in place of.")
-    newer_than: int | None = Field(
-        None, description="Newer evidence shown above older guideline statements of its section: their year.")
-    lead_in: LeadInOut | None = Field(
-        None, description="A short guideline option's lead-in, verbatim from its own passage; shown before the text.")
 
 
 class GlossaryOut(BaseModel):

@@ -144,7 +144,9 @@ def verify(answer: Answer, index) -> list[tuple[Statement, bool]]:
     return out
 
 
-def _statement_json(s: Statement) -> dict:
+def _statement_json(s: Statement, original: bool = False) -> dict:
+    """A statement as JSON; a patient statement's ``original`` (the clinician statement it stands in
+    for) has no original of its own."""
     out = {
         "text": s.text, "citations": list(s.citations), "passage_id": s.passage_id, "doc_id": s.doc_id,
         "span": list(s.span), "evidence": dict(s.evidence), "year": s.year, "label": s.label,
@@ -152,7 +154,9 @@ def _statement_json(s: Statement) -> dict:
         "lead_in": {"text": s.lead_in.text, "passage_id": s.lead_in.passage_id, "span": list(s.lead_in.span)}
         if s.lead_in else None,
     }
-    return {**out, "original_statement": _statement_json(s.original) if s.original else None}
+    if original:
+        return out
+    return {**out, "original_statement": _statement_json(s.original, original=True) if s.original else None}
 
 
 def _reference_json(r: ReferenceEntry) -> dict:
