@@ -265,3 +265,44 @@ def test_patients_who_have_had_a_drug_are_not_offered_it_again_alone(built_index
         passage = next(p for p in index.passages_of(s.doc_id) if p.id == s.passage_id)
         context = f"{passage.section} {s.lead_in.text if s.lead_in else ''} {s.text}"
         assert drugs_named(s.text) != {"Ado-trastuzumab Emtansine"} or had_drugs(context), s.text
+
+
+@pytest.mark.parametrize("question", ["How is high blood pressure treated?", "How is diabetes treated?",
+                                      "What is high blood pressure?"])
+def test_short_statements_are_whole_sentences_of_patient_pages(built_index, question):
+    """Patient pages answer in a few words ("Follow a healthy eating plan."); shorter clinical text and
+    list items, headings or cuts after an abbreviation are not statements."""
+    from medora.answer.compose import MIN_STATEMENT_WORDS, _candidates, _plan, whole_short_sentence
+    from medora.answer.evidence import concept_weights
+    from medora.retrieve import retrieve
+
+    settings, index = built_index
+    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    query = retrieval.query
+    candidates = _candidates(list(retrieval.hits), concept_weights(query), _plan(query.question_type),
+                             question=question, question_type=query.question_type)
+    short = [c for c in candidates if len(c.statement.text.split()) < MIN_STATEMENT_WORDS]
+    assert short
+    assert all(c.hit.document.audience == "patient" and whole_short_sentence(c.statement.text) for c in short)
+
+
+@pytest.mark.parametrize("question", ["How is high blood pressure treated?", "How is diabetes treated?",
+                                      "What are the side effects of tamoxifen?"])
+def test_statements_scored_alike_are_ordered_worded_for_the_question_first(built_index, question):
+    """A page's sentences share its title's match: among them, those worded for the question's type
+    come before the ones the page has first."""
+    from medora.answer.compose import _candidates, _plan
+    from medora.answer.evidence import concept_weights
+    from medora.query import answers_type
+    from medora.retrieve import retrieve
+
+    settings, index = built_index
+    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    query = retrieval.query
+    candidates = _candidates(list(retrieval.hits), concept_weights(query), _plan(query.question_type),
+                             question=question, question_type=query.question_type)
+    worded = [answers_type(query.question_type, c.statement.text) for c in candidates]
+    ties = [(a, b) for (a, b), (x, y) in zip(zip(candidates, candidates[1:]), zip(worded, worded[1:]))
+            if a.statement.score == b.statement.score and x != y]
+    assert ties  # the slice's pages hold sentences worded both ways
+    assert not [(a, b) for a, b in ties if not answers_type(query.question_type, a.statement.text)]

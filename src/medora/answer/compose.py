@@ -171,9 +171,24 @@ def _summary_cue(text: str, p, a: int, section: str, line_titles, newest: int) -
     return cue * (1.0 + min(max(newest - 2010, 0), 15) * 0.02)
 
 
+# A statement's length in words. Shorter clinical text is mostly labels and fragments ("Risks, harms,
+# cost:"); patient pages write whole answers in a few words ("Antibiotics can cure PID.").
+MIN_STATEMENT_WORDS = 6
+MIN_PATIENT_PAGE_WORDS = 4
+MAX_STATEMENT_WORDS = 90
+_SHORT_SENTENCE = re.compile(r"^[A-Z][^\n]*\b[A-Za-z]{2,}[.!?]$")
+
+
+def whole_short_sentence(text: str) -> bool:
+    """Is a short statement a whole sentence: opening with a capital, ending on a word (not a list item,
+    "- Targeted therapy (trastuzumab).", nor a cut after an abbreviation, "Eighty percent of U.S."), and
+    not a heading in title case ("Angiotensin-Converting Enzyme (ACE) Inhibitors.")?"""
+    return bool(_SHORT_SENTENCE.match(text)) and any(w[:1].islower() for w in text.split()[1:])
+
+
 def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str] = frozenset(),
                 study_years: dict[str, int] | None = None, question: str = "",
-                boilerplate: Collection[str] = ()) -> list[_Candidate]:
+                boilerplate: Collection[str] = (), question_type: str = "other") -> list[_Candidate]:
     """Every usable statement of the pooled passages, scored and placed in a section.
 
     ``layer`` holds the passage ids of the current-evidence layer (``summary_layer``):
@@ -201,12 +216,15 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
         if key not in context_relevance:
             context_relevance[key] = 0.8 * relevance(f"{'' if doc.meta.get('title_is_question') else doc.title} {p.section}", concepts)
         previous: tuple[int, int] | None = None  # the sentence before, as context for "This trial ..."
+        min_words = MIN_PATIENT_PAGE_WORDS if doc.audience == "patient" else MIN_STATEMENT_WORDS
         for block_start, block_end in statement_spans(p.text, p.kind):
             a, b, ended = statement_at(p.text, block_start, block_end, boilerplate)
             text = p.text[a:b]
             before, previous = previous, (a, b)
             words = len(text.split())
-            if words < 6 or words > 90 or not ended or not_a_finding(text):
+            if words < min_words or words > MAX_STATEMENT_WORDS or not ended or not_a_finding(text):
+                continue
+            if words < MIN_STATEMENT_WORDS and not whole_short_sentence(text):
                 continue
             own = relevance(text, concepts)
             match = max(own, context_relevance[key])
@@ -258,7 +276,15 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
             )
             statement = replace(statement, score=statement.score * _rating_weight(statement.evidence))
             out.append(_Candidate(statement, hit, match, section, concepts, p.id in layer, own, line))
-    out.sort(key=lambda c: (-c.statement.score, c.statement.doc_id, c.hit.passage.position, c.statement.span))
+    # A patient page's sentences share its title's match, so score alike: among them, first those worded
+    # for the question's type ("Antibiotics can cure PID" for "how is PID treated?"), then those matching
+    # more of the question in their own words, then as the page has them. (In clinical text, trial reports
+    # use the types' words for design: "patients with ESR1 mutations detected".)
+    worded = {id(c): c.hit.document.audience == "patient" and answers_type(question_type, c.statement.text)
+              for c in out}
+    own = {id(c): c.own if c.hit.document.audience == "patient" else 0.0 for c in out}
+    out.sort(key=lambda c: (-c.statement.score, not worded[id(c)], -own[id(c)], c.statement.doc_id,
+                            c.hit.passage.position, c.statement.span))
     return out
 
 
@@ -397,7 +423,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     assume_adults = not (focus and other_population(question, titles.get(focus[0], "")))
     weighed = [
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
-                               question, boilerplate)
+                               question, boilerplate, retrieval.query.question_type)
         # cheapest test first: most candidates fall below the statement floor
         if (c.relevance >= settings.answer.min_statement_match
             or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
