@@ -288,3 +288,25 @@ def test_patient_answer_searches_once_and_its_clinician_hits_are_a_plain_searchs
         reused = rank(wide.top(depth), index, settings.retrieve, k=30)
         assert [(h.passage.id, h.score) for h in reused.hits] == [(h.passage.id, h.score) for h in plain.hits]
         assert reused.documents == plain.documents
+
+
+def test_a_patient_bottom_line_left_out_is_replaced_by_a_statement_that_answers(built_index):
+    """When the composed bottom line is too long or hard for a patient, the statement worded for the
+    question's type leads, and one that stands on its own before one that points back."""
+    from medora.answer.audience import _arrange
+    from medora.answer.compose import points_back
+    from medora.query import answers_type
+
+    settings, index = built_index
+    answer = ask("How is high blood pressure treated?", index, settings, audience="patient_caregiver")
+    statements = [s for sec in answer.sections for s in sec.statements]
+    pointing = [s for s in statements if points_back(s.text) and not answers_type("treatment", s.text)]
+    worded = [s for s in statements if answers_type("treatment", s.text) and not points_back(s.text)]
+    plain = [s for s in statements if not answers_type("treatment", s.text) and not points_back(s.text)]
+    assert worded and (pointing or plain)
+    items = [("Other key evidence", s) for s in [*pointing, *plain, worded[-1]]]
+    bottom, _ = _arrange(items, "treatment")
+    assert bottom == (worded[-1],)
+    if pointing and plain:
+        bottom, _ = _arrange([("Other key evidence", s) for s in [*pointing, *plain]], "treatment")
+        assert bottom == (plain[0],)

@@ -29,12 +29,12 @@ import time
 from dataclasses import replace
 
 from ..errors import QueryError
-from ..query import _TYPE_PATTERNS, STOP_WORDS, Entity, QueryAnalysis, analyse
+from ..query import _TYPE_PATTERNS, STOP_WORDS, Entity, QueryAnalysis, analyse, answers_type
 from ..retrieve import Candidates, Retrieval, rank, search
 from ..settings import Settings
 from ..types import TYPE_LABEL, Answer, AnswerSection, GlossaryEntry, Hit, Statement
 from .cite import all_statements, attach_citations
-from .compose import compose, weighs_by_fitted_bar
+from .compose import compose, points_back, weighs_by_fitted_bar
 from .followups import suggest_follow_ups
 from .statements import split_sentences
 
@@ -289,7 +289,7 @@ def for_patient(question: str, index, settings: Settings, clinician: Answer,
     if not chosen:
         return plainer(clinician), retrieval.hits
     linked, uncovered = link_originals([s for _, s in chosen], all_statements(clinician), question)
-    bottom, sections = _arrange([(title, s) for (title, _), s in zip(chosen, linked)])
+    bottom, sections = _arrange([(title, s) for (title, _), s in zip(chosen, linked)], plain.question_type)
     if uncovered:
         sections.append(AnswerSection(CLINICAL_SOURCES, tuple(uncovered)))
     return replace(plain, bottom_line=bottom, sections=tuple(sections)), retrieval.hits
@@ -300,11 +300,16 @@ def _items(answer: Answer) -> list[tuple[str | None, Statement]]:
     return [(None, s) for s in answer.bottom_line] + [(sec.title, s) for sec in answer.sections for s in sec.statements]
 
 
-def _arrange(items: list[tuple[str | None, Statement]]) -> tuple[tuple[Statement, ...], list[AnswerSection]]:
-    """Bottom line and sections from chosen items; the first statement leads when the bottom line was left out."""
+def _arrange(items: list[tuple[str | None, Statement]],
+             question_type: str = "other") -> tuple[tuple[Statement, ...], list[AnswerSection]]:
+    """Bottom line and sections from chosen items. When the bottom line was left out (too long or hard
+    for a patient), the first statement worded for the question's type leads ("Several lotions are
+    available to treat scabies"), else the first; one that stands on its own before one that points
+    back ("This is called ...")."""
     if not items:
         return (), []
-    bottom = tuple(s for title, s in items if title is None) or (items[0][1],)
+    lead = min(items, key=lambda x: (not answers_type(question_type, x[1].text), points_back(x[1].text)))
+    bottom = tuple(s for title, s in items if title is None) or (lead[1],)
     rest = [(title or "", s) for title, s in items if s not in bottom]
     titles = dict.fromkeys(t for t, _ in rest)
     return bottom, [AnswerSection(title, tuple(s for t, s in rest if t == title)) for title in titles]
@@ -339,7 +344,7 @@ def plainer(clinician: Answer) -> Answer:
             chosen.append(min((x for x in items if x[1].doc_id == doc_id),
                               key=lambda x: flesch_kincaid_grade(x[1].text)))
     chosen.sort(key=lambda x: next(i for i, y in enumerate(items) if y is x))
-    bottom, sections = _arrange(chosen)
+    bottom, sections = _arrange(chosen, clinician.question_type)
     return replace(clinician, bottom_line=bottom, sections=tuple(sections))
 
 
