@@ -286,11 +286,10 @@ def test_short_statements_are_whole_sentences_of_patient_pages(built_index, ques
     assert all(c.hit.document.audience == "patient" and whole_short_sentence(c.statement.text) for c in short)
 
 
-@pytest.mark.parametrize("question", ["How is high blood pressure treated?", "How is diabetes treated?",
-                                      "What are the side effects of tamoxifen?"])
+@pytest.mark.parametrize("question", ["How is high blood pressure treated?", "How is diabetes treated?"])
 def test_statements_scored_alike_are_ordered_worded_for_the_question_first(built_index, question):
-    """A page's sentences share its title's match: among them, those worded for the question's type
-    come before the ones the page has first."""
+    """A patient page's sentences share its title's match: among them, those worded for the question's
+    type come before the ones the page has first."""
     from medora.answer.compose import _candidates, _plan
     from medora.answer.evidence import concept_weights
     from medora.query import answers_type
@@ -301,8 +300,9 @@ def test_statements_scored_alike_are_ordered_worded_for_the_question_first(built
     query = retrieval.query
     candidates = _candidates(list(retrieval.hits), concept_weights(query), _plan(query.question_type),
                              question=question, question_type=query.question_type)
+    candidates = [c for c in candidates if c.hit.document.audience == "patient"]
     worded = [answers_type(query.question_type, c.statement.text) for c in candidates]
     ties = [(a, b) for (a, b), (x, y) in zip(zip(candidates, candidates[1:]), zip(worded, worded[1:]))
-            if a.statement.score == b.statement.score and x != y]
-    assert ties  # the slice's pages hold sentences worded both ways
+            if a.statement.score == b.statement.score and a.hit.passage.id == b.hit.passage.id and x != y]
+    assert ties  # the slice's patient pages hold sentences worded both ways
     assert not [(a, b) for a, b in ties if not answers_type(query.question_type, a.statement.text)]
