@@ -21,7 +21,7 @@ from .answerability import condition_names
 from .applicability import about_condition
 from .cite import all_statements
 from .compose import should_abstain
-from .evidence import concept_weights
+from .evidence import concept_weights, contradicts_negation
 
 MAX_FOLLOW_UPS = 3
 _FOLLOW_UP_TRIES = 8
@@ -46,13 +46,15 @@ def suggest_follow_ups(answer: Answer, hits: Iterable[Hit], index, settings: Set
     shown_sections = {(s.doc_id, index.passage(s.passage_id).section) for s in statements}
     docs = list(dict.fromkeys([*cited, *(h.document.id for h in hits)]))
     # Follow-ups stay on the asked condition: a document whose title names none of the question's
-    # conditions (when it names any) suggests nothing, cited or not.
+    # conditions (when it names any), or names its "non-" counterpart ("Non-Small Cell Lung Cancer" for
+    # small cell lung cancer), suggests nothing, cited or not.
     query = analyse(answer.resolved_question or answer.question, index.abbreviations())
     conditions = condition_names(query)
     guideline_harms, related, headings, medquad = [], [], [], []
     for doc_id in docs:
         doc = index.document(doc_id)
-        if conditions and not any(about_condition(n, doc.title) for n in conditions):
+        if conditions and (not any(about_condition(n, doc.title) for n in conditions)
+                           or contradicts_negation(answer.question, doc.title)):
             continue
         passages = index.passages_of(doc_id)
         if doc.type == "guideline" and doc_id in cited and answer.question_type != "harms":
