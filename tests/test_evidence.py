@@ -8,9 +8,11 @@ import pytest
 from medora.answer.statements import option_lists, split_sentences, statement_spans, trim_statement
 from medora.answer.audience import ask
 from medora.answer.cite import all_statements
+from medora.answer.answerability import condition_names
 from medora.answer.evidence import (
-    altered_genes, concept_weights, context_at, contradicts_alteration, contradicts_negation, contradicts_prior_drug,
-    contradicts_qualifier, had_drugs,
+    AFTER_PRIOR, FIRST, altered_genes, asked_line, asked_therapy_line, concept_weights, context_at,
+    contradicts_alteration, contradicts_negation, contradicts_prior_drug, contradicts_qualifier, had_drugs,
+    line_of_heading, relevance,
     guideline_context, item_lines, line_at,
     names_asked_population, names_gene, summary_layer,
 )
@@ -253,6 +255,8 @@ def test_a_recommendation_rated_in_its_publishers_format_is_quotable(built_index
     ("EGFR L858R–mutated NSCLC that lacks MET amplification", {"EGFR"}, {"MET"}),
     ("HER2-positive breast cancer", set(), set()),  # a marker's sign, read by the qualifiers instead
     ("PD-L1 expression of at least 50%", set(), set()),
+    # a list of protein changes follows its gene's symbol (PDQ melanoma summary's wording)
+    ("melanoma with BRAF V600E or V600K pathogenic variants, as detected by an FDA-approved test", {"BRAF"}, set()),
 ])
 def test_altered_genes_are_read_from_the_kind_of_change(text, carried, absent):
     assert (altered_genes(text), altered_genes(text, carried=False)) == (carried, absent)
@@ -371,3 +375,62 @@ def test_wild_type_patients_and_either_way_statements():
     assert contradicts_alteration(question, "with BRCA1 or BRCA2 mutations detected")
     assert not contradicts_alteration(question, "regardless of BRCA mutation status")
     assert not contradicts_alteration(question, "patients with or without germline BRCA mutations")
+
+
+@pytest.mark.parametrize("question, line, therapy_line", [
+    ("extensive-stage small cell lung cancer that relapsed 6 months after finishing carboplatin/etoposide/atezolizumab:"
+     " what is the recommended secondary line therapy?", "Second-line", AFTER_PRIOR),
+    # what the patients have had asks for the next line, though no line is named
+    ("ROS1-positive NSCLC after progression on crizotinib: what is recommended?", "Second-line", AFTER_PRIOR),
+    ("progressed on letrozole, and has since received capecitabine: what next?", "Later lines", AFTER_PRIOR),
+    # progression after a named line asks for the one after it
+    ("What options are there when HER2-positive advanced breast cancer progresses after second-line HER2-targeted "
+     "therapy?", "Later lines", AFTER_PRIOR),
+    ("first-line treatment of HER2-positive metastatic breast cancer", "First-line", FIRST),
+    ("how long after starting metformin does it work?", None, None),
+])
+def test_the_line_a_question_asks_for(question, line, therapy_line):
+    assert (asked_line(question), asked_therapy_line(question)) == (line, therapy_line)
+
+
+@pytest.mark.parametrize("heading, line", [
+    # PDQ summaries' headings: recurrent disease alone is after the first treatment ...
+    ("Treatment of Recurrent SCLC › Treatment Options for Patients With Recurrent SCLC", AFTER_PRIOR),
+    ("Treatment of Locoregional Recurrent Breast Cancer", AFTER_PRIOR),
+    # ... grouped with a stage or the newly diagnosed it is not restricted to a line
+    ("Treatment of Unresectable Stage III, Stage IV, and Recurrent Melanoma", None),
+    ("Treatment of Newly Diagnosed Stage IV, Relapsed, and Recurrent NSCLC", None),
+    ("Treatment of Extensive-Stage SCLC", None),
+    ("Treatment Options for Progressive Stage IV, Relapsed, and Recurrent NSCLC (Second-Line Therapy)", AFTER_PRIOR),
+])
+def test_the_line_a_heading_is_about(heading, line):
+    assert line_of_heading(heading) == line
+
+
+RELAPSED = "Which treatment is recommended for breast cancer that relapsed in the chest wall after finishing tamoxifen?"
+
+
+def test_a_relapse_is_named_recurrence_too(built_index):
+    """Clinical text calls a disease that came back relapsed or recurrent: a heading on "recurrent"
+    disease matches a question on a "relapsed" one as fully as its own word would."""
+    settings, index = built_index
+    concepts = concept_weights(retrieve(RELAPSED, index, settings.retrieve, k=5).query)
+    assert relevance("recurrent breast cancer", concepts) == relevance("relapsed breast cancer", concepts) > 0
+
+
+def test_patients_after_earlier_treatment_are_answered_under_the_summary_s_heading_for_them(built_index):
+    """The breast summary treats by stage and has a heading for locoregional recurrence: a question on a
+    relapse after treatment takes its layer and its bottom line from there, not from the first treatment
+    of metastatic disease."""
+    settings, index = built_index
+    retrieval = retrieve(RELAPSED, index, settings.retrieve, k=30)
+    layer = summary_layer(RELAPSED, concept_weights(retrieval.query), retrieval.documents, retrieval.hits, index,
+                          abbreviations=retrieval.query.abbreviations, conditions=condition_names(retrieval.query))
+    headings = {h.passage.section.split(" › ")[0] for h in layer}
+    assert headings == {"Treatment of Locoregional Recurrent Breast Cancer"}
+    answer = ask(RELAPSED, index, settings)
+    assert answer.status == "answered" and answer.bottom_line
+    assert all(line_of_heading(index.passage(s.passage_id).section) == AFTER_PRIOR for s in answer.bottom_line)
+    # the same patients without a relapse named are not restricted to it
+    plain = "Which treatment is recommended for breast cancer in the chest wall?"
+    assert asked_therapy_line(plain) is None

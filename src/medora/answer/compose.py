@@ -34,9 +34,11 @@ from .applicability import (
     names_another_kind, other_population, populations,
 )
 from .evidence import (
-    ABOUT_THE_SUMMARY, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, altered_genes, concept_weights, context_at,
-    contradicts_alteration, contradicts_negation, contradicts_prior_drug, contradicts_qualifier, evidence_pool, guideline_context, item_lines, line_at, relevance,
-    names_gene, qualifiers_of, stated_line, stems, study_at, study_starts, summary_layer, tested_genes, therapy_line,
+    ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, altered_genes,
+    asked_line, asked_therapy_line, concept_weights, context_at, contradicts_alteration, contradicts_negation,
+    contradicts_prior_drug, contradicts_qualifier, evidence_pool, guideline_context, had_clauses_text, item_lines,
+    line_at, line_of_heading, names_gene, qualifiers_of, relevance, stated_line, stems, study_at, study_starts,
+    summary_layer, tested_genes, therapy_line,
 )
 from .statements import ENDS_SENTENCE, PROFILE_FIELD, not_a_finding, ratings, statement_at, statement_spans
 
@@ -198,7 +200,7 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
     out: list[_Candidate] = []
     context_relevance: dict[tuple[str, str], float] = {}
     heading_line: dict[tuple[str, str], str | None] = {}
-    asks_line = therapy_line(question) is not None  # a statement's line matters only then
+    asks_line = asked_therapy_line(question) is not None  # a statement's line matters only then
     studies = item_lines(h.passage for h in hits if h.document.type == "summary")
     passages = {h.passage.id: h.passage for h in hits}
     contexts = guideline_context(h.passage for h in hits if h.document.type == "guideline")
@@ -266,7 +268,7 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
             line = None
             if asks_line:
                 if key not in heading_line:
-                    heading_line[key] = therapy_line(p.section)
+                    heading_line[key] = line_of_heading(p.section)
                 line = therapy_line(text) or (study_at(studies, p.id, a).therapy_line if doc.type == "summary"
                                               else None) or heading_line[key]
             statement = Statement(
@@ -411,7 +413,8 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     plan = _plan(retrieval.query.question_type)
     pool, focus = evidence_pool(retrieval.hits, index)
     abbreviations = retrieval.query.abbreviations
-    layer = summary_layer(question, concepts, retrieval.documents, retrieval.hits, index, abbreviations=abbreviations) \
+    layer = summary_layer(question, concepts, retrieval.documents, retrieval.hits, index, abbreviations=abbreviations,
+                          conditions=condition_names(retrieval.query)) \
         if settings.answer.summary_statements else []
     pooled = {h.passage.id for h in pool}
     pool += [h for h in layer if h.passage.id not in pooled]
@@ -446,6 +449,14 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         specific = [c for c in candidates if names_gene(
             f"{c.hit.document.title} {c.hit.passage.section} {_with_lead_in(c.statement)}", genes, abbreviations)]
         candidates = specific or candidates
+    # Patients after earlier treatment ("relapsed after finishing carboplatin/etoposide/atezolizumab"),
+    # when the evidence summary has a heading for them ("Treatment of Recurrent SCLC"), are answered by
+    # what is said of patients after earlier treatment, not by the first treatment of the stage they
+    # were diagnosed at, which the summary describes without naming a line.
+    lined = bool(layer) and asked_therapy_line(question) == AFTER_PRIOR \
+        and all(line_of_heading(h.passage.section) == AFTER_PRIOR for h in layer)
+    if lined:
+        candidates = [c for c in candidates if c.line == AFTER_PRIOR] or candidates
     # The current-evidence layer first (one statement per study heading), then the guideline
     # statement each of its "the standard changed" sentences sits beside, then safety, then the rest.
     chosen = select_statements([c for c in candidates if c.layer], settings.answer.summary_statements, per_heading=1)
@@ -475,7 +486,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     else:
         chosen += select_statements(rest, settings.answer.max_statements - len(chosen), chosen=chosen)
     chosen = _clear_the_bar(chosen, settings.answer, retrieval.query, exempt=[*safety, *(c for c in chosen if c.layer)],
-                            focus=focus, safety=safety)
+                            focus=focus, safety=safety, found=lined)
     verdict = assess(retrieval.query, tuple(_context(c) for c in chosen), index)
     if verdict.status == "not_found":
         return not_found(verdict.missing, NOT_FOUND_NOTICE)
@@ -587,7 +598,7 @@ def bottom_line_features(pool: list[_Candidate], focus: list[str], query, match_
     top_doc = focus[0] if focus else None
     asked = [s.names for s in subjects(query) if s.kind == "intervention"]
     defined = _defined_names(query)
-    asked_line = stated_line(query.text)
+    line_asked = asked_line(query.text)
     groups = populations(query.text) - {"adults"}
     asked_about = _asked_about(query, pool[0].concepts)
     own = [relevance(_own_words(c), asked_about) for c in pool]
@@ -602,7 +613,7 @@ def bottom_line_features(pool: list[_Candidate], focus: list[str], query, match_
         rows.append((
             match / best_own,
             float(match >= match_ratio * best_own),
-            float(_other_line(c, asked_line)),
+            float(_other_line(c, line_asked)),
             float(not asked or any(about_condition(n, text) for n in asked)),
             float(answers_type(query.question_type, c.statement.text) or _defines(c.statement.text, defined)),
             float(recommends and c.hit.document.id == top_doc),
@@ -701,8 +712,8 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     title) while any is: that trastuzumab is contraindicated in pregnancy, not a trial of it in women
     at large."""
     pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
-    asked_line = stated_line(query.text)
-    pool = [c for c in pool if not _other_line(c, asked_line)] or pool
+    line_asked = asked_line(query.text)
+    pool = [c for c in pool if not _other_line(c, line_asked)] or pool
     asked = [s.names for s in subjects(query) if s.kind == "intervention"]
     # ... the most of them when it asks about several ("atezolizumab plus bevacizumab and chemotherapy":
     # the combination, not atezolizumab with chemotherapy alone; "tamoxifen ... what about raloxifene?")
@@ -750,8 +761,9 @@ def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio:
 
 def _asked_about(query, concepts: Concepts) -> Concepts:
     """What the question asks about its patients: its concepts without the words that say who they
-    are (the condition, its qualifiers such as "HER2-positive", the setting or course), which
-    applicability has already matched and which a guideline's recommendations leave to their title.
+    are (the condition, its qualifiers such as "HER2-positive", the setting or course, the drugs they
+    have had), which applicability has already matched and which a guideline's recommendations leave
+    to their title.
     A patient group other than adults stays: applicability turns away statements naming another
     group but passes those naming none, so "during pregnancy" must still count in what is asked.
     A definition question asks what the condition or drug it names is: the words of that name
@@ -763,7 +775,7 @@ def _asked_about(query, concepts: Concepts) -> Concepts:
         return concepts.only(named) if named & concepts.keys() else concepts
     qualifiers = " ".join(f"{m} {p}" for m, p in qualifiers_of(query.text, query.abbreviations))
     who = stems(" ".join([*(e.matched for e in query.conditions), qualifiers, *query.population,
-                          *axis_phrases(query.text)]))
+                          *axis_phrases(query.text), *had_clauses_text(query.text)]))
     # "HER2 (Human Epidermal growth factor Receptor 2) positive": a long form says who as its short form does.
     who |= stems(" ".join(long for short, long in query.abbreviations if short.lower() in who))
     who -= stems(" ".join(g for g in query.population if not g.startswith("adult")))  # axis_phrases named them
@@ -903,7 +915,7 @@ def _applicability(query, question: str):
     names = condition_names(query)
     anchors = frozenset(w for e in query.conditions for w in _WORD.findall(e.matched.lower()) if len(w) > 2)
     asks_nothing = asked.names_nothing()
-    line = therapy_line(question)
+    line = asked_therapy_line(question)
     words = vocabulary.current()
     trees = asked_trees(names, words)
     broader = functools.lru_cache(maxsize=None)(lambda title: class_page(title, trees, words) if trees else ())
@@ -926,7 +938,8 @@ def _applicability(query, question: str):
 
 
 def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,
-                   exempt: list[_Candidate], focus: list[str] = (), safety: list[_Candidate] = ()) -> list[_Candidate]:
+                   exempt: list[_Candidate], focus: list[str] = (), safety: list[_Candidate] = (),
+                   found: bool = False) -> list[_Candidate]:
     """The statements that clear the bar.
 
     A question that asks something particular keeps the statements the fitted statement bar
@@ -945,7 +958,7 @@ def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,
     if not chosen:
         return chosen
     if _fitted_bar(query, chosen[0].concepts, settings):
-        return _useful(chosen, settings, query, list(focus), {id(c) for c in safety})
+        return _useful(chosen, settings, query, list(focus), {id(c) for c in safety}, found=found)
     asked_about = _asked_about(query, chosen[0].concepts)
     broad = max(asked_about.values()) <= GENERIC_WEIGHT
     free = {id(c) for c in exempt}
@@ -982,16 +995,18 @@ def _fitted_bar(query, concepts: Concepts, settings: AnswerSettings) -> bool:
 
 
 def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: list[str],
-            safety: set[int]) -> list[_Candidate]:
+            safety: set[int], found: bool = False) -> list[_Candidate]:
     """The statements the fitted statement bar (``STATEMENT_BAR_FEATURES``) finds likely useful to a
     clinician reading this answer, at most ``max_statements``, and always the likeliest one, unless
     even that one is less likely useful than in any labelled question the corpus answers (the fitted
-    not-found floor): then none, and the answer says not found."""
+    not-found floor): then none, and the answer says not found. ``found``: the evidence summary has a
+    heading for the asked patients (``summary_layer``'s recurrent disease): the corpus speaks of them,
+    and the likeliest statement stays."""
     weights, bias, threshold, floor = statement_bar_model()
     odds = [bias + sum(w * x for w, x in zip(weights, row))
             for row in statement_bar_features(chosen, focus, query, settings.bottom_line_match_ratio, safety)]
     ranked = sorted(range(len(chosen)), key=lambda i: -odds[i])
-    if odds[ranked[0]] < floor:
+    if odds[ranked[0]] < floor and not found:
         return []
     kept = {i for i in ranked[:settings.max_statements] if i == ranked[0] or odds[i] >= threshold}
     # A question about children, older adults or pregnancy keeps too the likeliest statement about

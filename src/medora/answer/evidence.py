@@ -25,7 +25,7 @@ import Stemmer
 
 from ..query import STOP_WORDS, QueryAnalysis, drugs_named
 from ..types import Hit, Passage
-from .applicability import other_population
+from .applicability import about_condition, other_population
 from .statements import NUMBERING
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -104,6 +104,10 @@ class Concepts(Mapping[str, float]):
         return words.union(*named) & self._weights.keys()
 
 
+# Stems of the words clinical text names a disease that came back with, one for another.
+COURSE_SYNONYMS = frozenset({"relaps", "recurr", "recur"})
+
+
 # Vocabulary names usable as aliases: plain words, not inverted index forms ("cancer, breast"),
 # chemical names or foreign spellings.
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 '-]*")
@@ -138,6 +142,10 @@ def concept_weights(analysis: QueryAnalysis) -> Concepts:
                 weights.pop(word, None)
     for other, short in analysis.short_forms:  # "AF" names the "afib" asked about
         aliases.append((frozenset(stems(other)), frozenset(stems(short))))
+    # Clinical text names a disease that came back in either word: a question's "relapsed" is a
+    # summary's "recurrent" (stems: "relaps", "recurr", "recur").
+    for own in COURSE_SYNONYMS & weights.keys():
+        aliases += [(frozenset({other}), frozenset({own})) for other in COURSE_SYNONYMS - {own}]
     aliased = {w for words, _ in aliases for w in words}
     for phrase in analysis.expansions:
         for t in _words(phrase):
@@ -212,9 +220,13 @@ def contradicts_qualifier(question: str, statement: str, abbreviations: Sequence
 _GENE = r"[A-Z][A-Z0-9]{1,7}"
 _CHANGE = (r"(?:mutations?|mutated|mutant|rearrangements?|rearranged|fusions?|variants?|alterations?|amplifications?"
            r"|amplified|translocations?|deletions?|insertions?|skipping)")
+# A change in a protein ("V600E", "T790M", "G12C") is written after its gene's symbol, never instead of it.
+_PROTEIN_CHANGE = r"[A-Z]\d{2,4}[A-Z]?"
+_PROTEIN_CHANGES = rf"{_PROTEIN_CHANGE}(?:(?:,\s*|,?\s+(?:and|or)\s+|/){_PROTEIN_CHANGE})*"  # "V600E or V600K"
 _GENES = rf"{_GENE}(?:/\d)?(?:(?:,\s*|,?\s+(?:and|or)\s+|/){_GENE})*"  # "BRCA1 and BRCA2", "EGFR or ALK"
 _ALTERED_GENE = re.compile(
-    rf"\b({_GENES})(?:\s+genes?)?(?:\s+(?:exon\s+\d+|[A-Z]\d{{2,4}}[A-Z]?))*[\s–-]+(?:(?!and\b|or\b)[a-z]+[\s–-]+)?"
+    rf"\b({_GENES})(?:\s+genes?)?(?:\s+(?:exon\s+\d+|{_PROTEIN_CHANGES}))*"
+    rf"[\s–-]+(?:(?!and\b|or\b)[a-z]+[\s–-]+)?"
     rf"{_CHANGE}\b|\b{_CHANGE}\s+(?:in|of)\s+(?:the\s+|a\s+)?(?:genes?\s+(?:called\s+|named\s+)?)?({_GENES})\b")
 _SYMBOL = re.compile(_GENE)
 # "without EGFR or ALK alterations", "lacks MET amplification": patients who do not carry the change.
@@ -417,8 +429,9 @@ def names_asked_population(question: str, heading: str, abbreviations: Sequence[
 LINE_PATTERNS: dict[str, str] = {
     "First-line": r"\bfirst[- ]line\b|\binitial (?:therapy|treatment)\b|\bfront[- ]line\b|\bpreferred (?:initial )?(?:therapy|treatment)"
                   r"|\b(?:previously )?untreated\b|\btreatment[- ]na[iï]ve\b",
-    "Second-line": r"\bsecond[- ]line\b|progress\w* (?:during|after|on|following) first[- ]line",
-    "Later lines": r"\bthird[- ]line\b|\blater[- ]lines?\b|\bor greater\b|\bbeyond\b|\bheavily pretreated\b|\bprior (?:lines|regimens)\b"
+    "Second-line": r"\bsecond(?:ary)?[- ]line\b|progress\w* (?:(?:during|after|on|following|or) )+first[- ]line",
+    "Later lines": r"\bthird[- ]line\b|progress\w* (?:(?:during|after|on|following|or) )+second[- ]line"
+                   r"|\blater[- ]lines?\b|\bor greater\b|\bbeyond\b|\bheavily pretreated\b|\bprior (?:lines|regimens)\b"
                    r"|\b(?:two|three|2|3) or more (?:prior|previous)\b|\b(?:two|three|2|3) or more [\w–-]+(?: [\w–-]+)? (?:regimens|therapies|lines)\b"
                    r"|\b(?:at|as) least (?:two|three|2|3) (?:prior|previous)\b",
 }
@@ -471,9 +484,10 @@ FIRST = "first line"
 AFTER_PRIOR = "after prior treatment"
 # Progression is a restriction when patients have had it ("progressed on osimertinib"), not when it is
 # watched for or counted ("assessed for progression during therapy", "time to progression after").
-_NOT_HAD = "".join(f"(?<!{w} )(?<!{w} disease )" for w in ("for", "of", "to", "until", "no", "without", "before"))
+_NOT_HAD = "".join(f"(?<!{w} )(?<!{w} disease )"
+                   for w in ("for", "of", "to", "until", "no", "not", "without", "before"))
 _LATER_LINE_WORDS = re.compile(
-    r"\b(?:second|2nd|third|3rd|fourth|4th|later|subsequent)[- ]lines?\b"
+    r"\b(?:second(?:ary)?|2nd|third|3rd|fourth|4th|later|subsequent)[- ]lines?\b"
     rf"|{_NOT_HAD}\bprogress(?:es|ed|ion|ing)? (?:on|after|during|following|while on)\b", re.I)
 # "first-line" as the line a statement is about, not the one its patients have been through
 # ("progressed after first-line chemotherapy").
@@ -496,6 +510,50 @@ def therapy_line(text: str) -> str | None:
         return None if first and later else FIRST if first else AFTER_PRIOR
     prior = prior_lines(text)
     return None if prior is None else FIRST if prior == "First-line" else AFTER_PRIOR
+
+
+def had_clauses_text(question: str) -> list[str]:
+    """The question's clauses that say which drugs its patients have had ("carboplatin/etoposide/
+    atezolizumab" of "relapsed after finishing carboplatin/etoposide/atezolizumab"): who the patients
+    are, as their condition is, not what is asked about them."""
+    return [question[start:end] for start, end in _had_clauses(question) if drugs_named(question[start:end])]
+
+
+def _had_drug_clauses(question: str) -> int:
+    return len(had_clauses_text(question))
+
+
+def asked_line(question: str) -> str | None:
+    """The line of therapy a question asks about, as a section title (``LINE_PRIORITY``): the one it
+    names ("second-line"), else the one after what its patients have had ("relapsed after finishing
+    carboplatin/etoposide/atezolizumab" asks for the next line; "progressed on X and has since
+    received Y" for a later one). None when it says neither."""
+    stated = stated_line(question)
+    if stated:
+        return stated
+    clauses = _had_drug_clauses(question)
+    return None if not clauses else "Later lines" if clauses > 1 else "Second-line"
+
+
+def asked_therapy_line(question: str) -> str | None:
+    """``therapy_line`` of a question, counting what its patients have had: after prior treatment."""
+    return therapy_line(question) or (AFTER_PRIOR if _had_drug_clauses(question) else None)
+
+
+# A heading for patients whose disease came back or did not respond ("Treatment of Recurrent SCLC",
+# "Relapsed/Refractory ...") is about treatment after the first. One that also names a stage or the
+# extent of disease ("Unresectable Stage III, Stage IV, and Recurrent Melanoma", "Newly Diagnosed Stage
+# IV, Relapsed, and Recurrent NSCLC") groups the recurrent with the newly diagnosed: no line of its own.
+_RECURRENCE = re.compile(r"\b(?:recurrent|relapsed|refractory)\b", re.I)
+_EXTENT = re.compile(r"\b(?:stages?|newly diagnosed|metastatic|advanced|unresectable)\b", re.I)
+
+
+def line_of_heading(heading: str) -> str | None:
+    """``therapy_line`` of a heading, which also names the line by the disease's course."""
+    line = therapy_line(heading)
+    if line is None and _RECURRENCE.search(heading) and not _EXTENT.search(heading):
+        return AFTER_PRIOR
+    return line
 
 
 _ITEM = re.compile(r"(?m)^[ \t]*\d{1,2}\.[ \t]+(.*)$")
@@ -663,7 +721,7 @@ def evidence_pool(hits: Sequence[Hit], index, max_documents: int = 4) -> tuple[l
 
 def summary_layer(question: str, concepts: Concepts, documents: Sequence[str], hits: Sequence[Hit],
                   index, *, abbreviations: Sequence[tuple[str, str]] = (), max_summaries: int = 3,
-                  min_relevance: float = 0.4) -> list[Hit]:
+                  min_relevance: float = 0.4, conditions: Sequence[Sequence[str]] = ()) -> list[Hit]:
     """All passages under the one heading of a current evidence summary that best names the asked patients.
 
     Candidates are the summaries that match the question best as whole documents
@@ -674,7 +732,8 @@ def summary_layer(question: str, concepts: Concepts, documents: Sequence[str], h
     "EGFR-negative") qualifies, its match counted with the summary's title. Roots compete
     on their heading's match plus half of their best passage's match. The passages come
     back as hits weighted like the best retrieved hit, with citations inherited by result
-    bullets.
+    bullets. For patients after earlier treatment, a heading on recurrent disease alone in a summary
+    on one of the asked ``conditions`` (their names) comes first.
     """
     summaries = []
     for doc_id in dict.fromkeys([d for d in documents if d] + [h.document.id for h in hits if h.document.type == "summary"]):
@@ -694,13 +753,38 @@ def summary_layer(question: str, concepts: Concepts, documents: Sequence[str], h
             return 0.0
         return relevance(f"{doc.title} {prefix}", concepts)
 
+    weight = 0.8 * max((h.score for h in hits), default=1.0)
+    # Patients after earlier treatment ("relapsed after finishing carboplatin/etoposide/atezolizumab") are
+    # answered under a summary's heading for them ("Treatment of Recurrent SCLC"), in a summary on the
+    # asked condition, before any heading for the stage they were diagnosed at.
+    if asked_therapy_line(question) == AFTER_PRIOR and conditions:
+        lined = [(doc, passages, root) for doc, passages in summaries
+                 if any(about_condition(n, doc.title) for n in conditions)
+                 and not contradicts_negation(question, doc.title)
+                 for root in _recurrence_roots(passages)]
+        if lined:
+            doc, passages, root = max(lined, key=lambda r: relevance(f"{r[0].title} {r[2]}", concepts))
+            return inherit_citations([Hit(p, doc, score=weight) for p in passages if _under(p.section, root)])
     for match in (strict, by_marker) if markers else (strict,):
         best = _best_root(summaries, match, concepts, min_relevance)
         if best:
             doc, passages, root = best
-            weight = 0.8 * max((h.score for h in hits), default=1.0)
             return inherit_citations([Hit(p, doc, score=weight) for p in passages if _under(p.section, root)])
     return []
+
+
+def _recurrence_roots(passages) -> list[str]:
+    """The shortest headings of a summary for recurrent disease alone ("Treatment of Recurrent SCLC")."""
+    roots: list[str] = []
+    for heading in dict.fromkeys(p.section for p in passages):
+        parts = heading.split(HEADING_SEPARATOR)
+        for depth in range(1, len(parts) + 1):
+            prefix = HEADING_SEPARATOR.join(parts[:depth])
+            if _RECURRENCE.search(prefix) and not _EXTENT.search(prefix):
+                if prefix not in roots:
+                    roots.append(prefix)
+                break
+    return roots
 
 
 # A summary's own apparatus, not evidence: its reading list, change log and colophon.
