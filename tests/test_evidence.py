@@ -388,6 +388,8 @@ def test_wild_type_patients_and_either_way_statements():
      "therapy?", "Later lines", AFTER_PRIOR),
     ("first-line treatment of HER2-positive metastatic breast cancer", "First-line", FIRST),
     ("how long after starting metformin does it work?", None, None),
+    # "the preferred treatment" reads as first line, but not after what the patients have had
+    ("melanoma that progressed after nivolumab: what is the preferred treatment?", "Second-line", AFTER_PRIOR),
 ])
 def test_the_line_a_question_asks_for(question, line, therapy_line):
     assert (asked_line(question), asked_therapy_line(question)) == (line, therapy_line)
@@ -434,3 +436,9 @@ def test_patients_after_earlier_treatment_are_answered_under_the_summary_s_headi
     # the same patients without a relapse named are not restricted to it
     plain = "Which treatment is recommended for breast cancer in the chest wall?"
     assert asked_therapy_line(plain) is None
+    # metastatic disease after treatment is not a recurrence in place: no locoregional heading
+    metastatic = "Which treatment is recommended for metastatic breast cancer that progressed after letrozole?"
+    retrieval = retrieve(metastatic, index, settings.retrieve, k=30)
+    layer = summary_layer(metastatic, concept_weights(retrieval.query), retrieval.documents, retrieval.hits, index,
+                          abbreviations=retrieval.query.abbreviations, conditions=condition_names(retrieval.query))
+    assert "Treatment of Locoregional Recurrent Breast Cancer" not in {h.passage.section.split(" › ")[0] for h in layer}

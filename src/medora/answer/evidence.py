@@ -25,7 +25,7 @@ import Stemmer
 
 from ..query import STOP_WORDS, QueryAnalysis, drugs_named
 from ..types import Hit, Passage
-from .applicability import about_condition, other_population
+from .applicability import about_condition, other_population, stages
 from .statements import NUMBERING
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -528,11 +528,11 @@ def asked_line(question: str) -> str | None:
     names ("second-line"), else the one after what its patients have had ("relapsed after finishing
     carboplatin/etoposide/atezolizumab" asks for the next line; "progressed on X and has since
     received Y" for a later one). None when it says neither."""
-    stated = stated_line(question)
-    if stated:
+    stated, clauses = stated_line(question), _had_drug_clauses(question)
+    if not clauses or (stated and stated != "First-line"):
         return stated
-    clauses = _had_drug_clauses(question)
-    return None if not clauses else "Later lines" if clauses > 1 else "Second-line"
+    # "the preferred treatment" reads as first line, but not for patients who have had treatment
+    return "Later lines" if clauses > 1 else "Second-line"
 
 
 def asked_therapy_line(question: str) -> str | None:
@@ -761,7 +761,7 @@ def summary_layer(question: str, concepts: Concepts, documents: Sequence[str], h
         lined = [(doc, passages, root) for doc, passages in summaries
                  if any(about_condition(n, doc.title) for n in conditions)
                  and not contradicts_negation(question, doc.title)
-                 for root in _recurrence_roots(passages)]
+                 for root in _recurrence_roots(passages, METASTATIC_STAGE in stages(question))]
         if lined:
             doc, passages, root = max(lined, key=lambda r: relevance(f"{r[0].title} {r[2]}", concepts))
             return inherit_citations([Hit(p, doc, score=weight) for p in passages if _under(p.section, root)])
@@ -773,14 +773,20 @@ def summary_layer(question: str, concepts: Concepts, documents: Sequence[str], h
     return []
 
 
-def _recurrence_roots(passages) -> list[str]:
-    """The shortest headings of a summary for recurrent disease alone ("Treatment of Recurrent SCLC")."""
+METASTATIC_STAGE = 4  # ``applicability.stages``: "metastatic", "stage IV"
+# A recurrence in place ("Locoregional Recurrent Breast Cancer") is not metastatic disease.
+_LOCAL = re.compile(r"\b(?:locoregional|local|locally|regional)\b", re.I)
+
+
+def _recurrence_roots(passages, metastatic: bool = False) -> list[str]:
+    """The shortest headings of a summary for recurrent disease alone ("Treatment of Recurrent SCLC"),
+    for ``metastatic`` patients not those on a recurrence in place."""
     roots: list[str] = []
     for heading in dict.fromkeys(p.section for p in passages):
         parts = heading.split(HEADING_SEPARATOR)
         for depth in range(1, len(parts) + 1):
             prefix = HEADING_SEPARATOR.join(parts[:depth])
-            if _RECURRENCE.search(prefix) and not _EXTENT.search(prefix):
+            if _RECURRENCE.search(prefix) and not _EXTENT.search(prefix) and not (metastatic and _LOCAL.search(prefix)):
                 if prefix not in roots:
                     roots.append(prefix)
                 break
