@@ -387,6 +387,7 @@ def test_wild_type_patients_and_either_way_statements():
     ("What options are there when HER2-positive advanced breast cancer progresses after second-line HER2-targeted "
      "therapy?", "Later lines", AFTER_PRIOR),
     ("first-line treatment of HER2-positive metastatic breast cancer", "First-line", FIRST),
+    ("What is the recommendation for RET rearrangement-positive NSCLC as 1st line therapy?", "First-line", FIRST),
     ("how long after starting metformin does it work?", None, None),
     # "the preferred treatment" reads as first line, but not after what the patients have had
     ("melanoma that progressed after nivolumab: what is the preferred treatment?", "Second-line", AFTER_PRIOR),

@@ -427,10 +427,11 @@ def names_asked_population(question: str, heading: str, abbreviations: Sequence[
 # -- line of therapy from a study's wording ---------------------------------------
 
 LINE_PATTERNS: dict[str, str] = {
-    "First-line": r"\bfirst[- ]line\b|\binitial (?:therapy|treatment)\b|\bfront[- ]line\b|\bpreferred (?:initial )?(?:therapy|treatment)"
+    "First-line": r"\b(?:first|1st)[- ]line\b|\binitial (?:therapy|treatment)\b|\bfront[- ]line\b|\bpreferred (?:initial )?(?:therapy|treatment)"
                   r"|\b(?:previously )?untreated\b|\btreatment[- ]na[iï]ve\b",
-    "Second-line": r"\bsecond(?:ary)?[- ]line\b|progress\w* (?:(?:during|after|on|following|or) )+first[- ]line",
-    "Later lines": r"\bthird[- ]line\b|progress\w* (?:(?:during|after|on|following|or) )+second[- ]line"
+    "Second-line": r"\b(?:second(?:ary)?|2nd)[- ]line\b"
+                   r"|progress\w* (?:(?:during|after|on|following|or) )+(?:first|1st)[- ]line",
+    "Later lines": r"\b(?:third|3rd)[- ]line\b|progress\w* (?:(?:during|after|on|following|or) )+(?:second|2nd)[- ]line"
                    r"|\blater[- ]lines?\b|\bor greater\b|\bbeyond\b|\bheavily pretreated\b|\bprior (?:lines|regimens)\b"
                    r"|\b(?:two|three|2|3) or more (?:prior|previous)\b|\b(?:two|three|2|3) or more [\w–-]+(?: [\w–-]+)? (?:regimens|therapies|lines)\b"
                    r"|\b(?:at|as) least (?:two|three|2|3) (?:prior|previous)\b",
