@@ -513,17 +513,19 @@ def therapy_line(text: str) -> str | None:
     return None if prior is None else FIRST if prior == "First-line" else AFTER_PRIOR
 
 
-def had_clauses_text(question: str) -> list[str]:
+@functools.lru_cache(maxsize=2048)  # asked of the same question by several stages
+def had_clauses_text(question: str) -> tuple[str, ...]:
     """The question's clauses that say which drugs its patients have had ("carboplatin/etoposide/
     atezolizumab" of "relapsed after finishing carboplatin/etoposide/atezolizumab"): who the patients
     are, as their condition is, not what is asked about them."""
-    return [question[start:end] for start, end in _had_clauses(question) if drugs_named(question[start:end])]
+    return tuple(question[start:end] for start, end in _had_clauses(question) if drugs_named(question[start:end]))
 
 
 def _had_drug_clauses(question: str) -> int:
     return len(had_clauses_text(question))
 
 
+@functools.lru_cache(maxsize=2048)
 def asked_line(question: str) -> str | None:
     """The line of therapy a question asks about, as a section title (``LINE_PRIORITY``): the one it
     names ("second-line"), else the one after what its patients have had ("relapsed after finishing
@@ -536,6 +538,7 @@ def asked_line(question: str) -> str | None:
     return "Later lines" if clauses > 1 else "Second-line"
 
 
+@functools.lru_cache(maxsize=2048)
 def asked_therapy_line(question: str) -> str | None:
     """``therapy_line`` of a question, counting what its patients have had: after prior treatment."""
     return therapy_line(question) or (AFTER_PRIOR if _had_drug_clauses(question) else None)
