@@ -552,12 +552,14 @@ _RECURRENCE = re.compile(r"\b(?:recurrent|relapsed|refractory)\b", re.I)
 _EXTENT = re.compile(r"\b(?:stages?|newly diagnosed|metastatic|advanced|unresectable)\b", re.I)
 
 
+def _recurrent_alone(heading: str) -> bool:
+    return bool(_RECURRENCE.search(heading)) and not _EXTENT.search(heading)
+
+
 def line_of_heading(heading: str) -> str | None:
     """``therapy_line`` of a heading, which also names the line by the disease's course."""
     line = therapy_line(heading)
-    if line is None and _RECURRENCE.search(heading) and not _EXTENT.search(heading):
-        return AFTER_PRIOR
-    return line
+    return AFTER_PRIOR if line is None and _recurrent_alone(heading) else line
 
 
 _ITEM = re.compile(r"(?m)^[ \t]*\d{1,2}\.[ \t]+(.*)$")
@@ -790,7 +792,7 @@ def _recurrence_roots(passages, metastatic: bool = False) -> list[str]:
         parts = heading.split(HEADING_SEPARATOR)
         for depth in range(1, len(parts) + 1):
             prefix = HEADING_SEPARATOR.join(parts[:depth])
-            if _RECURRENCE.search(prefix) and not _EXTENT.search(prefix) and not (metastatic and _LOCAL.search(prefix)):
+            if _recurrent_alone(prefix) and not (metastatic and _LOCAL.search(prefix)):
                 if prefix not in roots:
                     roots.append(prefix)
                 break
