@@ -35,8 +35,8 @@ def main() -> None:
     current = {"id": ""}
     clear = composition._clear_the_bar
 
-    def observe(chosen, answer_settings, query, exempt):  # records what the bar sees, changes nothing
-        kept = clear(chosen, answer_settings, query, exempt)
+    def observe(chosen, answer_settings, query, exempt, *args, **options):  # records what the bar sees, changes nothing
+        kept = clear(chosen, answer_settings, query, exempt, *args, **options)
         free = {id(c) for c in exempt}
         best = max((c.statement.score for c in kept if id(c) not in free), default=1.0) or 1.0
         best_match = max((c.relevance for c in kept if id(c) not in free), default=1.0) or 1.0

@@ -67,7 +67,7 @@ def collect(settings, index, labels: list[dict]) -> list[tuple[np.ndarray, np.nd
     for qid, (question, audience) in asked.items():
         rows, ys, seen = [], [], set()
 
-        def observe(chosen, answer_settings, query, focus, safety):  # records what the bar sees
+        def observe(chosen, answer_settings, query, focus, safety, **options):  # records what the bar sees
             if chosen:
                 features = composition.statement_bar_features(chosen, focus, query,
                                                               answer_settings.bottom_line_match_ratio, safety)

@@ -188,7 +188,7 @@ def build_tune_pairs(data_dir: str | None, out: Path) -> None:
         quotes = [plain(q) for q in d["gold_quotes"]]
         seen: list = []
 
-        def observe(chosen, answer_settings, query, focus, safety):  # records what the bar weighs
+        def observe(chosen, answer_settings, query, focus, safety, **options):  # records what the bar weighs
             seen.extend(chosen)
             return chosen
 
