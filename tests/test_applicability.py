@@ -388,6 +388,44 @@ def test_a_drug_the_corpus_mentions_but_no_statement_names_makes_the_answer_part
     assert assess(had, ("Breast cancer\nTreatment\n\nTrastuzumab is given for one year.",), index).status == "answered"
 
 
+def _medquad_sentence(focus: str, *words: str) -> str:
+    """The first sentence of a MedQuAD answer on ``focus`` holding every one of ``words``."""
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        for row in map(json.loads, f):
+            if row["focus"] == focus:
+                for sentence in row["answer"].split(". "):
+                    if all(w in sentence for w in words):
+                        return sentence
+    raise LookupError(focus)
+
+
+def test_an_answer_naming_no_child_or_pregnancy_the_question_names_is_partial(built_index):
+    from medora.answer.answerability import assess
+
+    _, index = built_index
+    general = f"Ulcerative Colitis\n{_medquad_sentence('Ulcerative Colitis', 'treats ulcerative colitis with')}"
+    pregnant = f"Over-the-Counter Medicines\n{_medquad_sentence('Over-the-Counter Medicines', 'pregnant')}"
+    query = analyse("What medications are contraindicated for a pregnant woman with ulcerative colitis?")
+    verdict = assess(query, (general,), index)
+    assert (verdict.status, verdict.missing) == ("partial", ("No statement found speaks of pregnancy or breastfeeding.",))
+    assert assess(query, (general, pregnant), index).status == "answered"
+    # Breastfeeding counts as pregnancy does; "the baby" of a pregnant patient is not the patient.
+    lacks = "No statement found speaks of pregnancy or breastfeeding."
+    assert lacks in assess(analyse("Any issues taking oral steroids while breastfeeding?"), (general,), index).missing
+    baby = assess(analyse("I'm on valproate and want to get pregnant - is it riskier for the baby?"), (pregnant,), index)
+    assert not [m for m in baby.missing if "children" in m or "pregnancy" in m]
+    assert "No statement found speaks of children." in assess(analyse("my 14yo has ulcerative colitis, which medications?"),
+                                                               (general,), index).missing
+    # A statement naming the children's age names them: "Screening, usually at age 6 months, ..."
+    with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as f:
+        text = next(row["text"] for row in map(json.loads, f) if row["url"].endswith("/neuroblastoma-screening-pdq"))
+    at_age = next(s for s in text.split(". ") if "usually at age 6 months" in s)
+    infants = analyse("Is urine screening of infants for neuroblastoma worthwhile?")
+    assert not [m for m in assess(infants, (f"Neuroblastoma Screening\n{at_age}",), index).missing if "children" in m]
+    # Adults' groups (older adults, women) are treated as adults are: a statement naming none applies.
+    assert assess(analyse("Ulcerative colitis medications for a 75-year-old woman?"), (general,), index).status == "answered"
+
+
 def test_an_answer_naming_no_gene_the_question_tests_for_is_partial(built_index):
     from medora.answer.answerability import assess
     from medora.answer.evidence import tested_genes

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..query import STOP_WORDS, QueryAnalysis, analyse, names_nothing
-from .applicability import about_condition
+from .applicability import about_condition, names_group, populations
 from .evidence import altered_genes, had_drugs, names_gene, tested_genes
 
 MIN_SUBJECT_LETTERS = 5  # shorter unknown words are too often typing slips or chat ("gonna")
@@ -41,6 +41,19 @@ _WORD = re.compile(r"[a-z0-9]+")
 _QUESTION_WORDS = frozenset(
     "alright okay ok hello thanks thank hi hey doc doctor wondering gonna wanna kinda sorta yeah yep lol".split())
 _NAME_NOTE = re.compile(r"\([^)]*\)")  # "insulin detemir (rdna origin)": the note is no part of the name
+# Patient groups whose care differs from that of the adults most statements are written for: a
+# question naming one is answered only by statements (or their headings or titles) that name it
+# too; the others speak of the condition, not of these patients. (Older adults, women and men are
+# mostly treated as adults are: a statement naming no group applies to them.)
+# Each with the words an answer missing it says it lacks.
+CARE_DIFFERS_GROUPS = {"children": "children", "pregnancy": "pregnancy or breastfeeding"}
+
+
+def _care_differs_for(question: str) -> frozenset[str]:
+    """The groups of ``CARE_DIFFERS_GROUPS`` the question's patients belong to. In a question about
+    pregnancy the child it names is the one expected ("is it riskier for the baby"), not the patient."""
+    groups = CARE_DIFFERS_GROUPS.keys() & populations(question)
+    return groups - {"children"} if "pregnancy" in groups else groups
 
 
 @functools.cache
@@ -152,5 +165,7 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
     genes = altered_genes(query.text) | tested_genes(query.text)
     missing += [f"No statement found speaks of {g}." for g in sorted(genes)
                 if not any(names_gene(c, frozenset({g}), query.abbreviations) for c in contexts)]
+    missing += [f"No statement found speaks of {CARE_DIFFERS_GROUPS[group]}." for group in sorted(_care_differs_for(query.text))
+                if not any(names_group(c, group) for c in contexts)]
     missing = list(dict.fromkeys(missing))  # a gene the vocabulary also knows as a test ("IDH") is said once
     return Answerability("partial" if missing else "answered", tuple(missing))

@@ -258,6 +258,20 @@ def populations(text: str) -> frozenset[str]:
     return _values(_phrases(text), _GROUP_AXIS, None) | age_groups(text)
 
 
+# One age a statement names its patients at: "screening, usually at age 6 months". (Not read as
+# an age range: "screening should begin at age 50" is for older people too.)
+_AT_AGE = re.compile(r"\b(?:at|by) (?:the )?age (?:of )?(\d{1,3})(\s*months?)?\b", re.I)
+
+
+def names_group(text: str, group: str) -> bool:
+    """Does ``text`` name the patient ``group``: by a word for it or, for children, by ages below
+    ``CHILD_UNDER_YEARS`` ("aged 2 to 11 years", "at age 6 months")?"""
+    if group in populations(text):
+        return True
+    return group == "children" and (any(hi < CHILD_UNDER_YEARS for _, hi in age_ranges(text)) or any(
+        m.group(2) or int(m.group(1)) < CHILD_UNDER_YEARS for m in _AT_AGE.finditer(text)))
+
+
 # Documents written for one of these groups answer only questions that name it ("Childhood
 # Melanoma Treatment", "Male Breast Cancer", "... in pregnancy"); a question naming no group is
 # taken to be about adults.
