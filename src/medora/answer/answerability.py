@@ -20,12 +20,11 @@ nothing here is about a particular disease or drug.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
+from ..index.vocabulary import easy_words
 from ..query import STOP_WORDS, QueryAnalysis, analyse, names_nothing
 from .applicability import about_condition, names_group, populations
 from .evidence import altered_genes, had_drugs, names_gene, tested_genes
@@ -55,14 +54,6 @@ def _care_differs_for(question: str) -> frozenset[str]:
     groups = CARE_DIFFERS_GROUPS.keys() & populations(question)
     return groups - {"children"} if "pregnancy" in groups else groups
 
-
-@functools.cache
-def easy_words() -> frozenset[str]:
-    """The Dale–Chall list of words most readers know, as shipped with ``textstat``."""
-    # NOTE: the package's folder, found without importing textstat (and pyphen with it: ~50 ms a process)
-    folder = Path(next(iter(importlib.util.find_spec("textstat").submodule_search_locations)))
-    text = (folder / "resources" / "en" / "easy_words.txt").read_text()
-    return frozenset(w.strip().lower() for w in text.split() if w.strip())
 
 
 @dataclass(frozen=True, slots=True)

@@ -382,8 +382,9 @@ def syllable_count(text: str, vocabulary: Vocabulary | None = None) -> int:
 
 
 @functools.cache
-def _easy_words() -> frozenset[str]:
-    # textstat's Dale-Chall list, read from its folder without importing textstat (which imports pyphen)
+def easy_words() -> frozenset[str]:
+    """The Dale–Chall list of words most readers know, as shipped with ``textstat``."""
+    # read from its folder without importing textstat (and pyphen with it: ~50 ms a process)
     folder = Path(next(iter(importlib.util.find_spec("textstat").submodule_search_locations)))
     with open(folder / "resources" / "en" / "easy_words.txt") as f:
         return frozenset(line.strip() for line in f)
@@ -394,7 +395,7 @@ def is_difficult_word(word: str, vocabulary: Vocabulary | None = None, syllable_
     if len(word.split()) != 1:
         return False
     word = word.lower()
-    return word not in _easy_words() and syllable_count(word, vocabulary) >= syllable_threshold
+    return word not in easy_words() and syllable_count(word, vocabulary) >= syllable_threshold
 
 
 def flesch_kincaid_grade(text: str, vocabulary: Vocabulary | None = None) -> float:
