@@ -310,3 +310,22 @@ def test_a_patient_bottom_line_left_out_is_replaced_by_a_statement_that_answers(
     if pointing and plain:
         bottom, _ = _arrange([("Other key evidence", s) for s in [*pointing, *plain]], "treatment")
         assert bottom == (plain[0],)
+
+
+def test_a_follow_up_names_the_guideline_topic_not_the_kind_of_document(built_index):
+    """"Clinical practice guideline: allergic rhinitis." is a guideline on allergic rhinitis, not on
+    "clinical practice guideline"."""
+    import html
+
+    from conftest import CORPUS
+    from medora.answer.followups import _NOT_A_TOPIC, _topic
+
+    xml = (CORPUS / "guidelines-ngc" / "ngc-10639.xml").read_text()
+    title = re.sub(r"<[^>]+>", "", html.unescape(re.search(r'Name="Guideline Title".*?Value="([^"]*)"', xml, re.S)[1]))
+    assert title.startswith("Clinical practice guideline:")
+    assert _topic(title) == "allergic rhinitis"
+    _, index = built_index
+    for doc in index.documents("guideline", limit=1000):
+        parts = [p for p in re.split(r":|\. ", doc.title) if p.strip()]
+        if any(not _NOT_A_TOPIC.search(p) for p in parts):
+            assert not _NOT_A_TOPIC.search(_topic(doc.title)), doc.title

@@ -113,7 +113,9 @@ _TITLE_LEAD = re.compile(r"^(?:(?:clinical |practice |evidence-based )*(?:guidel
 def _topic(title: str) -> str:
     """"Recommendations on disease management for ...: ASCO guideline." -> "disease management for ..."."""
     parts = [p.strip().rstrip(".") for p in re.split(r":|\. ", title) if p.strip()] or [title]
-    topic = next((p for p in parts if len(p) >= 20 and not _NOT_A_TOPIC.search(p)), parts[0])
+    # A long part that names a topic, else a short one ("Clinical practice guideline: allergic rhinitis").
+    topics = [p for p in parts if not _NOT_A_TOPIC.search(p)]
+    topic = next((p for p in topics if len(p) >= 20), topics[0] if topics else parts[0])
     topic = _TITLE_LEAD.sub("", topic)
     return topic[0].lower() + topic[1:] if topic[1:2].islower() else topic
 
