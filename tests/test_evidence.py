@@ -2,6 +2,7 @@
 a study's line of therapy, a guideline option's lead-in, and whose patients a text is about."""
 
 import json
+import re
 
 import pytest
 
@@ -244,6 +245,31 @@ def test_a_recommendation_rated_in_its_publishers_format_is_quotable(built_index
     statement, ended = found[0]
     assert ended and statement.endswith(ending)
     assert not any(word in statement for word in ("Grade", "Evidence", "Strength", "GPP", "(Chemotherapy", " | "))
+
+
+def test_a_guideline_profiles_fields_hold_no_statement_whatever_sentence_of_the_field(built_index):
+    """AAO-HNS action statement profiles ("- Role of patient preferences: Large—Shared decision making
+    ...", "- Intentional vagueness: ... . The Guideline Development Group also did not specify ...") rate
+    the recommendation above them; their labels are repeated across the corpus, and cutting them off
+    must not leave the rest of the field quotable."""
+    from conftest import CORPUS
+    from medora.answer.statements import statement_at
+    from medora.corpus.guideline_xml import read_guideline
+
+    _, index = built_index
+    doc = read_guideline(CORPUS / "guidelines-ngc" / "ngc-10639.xml")
+    text = next(s.text for s in doc.sections if "Role of patient preferences: Large" in s.text)
+    quoted = []
+    for start, end in statement_spans(text, "recommendation"):
+        a, b, _ = statement_at(text, start, end, index.boilerplate())
+        line = text[text.rfind("\n", 0, start) + 1:].lstrip("- ")
+        if b > a and re.match(r"(?:Role of patient preferences|Intentional vagueness|Level of confidence in evidence"
+                              r"|Risks, harms, costs|Aggregate evidence quality|Value judgments):", line):
+            quoted.append(text[a:b])
+    assert quoted == []
+    # The recommendation the profile rates is still quoted.
+    spans = [statement_at(text, start, end, index.boilerplate()) for start, end in statement_spans(text, "recommendation")]
+    assert any(text[a:b].startswith("Clinicians should") for a, b, _ in spans)
 
 
 @pytest.mark.parametrize("text, carried, absent", [

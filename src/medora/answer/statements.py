@@ -133,7 +133,13 @@ def statement_at(text: str, start: int, end: int, repeated: Collection[str] = ()
     (``repeated``) off its edges: a rating phrase many guidelines share ("Evidence Strength
     Grade B)") is not a sentence to cut at. A recommendation whose rating closed it ended,
     with or without a full stop ("... with bronchiolitis (Evidence quality: B; ...).").
+    A block on the line of a guideline profile's rating field ("Role of patient preferences: Large—Shared
+    decision making ...") holds no statement (an empty span), whichever of the line's sentences it is,
+    and though the label may be cut off later as text repeated across the corpus.
     """
+    line = text.rfind("\n", 0, start) + 1
+    if _RATING_FIELD_LINE.match(text, trim_statement(text, line, end)[0]):
+        return start, start, False
     a, b = trim_statement(text, start, end)
     rated = b < start + len(text[start:end].rstrip(" ;,:\n\t"))  # a rating or date tag closed the block
     edges = without_repeated_edges(text, a, b, repeated)
@@ -142,6 +148,14 @@ def statement_at(text: str, start: int, end: int, repeated: Collection[str] = ()
     return a, b, bool(ENDS_SENTENCE.search(text[a:b]) or rated)
 
 
+# Rationale fields of a key action statement profile, which rate rather than state, each sentence
+# of the field's line (VA/DoD summaries lost the colon: "Benefits-Harms Assessment Given the ...").
+_RATING_FIELD = (
+    r"(?:Value judgments?|Role of patient preferences|Intentional vagueness|Policy level|Aggregate evidence quality"
+    r"|Level of confidence in (?:the )?evidence|Quality improvement opportunity|Differences of opinion"
+    r"|Benefits?[-–]harms? assessment|Exclusions|Key references|Relevant resources|Risks?, harms?,? (?:and )?costs?)"
+    r"\s*(?:\([^)]*\))?(?::|\s+(?=[A-Z]))")
+_RATING_FIELD_LINE = re.compile(_RATING_FIELD, re.I)
 # Sentences about the document rather than the patient: pointers to tables and product
 # literature, and publishers' notes on how their guidance is to be used. Openings and
 # phrases are two patterns: as one alternation, Python's re tries every "^" alternative at
@@ -149,13 +163,16 @@ def statement_at(text: str, start: int, end: int, repeated: Collection[str] = ()
 _NOT_A_FINDING_OPENING = re.compile(
     r"(?:Table|Figure|Appendix) \w+ (?:describes|shows|lists|summari[sz]es)\b|Readers are encouraged\b"
     r"|(?:Strong|Weak|Moderate|Conditional) recommendation based on\b|See\b|Note from\b"
-    r"|\(This recommendation is from\b|(?:This|The) (?:guidance|information|guideline) (?:represents|is not|addresses)\b"
+    r"|\(This recommendation is from\b"
+    # The document speaking of itself: what it is for, how it was made, what it is not ("The guideline is
+    # intended to focus on ...", "This clinical practice guideline was undertaken to ..."); not what it
+    # recommends ("The guideline recommends ...").
+    r"|(?:This|The|These) (?:clinical |practice )*(?:guidance|information|guidelines?|document|parameters?)"
+    r" (?:(?:is|are|was|were) (?:not |also |primarily )?(?:intended|designed|developed|undertaken|meant|written|based|limited"
+    r"|not|a complete)\b|represents|addresses|focuses|aims|covers|updates|replaces)\b"
     r"|\((?:Strong|Weak|Moderate|Conditional)? ?(?:Recommendation|Option)\b"
-    # Rationale fields of a key action statement profile, which rate rather than state.
-    # (VA/DoD summaries lost the colon: "Benefits-Harms Assessment Given the ...")
-    r"|(?:Value judgments?|Role of patient preferences|Intentional vagueness|Policy level|Aggregate evidence quality"
-    r"|Benefits?[-–]harms? assessment|Exclusions|Key references|Relevant resources)\s*(?:\([^)]*\))?(?::|\s+(?=[A-Z]))"
-    # ... and its benefit and harm lines when they do not say of what ("Harm: Patient discomfort.").
+    rf"|{_RATING_FIELD}"
+    # ... and the profile's benefit and harm lines when they do not say of what ("Harm: Patient discomfort.").
     r"|(?:Benefits?|Harms?(?:/risks?/costs?)?|Risks?|Costs?|Notes?)\s*(?::|\s+(?=[A-Z]))", re.I)
 _NOT_A_FINDING_PHRASE = re.compile(
     r"\bsee (?:the )?(?:Table|Figure)\b.{0,40}$|\b(?:are|is) (?:defined|provided|described|explained) at the end of\b"
