@@ -277,3 +277,11 @@ def test_a_clipped_shorthand_reads_as_the_one_long_form_it_clips():
     # Two long forms a shorthand could clip: it stays a word.
     assert _clipped("afib", {"af": ["atrial fibrillation"], "afb": ["acid fast bacilli"]}) == ["atrial fibrillation"]
     assert _clipped("afib", {"af": ["atrial fibrillation"], "afr": ["annual fibre"]}) == []
+
+
+def test_an_abbreviation_with_an_extent_prefix_reads_as_the_extent_and_the_abbreviation():
+    """"mCRC" is metastatic CRC, when the corpus knows CRC but not mCRC; other prefixes are not read."""
+    mapping = {"crc": ["colorectal cancer"], "gfr": ["glomerular filtration rate"]}
+    question = "How should patients with BRAF V600E-mutant mCRC be treated after prior chemotherapy?"
+    assert analyse(question, mapping).abbreviations == (("mCRC", "metastatic colorectal cancer"),)
+    assert analyse("my eGFR is 40", mapping).abbreviations == ()

@@ -460,9 +460,24 @@ def _resolve_abbreviations(
                 found += [(word, long, start, end) for long in _clipped(key, mapping)]
             if not (_looks_abbreviated(word) or (_one_meaning(mapping.get(key, ())) and _typed_in_lower_case(word))):
                 continue
-            for long in local.get(key) or mapping.get(key, ()):
+            for long in local.get(key) or mapping.get(key, ()) or _prefixed(word, mapping):
                 found.append((word, long, start, end))
     return found
+
+
+# Oncology writes a disease's extent as a lower-case letter in front of its abbreviation: "mCRC" is
+# metastatic CRC, "mCRPC" metastatic CRPC.
+_EXTENT_PREFIXES = {"m": "metastatic"}
+_PREFIXED = re.compile(r"([a-z])([A-Z][A-Z0-9]+)")
+
+
+def _prefixed(word: str, mapping: Mapping[str, list[str]]) -> list[str]:
+    """The long forms of an abbreviation written with an extent prefix ("mCRC": metastatic colorectal
+    cancer), when the corpus knows the abbreviation but not the prefixed word."""
+    m = _PREFIXED.fullmatch(word)
+    if not m or m.group(1) not in _EXTENT_PREFIXES:
+        return []
+    return [f"{_EXTENT_PREFIXES[m.group(1)]} {long}" for long in mapping.get(m.group(2).lower(), ())]
 
 
 def _clipped(word: str, mapping: Mapping[str, list[str]]) -> list[str]:
