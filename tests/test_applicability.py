@@ -580,3 +580,30 @@ def test_a_page_on_the_broader_condition_speaks_of_its_kinds_but_not_in_sentence
     assert names_another_kind(athlete, broader, capitis, words)
     assert not names_another_kind(touching, broader, capitis, words)
 
+
+
+def _nsclc_summary_sentence(opening: str) -> str:
+    with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as f:
+        text = next(row["text"] for row in map(json.loads, f) if row["url"].endswith("/non-small-cell-lung-treatment-pdq"))
+    start = text.index(opening)
+    return text[start:text.index(". ", start) + 1]
+
+
+def test_a_statement_on_other_levels_of_the_asked_marker_or_the_non_histology_does_not_apply():
+    """A question giving a marker's level ("PD-L1 expression 32%", "TPS of 0") is about none of the
+    patients of a statement restricted to levels excluding it ("PD-L1 (>50% by immunohistochemistry)");
+    "nonsquamous" written as one word is not "squamous"."""
+    from medora.answer.evidence import contradicts_marker_level
+
+    high = _nsclc_summary_sentence("Patients with tumors expressing PD-L1 (>50%")
+    any_level = _nsclc_summary_sentence("The FDA also approved pembrolizumab as a first-line monotherapy")
+    nonsquamous = _nsclc_summary_sentence("The addition of pembrolizumab to carboplatin-plus-pemetrexed")
+    tps_in_trial = _nsclc_summary_sentence("In the PD-L1 TPS ≥50% population")
+    assert contradicts_marker_level("Pembrolizumab for stage IV NSCLC and PD-L1 expression 32%?", high)
+    assert not contradicts_marker_level("Pembrolizumab for stage IV NSCLC and PD-L1 expression 32%?", any_level)
+    assert contradicts_marker_level("What is the recommended therapy for stage IV NSCLC with PD-L1 TPS of 0?", any_level)
+    assert contradicts_marker_level("Adjuvant therapy for NSCLC with PD-L1 TPS 10%?", tps_in_trial)
+    assert not contradicts_marker_level("First-line treatment for stage IV NSCLC and PD-L1 TPS ≥50%?", high)
+    assert not contradicts_marker_level("First-line treatment for stage IV NSCLC?", high)  # no level asked
+    assert contradicts_negation("Pembrolizumab for stage IV squamous NSCLC?", nonsquamous)
+    assert not contradicts_negation("Pembrolizumab for stage IV nonsquamous NSCLC?", nonsquamous)

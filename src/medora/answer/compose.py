@@ -35,10 +35,10 @@ from .applicability import (
 )
 from .evidence import (
     ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, altered_genes,
-    asked_line, asked_therapy_line, concept_weights, context_at, contradicts_alteration, contradicts_negation,
-    contradicts_prior_drug, contradicts_qualifier, evidence_pool, guideline_context, had_clauses_text, item_lines,
-    line_at, line_of_heading, names_gene, qualifiers_of, relevance, stated_line, stems, study_at, study_starts,
-    summary_layer, tested_genes, therapy_line,
+    asked_line, asked_therapy_line, concept_weights, context_at, contradicts_alteration, contradicts_marker_level,
+    contradicts_negation, contradicts_prior_drug, contradicts_qualifier, evidence_pool, guideline_context,
+    had_clauses_text, item_lines, line_at, line_of_heading, names_gene, qualifiers_of, relevance, stated_line, stems,
+    study_at, study_starts, summary_layer, tested_genes, therapy_line,
 )
 from .statements import ENDS_SENTENCE, PROFILE_FIELD, not_a_finding, ratings, statement_at, statement_spans
 
@@ -433,6 +433,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         and not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and not contradicts_negation(question, f"{c.hit.document.title} {c.statement.text}")
         and not contradicts_alteration(question, _with_lead_in(c.statement), c.hit.passage.section)
+        and not contradicts_marker_level(question, f"{c.hit.passage.section}. {_with_lead_in(c.statement)}")
         and not contradicts_prior_drug(question, _with_lead_in(c.statement), c.hit.passage.section)
         and not other_population(question, c.hit.document.title, assume_adults)
         and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate)

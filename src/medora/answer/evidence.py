@@ -214,6 +214,61 @@ def contradicts_qualifier(question: str, statement: str, abbreviations: Sequence
     return False
 
 
+# A marker's level as a share of cells, and the levels a statement restricts its patients to: a
+# question's "PD-L1 expression 32%" or "TPS of 0" is no patient of "PD-L1 (>50% by
+# immunohistochemistry)" or "TPS ≥50%". Markers are symbols as the corpus writes them (PD-L1, TPS,
+# CPS, Ki-67); levels are read within ``_LEVEL_REACH`` characters after one.
+_LEVEL_MARKER = re.compile(r"\b([A-Z][A-Za-z]?[A-Z0-9]*(?:-[A-Z0-9]+)?)\b")
+_LEVEL_REACH = 60
+# A level is its marker's within the marker's clause: "NSCLC and PD-L1 TPS ≥50%" gives NSCLC none.
+_CLAUSE_END = re.compile(r"\s(?:and|or(?! (?:more|greater|higher|above)\b)|with|whose|who|which|that|in|for|but)\s|[,;]|\.\s")
+_NUMBER = r"(\d{1,3}(?:\.\d+)?)"
+_LEVELS = (  # (pattern, interval from its numbers), the more specific first
+    (re.compile(rf"{_NUMBER}\s*%?\s*(?:-|–|to)\s*{_NUMBER}\s*%"), lambda a, b: (a, b)),
+    (re.compile(rf"(?:≥|>=|at least|of at least|no less than)\s*{_NUMBER}\s*%"), lambda a: (a, 100.0)),
+    (re.compile(rf"(?:>|greater than|more than|above|over)\s*{_NUMBER}\s*%"), lambda a: (a + 1e-6, 100.0)),
+    (re.compile(rf"{_NUMBER}\s*%\s*or (?:more|greater|higher|above)"), lambda a: (a, 100.0)),
+    (re.compile(rf"(?:≤|<=|at most|no more than)\s*{_NUMBER}\s*%"), lambda a: (0.0, a)),
+    (re.compile(rf"(?:<|less than|below|under)\s*{_NUMBER}\s*%"), lambda a: (0.0, a - 1e-6)),
+)
+_ASKED_LEVEL = re.compile(rf"(?:\bof\s+|[=:]\s*|\s)(?<![\d.]){_NUMBER}\s*%?(?![\d.])")
+
+
+def _marker_levels(text: str, asked: bool) -> dict[str, list[tuple[float, float]]]:
+    """Marker symbol -> the level intervals ``text`` gives it; for a question (``asked``) also a bare
+    level ("PD-L1 expression 32%"), as the interval of that one value."""
+    found: dict[str, list[tuple[float, float]]] = {}
+    for marker in _LEVEL_MARKER.finditer(text):
+        if not any(c.isupper() for c in marker.group(1)[1:]) and not any(c.isdigit() for c in marker.group(1)):
+            continue  # a capitalised word, not a symbol
+        window = _CLAUSE_END.split(text[marker.end():marker.end() + _LEVEL_REACH], 1)[0]
+        for pattern, interval in _LEVELS:
+            if m := pattern.search(window):
+                found.setdefault(marker.group(1).upper(), []).append(interval(*map(float, m.groups())))
+                break
+        else:
+            if asked and (m := _ASKED_LEVEL.match(window) or _ASKED_LEVEL.search(window[:20])):
+                value = float(m.group(1))
+                found.setdefault(marker.group(1).upper(), []).append((value, value))
+    return found
+
+
+def contradicts_marker_level(question: str, statement: str) -> bool:
+    """True when the question gives a marker's level and the statement restricts its patients to
+    levels of that marker that exclude it ("TPS of 0" against "TPS ≥50%")."""
+    if "%" not in statement:
+        return False  # every level a statement restricts to is a percentage: most statements give none
+    asked = _marker_levels(question, asked=True)
+    if not asked:
+        return False
+    said = _marker_levels(statement, asked=False)
+    for marker, levels in asked.items():
+        ranges = said.get(marker)
+        if ranges and not any(lo <= hi_q and lo_q <= hi for lo_q, hi_q in levels for lo, hi in ranges):
+            return True
+    return False
+
+
 # A gene named with the kind of change the patients' tumours carry: "EGFR exon 19 deletion", "ALK
 # rearrangements", "KRAS G12C-mutated", "MET exon 14-skipping", "mutations in BRCA1". Genes are
 # symbols as the corpus writes them (capitals and digits); the change words are general English.
@@ -398,7 +453,8 @@ def names_gene(text: str, genes: frozenset[str], abbreviations: tuple[tuple[str,
     return any(re.search(rf"\b{re.escape(long)}\b", text, re.I) for long in longs)
 
 
-_NEGATED = re.compile(r"\bnon[-–]([a-z]{4,})", re.I)
+# "non-metastatic", and written as one word: "nonsquamous", "nonmetastatic".
+_NEGATED = re.compile(r"\bnon[-–]?([a-z]{4,})", re.I)
 
 
 def _negation_forms(text: str) -> tuple[set[str], set[str]]:
