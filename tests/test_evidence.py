@@ -469,3 +469,26 @@ def test_patients_after_earlier_treatment_are_answered_under_the_summary_s_headi
     layer = summary_layer(metastatic, concept_weights(retrieval.query), retrieval.documents, retrieval.hits, index,
                           abbreviations=retrieval.query.abbreviations, conditions=condition_names(retrieval.query))
     assert "Treatment of Locoregional Recurrent Breast Cancer" not in {h.passage.section.split(" › ")[0] for h in layer}
+
+
+@pytest.mark.parametrize("doc_id, deliberation, position", [
+    ("ngc-10831", "The guideline committee recognised that the clinical decision to start tocolytic", "Consider nifedipine"),
+    ("ngc-11165", None, "The panel recognizes that some clinicians omit axillary dissection"),
+])
+def test_the_authors_account_of_weighing_the_evidence_is_no_statement(doc_id, deliberation, position):
+    """"The guideline committee recognised that ..." tells how the authors weighed the evidence when they
+    wrote: their deliberation, not a recommendation or finding. In the present tense it is their
+    position, and stays."""
+    from conftest import CORPUS
+    from medora.answer.statements import not_a_finding
+    from medora.corpus.guideline_xml import read_guideline
+
+    sentences = [s for section in read_guideline(CORPUS / "guidelines-ngc" / f"{doc_id}.xml").sections
+                 for s in split_text(section.text)]
+    if deliberation:
+        assert not_a_finding(next(s for s in sentences if deliberation in s))
+    assert not not_a_finding(next(s for s in sentences if s.startswith(position)))
+
+
+def split_text(text: str) -> list[str]:
+    return [text[a:b].strip("- ") for a, b in split_sentences(text)]

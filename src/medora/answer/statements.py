@@ -170,6 +170,13 @@ _NOT_A_FINDING_OPENING = re.compile(
     r"|(?:This|The|These) (?:clinical |practice )*(?:guidance|information|guidelines?|document|parameters?)"
     r" (?:(?:is|are|was|were) (?:not |also |primarily )?(?:intended|designed|developed|undertaken|meant|written|based|limited"
     r"|not|a complete)\b|represents|addresses|focuses|aims|covers|updates|replaces)\b"
+    # ... and its authors telling how they weighed the evidence when they wrote it ("The guideline committee
+    # recognised that the clinical decision ..."): the account of their deliberation, not a finding or
+    # recommendation. (In the present tense it is their position: "The panel recognizes that some clinicians
+    # omit axillary dissection ..." stays, as does "The panel recommends ...".)
+    r"|(?:the|this) (?:guideline |expert |development |writing )*(?:committee|panel|GDG"
+    r"|Guideline Development Group|work(?:ing)? group|task force|authors)s? (?:also )?(?:recogni[sz]ed|agreed|noted"
+    r"|discussed|considered|felt|acknowledged|(?:was|were) aware|believed)\b"
     r"|\((?:Strong|Weak|Moderate|Conditional)? ?(?:Recommendation|Option)\b"
     rf"|{_RATING_FIELD}"
     # ... and the profile's benefit and harm lines when they do not say of what ("Harm: Patient discomfort.").
