@@ -20,6 +20,7 @@ _NUMBERING = re.compile(
     r"|[A-Z]{1,3}\d{1,3}[a-z]?\s+[-–]\s+)"  # "R10 - Where medication is considered ..."
 )
 NUMBERING = _NUMBERING  # how a list item or numbered recommendation opens
+_NUMBERING_REACH = 40  # characters that hold any numbering ("Recommendation 2.1.3a: ")
 _LEADING_QUESTION = re.compile(r"^[^?.\n]{10,300}\?\s+(?=[A-Z])")
 # Rating-level headings run into the text ("Level A recommendations. None specified. Level B
 # recommendations. Physicians can use ... Level C recommendations."): labels, not statements.
@@ -138,7 +139,8 @@ def statement_at(text: str, start: int, end: int, repeated: Collection[str] = ()
     and though the label may be cut off later as text repeated across the corpus.
     """
     line = text.rfind("\n", 0, start) + 1
-    if _RATING_FIELD_LINE.match(text, trim_statement(text, line, end)[0]):
+    numbered = _NUMBERING.match(text[line:line + _NUMBERING_REACH])  # "- Role of patient preferences: ..."
+    if _RATING_FIELD_LINE.match(text, line + (numbered.end() if numbered else 0)):
         return start, start, False
     a, b = trim_statement(text, start, end)
     rated = b < start + len(text[start:end].rstrip(" ;,:\n\t"))  # a rating or date tag closed the block
