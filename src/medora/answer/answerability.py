@@ -156,7 +156,7 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
     genes = altered_genes(query.text) | tested_genes(query.text)
     missing += [f"No statement found speaks of {g}." for g in sorted(genes)
                 if not any(names_gene(c, frozenset({g}), query.abbreviations) for c in contexts)]
-    missing += [f"No statement found speaks of {CARE_DIFFERS_GROUPS[group]}." for group in sorted(_care_differs_for(query.text))
-                if not any(names_group(c, group) for c in contexts)]
+    missing += [f"No statement found speaks of {CARE_DIFFERS_GROUPS[group]}."
+                for group in sorted(_care_differs_for(query.text)) if not any(names_group(c, group) for c in contexts)]
     missing = list(dict.fromkeys(missing))  # a gene the vocabulary also knows as a test ("IDH") is said once
     return Answerability("partial" if missing else "answered", tuple(missing))

@@ -221,7 +221,8 @@ def contradicts_qualifier(question: str, statement: str, abbreviations: Sequence
 _LEVEL_MARKER = re.compile(r"\b([A-Z][A-Za-z]?[A-Z0-9]*(?:-[A-Z0-9]+)?)\b")
 _LEVEL_REACH = 60
 # A level is its marker's within the marker's clause: "NSCLC and PD-L1 TPS ≥50%" gives NSCLC none.
-_CLAUSE_END = re.compile(r"\s(?:and|or(?! (?:more|greater|higher|above)\b)|with|whose|who|which|that|in|for|but)\s|[,;]|\.\s")
+_CLAUSE_END = re.compile(
+    r"\s(?:and|or(?! (?:more|greater|higher|above)\b)|with|whose|who|which|that|in|for|but)\s|[,;]|\.\s")
 _NUMBER = r"(\d{1,3}(?:\.\d+)?)"
 _LEVELS = (  # (pattern, interval from its numbers), the more specific first
     (re.compile(rf"{_NUMBER}\s*%?\s*(?:-|–|to)\s*{_NUMBER}\s*%"), lambda a, b: (a, b)),
@@ -232,6 +233,11 @@ _LEVELS = (  # (pattern, interval from its numbers), the more specific first
     (re.compile(rf"(?:<|less than|below|under)\s*{_NUMBER}\s*%"), lambda a: (0.0, a - 1e-6)),
 )
 _ASKED_LEVEL = re.compile(rf"(?:\bof\s+|[=:]\s*|\s)(?<![\d.]){_NUMBER}\s*%?(?![\d.])")
+
+
+@functools.lru_cache(maxsize=1024)  # the question's own, asked once per candidate statement
+def _asked_levels(question: str) -> dict[str, list[tuple[float, float]]]:
+    return _marker_levels(question, asked=True)
 
 
 def _marker_levels(text: str, asked: bool) -> dict[str, list[tuple[float, float]]]:
@@ -258,7 +264,7 @@ def contradicts_marker_level(question: str, statement: str) -> bool:
     levels of that marker that exclude it ("TPS of 0" against "TPS ≥50%")."""
     if "%" not in statement:
         return False  # every level a statement restricts to is a percentage: most statements give none
-    asked = _marker_levels(question, asked=True)
+    asked = _asked_levels(question)
     if not asked:
         return False
     said = _marker_levels(statement, asked=False)
