@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection
 
 from ..corpus.boilerplate import without_repeated_edges
+from ..corpus.guideline_xml import PROFILE_RATING_FIELD
 
 _NUMBERING = re.compile(
     r"^\s*(?:(?:Recommendation|Statement|Rec\.?)\s*[A-Z]?[\dIVXLivx]+(?:[.\-][\dA-Za-z]+)*\s*[.:)]?\s*"
@@ -150,14 +151,9 @@ def statement_at(text: str, start: int, end: int, repeated: Collection[str] = ()
     return a, b, bool(ENDS_SENTENCE.search(text[a:b]) or rated)
 
 
-# Rationale fields of a key action statement profile, which rate rather than state, each sentence
-# of the field's line (VA/DoD summaries lost the colon: "Benefits-Harms Assessment Given the ...").
-_RATING_FIELD = (
-    r"(?:Value judgments?|Role of patient preferences|Intentional vagueness|Policy level|Aggregate evidence quality"
-    r"|Level of confidence in (?:the )?evidence|Quality improvement opportunity|Differences of opinion"
-    r"|Benefits?[-–]harms? assessment|Exclusions|Key references|Relevant resources|Risks?, harms?,? (?:and )?costs?)"
-    r"\s*(?:\([^)]*\))?(?::|\s+(?=[A-Z]))")
-_RATING_FIELD_LINE = re.compile(_RATING_FIELD, re.I)
+# A guideline profile's rating field (its source's format, ``corpus.guideline_xml``): each sentence of the
+# field's line rates the recommendation rather than stating anything.
+_RATING_FIELD_LINE = re.compile(PROFILE_RATING_FIELD, re.I)
 # Sentences about the document rather than the patient: pointers to tables and product
 # literature, and publishers' notes on how their guidance is to be used. Openings and
 # phrases are two patterns: as one alternation, Python's re tries every "^" alternative at
@@ -180,7 +176,7 @@ _NOT_A_FINDING_OPENING = re.compile(
     r"|Guideline Development Group|work(?:ing)? group|task force|authors)s? (?:also )?(?:recogni[sz]ed|agreed|noted"
     r"|discussed|considered|felt|acknowledged|(?:was|were) aware|believed)\b"
     r"|\((?:Strong|Weak|Moderate|Conditional)? ?(?:Recommendation|Option)\b"
-    rf"|{_RATING_FIELD}"
+    rf"|{PROFILE_RATING_FIELD}"
     # ... and the profile's benefit and harm lines when they do not say of what ("Harm: Patient discomfort.").
     r"|(?:Benefits?|Harms?(?:/risks?/costs?)?|Risks?|Costs?|Notes?)\s*(?::|\s+(?=[A-Z]))", re.I)
 _NOT_A_FINDING_PHRASE = re.compile(

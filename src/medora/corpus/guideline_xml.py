@@ -161,6 +161,15 @@ _S_WORD = (
     r"|consensus|expert opinion|standard|option|recommendation|not graded|ungraded|mandatory"
 )
 _SEP = r"\s*(?:[:=\u2013-]|is)?\s*"
+# The rationale fields of a key action statement profile (AAO-HNS, AAP, VA/DoD summaries), which rate a
+# recommendation rather than state anything: "- Role of patient preferences: Large—Shared decision making ...".
+# (VA/DoD summaries lost the colon: "Benefits-Harms Assessment Given the ...".) A pattern to build on.
+PROFILE_RATING_FIELD = (
+    r"(?:Value judgments?|Role of patient preferences|Intentional vagueness|Policy level|Aggregate evidence quality"
+    r"|Level of confidence in (?:the )?evidence|Quality improvement opportunity|Differences of opinion"
+    r"|Benefits?[-–]harms? assessment|Exclusions|Key references|Relevant resources|Risks?, harms?,? (?:and )?costs?)"
+    r"\s*(?:\([^)]*\))?(?::|\s+(?=[A-Z]))")
+
 # "Grade 1C" (ACCP / BCSH style): 1-2 is the strength, A-D the quality of evidence.
 _GRADE_1C = re.compile(r"\bGrade\s*([12])\s*([A-D])\b", re.I)
 # Each pattern comes with words one of which the lower-cased text must contain: a cheap
