@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -10,7 +11,7 @@ import tantivy
 from conftest import CORPUS, SLICE_GUIDELINES
 from test_abbreviations import mine
 
-from medora.query import QUESTION_TYPES, analyse
+from medora.query import QUESTION_TYPES, analyse, answers_type
 
 SEED = (
     "What is the recommended treatment approach for a patient with HER2 "
@@ -190,6 +191,12 @@ def test_a_question_on_what_brings_a_condition_on_is_about_its_cause():
         ("Does low thyroid contribute to weight gain?", "cause"),
         ("why do I keep getting headaches in the morning", "cause"),
         ("Are there any side affects from using Robaxin?", "harms"),
+        ("What should I take for pain and cough", "treatment"),
+        ("What can I do to prevent the yeast infection?", "prevention"),
+        # Whether it works: a trial's benefit, a treatment's effectiveness.
+        ("What is the benefit of amivantamab plus lazertinib over osimertinib alone in untreated EGFR "
+         "mutation-positive stage IV NSCLC?", "efficacy"),
+        ("Is vagus nerve stimulation effective for epilepsy in children?", "efficacy"),
         ("Is blepharitis contagious?", "transmission"),
         ("Can my children catch this or do I need to wear a mask?", "transmission"),
         # A story first, then the ask: the clause that asks decides.
@@ -285,3 +292,31 @@ def test_an_abbreviation_with_an_extent_prefix_reads_as_the_extent_and_the_abbre
     question = "How should patients with BRAF V600E-mutant mCRC be treated after prior chemotherapy?"
     assert analyse(question, mapping).abbreviations == (("mCRC", "metastatic colorectal cancer"),)
     assert analyse("my eGFR is 40", mapping).abbreviations == ()
+
+
+def _medquad_sentences(focus: str) -> list[str]:
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        return [s for row in map(json.loads, f) if row["focus"] == focus for s in row["answer"].split(". ")]
+
+
+def _pdq_sentences(*words: str) -> list[str]:
+    with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as f:
+        return [s for line in f if all(w in line for w in words)
+                for s in re.split(r"(?<=\.)\s+", json.loads(line)["text"])
+                if all(w in s for w in words)]
+
+
+def test_answers_are_told_by_how_they_are_worded_for_the_type_asked():
+    """A transmission question is answered by how the infection is caught, not by what it is; an efficacy
+    question by the outcome a trial reports, not by its discontinuation rate. Sentences from the corpus."""
+    tinea = _medquad_sentences("Tinea Infections")
+    caught = [s for s in tinea if s.startswith("You can get them by touching")]
+    named = [s for s in tinea if s.startswith("Tinea is the name")]
+    assert caught and named
+    assert answers_type("transmission", caught[0]) and not answers_type("transmission", named[0])
+    pfs = _pdq_sentences("median PFS was 23.7 months")
+    stopped = _pdq_sentences("discontinuation rate due to adverse events was 10%")
+    assert pfs and stopped
+    assert answers_type("efficacy", pfs[0]) and not answers_type("efficacy", stopped[0])
+    # "work" and "help" as a treatment does, not in another sense
+    assert not answers_type("efficacy", "Before you go back to work, talk with your doctor as well as your boss.")

@@ -47,7 +47,7 @@ STOP_WORDS = frozenset(
     """.split()  # the last line: texting shorthand for "with", "you", "are" ("help w stomach bug")
 )
 
-QUESTION_TYPES = ("treatment", "diagnosis", "screening", "prevention", "dosing", "harms", "prognosis", "transmission",
+QUESTION_TYPES = ("treatment", "efficacy", "diagnosis", "screening", "prevention", "dosing", "harms", "prognosis", "transmission",
                   "cause", "definition", "other")
 
 # Wording that marks each question type. The earliest wording in the question wins; on a tie
@@ -66,7 +66,13 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                       # ... as a patient asks it: "anything I can take for the pain", "medicine for a cold sore"
                       r"|medicines?|meds|remed(?:y|ies)|cures?|relie(?:f|ve)|get rid of"
                       r"|(?:anything|something|what) (?:\w+ )?(?:i|we|you|he|she|they) (?:can|could|should)"
-                      r" (?:take|use|do|try)\b)\b"),
+                      r" (?:take|use|do|try)\b"
+                      # ... and asked the other way round: "what should I take for pain", "what can I use"
+                      r"|what (?:\w+ )?(?:can|could|should|do) (?:i|we|you|he|she|they) (?:take|use|try)\b)\b"),
+        # Whether a treatment works, and how well: "what is the benefit of X over Y", "is VNS effective
+        # for epilepsy". (A patient's "would X help?" stays unread: measured, its answers on K-QA were no
+        # better, the bar's weight for type wording being fitted on other types.)
+        ("efficacy", r"\b(?:efficacy|effective(?:ness)?|efficacious|benefits?|beneficial|effects? (?:of|on))\b"),
         # Whether and how it passes to others: "is tinea capitis contagious", "can my children catch this"
         # ("infectious" is not among them: it is part of names, "infectious mononucleosis").
         ("transmission", r"\b(?:contagious|transmi(?:t|ts|tted|tting|ssion|ssible)|transferable"
@@ -82,6 +88,19 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 # definition "X is a ...").
 _ANSWER_WORDING = {name: pattern for name, pattern in _TYPE_PATTERNS} | {
     "definition": re.compile(r"\b(?:is|are) (?:a|an|the)\b|\brefers? to\b|\bdefined as\b|\bmeans?\b"),
+    # how it passes from one person to another: "you can get them by touching an infected person"
+    "transmission": re.compile(r"\b(?:contagious|transmi\w+|spread(?:s|ing)? (?:by|through|from|to (?:others|other people))"
+                               r"|catch(?:es)? (?:it|them|this)|pass(?:ed|es)? (?:on|from|to)"
+                               r"|(?:get|catch|contract) (?:it|them|this|the \w+) (?:by|from)|person[- ]to[- ]person"
+                               r"|(?:direct|close|skin|sexual) contact|contact with (?:an? )?infected)\b"),
+    # how well it worked: the outcome a trial or review reports, or a patient page's "helps", "relieves"
+    "efficacy": re.compile(r"\b(?:effective\w*|efficacy|efficacious|benefit\w*|improv\w*|reduc\w*|prolong\w*"
+                           r"|superior|non-?inferior|survival|pfs|response rates?|responded|remissions?|relie\w*"
+                           # "help" and "work" only as a treatment does: "can help relieve", "don't work on viruses"
+                           # (not "go back to work", "nerve cells that help your sense of smell")
+                           r"|(?:helps?|helped|helping) (?:to )?(?:relieve|reduce|treat|prevent|control|ease|heal|improve"
+                           r"|lower|manage|stop|clear|fight|shorten|speed)"
+                           r"|(?:works?|worked|working) (?:well|better|best|for|against|on|in)|(?:do|does|did)(?:n't| not) work)\b"),
 }
 
 

@@ -148,7 +148,7 @@ def _context_section(context: str, plan: list[tuple[str, str, str]], question: s
 
 
 def _plan(question_type: str) -> list[tuple[str, str, str]]:
-    if question_type in ("treatment", "dosing", "other", "definition", "prognosis", "cause", "transmission"):
+    if question_type in ("treatment", "efficacy", "dosing", "other", "definition", "prognosis", "cause", "transmission"):
         return _TREATMENT_SECTIONS
     if question_type == "harms":
         return [_HARMS, ("Duration and monitoring", _TREATMENT_SECTIONS[4][1], ""), _CAVEATS]
