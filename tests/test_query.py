@@ -215,7 +215,9 @@ def test_question_type_from_wording(question, expected):
     [("Is it contagious?", True), ("Am I contagious?", True), ("What is the treatment?", True),
      ("So are there any treatments", True), ("Is blepharitis contagious?", False),
      ("What is the treatment of HER2-positive breast cancer?", False), ("Strep is contagious correct?", False),
-     ("What is infectious mononucleosis?", False)],
+     ("What is infectious mononucleosis?", False), ("How long am I contagious for?", True),
+     ("Question: is this contagious?", True), ("How long am I considered contagious?", True),
+     ("How long does shingles last?", False), ("Is the stomach virus contagious?", False)],
 )
 def test_a_question_naming_nothing_but_what_it_asks_is_told_apart(question, nothing):
     from medora.query import names_nothing

@@ -216,13 +216,21 @@ class QueryAnalysis:
         return " ".join([question, "; ".join(extra)]) if extra else question
 
 
+# How a question frames what it asks, naming nothing: "How long am I contagious?", "Question: is this
+# contagious?", "How long am I considered contagious?", "Do you think it's contagious?"
+_FRAMING = re.compile(r"\bhow (?:long|soon)\b|\bno longer\b|\bthink\b|\bquestion\b|\bconsidered\b")
+
+
 def names_nothing(query: QueryAnalysis) -> bool:
-    """Does the question name nothing but what it asks ("Is it contagious?", "What is the treatment?")?
-    Then no source can tell what it is about: a follow-up outside its thread."""
-    pattern = _ANSWER_WORDING.get(query.question_type)
-    said = [*query.terms, *(e.matched for e in query.conditions), *(e.matched for e in query.interventions)]
+    """Does the question name nothing but what it asks ("Is it contagious?", "What is the treatment?",
+    "How long am I contagious?")? Then no source can tell what it is about: a follow-up outside its thread."""
+    # The type's wording as questions put it, and as answers do ("what is" is no term; "X is a ..." is).
+    patterns = [p for p in (dict(_TYPE_PATTERNS).get(query.question_type), _ANSWER_WORDING.get(query.question_type)) if p]
+    framing = {w for m in _FRAMING.finditer(query.text.lower()) for w in m.group().split()}
+    said = [*(t for t in query.terms if t not in framing), *(e.matched for e in query.conditions),
+            *(e.matched for e in query.interventions)]
     # Each phrase must be the type's wording and nothing more: "infectious arthritis" names arthritis.
-    return all(pattern and not re.sub(r"\W+", "", pattern.sub("", w.lower())) for w in said)
+    return bool(patterns) and all(any(not re.sub(r"\W+", "", p.sub("", w.lower())) for p in patterns) for w in said)
 
 
 def analyse(question: str, abbreviations: Mapping[str, list[str]] | None = None) -> QueryAnalysis:
