@@ -426,6 +426,26 @@ def test_an_answer_naming_no_child_or_pregnancy_the_question_names_is_partial(bu
     assert assess(analyse("Ulcerative colitis medications for a 75-year-old woman?"), (general,), index).status == "answered"
 
 
+def test_a_definition_question_answered_by_no_statement_saying_what_it_is_is_partial(built_index):
+    """"What is X?" asks what it is: statements that only mention it, or open with its name without
+    saying what it is, leave it unanswered. Sentences from the corpus's MedlinePlus page."""
+    from medora.answer.answerability import assess, says_what_it_is
+
+    _, index = built_index
+    defined = _medquad_sentence("Ulcerative Colitis", "is a disease that causes inflammation")
+    mentioned = _medquad_sentence("Ulcerative Colitis", "A health care provider diagnoses ulcerative colitis")
+    query = analyse("What is ulcerative colitis?")
+    lacks = "No statement found says what ulcerative colitis is."
+    assert assess(query, (f"Ulcerative Colitis\n{mentioned}",), index).missing == (lacks,)
+    assert assess(query, (f"Ulcerative Colitis\n{mentioned}", f"Ulcerative Colitis\n{defined}"), index).status == "answered"
+    assert says_what_it_is(defined, ("ulcerative colitis",))
+    assert not says_what_it_is(_medquad_sentence("Ulcerative Colitis", "The exact cause of ulcerative colitis"),
+                               ("ulcerative colitis",))
+    # Other question types are not asked what it is.
+    assert lacks not in assess(analyse("How is ulcerative colitis treated?"), (f"Ulcerative Colitis\n{mentioned}",),
+                               index).missing
+
+
 def test_an_answer_naming_no_gene_the_question_tests_for_is_partial(built_index):
     from medora.answer.answerability import assess
     from medora.answer.evidence import tested_genes

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..index.vocabulary import easy_words
-from ..query import STOP_WORDS, QueryAnalysis, analyse, names_nothing
+from ..query import STOP_WORDS, QueryAnalysis, analyse, answers_type, names_nothing
 from .applicability import about_condition, names_group, populations
 from .evidence import altered_genes, had_drugs, names_gene, tested_genes
 
@@ -126,9 +126,29 @@ def reads_as_name(term: str, question: str) -> bool:
 NAMES_NOTHING = "The question does not say what it is about: name the condition, drug or test."
 
 
+def defines(text: str, names: Sequence[str]) -> bool:
+    """Does the statement open with one of ``names`` as its subject ("A heart attack happens when ...",
+    "Narcolepsy (NAR-ko-lep-se) is a disorder ...")? What a definition question asks for."""
+    opening = " ".join(_WORD.findall(text.lower())[:8])
+    return any(re.match(rf"(?:an? |the )?{re.escape(' '.join(_WORD.findall(n.lower())))}\b", opening)
+               for n in names if n)
+
+
+DEFINING_OPENING_WORDS = 12  # "Acute respiratory distress syndrome (ARDS) is a ...": the name, then what it is
+
+
+def says_what_it_is(text: str, names: Sequence[str]) -> bool:
+    """Does the statement say what one of ``names`` is: name it in its opening words, worded as a
+    definition ("Contact dermatitis is a common type of rash")? Opening with the name is not enough
+    ("Chlorhexidine mouthwash should not be offered ...")."""
+    opening = " ".join(_WORD.findall(text.lower())[:DEFINING_OPENING_WORDS])
+    return answers_type("definition", text) and any(
+        re.search(rf"\b{re.escape(' '.join(_WORD.findall(n.lower())))}\b", opening) for n in names if _WORD.search(n.lower()))
+
+
 def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerability:
-    """Status and missing subjects, given the text (statement, heading, document title) of each
-    statement chosen for the answer."""
+    """Status and missing subjects, given each statement chosen for the answer with where it stands:
+    its document's title, heading, lead-in and text, in that order, one per line."""
     if names_nothing(query):
         return Answerability("not_found", (NAMES_NOTHING,))
     found = list(subjects(query))
@@ -158,5 +178,11 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
                 if not any(names_gene(c, frozenset({g}), query.abbreviations) for c in contexts)]
     missing += [f"No statement found speaks of {CARE_DIFFERS_GROUPS[group]}."
                 for group in sorted(_care_differs_for(query.text)) if not any(names_group(c, group) for c in contexts)]
+    # "What is blepharitis?" asks what it is: an answer whose statements only mention it (a trial's list
+    # of adverse events) does not say. Asked of one named condition or drug, whose names are known.
+    named_subjects = [s for s in left if s.kind != "term"]
+    if query.question_type == "definition" and len(named_subjects) == 1 and not any(
+            says_what_it_is(c.split("\n", 3)[-1], named_subjects[0].names) for c in contexts):
+        missing.append(f"No statement found says what {named_subjects[0].asked} is.")
     missing = list(dict.fromkeys(missing))  # a gene the vocabulary also knows as a test ("IDH") is said once
     return Answerability("partial" if missing else "answered", tuple(missing))

@@ -28,7 +28,7 @@ from ..query import answers_type, drugs_named, names_nothing
 from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
-from .answerability import NAMES_NOTHING, assess, condition_names, easy_words, subjects
+from .answerability import NAMES_NOTHING, assess, condition_names, defines, easy_words, subjects
 from .applicability import (
     about_condition, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases, class_page, conflicts, facets,
     names_another_kind, other_population, populations,
@@ -481,7 +481,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         # ... and, for a definition question, first the statements that open with what it asks about.
         defined = _defined_names(retrieval.query)
         chosen += select_statements(sorted((c for c in rest if c not in chosen),
-                                           key=lambda c: (not _defines(c.statement.text, defined), -c.own)),
+                                           key=lambda c: (not defines(c.statement.text, defined), -c.own)),
                                     settings.answer.bar_own_words_candidates, chosen=chosen,
                                     per_passage=settings.answer.bar_per_passage)
     else:
@@ -616,7 +616,7 @@ def bottom_line_features(pool: list[_Candidate], focus: list[str], query, match_
             float(match >= match_ratio * best_own),
             float(_other_line(c, line_asked)),
             float(not asked or any(about_condition(n, text) for n in asked)),
-            float(answers_type(query.question_type, c.statement.text) or _defines(c.statement.text, defined)),
+            float(answers_type(query.question_type, c.statement.text) or defines(c.statement.text, defined)),
             float(recommends and c.hit.document.id == top_doc),
             float(recommends),
             c.statement.score / best_score,
@@ -790,13 +790,6 @@ def _defined_names(query) -> list[str]:
     if query.question_type != "definition":
         return []
     return [n for s in subjects(query) if s.kind != "term" for n in s.names]
-
-
-def _defines(text: str, names: list[str]) -> bool:
-    """Does the statement open with one of ``names`` as its subject ("A heart attack happens when ...",
-    "Narcolepsy (NAR-ko-lep-se) is a disorder ...")? What a definition question asks for."""
-    opening = " ".join(_WORD.findall(text.lower())[:8])
-    return any(re.match(rf"(?:an? |the )?{re.escape(' '.join(_WORD.findall(n)))}\b", opening) for n in names if n)
 
 
 def _own_words(c: _Candidate) -> str:
