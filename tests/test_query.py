@@ -322,3 +322,23 @@ def test_answers_are_told_by_how_they_are_worded_for_the_type_asked():
     assert answers_type("efficacy", pfs[0]) and not answers_type("efficacy", stopped[0])
     # "work" and "help" as a treatment does, not in another sense
     assert not answers_type("efficacy", "Before you go back to work, talk with your doctor as well as your boss.")
+
+
+def test_a_part_of_a_drug_name_abbreviates_only_what_the_drug_names_do():
+    """The "DM1" of "T-DM1" (trastuzumab emtansine) is not the "diabetes mellitus type 1 (DM1)" a
+    MedlinePlus answer defines; the "ACE" of "ACE inhibitor" is the angiotensin-converting enzyme a
+    guideline defines. Abbreviations mined from those corpus texts."""
+    from medora.corpus.abbreviations import AbbreviationCounter
+
+    counter = mine(["ngc-10009"])
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        for row in map(json.loads, f):
+            if row["focus"] == "Diabetes mellitus type 1":
+                counter.add(row["answer"])
+    assert isinstance(counter, AbbreviationCounter)
+    mapping = counter.best(min_count=1)
+    assert mapping.get("dm1") and mapping.get("ace")
+    assert not analyse("T-DM1 after progression", mapping).abbreviations
+    assert analyse("Diabetes or DM1 in adults", mapping).abbreviations  # on its own, DM1 is still read
+    assert ("ACE", "angiotensin-converting enzyme") in analyse(
+        "an aldosterone antagonist with an ACE inhibitor", mapping).abbreviations

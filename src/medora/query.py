@@ -250,6 +250,13 @@ def analyse(question: str, abbreviations: Mapping[str, list[str]] | None = None)
     lowered = question.lower()
     matches = [m for kind in ("disease", "drug") for m in _matches(kind, tokens)]
     resolved = _disambiguate(_resolve_abbreviations(question, tokens, mapping), matches)
+    # A part of a drug's name abbreviates nothing the drug's names do not: the "DM1" of "T-DM1"
+    # (trastuzumab emtansine) is not diabetes mellitus type 1; the "ACE" of "ACE inhibitors" is
+    # angiotensin-converting enzyme.
+    resolved = [r for r in resolved if all(
+        any(_normalise(r[1]).replace(" ", "") in _normalise(n).replace(" ", "")
+            for n in (m.data["name"], *m.data.get("synonyms", ())))
+        for m in matches if m.kind == "drug" and m.start <= r[2] and r[3] <= m.end and m.end - m.start > r[3] - r[2])]
     matches += _abbreviation_matches(resolved)
     entities = _most_specific(matches)
 
