@@ -306,3 +306,28 @@ def test_statements_scored_alike_are_ordered_worded_for_the_question_first(built
             if a.statement.score == b.statement.score and a.hit.passage.id == b.hit.passage.id and x != y]
     assert ties  # the slice's patient pages hold sentences worded both ways
     assert not [(a, b) for a, b in ties if not answers_type(query.question_type, a.statement.text)]
+
+
+def test_a_summary_result_naming_no_treatment_is_shown_after_its_study(built_index):
+    """"Among the 69 treatment-naive patients, the objective response rate was 84%" says nothing of
+    what was given: a summary's result naming no drug carries the opening sentence of the study its
+    numbered item reports, a verbatim span of the summary, shown as its lead-in once chosen."""
+    from medora.answer.compose import _RESULT, _candidates, _plan, _with_study
+    from medora.answer.evidence import concept_weights
+    from medora.query import drugs_named
+    from medora.retrieve import retrieve
+
+    settings, index = built_index
+    question = "What is the efficacy of T-DM1 after trastuzumab and a taxane?"
+    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    candidates = _candidates(list(retrieval.hits), concept_weights(retrieval.query), _plan("efficacy"),
+                             question=question, question_type="efficacy")
+    studied = [c for c in candidates if c.study]
+    assert studied
+    for c in studied:
+        assert c.hit.document.type == "summary" and _RESULT.search(c.statement.text)
+        assert not drugs_named(c.statement.text) and c.statement.lead_in is None
+        passage = index.passage(c.study.passage_id)
+        assert passage.text[c.study.span[0]:c.study.span[1]] == c.study.text != c.statement.text
+        assert _with_study(c).statement.lead_in == c.study
+    assert not [c for c in candidates if c.study and drugs_named(c.statement.text)]

@@ -105,6 +105,10 @@ class _Candidate:
     # The line of therapy its patients are restricted to (``evidence.therapy_line``): by its own words,
     # else its study's description, else its heading ("... (Second-Line Therapy)").
     line: str | None = None
+    # A summary's result naming no treatment ("Among the 69 treatment-naïve patients, the objective
+    # response rate was 84%") reports the study its numbered item opens with: that opening sentence,
+    # shown before it as its lead-in once the statement is chosen (choosing reads the result's own words).
+    study: Statement | None = None
 
 
 # Evidence from this year on counts as emerging (the corpus snapshot is from 2025).
@@ -265,6 +269,11 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                     section = study_line
                 if p.id in layer:  # choosing among the layer's studies, not weighing them against guidelines
                     cue = _summary_cue(text, p, a, section, line_titles, cited_year)
+            study_lead = None
+            if lead_in is None and doc.type == "summary" and _RESULT.search(text) and not drugs_named(text):
+                study = study_at(studies, p.id, a)
+                if study.passage_id and (study.passage_id, study.span[0]) != (p.id, a):
+                    study_lead = _context_sentence(passages.get(study.passage_id), study.span)
             line = None
             if asks_line:
                 if key not in heading_line:
@@ -277,7 +286,7 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                 score=hit.score * (0.4 + match) * (1.3 if p.kind == "recommendation" else 1.0) * cue,
             )
             statement = replace(statement, score=statement.score * _rating_weight(statement.evidence))
-            out.append(_Candidate(statement, hit, match, section, concepts, p.id in layer, own, line))
+            out.append(_Candidate(statement, hit, match, section, concepts, p.id in layer, own, line, study_lead))
     # A patient page's sentences share its title's match, so score alike: among them, first those worded
     # for the question's type ("Antibiotics can cure PID" for "how is PID treated?"), then those matching
     # more of the question in their own words, then as the page has them. (In clinical text, trial reports
@@ -495,6 +504,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     bottom = _bottom_line(chosen, focus, retrieval.query, settings.answer.bottom_line_match_ratio,
                           ranked=_fitted_bar(retrieval.query, concepts, settings.answer))
     rest = [c for c in chosen if c not in bottom]
+    bottom, rest = [_with_study(c) for c in bottom], [_with_study(c) for c in rest]
     lines = [title for title, _, _ in plan if title in LINE_PRIORITY]
     order = [*lines, _KEY_RECOMMENDATIONS, *(title for title, _, _ in plan if title not in lines and title != _CAVEATS[0]),
              _EMERGING, _OTHER, _CAVEATS[0]]
@@ -885,6 +895,12 @@ def _context_sentence(passage, span: tuple[int, int] | None) -> Statement | None
             or len(text.split()) > 60:
         return None
     return Statement(text=text, passage_id=passage.id, doc_id=passage.doc_id, span=(a, b))
+
+
+def _with_study(c: _Candidate) -> _Candidate:
+    """The candidate with its study's opening sentence as lead-in, when it reports a result of it
+    naming no treatment."""
+    return replace(c, statement=replace(c.statement, lead_in=c.study)) if c.study else c
 
 
 def _with_lead_in(s: Statement) -> str:
