@@ -84,9 +84,11 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+_QUESTION_WORDING = dict(_TYPE_PATTERNS)
+
 # How a statement that answers each question type is worded (the type's own words, and for a
 # definition "X is a ...").
-_ANSWER_WORDING = {name: pattern for name, pattern in _TYPE_PATTERNS} | {
+_ANSWER_WORDING = _QUESTION_WORDING | {
     "definition": re.compile(r"\b(?:is|are) (?:a|an|the)\b|\brefers? to\b|\bdefined as\b|\bmeans?\b"),
     # how it passes from one person to another: "you can get them by touching an infected person"
     "transmission": re.compile(r"\b(?:contagious|transmi\w+|spread(?:s|ing)? (?:by|through|from|to (?:others|other people))"
@@ -225,7 +227,7 @@ def names_nothing(query: QueryAnalysis) -> bool:
     """Does the question name nothing but what it asks ("Is it contagious?", "What is the treatment?",
     "How long am I contagious?")? Then no source can tell what it is about: a follow-up outside its thread."""
     # The type's wording as questions put it, and as answers do ("what is" is no term; "X is a ..." is).
-    patterns = [p for p in (dict(_TYPE_PATTERNS).get(query.question_type), _ANSWER_WORDING.get(query.question_type)) if p]
+    patterns = [p for p in (_QUESTION_WORDING.get(query.question_type), _ANSWER_WORDING.get(query.question_type)) if p]
     framing = {w for m in _FRAMING.finditer(query.text.lower()) for w in m.group().split()}
     said = [*(t for t in query.terms if t not in framing), *(e.matched for e in query.conditions),
             *(e.matched for e in query.interventions)]
