@@ -267,6 +267,32 @@ def test_patients_who_have_had_a_drug_are_not_offered_it_again_alone(built_index
         assert drugs_named(s.text) != {"Ado-trastuzumab Emtansine"} or had_drugs(context), s.text
 
 
+def test_a_clipped_drug_name_is_read_as_the_drug(built_index):
+    """Clinicians clip drug names ("palbo", "tras/pertu" in the ASCO questions' "ipi/nivo"): a word that
+    is no English word, no name and no word of the corpus, and that begins the name of exactly one drug
+    the corpus mentions, is that drug; in a combination shorter ones are too. An inflection
+    ("anticoagulant") is no clipped name. The answer reads the question as understood: patients who
+    "progressed after tras/pertu" have had trastuzumab and pertuzumab, and are not offered them again alone."""
+    from medora.answer.evidence import had_drugs
+    from medora.query import drugs_named, respell
+
+    settings, index = built_index
+    assert respell("palbo with letrozole for HR-positive breast cancer?", index.document_frequency) == \
+        ("palbociclib with letrozole for HR-positive breast cancer?", (("palbo", "palbociclib"),))
+    question = "HER2-positive metastatic breast cancer that progressed after tras/pertu: what next?"
+    respelt, pairs = respell(question, index.document_frequency)
+    assert dict(pairs) == {"tras": "trastuzumab", "pertu": "pertuzumab"}
+    assert had_drugs(respelt) == {"Trastuzumab", "Pertuzumab"}
+    assert respell("Should she stop the anticoagulant before surgery?", index.document_frequency)[1] == ()
+    answer = ask(question, index, settings)
+    assert answer.resolved_question == respelt
+    for s in all_statements(answer):
+        passage = next(p for p in index.passages_of(s.doc_id) if p.id == s.passage_id)
+        context = f"{passage.section} {s.lead_in.text if s.lead_in else ''} {s.text}"
+        given = drugs_named(s.text)
+        assert not given or not given <= {"Trastuzumab", "Pertuzumab"} or had_drugs(context), s.text
+
+
 @pytest.mark.parametrize("question", ["How is high blood pressure treated?", "How is diabetes treated?",
                                       "What is high blood pressure?"])
 def test_short_statements_are_whole_sentences_of_patient_pages(built_index, question):

@@ -492,3 +492,47 @@ def test_the_authors_account_of_weighing_the_evidence_is_no_statement(doc_id, de
 
 def split_text(text: str) -> list[str]:
     return [text[a:b].strip("- ") for a, b in split_sentences(text)]
+
+
+def _pdq_sentence(url_part: str, start: str) -> str:
+    """The sentence of a PDQ summary (the shared corpus, as the PDQ reader cleans it) that begins with ``start``."""
+    from conftest import CORPUS
+    from medora.corpus.pdq_markdown import parse_markdown
+
+    with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as f:
+        text = next(r["text"] for r in map(json.loads, f) if url_part in r["url"])
+    return next(s[s.index(start):] for section in parse_markdown(text)[0] for s in split_text(section.text) if start in s)
+
+
+def test_a_change_named_only_as_a_condition_on_prior_treatment_does_not_restrict_the_patients():
+    """Lifileucel is approved for patients who had a PD-1 antibody "and, if BRAF V600 variant–positive, a
+    BRAF inhibitor": patients without a BRAF mutation are among them (ASCO: after ipi/nivo, no BRAF
+    mutation; before, the sentence was turned away as about BRAF-mutated patients)."""
+    approval = _pdq_sentence("/types/skin/hp/melanoma-treatment-pdq", "The FDA approved lifileucel")
+    question = ("A patient with metastatic melanoma, who had received ipilimumab/nivolumab and pembrolizumab, "
+                "and does not have BRAF mutation, what is the preferred treatment?")
+    assert altered_genes(question, carried=False) == {"BRAF"}
+    assert not altered_genes(approval, definite=True)
+    assert not contradicts_alteration(question, approval)
+    assert contradicts_alteration(question, "Patients with BRAF V600E mutations are treated with dabrafenib.")
+
+
+def test_a_first_treatment_is_the_first_line():
+    """"as the first treatment for metastatic melanoma" speaks of untreated patients, as "first-line" does."""
+    from medora.answer.evidence import therapy_line
+
+    assert therapy_line("a combination of dabrafenib and trametinib as the first treatment for metastatic melanoma") == FIRST
+    assert therapy_line("patients who progressed after first treatment with osimertinib") != FIRST
+
+
+def test_an_efficacy_question_is_answered_by_a_study_s_outcome_not_its_design_or_harms():
+    """"What is the benefit of amivantamab plus lazertinib over osimertinib?": MARIPOSA's PFS result
+    answers; its primary end point (a design) and its discontinuation rate (a harm) do not. Before, the
+    current-evidence layer kept the study's best-scored sentence, the discontinuation rate."""
+    from medora.answer.compose import _reports_outcome
+
+    pdq = "/types/lung/hp/non-small-cell-lung-treatment-pdq"
+    assert _reports_outcome(_pdq_sentence(pdq, "The median PFS was 23.7 months"))
+    assert not _reports_outcome(_pdq_sentence(pdq, "The primary end point of the study was PFS for the amivantamab"))
+    assert not _reports_outcome(_pdq_sentence(pdq, "The treatment discontinuation rate due to adverse events was 10%"))
+

@@ -384,6 +384,7 @@ def respell(question: str, mentions: Callable[..., Mapping[str, int]]) -> tuple[
         best = max(near, key=lambda v: (counts.get(v, 0), v), default=None)
         if best and counts.get(best):
             pairs.append((word, best))
+    pairs += _unclipped(question, mentions)
     # A disease name typed as two words ("heart burn", "ear ache"): one word in the vocabulary, the
     # two words together no name of their own. Drugs are left as typed ("eye drops" is no "eyedrops").
     tokens = [t.lower() for t, _, _ in _tokens(question)]
@@ -397,6 +398,38 @@ def respell(question: str, mentions: Callable[..., Mapping[str, int]]) -> tuple[
     for typed, spelt in pairs:
         question = re.sub(rf"\b{re.escape(typed)}\b", spelt, question, flags=re.I)
     return question, tuple(pairs)
+
+
+# A drug's name clipped to its beginning, as clinicians write it ("pembro", "ipi/nivo"), is read as
+# the drug when only one drug the corpus mentions has a name beginning so. Alone, it must be this
+# long and a word the corpus never writes ("toxo" is toxoplasmosis there, not toxoids); as a part of a
+# combination ("ipi/nivo", "carbo+pem"), where it can be nothing but a drug, shorter.
+CLIPPED_MIN_LETTERS = 4
+CLIPPED_IN_COMBINATION_MIN_LETTERS = 3
+CLIPPED_MIN_CUT = 3  # letters cut off at least: "anticoagulant" is no clipped "anticoagulants"
+_COMBINATION = re.compile(r"\b[A-Za-z]+(?:\s*[/+]\s*[A-Za-z]+)+\b")
+
+
+def _unclipped(question: str, mentions: Callable[..., Mapping[str, int]]) -> list[tuple[str, str]]:
+    """(clipped, generic name) for each word of ``question`` that is a drug's generic name cut short:
+    no English word, no disease or drug name itself, and the beginning of the name of exactly one
+    drug the corpus mentions ("nivo": nivolumab; "pem" is pembrolizumab or pemetrexed: left as typed)."""
+    current = vocabulary.current()
+    in_combination = {w.lower() for m in _COMBINATION.finditer(question) for w in re.findall(r"[A-Za-z]+", m.group())}
+    words = {t.lower() for t, _, _ in _tokens(question) if t.isalpha()}
+    words = {w for w in words if len(w) >= (CLIPPED_IN_COMBINATION_MIN_LETTERS if w in in_combination else CLIPPED_MIN_LETTERS)}
+    words -= {w for kind in ("disease", "drug") for w in current.variants_among(kind, words)}
+    words = {w for w in words if current.syllables(w) is None}
+    written = mentions(sorted(words - in_combination), exact=True) if words - in_combination else {}
+    pairs = []
+    for word in sorted(w for w in words if not written.get(w)):
+        names = sorted({c for cs in current.drugs_beginning(word).values() for c in cs
+                        if c.startswith(word) and c.isalpha() and len(c) - len(word) >= CLIPPED_MIN_CUT})
+        counts = mentions(names, exact=True) if names else {}
+        found = [n for n in names if counts.get(n)]
+        if len(found) == 1:
+            pairs.append((word, found[0]))
+    return pairs
 
 
 # --- words -----------------------------------------------------------------------------------

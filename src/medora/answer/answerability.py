@@ -95,6 +95,14 @@ def subjects(query: QueryAnalysis) -> tuple[Subject, ...]:
 
 
 @functools.lru_cache(maxsize=256)
+def asked_interventions(query: QueryAnalysis) -> tuple[Subject, ...]:
+    """The drugs and tests the question asks about: not those its patients have had ("progressed after
+    osimertinib", "had received ipi/nivo"), which are their history."""
+    had = {h.lower() for h in had_drugs(query.text)}
+    return tuple(s for s in subjects(query) if s.kind == "intervention" and not had & {n.lower() for n in s.names})
+
+
+@functools.lru_cache(maxsize=256)
 def condition_names(query: QueryAnalysis) -> tuple[tuple[str, ...], ...]:
     """The names of each condition the question names, its abbreviations read in full too ("CAP":
     community-acquired pneumonia, whose vocabulary condition is pneumonia)."""
@@ -166,8 +174,7 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
     # speaks of the condition, not of what was asked about it. When it names one of them, the others
     # may be the patient's history ("progressed after ipi/nivo, nivo/rela and pembrolizumab").
     # A drug the patients have had ("progressed after osimertinib") is their history, not what is asked.
-    had = {h.lower() for h in had_drugs(query.text)}
-    asked = [s for s in left if s.kind == "intervention" and not had & {n.lower() for n in s.names}]
+    asked = [s for s in asked_interventions(query) if s in left]
     named = [s for s in asked if any(about_condition(s.names, c) for c in contexts)]
     if not named:
         missing += [f"No statement found speaks of {s.asked}." for s in asked]

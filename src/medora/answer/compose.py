@@ -28,7 +28,7 @@ from ..query import answers_type, drugs_named, names_nothing
 from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
-from .answerability import NAMES_NOTHING, assess, condition_names, defines, easy_words, subjects
+from .answerability import NAMES_NOTHING, asked_interventions, assess, condition_names, defines, easy_words, subjects
 from .applicability import (
     about_condition, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases, class_page, conflicts, facets,
     names_another_kind, other_population, populations,
@@ -419,32 +419,35 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     if should_abstain(retrieval, concepts, settings.answer):
         return not_found(assess(retrieval.query, (), index).missing, ABSTAIN_NOTICE)
 
+    # The question as understood: misspelt and clipped names spelt out (``query.respell``), so
+    # "progressed after ipi/nivo" is read as after ipilimumab and nivolumab.
+    asked = retrieval.query.text
     plan = _plan(retrieval.query.question_type)
     pool, focus = evidence_pool(retrieval.hits, index)
     abbreviations = retrieval.query.abbreviations
-    layer = summary_layer(question, concepts, retrieval.documents, retrieval.hits, index, abbreviations=abbreviations,
+    layer = summary_layer(asked, concepts, retrieval.documents, retrieval.hits, index, abbreviations=abbreviations,
                           conditions=condition_names(retrieval.query)) \
         if settings.answer.summary_statements else []
     pooled = {h.passage.id for h in pool}
     pool += [h for h in layer if h.passage.id not in pooled]
-    applies = _applicability(retrieval.query, question)
+    applies = _applicability(retrieval.query, asked)
     boilerplate = index.boilerplate()
     # A question naming no patient group is about adults, unless the source that matches it best
     # is written for one group: then that is whom its subject concerns.
     titles = {h.document.id: h.document.title for h in pool}
-    assume_adults = not (focus and other_population(question, titles.get(focus[0], "")))
+    assume_adults = not (focus and other_population(asked, titles.get(focus[0], "")))
     weighed = [
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
-                               question, boilerplate, retrieval.query.question_type)
+                               asked, boilerplate, retrieval.query.question_type)
         # cheapest test first: most candidates fall below the statement floor
         if (c.relevance >= settings.answer.min_statement_match
             or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
-        and not contradicts_qualifier(question, f"{c.hit.document.title} {c.statement.text}", abbreviations)
-        and not contradicts_negation(question, f"{c.hit.document.title} {c.statement.text}")
-        and not contradicts_alteration(question, _with_lead_in(c.statement), c.hit.passage.section)
-        and not contradicts_marker_level(question, f"{c.hit.passage.section}. {_with_lead_in(c.statement)}")
-        and not contradicts_prior_drug(question, _with_lead_in(c.statement), c.hit.passage.section)
-        and not other_population(question, c.hit.document.title, assume_adults)
+        and not contradicts_qualifier(asked, f"{c.hit.document.title} {c.statement.text}", abbreviations)
+        and not contradicts_negation(asked, f"{c.hit.document.title} {c.statement.text}")
+        and not contradicts_alteration(asked, _with_lead_in(c.statement), c.hit.passage.section)
+        and not contradicts_marker_level(asked, f"{c.hit.passage.section}. {_with_lead_in(c.statement)}")
+        and not contradicts_prior_drug(asked, _with_lead_in(c.statement), c.hit.passage.section)
+        and not other_population(asked, c.hit.document.title, assume_adults)
         and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate)
     ]
     reach = {id(c): applies(c) for c in weighed}
@@ -454,7 +457,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     # Patients with a change in a gene ("RET rearrangement-positive NSCLC") are answered by what is
     # said of them, when anything is: statements naming the gene in their words, lead-in, heading or
     # document title, not the disease's general first-line chemotherapy.
-    genes = altered_genes(question) | tested_genes(question)
+    genes = altered_genes(asked) | tested_genes(asked)
     if genes:
         specific = [c for c in candidates if names_gene(
             f"{c.hit.document.title} {c.hit.passage.section} {_with_lead_in(c.statement)}", genes, abbreviations)]
@@ -463,13 +466,18 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     # when the evidence summary has a heading for them ("Treatment of Recurrent SCLC"), are answered by
     # what is said of patients after earlier treatment, not by the first treatment of the stage they
     # were diagnosed at, which the summary describes without naming a line.
-    lined = bool(layer) and asked_therapy_line(question) == AFTER_PRIOR \
+    lined = bool(layer) and asked_therapy_line(asked) == AFTER_PRIOR \
         and all(line_of_heading(h.passage.section) == AFTER_PRIOR for h in layer)
     if lined:
         candidates = [c for c in candidates if c.line == AFTER_PRIOR] or candidates
     # The current-evidence layer first (one statement per study heading), then the guideline
     # statement each of its "the standard changed" sentences sits beside, then safety, then the rest.
-    chosen = select_statements([c for c in candidates if c.layer], settings.answer.summary_statements, per_heading=1)
+    # For "what is the benefit of X", a study's sentence reporting how well it worked ("median PFS was
+    # 23.7 months") speaks for it before its higher-scored discontinuation rate.
+    layered = [c for c in candidates if c.layer]
+    if retrieval.query.question_type == "efficacy":
+        layered.sort(key=lambda c: not _reports_outcome(c.statement.text))
+    chosen = select_statements(layered, settings.answer.summary_statements, per_heading=1)
     for update in [c for c in chosen if _UPDATE.search(c.statement.text)]:
         # The guideline statement naming the same drug ("T-DM1" / "trastuzumab emtansine"),
         # else the closest in wording, is the one the newer evidence speaks to.
@@ -607,7 +615,7 @@ def bottom_line_weights() -> tuple[float, ...]:
 def bottom_line_features(pool: list[_Candidate], focus: list[str], query, match_ratio: float) -> list[tuple[float, ...]]:
     """One row of ``BOTTOM_LINE_FEATURES`` per statement of ``pool``."""
     top_doc = focus[0] if focus else None
-    asked = [s.names for s in subjects(query) if s.kind == "intervention"]
+    asked = [s.names for s in asked_interventions(query)]
     defined = _defined_names(query)
     line_asked = asked_line(query.text)
     groups = populations(query.text) - {"adults"}
@@ -725,7 +733,7 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
     line_asked = asked_line(query.text)
     pool = [c for c in pool if not _other_line(c, line_asked)] or pool
-    asked = [s.names for s in subjects(query) if s.kind == "intervention"]
+    asked = [s.names for s in asked_interventions(query)]
     # ... the most of them when it asks about several ("atezolizumab plus bevacizumab and chemotherapy":
     # the combination, not atezolizumab with chemotherapy alone; "tamoxifen ... what about raloxifene?")
     named = {id(c): sum(about_condition(n, _own_words(c)) for n in asked) for c in pool}
@@ -827,6 +835,12 @@ _DESIGN = re.compile(r"\brandomly assigned\b|\brandomi[sz]ed\b|\benrolled\b|\bwe
 _RESULT = re.compile(r"\d\s?%|\bhazard ratio\b|\bodds ratio\b|\brelative risk\b|\b95% CI\b|\bconfidence interval\b"
                      r"|\bP\s?[<=>]|\bno (?:statistically )?(?:significant )?differences?\b|\bsignificantly\b"
                      r"|\bmedian (?:overall |progression-free |event-free )?survival\b|\bresponse rate\b", re.I)
+
+
+def _reports_outcome(text: str) -> bool:
+    """Does ``text`` report how well a treatment worked, with the figures of a result ("The median PFS
+    was 23.7 months ... (95% CI ...)"), not only what a study set out to measure?"""
+    return answers_type("efficacy", text) and bool(_RESULT.search(text))
 
 
 # Patients named only as the rest of a group defined elsewhere ("... recommends not screening all
@@ -1024,7 +1038,7 @@ def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: li
     groups = populations(query.text) & _LIFE_STAGES
     if groups:
         ages = asked_ages(query.text)
-        asked = [s.names for s in subjects(query) if s.kind == "intervention"]
+        asked = [s.names for s in asked_interventions(query)]
         # ... naming the asked drug or test too when the question names one: "a full-term pregnancy
         # before age 20" is no answer on tamoxifen in pregnancy.
         about = [i for i in ranked if odds[i] >= floor and _names_group(chosen[i], groups, ages)

@@ -295,7 +295,9 @@ _WITHOUT = re.compile(r"\b(?:no|not|without|lacks?|lacking|absence of|negative f
 
 
 # "regardless of BRCA mutation status", "with or without EGFR mutations": patients either way.
-_EITHER = re.compile(r"\b(?:regardless of|irrespective of|independent of|independently of|with or without|whether or not)"
+# ... or only some of them ("who have received a PD-1 blocking antibody and, if BRAF V600 variant–positive,
+# a BRAF inhibitor"): a condition on what else they had, not who the patients are.
+_EITHER = re.compile(r"\b(?:regardless of|irrespective of|independent of|independently of|with or without|whether or not|if)"
                      r"\s+(?:[\w-]+\s+){0,3}$", re.I)
 _STATUS = re.compile(r"[\s-]+status\b", re.I)
 # "BRCA wild-type", "wild-type KRAS": patients whose gene carries no change.
@@ -556,7 +558,7 @@ _LATER_LINE_WORDS = re.compile(
 # ("progressed after first-line chemotherapy").
 _FIRST_LINE_WORDS = re.compile(r"(?<!after )(?<!during )(?<!following )(?<!beyond )(?<!on )"
                                r"(?:\b(?:first|1st|front)[- ]line\b|\b(?:previously )?untreated\b|\btreatment[- ]na[iï]ve\b"
-                               r"|\binitial (?:therapy|treatment)\b)",
+                               r"|\b(?:initial|first) (?:therapy|treatment)\b)",
                                re.I)
 
 

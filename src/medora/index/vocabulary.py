@@ -254,6 +254,14 @@ class Vocabulary:
             found = self._initials[initial] = tuple(sorted(words))
         return found
 
+    def drugs_beginning(self, prefix: str) -> dict[str, tuple[str, ...]]:
+        """Every one-word drug name (lower-case, not a brand) that begins with ``prefix``, with the
+        entries it names: the drugs a clipped name ("nivo", "pembro") may stand for."""
+        with self._lock:
+            rows = self.db.execute("SELECT variant, canonicals FROM variants WHERE kind = 'drug' AND brand = 0 "
+                                   "AND variant >= ? AND variant < ?", (prefix, prefix + "\uffff")).fetchall()
+        return {v: tuple(json.loads(c)) for v, c in rows if v.isalpha() and json.loads(c)}
+
     def is_brand(self, kind: str, variant: str) -> bool:
         return self._lookup(kind, [variant]).get(variant, ((), False))[1]
 
