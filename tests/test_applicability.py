@@ -571,6 +571,10 @@ def test_an_unknown_word_is_missing_from_the_corpus_only_when_it_reads_as_a_name
     assert [reads_as_name(t, q) for t, q in [("weeker", "a 28 weeker"), ("e-cigs", "vaping / e-cigs"),
                                              ("vuity", "what are Vuity eye drops"), ("p-tau217", "p-tau217 test")]] \
         == [False, False, True, True]
+    # K-QA: two common words typed without a space are no name the corpus lacks ("after already gettingit").
+    assert [reads_as_name(t, q) for t, q in [("gettingit", "unlikely to get pink eye after already gettingit"),
+                                             ("upwith", "Can it clear upWith antibiotics"),
+                                             ("opill", "can I buy Opill birth control pills")]] == [False, False, True]
 
 
 def _medquad(focus: set[str]) -> list[dict]:

@@ -536,3 +536,26 @@ def test_an_efficacy_question_is_answered_by_a_study_s_outcome_not_its_design_or
     assert not _reports_outcome(_pdq_sentence(pdq, "The primary end point of the study was PFS for the amivantamab"))
     assert not _reports_outcome(_pdq_sentence(pdq, "The treatment discontinuation rate due to adverse events was 10%"))
 
+
+def test_a_statement_about_people_with_a_disease_the_question_does_not_name_is_about_other_patients():
+    """K-QA asked "Since I took Fioricet about an hour ago, can I take ibuprofen?" and was answered "People
+    with Crohn's disease should avoid using ibuprofen ..." (MedlinePlus). The people a statement names by
+    their disease are the question's patients when the question names the disease ("dementia pt on an
+    antipsychotic for agitation", APA ngc-10994), however the vocabulary reads the rest of the words."""
+    from conftest import CORPUS
+    from medora.answer.evidence import about_other_patients
+    from medora.corpus.guideline_xml import read_guideline
+    from medora.index import vocabulary
+
+    words = vocabulary.current()
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        crohn = next(s for r in map(json.loads, f) if "People with Crohn's disease should avoid" in r["answer"]
+                     for s in split_text(r["answer"]) if s.startswith("People with Crohn's disease should avoid"))
+    assert about_other_patients(crohn, "Since I took Fioricet about an hour ago, can I take ibuprofen?", words)
+    assert not about_other_patients(crohn, "I have Crohn's disease: can I take ibuprofen?", words)
+    apa = next(s for section in read_guideline(CORPUS / "guidelines-ngc" / "ngc-10994.xml").sections
+               for s in split_text(section.text) if "if there is no clinically significant response" in s)
+    assert not about_other_patients(
+        apa, "dementia pt on an antipsychotic for agitation, no real response after a month - keep going?", words)
+    # "without" names no patients with the disease
+    assert not about_other_patients("Patients without diabetes should be screened every 3 years.", "Should I be screened?", words)

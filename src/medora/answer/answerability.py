@@ -125,10 +125,18 @@ def absent(found: Sequence[Subject], index) -> list[Subject]:
 
 
 def reads_as_name(term: str, question: str) -> bool:
-    """Is ``term`` (lower-cased) typed in ``question`` as a name would be (``NAME_LETTERS``)?"""
+    """Is ``term`` (lower-cased) typed in ``question`` as a name would be (``NAME_LETTERS``)? Two common
+    words typed without the space between them ("gettingit", "upWith") are no name."""
     typed = re.search(re.escape(term), question, re.I)
     word = typed.group() if typed else term
+    if _joined_common_words(term):
+        return False
     return any(c.isupper() or c.isdigit() for c in word) or max(map(len, _WORD.findall(term)), default=0) >= NAME_LETTERS
+
+
+def _joined_common_words(term: str) -> bool:
+    easy = easy_words()
+    return term.isalpha() and any(term[:i] in easy and term[i:] in easy for i in range(2, len(term) - 1))
 
 
 NAMES_NOTHING = "The question does not say what it is about: name the condition, drug or test."

@@ -374,6 +374,12 @@ def _named_diseases(text: str, vocabulary) -> tuple[list[tuple[tuple[str, ...], 
     return named, tokens
 
 
+def disease_names(text: str, vocabulary) -> list[str]:
+    """The words of ``text`` that name a disease, one string per disease named."""
+    named, tokens = _named_diseases(text, vocabulary)
+    return [" ".join(tokens[i] for i in words) for _, words in named]
+
+
 def class_page(title: str, asked: frozenset[str], vocabulary) -> tuple[str, ...]:
     """The broader conditions (MeSH tree numbers) a document is a page on, when its title names
     nothing but conditions the asked one is a kind of: "Tinea Infections" for "tinea capitis";

@@ -34,7 +34,8 @@ from .applicability import (
     names_another_kind, other_population, populations,
 )
 from .evidence import (
-    ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, altered_genes,
+    ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
+    altered_genes,
     asked_line, asked_therapy_line, concept_weights, context_at, contradicts_alteration, contradicts_marker_level,
     contradicts_negation, contradicts_prior_drug, contradicts_qualifier, evidence_pool, guideline_context,
     had_clauses_text, item_lines, line_at, line_of_heading, names_gene, qualifiers_of, relevance, stated_line, stems,
@@ -436,6 +437,12 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     # is written for one group: then that is whom its subject concerns.
     titles = {h.document.id: h.document.title for h in pool}
     assume_adults = not (focus and other_population(asked, titles.get(focus[0], "")))
+    # Someone asking about themselves ("can I keep taking my cystex for pain relief?") who names no
+    # condition has none to speak of: a statement about people with cancer is about other patients
+    # (``about_other_patients``). A clinician's question naming none leaves its patients' disease
+    # unsaid ("Which bisphosphonates are recommended for adjuvant therapy?").
+    unnamed, words = not condition_names(retrieval.query) and _FIRST_PERSON.search(asked), vocabulary.current()
+    understood = " ".join([asked, *(long for _, long in abbreviations)])
     weighed = [
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
                                asked, boilerplate, retrieval.query.question_type)
@@ -448,6 +455,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         and not contradicts_marker_level(asked, f"{c.hit.passage.section}. {_with_lead_in(c.statement)}")
         and not contradicts_prior_drug(asked, _with_lead_in(c.statement), c.hit.passage.section)
         and not other_population(asked, c.hit.document.title, assume_adults)
+        and not (unnamed and about_other_patients(c.statement.text, understood, words))
         and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate)
     ]
     reach = {id(c): applies(c) for c in weighed}
@@ -529,6 +537,9 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
 
 
 _SAFETY_SECTIONS = ("Harms and safety", "Common pitfalls and caveats")
+# "I" as a word, not the numeral of "stage I" or "type I".
+_FIRST_PERSON = re.compile(r"(?<![Ss]tage )(?<![Tt]ype )(?<![Gg]rade )(?<![Cc]lass )(?<![Pp]hase )\bI\b"
+                           r"|\b(?:I'm|Im|I've|I'd|me|my|mine|myself)\b")
 
 
 def _safety(chosen: list[_Candidate], candidates: list[_Candidate], focus: list[str]) -> list[_Candidate]:

@@ -25,8 +25,8 @@ import Stemmer
 
 from ..query import STOP_WORDS, QueryAnalysis, drugs_named
 from ..types import Hit, Passage
-from .applicability import about_condition, other_population, stages
-from .statements import NUMBERING
+from .applicability import about_condition, disease_names, other_population, stages
+from .statements import NUMBERING, split_sentences
 
 _WORD = re.compile(r"[a-z0-9]+")
 HEADING_SEPARATOR = " › "
@@ -330,6 +330,36 @@ def altered_genes(text: str, *, carried: bool = True, definite: bool = False) ->
     if not carried:
         found |= {g for m in _WILD_TYPE.finditer(text) for g in _SYMBOL.findall(m.group(1) or m.group(2))}
     return frozenset(found)
+
+
+# Whom a statement speaks of, named by their disease: "People with Crohn's disease should avoid
+# ibuprofen", "Some people with cancer stop getting pain relief from opioids".
+_OWN_PATIENTS = re.compile(
+    r"\b(?:people|persons|patients|adults|children|kids|women|men|those|individuals|anyone|someone)\s+"
+    r"(?:with|who (?:have|has|had))\s+(?!no\b|not\b|without\b)([^,.;:()\n]{3,80})", re.I)
+# Words any disease's name may hold: sharing one says nothing about being the same disease.
+_DISEASE_WORDS = frozenset(_stem(w) for w in ("disease", "disorder", "syndrome", "condition", "infection"))
+
+
+def about_other_patients(statement: str, question: str, vocabulary) -> bool:
+    """Does the statement's first sentence speak of patients with a disease the question does not name?
+    "Some people with cancer stop getting pain relief from opioids" is about people with cancer, not
+    about whoever asks "can I keep taking cystex for pain relief?". The words naming them run to the
+    last disease named ("dementia with agitation or psychosis"); one of them in the question, and they
+    are its patients. Asked of a question naming no condition: one that names one is matched to it
+    otherwise (``about_condition``). ``question``: with its abbreviations' long forms."""
+    spans = split_sentences(statement)
+    first = statement[slice(*spans[0])] if spans else statement
+    asked = stems(question)
+    for m in _OWN_PATIENTS.finditer(first):
+        phrase = m.group(1)
+        names = disease_names(phrase, vocabulary)
+        if not names:
+            continue
+        naming = phrase[: max(phrase.lower().rfind(n.lower()) + len(n) for n in names)]
+        if not (stems(naming) - _DISEASE_WORDS - STOP_WORDS) & asked:
+            return True
+    return False
 
 
 def contradicts_alteration(question: str, statement: str, heading: str = "") -> bool:
