@@ -494,13 +494,14 @@ def split_text(text: str) -> list[str]:
     return [text[a:b].strip("- ") for a, b in split_sentences(text)]
 
 
-def _pdq_sentence(url_part: str, start: str) -> str:
-    """The sentence of a PDQ summary (the shared corpus, as the PDQ reader cleans it) that begins with ``start``."""
+def _pdq_sentence(url_part: str, start: str, file: str = "pdq_summaries.jsonl") -> str:
+    """The sentence of a PDQ summary or NCI page (the shared corpus, as the PDQ reader cleans it) that
+    begins with ``start``."""
     from conftest import CORPUS
     from medora.corpus.pdq_markdown import parse_markdown
 
-    with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as f:
-        text = next(r["text"] for r in map(json.loads, f) if url_part in r["url"])
+    with (CORPUS / "nci-pdq" / file).open(encoding="utf-8") as f:
+        text = next(r["text"] for r in map(json.loads, f) if r["url"].endswith(url_part))
     return next(s[s.index(start):] for section in parse_markdown(text)[0] for s in split_text(section.text) if start in s)
 
 
@@ -559,3 +560,15 @@ def test_a_statement_about_people_with_a_disease_the_question_does_not_name_is_a
         apa, "dementia pt on an antipsychotic for agitation, no real response after a month - keep going?", words)
     # "without" names no patients with the disease
     assert not about_other_patients("Patients without diabetes should be screened every 3 years.", "Should I be screened?", words)
+
+
+def test_high_expression_of_a_marker_qualifies_patients_as_positive_for_it():
+    """ASCO: "preferred treatment for triple-negative, PD-L1-negative metastatic breast cancer?" was
+    answered with pembrolizumab's approval for triple-negative breast cancer "that has high expression
+    of PD-L1" (NCI breast research page): patients positive for the marker, not the asked ones."""
+    sentence = _pdq_sentence("/types/breast/research", "Pembrolizumab (Keytruda) in combination with chemotherapy",
+                             "nci_cancer_type_pages.jsonl")
+    assert "high expression of PD-L1" in sentence
+    question = "What is the preferred treatment for triple-negative, PD-L1-negative metastatic breast cancer?"
+    assert contradicts_qualifier(question, sentence)
+    assert not contradicts_qualifier(question.replace("PD-L1-negative", "PD-L1-positive"), sentence)

@@ -171,6 +171,11 @@ _QUALIFIED = re.compile(r"\b([A-Za-z0-9]+)(?:\s*\([^()]{1,80}\))?[\s–-]+(posit
 # a minus counts only where no word follows it ("HER2-low" is a category of its own).
 _SIGNED = re.compile(r"(?<![\w+-])([A-Z][A-Z0-9]{1,9}|[A-Za-z]+\d[A-Za-z0-9]*)(\+|[-−–](?![\w-]))")
 _SIGN = {"+": "positive", "-": "negative", "−": "negative", "–": "negative"}
+# The same in words: "high expression of PD-L1" is PD-L1-positive, "no expression of ..." negative
+# (the marker as ``_QUALIFIED`` reads it: its last part, "L1" of "PD-L1").
+_EXPRESSED = re.compile(r"\b(high|positive|no|negative)\s+(?:levels?\s+of\s+)?expression\s+of\s+(?:the\s+)?"
+                        r"(?:[A-Za-z0-9]+-)*([A-Za-z0-9]+)\b", re.I)
+_EXPRESSED_POLARITY = {"high": "positive", "positive": "positive", "no": "negative", "negative": "negative"}
 
 
 @functools.lru_cache(maxsize=4096)  # the question's own, asked once per candidate statement
@@ -187,6 +192,7 @@ def _qualifiers(text: str, abbreviations: tuple[tuple[str, str], ...] = ()) -> f
             marker = gene.group(1).lower() if gene else marker
         found.add((marker, m.group(2).lower()))
     found |= {(m.group(1).lower(), _SIGN[m.group(2)]) for m in _SIGNED.finditer(text)}
+    found |= {(m.group(2).lower(), _EXPRESSED_POLARITY[m.group(1).lower()]) for m in _EXPRESSED.finditer(text)}
     return frozenset(found)
 
 
