@@ -81,6 +81,14 @@ AXES: tuple[Axis, ...] = (
          {"acute": ("acute",), "subacute": ("subacute",), "chronic": ("chronic",)},
          {"acute": frozenset({"acute"}), "subacute": frozenset({"subacute", "acute", "chronic"}),
           "chronic": frozenset({"chronic"})}, anchored=True),
+    # How severe the asked condition is: a 7- to 10-day course "for moderate- or high-severity
+    # community-acquired pneumonia" is no answer for mild CAP. Moderate and severe share a boundary.
+    Axis("severity",
+         {"low": ("mild", "low severity", "non severe", "nonsevere"),
+          "moderate": ("moderate", "moderate severity", "moderately severe"),
+          "high": ("severe", "high severity", "very severe")},
+         {"low": frozenset({"low"}), "moderate": frozenset({"moderate", "high"}),
+          "high": frozenset({"high", "moderate"})}, anchored=True),
     Axis("patient group", POPULATION_GROUPS, POPULATION_COMPATIBLE),
 )
 
@@ -109,8 +117,10 @@ def _pattern(axis: Axis) -> tuple[re.Pattern[str], dict[str, str]]:
     forms = {" ".join(_WORD.findall(phrase.replace("-", " "))): value
              for value, phrases in axis.values.items() for phrase in phrases}
     alternation = "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
-    after = r"((?: [a-z0-9]+){1,3})" if axis.anchored else ""
-    return re.compile(rf"(?<= )({alternation}){after}(?= )"), forms
+    # (the words after are looked ahead at, not taken: "moderate or high severity pneumonia" is read at
+    # "moderate" and again at "high severity")
+    after = r"(?=((?: [a-z0-9]+){1,3}) )" if axis.anchored else r"(?= )"
+    return re.compile(rf"(?<= )({alternation}){after}"), forms
 
 
 _PATTERNS = {axis.name: _pattern(axis) for axis in AXES}

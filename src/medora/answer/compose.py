@@ -948,7 +948,11 @@ def _applicability(query, question: str):
     "" when it does not apply."""
     asked = asked_facets(question, query.abbreviations)
     names = condition_names(query)
-    anchors = frozenset(w for e in query.conditions for w in _WORD.findall(e.matched.lower()) if len(w) > 2)
+    # The words naming the asked condition, as typed and as its abbreviation reads in full ("mild CAP":
+    # community-acquired pneumonia): an anchored axis's value counts in a statement only beside one.
+    anchors = frozenset(w for e in query.conditions for w in _WORD.findall(e.matched.lower()) if len(w) > 2) \
+        | frozenset(w for short, long in query.abbreviations if any(about_condition(n, long) for n in names)
+                    for w in _WORD.findall(long.lower()) if len(w) > 2)
     asks_nothing = asked.names_nothing()
     line = asked_therapy_line(question)
     words = vocabulary.current()
