@@ -334,6 +334,28 @@ def test_statements_scored_alike_are_ordered_worded_for_the_question_first(built
     assert not [(a, b) for a, b in ties if not answers_type(query.question_type, a.statement.text)]
 
 
+@pytest.mark.parametrize("question", ["Is trastuzumab effective for HER2-positive breast cancer?",
+                                      "How is high blood pressure treated?"])
+def test_a_treatment_or_efficacy_question_is_not_led_by_harms(built_index, question):
+    """Held-out dev: "Is vagus nerve stimulation effective for epilepsy in children?" was led by the
+    infection risk at the implantation site. What to give, or how well it works, is answered by a
+    treatment or its result: a statement filed under harms leads only when nothing else could."""
+    from medora.answer.compose import _SAFETY_SECTIONS, _candidates, _plan, bottom_line_pool
+    from medora.answer.evidence import concept_weights
+    from medora.retrieve import retrieve
+
+    settings, index = built_index
+    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    query = retrieval.query
+    assert query.question_type in ("treatment", "efficacy")
+    candidates = _candidates(list(retrieval.hits), concept_weights(query), _plan(query.question_type),
+                             question=question, question_type=query.question_type)
+    harms = [c for c in candidates if c.section == _SAFETY_SECTIONS[0]]
+    assert harms and len(harms) < len(candidates)
+    assert not [c for c in bottom_line_pool(harms[:1] + candidates, query) if c.section == _SAFETY_SECTIONS[0]]
+    assert bottom_line_pool(harms[:1], query) == harms[:1]
+
+
 def test_a_summary_result_naming_no_treatment_is_shown_after_its_study(built_index):
     """"Among the 69 treatment-naive patients, the objective response rate was 84%" says nothing of
     what was given: a summary's result naming no drug carries the opening sentence of the study its

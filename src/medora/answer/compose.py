@@ -742,6 +742,9 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     title) while any is: that trastuzumab is contraindicated in pregnancy, not a trial of it in women
     at large."""
     pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
+    # What to give, or how well it works, is answered by a treatment or its result, not by its harms.
+    if query.question_type in ("treatment", "efficacy"):
+        pool = [c for c in pool if c.section != _SAFETY_SECTIONS[0]] or pool
     line_asked = asked_line(query.text)
     pool = [c for c in pool if not _other_line(c, line_asked)] or pool
     asked = [s.names for s in asked_interventions(query)]
@@ -1047,7 +1050,12 @@ def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: li
     ranked = sorted(range(len(chosen)), key=lambda i: -odds[i])
     if odds[ranked[0]] < floor and not found:
         return []
-    kept = {i for i in ranked[:settings.max_statements] if i == ranked[0] or odds[i] >= threshold}
+    # What to give, or how well it works, is answered by a treatment or its result: the statement kept
+    # whatever its odds is the likeliest one not filed under harms, when one clears the floor.
+    lead = ranked[0]
+    if query.question_type in ("treatment", "efficacy"):
+        lead = next((i for i in ranked if odds[i] >= floor and chosen[i].section != _SAFETY_SECTIONS[0]), lead)
+    kept = {i for i in ranked[:settings.max_statements] if odds[i] >= threshold} | {lead}
     # A question about children, older adults or pregnancy keeps too the likeliest statement about
     # that group a bottom line could be (``bottom_line_pool``), when one clears the not-found floor ...
     groups = populations(query.text) & _LIFE_STAGES
