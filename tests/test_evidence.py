@@ -572,3 +572,16 @@ def test_high_expression_of_a_marker_qualifies_patients_as_positive_for_it():
     question = "What is the preferred treatment for triple-negative, PD-L1-negative metastatic breast cancer?"
     assert contradicts_qualifier(question, sentence)
     assert not contradicts_qualifier(question.replace("PD-L1-negative", "PD-L1-positive"), sentence)
+
+
+def test_an_acknowledgement_is_no_finding():
+    """K-QA "is there anything I need to know about this medication?" was answered "The NIDDK would like
+    to thank: Neil R. Powe, M.D., ..." (MedQuAD): whom a page's authors thank is about the page."""
+    from conftest import CORPUS
+    from medora.answer.statements import not_a_finding
+
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        thanks = [s for r in map(json.loads, f) if "would like to thank" in r["answer"]
+                  for s in split_text(r["answer"]) if "would like to thank" in s]
+    assert thanks and all(not_a_finding(s) for s in thanks)
+    assert not not_a_finding("Thank your doctor, then ask how the medication will affect driving and other daily activities.")

@@ -193,7 +193,9 @@ _NOT_A_FINDING_PHRASE = re.compile(
     # Publishers' standard notes on how their recommendations are to be used.
     r"|\bNICE (?:produces|has agreements|expects)\b|\bUK marketing authori[sz]ation\b"
     r"|\bThe prescriber should follow relevant professional guidance\b|\bThis discussion aims to help them\b"
-    r"|\bdo not indicate an exclusive course of treatment\b|\bVariations, taking into account individual circumstances\b",
+    r"|\bdo not indicate an exclusive course of treatment\b|\bVariations, taking into account individual circumstances\b"
+    # Acknowledgements: whom the authors thank ("The NIDDK would like to thank: Neil R. Powe, M.D., ...").
+    r"|\bwould like to thank\b|\bgratefully acknowledges?\b",
     re.I)
 
 
