@@ -591,7 +591,8 @@ def test_an_unknown_word_is_missing_from_the_corpus_only_when_it_reads_as_a_name
     # K-QA: two common words typed without a space are no name the corpus lacks ("after already gettingit").
     assert [reads_as_name(t, q) for t, q in [("gettingit", "unlikely to get pink eye after already gettingit"),
                                              ("upwith", "Can it clear upWith antibiotics"),
-                                             ("opill", "can I buy Opill birth control pills")]] == [False, False, True]
+                                             ("opill", "can I buy Opill birth control pills"),
+                                             ("elderberry", "does elderberry syrup help")]] == [False, False, True, True]
 
 
 def _medquad(focus: set[str]) -> list[dict]:

@@ -135,8 +135,11 @@ def reads_as_name(term: str, question: str) -> bool:
 
 
 def _joined_common_words(term: str) -> bool:
+    """Two common words, one of them a function word ("it", "with", "is"), typed as one: a compound of
+    two content words is a name of its own ("elderberry")."""
     easy = easy_words()
-    return term.isalpha() and any(term[:i] in easy and term[i:] in easy for i in range(2, len(term) - 1))
+    return term.isalpha() and any(term[:i] in easy and term[i:] in easy and (term[:i] in STOP_WORDS or term[i:] in STOP_WORDS)
+                                  for i in range(2, len(term) - 1))
 
 
 NAMES_NOTHING = "The question does not say what it is about: name the condition, drug or test."
