@@ -334,6 +334,31 @@ def test_statements_scored_alike_are_ordered_worded_for_the_question_first(built
     assert not [(a, b) for a, b in ties if not answers_type(query.question_type, a.statement.text)]
 
 
+@pytest.mark.parametrize("question, audience", [
+    ("What are the types of standard treatment?", "patient_caregiver"),
+    ("Which treatments should I ask about?", "physician"),
+])
+def test_a_lay_question_naming_no_condition_is_not_answered_about_people_with_one(built_index, question, audience):
+    """A reader who says they are a patient or caregiver, or who asks about themselves, and names no
+    condition, is not answered with what is said of people with a disease they did not name ("There are
+    different types of treatment for patients with breast cancer."): that is about other patients (K-QA,
+    session 17), though the search finds it."""
+    from medora.answer.compose import _candidates, _plan
+    from medora.answer.evidence import about_other_patients, concept_weights
+    from medora.index import vocabulary
+    from medora.retrieve import retrieve
+
+    settings, index = built_index
+    words = vocabulary.current()
+    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    found = _candidates(list(retrieval.hits), concept_weights(retrieval.query), _plan(retrieval.query.question_type),
+                        question=question, question_type=retrieval.query.question_type)
+    assert [c for c in found if about_other_patients(c.statement.text, question, words)]
+    answer = ask(question, index, settings, audience=audience)
+    said = [s.original.text if s.original else s.text for s in all_statements(answer)]
+    assert said and not [t for t in said if about_other_patients(t, question, words)]
+
+
 @pytest.mark.parametrize("question", ["Is trastuzumab effective for HER2-positive breast cancer?",
                                       "How is high blood pressure treated?"])
 def test_a_treatment_or_efficacy_question_is_not_led_by_harms(built_index, question):

@@ -34,12 +34,12 @@ from ..retrieve import Candidates, Retrieval, rank, search
 from ..settings import Settings
 from ..types import TYPE_LABEL, Answer, AnswerSection, GlossaryEntry, Hit, Statement
 from .cite import all_statements, attach_citations
-from .compose import compose, points_back, weighs_by_fitted_bar
+from .compose import LAY_AUDIENCE, compose, points_back, weighs_by_fitted_bar
 from .followups import suggest_follow_ups
 from .statements import split_sentences
 
 AUDIENCES = ("physician", "nurse_np_pa", "pharmacist", "student", "patient_caregiver")
-PATIENT = "patient_caregiver"
+PATIENT = LAY_AUDIENCE
 
 PATIENT_DISCLAIMER = (
     "Medora quotes and cites published sources, word for word. It is not medical advice and does not replace "

@@ -437,11 +437,13 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     # is written for one group: then that is whom its subject concerns.
     titles = {h.document.id: h.document.title for h in pool}
     assume_adults = not (focus and other_population(asked, titles.get(focus[0], "")))
-    # Someone asking about themselves ("can I keep taking my cystex for pain relief?") who names no
-    # condition has none to speak of: a statement about people with cancer is about other patients
-    # (``about_other_patients``). A clinician's question naming none leaves its patients' disease
-    # unsaid ("Which bisphosphonates are recommended for adjuvant therapy?").
-    unnamed, words = not condition_names(retrieval.query) and _FIRST_PERSON.search(asked), vocabulary.current()
+    # Someone asking about themselves or their own ("can I keep taking my cystex for pain relief?"; a
+    # reader who said they are a patient or caregiver) who names no condition has none to speak of: a
+    # statement about people with cancer is about other patients (``about_other_patients``). A
+    # clinician's question naming none leaves its patients' disease unsaid ("Which bisphosphonates are
+    # recommended for adjuvant therapy?").
+    unnamed = not condition_names(retrieval.query) and (audience == LAY_AUDIENCE or bool(_FIRST_PERSON.search(asked)))
+    words = vocabulary.current()
     understood = " ".join([asked, *(long for _, long in abbreviations)])
     weighed = [
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
@@ -538,6 +540,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
 
 _SAFETY_SECTIONS = ("Harms and safety", "Common pitfalls and caveats")
 # "I" as a word, not the numeral of "stage I" or "type I".
+LAY_AUDIENCE = "patient_caregiver"  # ``audience.PATIENT``: a reader asking about themselves or their own
 _FIRST_PERSON = re.compile(r"(?<![Ss]tage )(?<![Tt]ype )(?<![Gg]rade )(?<![Cc]lass )(?<![Pp]hase )\bI\b"
                            r"|\b(?:I'm|Im|I've|I'd|me|my|mine|myself)\b")
 
