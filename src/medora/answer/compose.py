@@ -35,9 +35,8 @@ from .applicability import (
 )
 from .evidence import (
     ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
-    altered_genes,
-    asked_line, asked_therapy_line, concept_weights, context_at, contradicts_alteration, contradicts_marker_level,
-    contradicts_negation, contradicts_prior_drug, contradicts_qualifier, evidence_pool, guideline_context,
+    altered_genes, asked_line, asked_therapy_line, concept_weights, context_at, contradicts_alteration,
+    contradicts_marker_level, contradicts_negation, contradicts_prior_drug, contradicts_qualifier, evidence_pool, guideline_context,
     had_clauses_text, item_lines, line_at, line_of_heading, names_gene, qualifiers_of, relevance, stated_line, stems,
     study_at, study_starts, summary_layer, tested_genes, therapy_line,
 )
@@ -539,8 +538,8 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
 
 
 _SAFETY_SECTIONS = ("Harms and safety", "Common pitfalls and caveats")
-# "I" as a word, not the numeral of "stage I" or "type I".
 LAY_AUDIENCE = "patient_caregiver"  # ``audience.PATIENT``: a reader asking about themselves or their own
+# "I" as a word, not the numeral of "stage I" or "type I".
 _FIRST_PERSON = re.compile(r"(?<![Ss]tage )(?<![Tt]ype )(?<![Gg]rade )(?<![Cc]lass )(?<![Pp]hase )\bI\b"
                            r"|\b(?:I'm|Im|I've|I'd|me|my|mine|myself)\b")
 
