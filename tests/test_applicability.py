@@ -99,7 +99,7 @@ def test_course_counts_only_next_to_the_asked_condition():
 def test_severity_counts_only_next_to_the_asked_condition():
     """NICE (ngc-10899): "Consider a 7- to 10-day course ... for patients with moderate- or high-severity
     community-acquired pneumonia" is no answer to "how many days of antibiotics for mild CAP?"; its
-    5-day course for low-severity disease is. A severe side effect says nothing of the disease's severity."""
+    5-day course for low-severity disease is. A severe allergic reaction says nothing of the disease's severity."""
     from medora.corpus.guideline_xml import read_guideline
 
     sentences = [s for section in read_guideline(CORPUS / "guidelines-ngc" / "ngc-10899.xml").sections
@@ -110,7 +110,7 @@ def test_severity_counts_only_next_to_the_asked_condition():
     anchors = frozenset({"community", "acquired", "pneumonia"})
     assert conflicts(asked, facets(longer, anchors)) == ["severity"]
     assert conflicts(asked, facets(five, anchors)) == []
-    assert conflicts(asked, facets("Severe diarrhoea is a side effect of community-acquired pneumonia treatment", anchors)) == []
+    assert conflicts(asked, facets("A severe allergic reaction can cause anaphylactic shock.", anchors)) == []  # MedQuAD
 
 
 def test_about_condition_matches_every_word_of_a_name_in_any_order():

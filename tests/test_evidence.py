@@ -515,15 +515,18 @@ def test_a_change_named_only_as_a_condition_on_prior_treatment_does_not_restrict
     assert altered_genes(question, carried=False) == {"BRAF"}
     assert not altered_genes(approval, definite=True)
     assert not contradicts_alteration(question, approval)
-    assert contradicts_alteration(question, "Patients with BRAF V600E mutations are treated with dabrafenib.")
+    trametinib = _pdq_sentence("/types/skin/hp/melanoma-treatment-pdq", "The FDA approved trametinib in 2013 for patients")
+    assert contradicts_alteration(question, trametinib)  # "with BRAF V600E or V600K pathogenic variants"
 
 
 def test_a_first_treatment_is_the_first_line():
-    """"as the first treatment for metastatic melanoma" speaks of untreated patients, as "first-line" does."""
+    """"as the first treatment for metastatic BRAF-positive melanoma" (NCI skin cancer research articles)
+    speaks of untreated patients, as "first-line" does; patients who progressed after it do not."""
     from medora.answer.evidence import therapy_line
 
-    assert therapy_line("a combination of dabrafenib and trametinib as the first treatment for metastatic melanoma") == FIRST
-    assert therapy_line("patients who progressed after first treatment with osimertinib") != FIRST
+    news = _pdq_sentence("/types/skin/research/articles", "Clinical trial finds that ipilimumab", "nci_cancer_type_pages.jsonl")
+    assert "as the first treatment for" in news and therapy_line(news) == FIRST
+    assert therapy_line("patients who progressed after first treatment") != FIRST
 
 
 def test_an_efficacy_question_is_answered_by_a_study_s_outcome_not_its_design_or_harms():
@@ -559,7 +562,10 @@ def test_a_statement_about_people_with_a_disease_the_question_does_not_name_is_a
     assert not about_other_patients(
         apa, "dementia pt on an antipsychotic for agitation, no real response after a month - keep going?", words)
     # "without" names no patients with the disease
-    assert not about_other_patients("Patients without diabetes should be screened every 3 years.", "Should I be screened?", words)
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        without = next(s for r in map(json.loads, f) if "people without a family history" in r["answer"]
+                       for s in split_text(r["answer"]) if "people without a family history" in s)
+    assert not about_other_patients(without, "Will I get it too?", words)
 
 
 def test_high_expression_of_a_marker_qualifies_patients_as_positive_for_it():
@@ -584,4 +590,4 @@ def test_an_acknowledgement_is_no_finding():
         thanks = [s for r in map(json.loads, f) if "would like to thank" in r["answer"]
                   for s in split_text(r["answer"]) if "would like to thank" in s]
     assert thanks and all(not_a_finding(s) for s in thanks)
-    assert not not_a_finding("Thank your doctor, then ask how the medication will affect driving and other daily activities.")
+    assert not not_a_finding("Ask how the medication will affect driving and other daily activities.")  # MedQuAD
