@@ -33,7 +33,11 @@ def test_a_burst_of_200_questions_from_one_client_gets_429s(built_index, tmp_pat
     assert (WebSettings().questions_burst, WebSettings().questions_per_minute) == (60, 30)
     with TestClient(app) as client:
         responses = [client.post("/api/v1/answers", json={"question": SEED_QUESTION}) for _ in range(200)]
+        # The bucket refills half a token a second: a token may come back just before the page is asked
+        # for (CI saw it once); the next ask, a moment later, finds the bucket empty again.
         page = client.get("/answer", params={"q": SEED_QUESTION})
+        if page.status_code == 200:
+            page = client.get("/answer", params={"q": SEED_QUESTION})
         other = TestClient(app, client=("203.0.113.9", 50000))
         elsewhere = other.post("/api/v1/answers", json={"question": SEED_QUESTION})
     statuses = [r.status_code for r in responses]
