@@ -100,7 +100,7 @@ def aggregate(out: Path) -> str:
     groups: dict[str, list[dict]] = defaultdict(list)
     for path in sorted((out / "scores").glob("*.json")):
         score = json.loads(path.read_text())
-        groups[source_of[score["answer"]]].append(score)
+        groups[source_of[score.get("id") or score["answer"]]].append(score)  # "id" as documented; "answer" in older files
     lines = [f"Judged sample, seed {manifest['seed']} ({sum(map(len, groups.values()))} answers judged)", "",
              "| set | n | bottom line (0-2) | useful statements | statements (median) | completeness (0-2) | "
              "organisation (0-2) | answers with a misleading statement | honest abstention |",
