@@ -28,6 +28,7 @@ SLICE_GUIDELINES = [
     "ngc-10006", "ngc-10008", "ngc-10009", "ngc-10013", "ngc-10016", "ngc-10019", "ngc-10028",
     "ngc-10057", "ngc-10101", "ngc-10144", "ngc-10170", "ngc-10185", "ngc-10198", "ngc-10203",
     "ngc-10280", "ngc-10290", "ngc-10307", "ngc-10308",
+    "ngc-10563",  # EAACI: primary prevention of food allergy (pregnancy and infants in one guideline)
 ]
 SLICE_PDQ_URLS = [
     "https://www.cancer.gov/types/breast/hp/breast-treatment-pdq",

@@ -197,6 +197,18 @@ def test_the_bottom_line_is_chosen_among_statements_about_the_asked_patient_grou
         "Which breast cancer treatments can be given?"))
 
 
+def test_a_question_about_two_patient_groups_keeps_a_statement_about_each(built_index):
+    """"Avoid peanuts while pregnant so my baby doesn't get food allergies" asks of the pregnancy as
+    well as of the baby: the answer keeps what the food-allergy guideline says of each, and so
+    speaks of pregnancy (it was partial, quoting only the infants' weaning advice)."""
+    settings, index = built_index
+    answer = ask("should I avoid peanuts and eggs while pregnant so my baby doesn't get food allergies?", index, settings)
+    said = [s for s in all_statements(answer) if s.doc_id == "ngc-10563"]
+    assert any("pregnant or lactating mothers" in s.text for s in said)
+    assert any("infants" in s.text for s in said)
+    assert answer.status == "answered"
+
+
 @pytest.mark.parametrize("name, text, named", [
     # Corpus titles: an English noun ending ...
     ("iron supplement", "WHO guideline: daily iron supplementation in infants and children.", True),

@@ -1059,14 +1059,16 @@ def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: li
         lead = next((i for i in ranked if odds[i] >= floor and chosen[i].section != _SAFETY_SECTIONS[0]), lead)
     kept = {i for i in ranked[:settings.max_statements] if odds[i] >= threshold} | {lead}
     # A question about children, older adults or pregnancy keeps too the likeliest statement about
-    # that group a bottom line could be (``bottom_line_pool``), when one clears the not-found floor ...
+    # each such group a bottom line could be (``bottom_line_pool``), when one clears the not-found
+    # floor: "avoid peanuts while pregnant so my baby doesn't get allergies" asks of the pregnancy as
+    # well as of the baby ...
     groups = populations(query.text) & _LIFE_STAGES
-    if groups:
-        ages = asked_ages(query.text)
-        asked = [s.names for s in asked_interventions(query)]
+    ages = asked_ages(query.text)
+    asked = [s.names for s in asked_interventions(query)]
+    for group in sorted(groups):
         # ... naming the asked drug or test too when the question names one: "a full-term pregnancy
         # before age 20" is no answer on tamoxifen in pregnancy.
-        about = [i for i in ranked if odds[i] >= floor and _names_group(chosen[i], groups, ages)
+        about = [i for i in ranked if odds[i] >= floor and _names_group(chosen[i], {group}, ages)
                  and (not asked or any(about_condition(n, _own_words(chosen[i])) for n in asked))]
         if about:
             first = bottom_line_pool([chosen[i] for i in about], query)[0]
