@@ -213,6 +213,9 @@ def test_rating_level_headings_run_into_a_recommendation_are_not_part_of_it():
     ("ngc-10424", "Providers should not perform ultrasound", "rarely assist in decision making."),
     # "Strength of Recommendation: Strong ****" after the sentence, in its own capitals.
     ("ngc-10528", "Strong evidence supports arthroplasty", "(displaced) femoral neck fractures."),
+    # SIGN's grade in front: "D - Women with epilepsy should be informed ...".
+    ("ngc-10803", "Women with epilepsy should be informed that antiepileptic drug polytherapy",
+     "regimens not including sodium valproate."),
     # "R10 - ..." numbering in front, "(Grade C)" behind.
     ("ngc-10707", "Where medication is considered for the treatment of PTSD", "should be considered the first choice."),
     # A rating closing a recommendation that has no full stop.
@@ -245,6 +248,26 @@ def test_a_recommendation_rated_in_its_publishers_format_is_quotable(built_index
     statement, ended = found[0]
     assert ended and statement.endswith(ending)
     assert not any(word in statement for word in ("Grade", "Evidence", "Strength", "GPP", "(Chemotherapy", " | "))
+
+
+def test_a_grade_in_front_of_a_recommendation_is_its_grade_not_its_text():
+    """SIGN puts the grade before the recommendation ("D - Women with epilepsy should be informed
+    ..."): the quote starts at the recommendation, and the grade goes with it."""
+    from conftest import CORPUS
+    from medora.answer.statements import ratings, statement_at
+    from medora.corpus.guideline_xml import read_guideline
+    from medora.types import Passage
+
+    doc = read_guideline(CORPUS / "guidelines-ngc" / "ngc-10803.xml")
+    text = next(s.text for s in doc.sections if "D - Women with epilepsy should be informed" in s.text)
+    at = text.index("D - Women with epilepsy should be informed")
+    a, b, _ = statement_at(text, at, text.index(".", at) + 1, frozenset())
+    assert text[a:b].startswith("Women with epilepsy should be informed")
+
+    unrated = Passage(id="ngc-10803#s", doc_id="ngc-10803", section="", text=text, start=0, end=len(text), position=0)
+    line_end = text.find("\n", b)
+    assert ratings(text[b:line_end if line_end >= 0 else len(text)], unrated, text[text.rfind("\n", 0, a) + 1:a]) \
+        == {"grade": "D"}
 
 
 def test_a_guideline_profiles_fields_hold_no_statement_whatever_sentence_of_the_field(built_index):

@@ -281,7 +281,8 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                 line = therapy_line(text) or (study_at(studies, p.id, a).therapy_line if doc.type == "summary"
                                               else None) or heading_line[key]
             statement = Statement(
-                text=text, passage_id=p.id, doc_id=p.doc_id, span=(a, b), evidence=ratings(tail, p), via=p.cites,
+                text=text, passage_id=p.id, doc_id=p.doc_id, span=(a, b),
+                evidence=ratings(tail, p, p.text[p.text.rfind("\n", 0, a) + 1:a]), via=p.cites,
                 year=doc.year, label=TYPE_LABEL.get(doc.type, doc.type), lead_in=lead_in,
                 score=hit.score * (0.4 + match) * (1.3 if p.kind == "recommendation" else 1.0) * cue,
             )

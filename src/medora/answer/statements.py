@@ -18,8 +18,11 @@ from ..corpus.guideline_xml import PROFILE_RATING_FIELD
 _NUMBERING = re.compile(
     r"^\s*(?:(?:Recommendation|Statement|Rec\.?)\s*[A-Z]?[\dIVXLivx]+(?:[.\-][\dA-Za-z]+)*\s*[.:)]?\s*"
     r"|\(?(?:\d{1,3}(?:\.\d{1,3})*[A-Za-z]?|[IVXA-H]{1,6})[.)]\s+|[a-z][.)]\s+|[-•*]\s+|\[(?:new )?\d{4}\]\s*"
-    r"|[A-Z]{1,3}\d{1,3}[a-z]?\s+[-–]\s+)"  # "R10 - Where medication is considered ..."
+    r"|[A-Z]{1,3}\d{1,3}[a-z]?\s+[-–]\s+"  # "R10 - Where medication is considered ..."
+    r"|[A-D]\s*[-–]\s+(?=[A-Z]))"  # SIGN's grade in front: "D - Women with epilepsy should be informed ..."
 )
+# ... which is the statement's grade (``ratings``): the line's text before the statement ends with it.
+_GRADE_HEAD = re.compile(r"(?:^|\s)([A-D])\s*[-–]\s*$")
 NUMBERING = _NUMBERING  # how a list item or numbered recommendation opens
 _NUMBERING_REACH = 40  # characters that hold any numbering ("Recommendation 2.1.3a: ")
 _LEADING_QUESTION = re.compile(r"^[^?.\n]{10,300}\?\s+(?=[A-Z])")
@@ -283,14 +286,15 @@ def option_lists(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def ratings(tail: str, passage) -> dict[str, str]:
-    """The statement's own ratings when its text carries them, else the passage's."""
+def ratings(tail: str, passage, head: str = "") -> dict[str, str]:
+    """The statement's own ratings when its text carries them, else the passage's; ``head``: its
+    line's text before it, which may hold its grade ("D - ")."""
     quality, strength = _QUALITY.search(tail), _STRENGTH.search(tail)
     found = {"quality": quality.group(1).strip().lower() if quality else "",
              "strength": strength.group(1).strip().lower() if strength else ""}
     if not any(found.values()):
         found = {"quality": passage.evidence_quality, "strength": passage.strength}
     found["level"] = passage.evidence_level
-    grade = _GRADE_TAIL.search(tail)
+    grade = _GRADE_TAIL.search(tail) or _GRADE_HEAD.search(head)
     found["grade"] = grade.group(1) if grade else ""
     return {k: v for k, v in found.items() if v}
