@@ -197,6 +197,26 @@ def test_the_bottom_line_is_chosen_among_statements_about_the_asked_patient_grou
         "Which breast cancer treatments can be given?"))
 
 
+def test_a_bottom_line_says_more_than_what_the_asked_drug_is(built_index):
+    """"Tucatinib works by binding to the part of the HER2 protein ..." says what the drug is: background
+    to whether or when to give it, the answer to "What is tucatinib?"."""
+    from medora.answer import compose
+    from medora.answer.answerability import says_what_it_is, subjects
+
+    question = "Should tucatinib be used for HER2-positive breast cancer?"
+    retrieval, candidates = _candidates(question, built_index)
+    names = [s.names for s in subjects(retrieval.query) if s.kind == "intervention"]
+
+    def defines_drug(c):
+        return any(says_what_it_is(c.statement.text, n) for n in names)
+
+    assert any(defines_drug(c) for c in candidates) and not all(defines_drug(c) for c in candidates)
+    assert not any(defines_drug(c) for c in compose.bottom_line_pool(candidates, retrieval.query))
+    what = analyse("What is tucatinib?")
+    assert what.question_type == "definition"
+    assert any(defines_drug(c) for c in compose.bottom_line_pool(candidates, what))
+
+
 def test_a_question_about_two_patient_groups_keeps_a_statement_about_each(built_index):
     """"Avoid peanuts while pregnant so my baby doesn't get food allergies" asks of the pregnancy as
     well as of the baby: the answer keeps what the food-allergy guideline says of each, and so

@@ -89,7 +89,8 @@ _QUESTION_WORDING = dict(_TYPE_PATTERNS)
 # How a statement that answers each question type is worded (the type's own words, and for a
 # definition "X is a ...").
 _ANSWER_WORDING = _QUESTION_WORDING | {
-    "definition": re.compile(r"\b(?:is|are) (?:a|an|the)\b|\brefers? to\b|\bdefined as\b|\bmeans?\b"),
+    # (a drug's is how it works: "Abemaciclib works by blocking the activity of proteins called CDK4 and CDK6")
+    "definition": re.compile(r"\b(?:is|are) (?:a|an|the)\b|\brefers? to\b|\bdefined as\b|\bmeans?\b|\bworks? by\b"),
     # how it passes from one person to another: "you can get them by touching an infected person"
     "transmission": re.compile(r"\b(?:contagious|transmi\w+|spread(?:s|ing)? (?:by|through|from|to (?:others|other people))"
                                r"|catch(?:es)? (?:it|them|this)|pass(?:ed|es)? (?:on|from|to)"

@@ -16,7 +16,7 @@ import functools
 import json
 import re
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -751,6 +751,10 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     line_asked = asked_line(query.text)
     pool = [c for c in pool if not _other_line(c, line_asked)] or pool
     asked = [s.names for s in asked_interventions(query)]
+    # What an asked drug is ("Pembrolizumab is a humanized monoclonal antibody that inhibits ...") is
+    # background to any question but "what is it": whether to give it, to whom, how well it works.
+    if query.question_type != "definition":
+        pool = [c for c in pool if not any(describes_drug(c.statement.text, n) for n in asked)] or pool
     # ... the most of them when it asks about several ("atezolizumab plus bevacizumab and chemotherapy":
     # the combination, not atezolizumab with chemotherapy alone; "tamoxifen ... what about raloxifene?")
     named = {id(c): sum(about_condition(n, _own_words(c)) for n in asked) for c in pool}
@@ -759,6 +763,18 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     groups = populations(query.text) & _LIFE_STAGES
     ages = asked_ages(query.text)
     return [c for c in pool if _names_group(c, groups, ages)] or pool if groups else pool
+
+
+# A drug's name as the subject, then what kind of drug it is or how it works: "Pembrolizumab is a
+# humanized monoclonal antibody ...", "Abemaciclib works by blocking ...". Not "Vancomycin delivered
+# orally ... is the treatment of choice", a recommendation; not "X is an effective treatment", a result.
+_DESCRIBED_AS = r"(?:\s*\([^)]{1,60}\))?\s+(?:is an?|are an?|works? by|belongs? to)\b"
+
+
+def describes_drug(text: str, names: Sequence[str]) -> bool:
+    """Does the statement open by saying what one of ``names`` is or how it works?"""
+    return any(re.match(rf"(?:the )?{re.escape(n)}{_DESCRIBED_AS}", text, re.I) for n in names if n) \
+        and not answers_type("efficacy", text)
 
 
 def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio: float, *,
