@@ -448,6 +448,34 @@ def _medquad_sentence(focus: str, *words: str) -> str:
     raise LookupError(focus)
 
 
+def test_an_answer_naming_no_marker_the_question_names_by_symbol_is_partial(built_index):
+    """"restricted to patients with a high Ki-67 score?" asks whether the marker decides: an answer on
+    the drug naming no Ki-67 says partial; "Ki67" names it; TNM categories are no markers. (The
+    questions are ASCO guideline questions, ``../shared/eval/asco-guideline-qa``.)"""
+    from medora.answer.answerability import assess, marker_symbols
+
+    _, index = built_index
+    with (CORPUS / "nci-pdq" / "nci_treatment_and_drug_pages.jsonl").open(encoding="utf-8") as f:
+        page = next(row["text"] for row in map(json.loads, f) if row["url"].endswith("/drugs/abemaciclib"))
+    with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as f:
+        marker = next(s for row in map(json.loads, f) for s in row["text"].split(". ")
+                      if "cells expressing Ki-67" in s)
+    works = next(s for s in page.split(". ") if "Abemaciclib works by" in s)
+    query = analyse("Is the use of abemaciclib restricted to patients with a high Ki-67 score?")
+    assert marker_symbols(query) == ("Ki-67",)
+    assert "No statement found speaks of Ki-67." in assess(query, (f"Abemaciclib\n{works}",), index).missing
+    assert "No statement found speaks of Ki-67." not in assess(query, (f"Abemaciclib\n{works}",
+                                                                        marker.replace("Ki-67", "Ki67")), index).missing
+    assert marker_symbols(analyse("What surgical approach is recommended for T3-T4 parotid cancers?")) == ()
+    assert marker_symbols(analyse("What is the recommended therapy for stage IV NSCLC with PD-L1 TPS of 0?")) == ("PD-L1",)
+    # "PD-L1-negative" says who the patients are (applicability reads it), "progressed on AI+CDK4/6" what
+    # they have had: neither is what is asked about them.
+    assert marker_symbols(analyse("What is the preferred treatment for triple-negative, PD-L1-negative metastatic "
+                                  "breast cancer?")) == ()
+    assert marker_symbols(analyse("A 49-year-old woman with HER2− metastatic breast cancer progressed on AI+CDK4/6 "
+                                  "and fulvestrant; should she receive single-agent chemotherapy?")) == ()
+
+
 def test_an_answer_naming_no_child_or_pregnancy_the_question_names_is_partial(built_index):
     from medora.answer.answerability import assess
 

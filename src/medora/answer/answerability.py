@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from ..index.vocabulary import easy_words
 from ..query import STOP_WORDS, QueryAnalysis, analyse, answers_type, names_nothing
 from .applicability import about_condition, names_group, populations
-from .evidence import altered_genes, had_drugs, names_gene, tested_genes
+from .evidence import altered_genes, had_clause_spans, had_drugs, names_gene, qualifiers_of, tested_genes
 
 MIN_SUBJECT_LETTERS = 5  # shorter unknown words are too often typing slips or chat ("gonna")
 # A word no document holds is missing from the corpus when it reads as a name: typed with a capital or
@@ -142,6 +142,37 @@ def _joined_common_words(term: str) -> bool:
                                   for i in range(2, len(term) - 1))
 
 
+# A symbol as markers are written: letters then digits, with a hyphen or a dot maybe ("Ki-67",
+# "HER2", "ESR1", "CLDN18.2", "PD-L1", "CDK4"), a capital among its letters, two letters at least:
+# one letter and a number is a stage or grade ("T3", "N2", "F3") or a formula ("O2").
+_SYMBOL = re.compile(r"(?<![\w.-])(?=[^\s]*[A-Z])((?:[A-Za-z]{1,6}-)?[A-Za-z]{1,6}-?\d{1,3}(?:\.\d)?)(?![\w.]*\d)(?=$|[^\w.]|[-–])")
+_STAGE_CATEGORY = re.compile(r"[A-Za-z]-?\d+")
+
+
+def marker_symbols(query: QueryAnalysis) -> tuple[str, ...]:
+    """The markers the question names by symbol in what it asks ("restricted to patients with a high
+    Ki-67 score", "overexpression of CLDN18.2", "anti-PD-1 therapy"): not in the patients' history
+    ("progressed on AI+CDK4/6"), not as "X-positive"/"X-negative" (who the patients are, which
+    applicability reads: ``qualifiers_of``), not as a drug's or a disease's name ("COVID-19"), nor as a
+    stage category."""
+    text = query.text
+    for start, end in reversed(had_clause_spans(text)):
+        text = text[:start] + " " * (end - start) + text[end:]
+    text = re.sub(r"\banti[-–]", "anti ", text, flags=re.I)  # "anti-PD-1": the marker is PD-1
+    named = " ".join(e.matched for e in (*query.conditions, *query.interventions)).lower()
+    qualifying = {marker for marker, _ in qualifiers_of(query.text, query.abbreviations)}
+    found = [m.group(1) for m in _SYMBOL.finditer(text)]
+    return tuple(dict.fromkeys(m for m in found if not _STAGE_CATEGORY.fullmatch(m) and m.lower() not in named
+                               and re.split(r"[-–]", m)[-1].lower() not in qualifying))
+
+
+def _names_symbol(text: str, symbol: str) -> bool:
+    """Does ``text`` name ``symbol``, hyphens aside ("Ki67" for "Ki-67")?"""
+    letters = re.sub(r"[-–]", "", symbol)
+    pattern = "[-–]?".join(re.escape(ch) for ch in letters)
+    return bool(re.search(rf"(?<![\w]){pattern}(?![\d])", text, re.I))
+
+
 NAMES_NOTHING = "The question does not say what it is about: name the condition, drug or test."
 
 
@@ -194,6 +225,12 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
     genes = altered_genes(query.text) | tested_genes(query.text)
     missing += [f"No statement found speaks of {g}." for g in sorted(genes)
                 if not any(names_gene(c, frozenset({g}), query.abbreviations) for c in contexts)]
+    # ... and the markers it names by symbol ("restricted to patients with a high Ki-67 score"): an
+    # answer naming none speaks of the drug, not of whether the marker decides.
+    spoken = " ".join(contexts)
+    unknown = {s.asked.lower() for s in gone}  # already said: "No source in the corpus mentions sflt-1."
+    missing += [f"No statement found speaks of {m}." for m in marker_symbols(query)
+                if m.upper() not in genes and m.lower() not in unknown and not _names_symbol(spoken, m)]
     missing += [f"No statement found speaks of {CARE_DIFFERS_GROUPS[group]}."
                 for group in sorted(_care_differs_for(query.text)) if not any(names_group(c, group) for c in contexts)]
     # "What is blepharitis?" asks what it is: an answer whose statements only mention it (a trial's list
