@@ -767,14 +767,16 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
 
 # A drug's name as the subject, then what kind of drug it is or how it works: "Pembrolizumab is a
 # humanized monoclonal antibody ...", "Abemaciclib works by blocking ...". Not "Vancomycin delivered
-# orally ... is the treatment of choice", a recommendation; not "X is an effective treatment", a result.
+# orally ... is the treatment of choice", a recommendation; not "X is an effective treatment", a result;
+# not "Cognitive behavioral therapy (CBT) is a type of psychotherapy that is very useful in treating
+# anxiety disorders", which says what it treats.
 _DESCRIBED_AS = r"(?:\s*\([^)]{1,60}\))?\s+(?:is an?|are an?|works? by|belongs? to)\b"
 
 
 def describes_drug(text: str, names: Sequence[str]) -> bool:
-    """Does the statement open by saying what one of ``names`` is or how it works?"""
+    """Does the statement open by saying what one of ``names`` is or how it works, and no more?"""
     return any(re.match(rf"(?:the )?{re.escape(n)}{_DESCRIBED_AS}", text, re.I) for n in names if n) \
-        and not answers_type("efficacy", text)
+        and not answers_type("efficacy", text) and not answers_type("treatment", text)
 
 
 def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio: float, *,
