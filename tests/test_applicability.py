@@ -217,6 +217,24 @@ def test_a_bottom_line_says_more_than_what_the_asked_drug_is(built_index):
     assert any(defines_drug(c) for c in compose.bottom_line_pool(candidates, what))
 
 
+def test_a_statement_shown_as_another_ones_lead_in_is_not_quoted_again(built_index):
+    """"The goal of treatment is ... … This may involve medications ..." shows its first sentence as
+    the lead-in; quoted on its own as well, the answer repeats it."""
+    from medora.answer import compose
+
+    pairs = []
+    for question in ("What is the recommended treatment approach for a patient with HER2-positive breast cancer?",
+                     "How is high blood pressure treated?", "What are the treatment options for atrial fibrillation?"):
+        _, candidates = _candidates(question, built_index)
+        by_text = {(c.statement.passage_id, c.statement.text): c for c in candidates}
+        pairs += [(c, by_text[(c.statement.lead_in.passage_id, c.statement.lead_in.text)]) for c in candidates
+                  if c.statement.lead_in and (c.statement.lead_in.passage_id, c.statement.lead_in.text) in by_text]
+    assert pairs
+    for shows, shown in pairs:
+        assert compose._not_shown_as_lead_in([shown, shows], [shown, shows]) == [shows]
+        assert compose._not_shown_as_lead_in([shown], [shown]) == [shown]
+
+
 def test_a_question_about_two_patient_groups_keeps_a_statement_about_each(built_index):
     """"Avoid peanuts while pregnant so my baby doesn't get food allergies" asks of the pregnancy as
     well as of the baby: the answer keeps what the food-allergy guideline says of each, and so
@@ -373,6 +391,8 @@ def test_without_the_fitted_bar_statements_speak_to_what_is_asked_in_their_own_w
                   for s in sec.statements] + list(answer.bottom_line)
         best = max(own(s) for s in quoted)
         assert all(own(s) >= settings.min_own_match_ratio * best for s in quoted), question
+        # A statement shown as another's lead-in is quoted there, not again on its own: it still counts.
+        quoted += [s.lead_in for s in quoted if s.lead_in]
         # The bottom line is ranked by the fitted model, own match first among its features: it
         # clears the same bar as every statement (checked above) and is never the weakest match.
         assert own(answer.bottom_line[0]) > min(own(s) for s in quoted) or len(quoted) == 1 \

@@ -252,7 +252,7 @@ def test_pharmacist_answer_to_a_particular_question_reuses_the_physician_composi
     with four times the budget holds the same statements (the bar decided, not the budget), so the pharmacist's tailoring
     reuses the first composition instead of composing again; the answers are the same either way."""
     from medora.answer.audience import _wider, for_pharmacist
-    from medora.answer.compose import compose, weighs_by_fitted_bar
+    from medora.answer.compose import compose, sentences_quoted, weighs_by_fitted_bar
     from medora.evaluate import load_dev_set
     from medora.retrieve import retrieve
 
@@ -262,7 +262,7 @@ def test_pharmacist_answer_to_a_particular_question_reuses_the_physician_composi
         retrieval = retrieve(item["question"], index, settings.retrieve, k=30)
         draft = compose(item["question"], index, settings, audience="pharmacist", retrieval=retrieval)
         if draft.abstained or not weighs_by_fitted_bar(retrieval.query, settings.answer) \
-                or len(all_statements(draft)) >= settings.answer.max_statements:
+                or sentences_quoted(draft) >= settings.answer.max_statements:
             continue
         wider = compose(item["question"], index, _wider(settings, 4), audience="pharmacist", retrieval=retrieval)
         cap = settings.answer.max_statements

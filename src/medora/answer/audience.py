@@ -34,7 +34,7 @@ from ..retrieve import Candidates, Retrieval, rank, search
 from ..settings import Settings
 from ..types import TYPE_LABEL, Answer, AnswerSection, GlossaryEntry, Hit, Statement
 from .cite import all_statements, attach_citations
-from .compose import LAY_AUDIENCE, compose, points_back, weighs_by_fitted_bar
+from .compose import LAY_AUDIENCE, compose, points_back, sentences_quoted, weighs_by_fitted_bar
 from .followups import suggest_follow_ups
 from .statements import split_sentences
 
@@ -108,9 +108,11 @@ def ask(question: str, index, settings: Settings, *, audience: str = "physician"
     draft = compose(question, index, settings, audience=audience, retrieval=retrieval)
     hits = retrieval.hits
     if audience == "pharmacist" and not draft.abstained:
-        # The fitted bar's answer, under its budget, is all a wider composition would hold.
+        # The fitted bar's answer, under its budget, is all a wider composition would hold. (Counted
+        # with the lead-ins shown: a statement shown as another's lead-in is not quoted again, and the
+        # budget counted it.)
         reuse = weighs_by_fitted_bar(retrieval.query, settings.answer) \
-            and len(all_statements(draft)) < settings.answer.max_statements
+            and sentences_quoted(draft) < settings.answer.max_statements
         wider = draft if reuse else compose(question, index, _wider(settings, 4), audience=audience, retrieval=retrieval)
         draft = for_pharmacist(draft, wider, settings.answer.max_statements)
     elif audience == "student" and not draft.abstained:

@@ -521,7 +521,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
 
     bottom = _bottom_line(chosen, focus, retrieval.query, settings.answer.bottom_line_match_ratio,
                           ranked=_fitted_bar(retrieval.query, concepts, settings.answer))
-    rest = [c for c in chosen if c not in bottom]
+    rest = _not_shown_as_lead_in([c for c in chosen if c not in bottom], chosen)
     bottom, rest = [_with_study(c) for c in bottom], [_with_study(c) for c in rest]
     lines = [title for title, _, _ in plan if title in LINE_PRIORITY]
     order = [*lines, _KEY_RECOMMENDATIONS, *(title for title, _, _ in plan if title not in lines and title != _CAVEATS[0]),
@@ -777,6 +777,22 @@ def describes_drug(text: str, names: Sequence[str]) -> bool:
     """Does the statement open by saying what one of ``names`` is or how it works, and no more?"""
     return any(re.match(rf"(?:the )?{re.escape(n)}{_DESCRIBED_AS}", text, re.I) for n in names if n) \
         and not answers_type("efficacy", text) and not answers_type("treatment", text)
+
+
+def _not_shown_as_lead_in(rest: list[_Candidate], chosen: list[_Candidate]) -> list[_Candidate]:
+    """The statements of ``rest`` (those below the bottom line) that no statement of ``chosen`` shows
+    as its lead-in: "The goal of treatment is to provide breathing support ... … This may involve
+    medications to treat infections" says the first sentence already, which quoted again on its own
+    repeats it. (Applied once the bottom line and the status are settled, which read every statement.)"""
+    shown = {(s.lead_in.passage_id, s.lead_in.text) for s in (c.statement for c in chosen) if s.lead_in}
+    return [c for c in rest if (c.statement.passage_id, c.statement.text) not in shown]
+
+
+def sentences_quoted(answer: Answer) -> int:
+    """The statements of ``answer`` and the lead-ins they show: at least as many as the statements
+    chosen under the budget (``max_statements``), those shown only as a lead-in included."""
+    statements = [*answer.bottom_line, *(s for sec in answer.sections for s in sec.statements)]
+    return len(statements) + sum(1 for s in statements if s.lead_in)
 
 
 def _bottom_line(chosen: list[_Candidate], focus: list[str], query, match_ratio: float, *,
