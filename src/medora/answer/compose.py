@@ -1098,8 +1098,8 @@ def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: li
     # floor: "avoid peanuts while pregnant so my baby doesn't get allergies" asks of the pregnancy as
     # well as of the baby ...
     groups = populations(query.text) & _LIFE_STAGES
-    ages = asked_ages(query.text)
-    asked = [s.names for s in asked_interventions(query)]
+    ages = asked_ages(query.text) if groups else ()
+    asked = [s.names for s in asked_interventions(query)] if groups else []
     for group in sorted(groups):
         # ... naming the asked drug or test too when the question names one: "a full-term pregnancy
         # before age 20" is no answer on tamoxifen in pregnancy.

@@ -613,13 +613,13 @@ def therapy_line(text: str) -> str | None:
     return None if prior is None else FIRST if prior == "First-line" else AFTER_PRIOR
 
 
-@functools.lru_cache(maxsize=2048)  # asked of the same question by several stages
 def had_clause_spans(question: str) -> list[tuple[int, int]]:
     """(start, end) of each clause saying what the patients have had ("progressed on AI+CDK4/6 and
     fulvestrant"), whether or not it names a drug the vocabulary knows."""
     return _had_clauses(question)
 
 
+@functools.lru_cache(maxsize=2048)  # asked of the same question by several stages
 def had_clauses_text(question: str) -> tuple[str, ...]:
     """The question's clauses that say which drugs its patients have had ("carboplatin/etoposide/
     atezolizumab" of "relapsed after finishing carboplatin/etoposide/atezolizumab"): who the patients
