@@ -247,6 +247,18 @@ def test_a_question_about_two_patient_groups_keeps_a_statement_about_each(built_
     assert answer.status == "answered"
 
 
+def test_a_statement_shows_its_own_ratings_not_its_passages_first(built_index):
+    """EAACI rates each recommendation of a passage in its own words ("... (Evidence level: II–III;
+    Grade: C)"): each statement carries its own, the range whole, not the first one the passage states."""
+    _, candidates = _candidates("should I avoid peanuts and eggs while pregnant so my baby doesn't get food allergies?",
+                                built_index)
+    own = {c.statement.text: c.statement.evidence for c in candidates if c.statement.doc_id == "ngc-10563"}
+    mothers = next(e for t, e in own.items() if t.startswith("Dietary restrictions are not recommended"))
+    weaning = next(e for t, e in own.items() if t.startswith("No special dietary restrictions after the age of 4 months"))
+    assert (mothers["quality"], mothers["strength"]) == ("I–II", "B")
+    assert (weaning["quality"], weaning["strength"]) == ("II–III", "C")
+
+
 @pytest.mark.parametrize("name, text, named", [
     # Corpus titles: an English noun ending ...
     ("iron supplement", "WHO guideline: daily iron supplementation in infants and children.", True),

@@ -92,6 +92,9 @@ def test_ngc_10495_passage_kinds_and_ratings():
         ("ngc-10000.xml", "Intravenous alemtuzumab should be used as first line therapy for T-PLL (Grade 1B).", "B", "1"),
         ("ngc-10366.xml", "Routine screening for brain metastases is not recommended", "1", ""),
         ("ngc-10910.xml", "(APRI) is recommended as the preferred non-invasive test", "low", "conditional"),
+        # A range, as rated by a body of evidence: "(Level of Evidence = III–IV)", "(Evidence level: I–III*; Grade: A–C)"
+        ("ngc-10101.xml", "Assess affected limb(s) for vascular supply", "III–IV", ""),
+        ("ngc-10562.xml", "Evidence of IgE sensitization to common food and appropriate aeroallergens", "I–III", "A–C"),
     ],
 )
 def test_rating_formats(file, statement, quality, strength):

@@ -305,8 +305,9 @@ _QUALITY_ORDER = {"high": 3, "a": 3, "intermediate": 2, "moderate": 2, "b": 2, "
 
 def _rating_weight(evidence: dict[str, str]) -> float:
     """Statements the source rates strong and high-quality before weak or insufficient ones."""
-    return 1.0 + 0.05 * _STRENGTH_ORDER.get(evidence.get("strength") or evidence.get("grade", "").lower(), 0) \
-        + 0.03 * _QUALITY_ORDER.get(evidence.get("quality", ""), 0)
+    # (codes as the source writes them: "B", "IIa"; words lower-cased)
+    return 1.0 + 0.05 * _STRENGTH_ORDER.get((evidence.get("strength") or evidence.get("grade", "")).lower(), 0) \
+        + 0.03 * _QUALITY_ORDER.get(evidence.get("quality", "").lower(), 0)
 
 
 def select_statements(candidates: list[_Candidate], limit: int, chosen: list[_Candidate] | None = None,

@@ -13,7 +13,7 @@ import re
 from collections.abc import Collection
 
 from ..corpus.boilerplate import without_repeated_edges
-from ..corpus.guideline_xml import PROFILE_RATING_FIELD
+from ..corpus.guideline_xml import PROFILE_RATING_FIELD, parse_ratings
 
 _NUMBERING = re.compile(
     r"^\s*(?:(?:Recommendation|Statement|Rec\.?)\s*[A-Z]?[\dIVXLivx]+(?:[.\-][\dA-Za-z]+)*\s*[.:)]?\s*"
@@ -214,8 +214,6 @@ PROFILE_FIELD = re.compile(r"^(?:Benefits?|Harms?(?:/risks?/costs?)?|Risks?|Cost
 _LABEL = re.compile(r"^(?:Clinical |Key )?Questions?\s*[\dA-Za-z.]*\s*$|^Recommendations?\s*[\dA-Za-z.]*\s*$")
 # A statement ends as a sentence does, or is a lead-in with its list (NICE lists carry no full stops).
 ENDS_SENTENCE = re.compile(r"[.!][\"”’)\]]*$|:[ \t]*\n(?:[ \t]*\n)?[ \t]*(?:\d{1,2}[.)]|[-•*])[ \t][^\n]*(?:\n[^\n]+)*$")
-_QUALITY = re.compile(r"(?:Evidence quality|Quality of evidence|Level of evidence|Strength of evidence)\s*[:=]\s*([A-Za-z0-9+ -]{1,30}?)\s*[.;)\]]", re.I)
-_STRENGTH = re.compile(r"(?:Strength of recommendation|Recommendation strength|Grade of recommendation)\s*[:=]\s*([A-Za-z0-9+ -]{1,30}?)\s*[.;)\]]", re.I)
 
 
 def statement_spans(text: str, kind: str) -> list[tuple[int, int]]:
@@ -287,13 +285,11 @@ def option_lists(text: str) -> list[tuple[int, int]]:
 
 
 def ratings(tail: str, passage, head: str = "") -> dict[str, str]:
-    """The statement's own ratings when its text carries them, else the passage's; ``head``: its
-    line's text before it, which may hold its grade ("D - ")."""
-    quality, strength = _QUALITY.search(tail), _STRENGTH.search(tail)
-    found = {"quality": quality.group(1).strip().lower() if quality else "",
-             "strength": strength.group(1).strip().lower() if strength else ""}
-    if not any(found.values()):
-        found = {"quality": passage.evidence_quality, "strength": passage.strength}
+    """The statement's own ratings where its line carries them after it ("... (Evidence level: II–III;
+    Grade: C)"), read as the guideline readers read a passage's, else the passage's (its first,
+    or those its heading gives); ``head``: its line's text before it, which may hold its grade ("D - ")."""
+    quality, strength, _ = parse_ratings(tail)
+    found = {"quality": quality or passage.evidence_quality, "strength": strength or passage.strength}
     found["level"] = passage.evidence_level
     grade = _GRADE_TAIL.search(tail) or _GRADE_HEAD.search(head)
     found["grade"] = grade.group(1) if grade else ""

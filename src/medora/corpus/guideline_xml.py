@@ -151,7 +151,9 @@ def definitions_start(blocks: list[str]) -> int | None:
 
 
 # Rating values: words are lower-cased; codes (A, B1, IIa, 1++, 2b) are kept as written.
-_CODE = r"(?-i:[A-D][1-3]|[A-D][+-]?|U|I{1,3}[ab]?|IV[ab]?|V|[1-5](?:[+-]{1,2}|[a-c](?:i{1,3})?)?)(?![\w-])"
+_ONE_CODE = r"(?-i:[A-D][1-3]|[A-D][+-]?|U|I{1,3}[ab]?|IV[ab]?|V|[1-5](?:[+-]{1,2}|[a-c](?:i{1,3})?)?)(?![\w-])"
+# ... or a range of them, as EAACI rates a body of evidence: "(Evidence level: I–III*; Grade: B)".
+_CODE = _ONE_CODE + r"(?:\s*[–-]\s*" + _ONE_CODE + ")?"
 _Q_WORD = (
     r"very low|low|moderate|intermediate|high|insufficient|limited|strong|weak|inconclusive"
     r"|good|fair|poor|expert opinion|consensus"
@@ -223,7 +225,7 @@ _STRENGTH = (
     ),
     (("class",), re.compile(r"(?-i:\bClass)\s+(I{1,3}[ab]?|IV)\b(?!\s*(?:evidence|stud|data|trial|RCT|or\b|and\b))")),
     (("(grade",), re.compile(r"\(Grade\s*[:=\u2013-]?\s*([12A-D]|I|consensus)\b", re.I)),
-    (("grade",), re.compile(r"(?-i:\bGrade)\s*[:=]?\s*([A-D])\b")),
+    (("grade",), re.compile(r"(?-i:\bGrade)\s*[:=]?\s*([A-D](?:\s*[–-]\s*[A-D])?)\b")),  # "Grade: A–C" a range
     (("recommendation",), re.compile(r"(?-i:\b([A-D]) recommendation\b)")),
     (("(",), re.compile(r"\((Standard|Recommendation|Option|Expert Opinion|Clinical Principle|GPP)\s*[;,)]")),
 )
