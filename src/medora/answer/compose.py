@@ -303,11 +303,18 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
 _QUALITY_ORDER = {"high": 3, "a": 3, "intermediate": 2, "moderate": 2, "b": 2, "low": 1, "c": 1}
 
 
+# A statement's score grows by these shares per step of its rated strength (0..3) and evidence quality
+# (0..3): enough to order two equally matching statements by their rating, never to lift a weak match
+# over a strong one (at most +15% and +9%).
+STRENGTH_STEP = 0.05
+QUALITY_STEP = 0.03
+
+
 def _rating_weight(evidence: dict[str, str]) -> float:
     """Statements the source rates strong and high-quality before weak or insufficient ones."""
     # (codes as the source writes them: "B", "IIa"; words lower-cased)
-    return 1.0 + 0.05 * _STRENGTH_ORDER.get((evidence.get("strength") or evidence.get("grade", "")).lower(), 0) \
-        + 0.03 * _QUALITY_ORDER.get(evidence.get("quality", "").lower(), 0)
+    return 1.0 + STRENGTH_STEP * _STRENGTH_ORDER.get((evidence.get("strength") or evidence.get("grade", "")).lower(), 0) \
+        + QUALITY_STEP * _QUALITY_ORDER.get(evidence.get("quality", "").lower(), 0)
 
 
 def select_statements(candidates: list[_Candidate], limit: int, chosen: list[_Candidate] | None = None,
