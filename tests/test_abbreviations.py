@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import xml.etree.ElementTree as ET
 
 from conftest import CORPUS, SLICE_GUIDELINES
 
-from medora.corpus.abbreviations import AbbreviationCounter, find_abbreviations
+from medora.corpus.abbreviations import AbbreviationCounter, AcronymHomographs, find_abbreviations
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -89,3 +90,27 @@ def test_counter_keeps_frequent_long_forms_over_the_slice():
     assert best["her2"] == ["human epidermal growth factor receptor 2"]
     assert "t-dm1" not in best
     assert counter.best(min_count=1)["mi"] == ["myocardial infarction", "minimal intervention"]
+
+
+def ice_texts() -> tuple[list[str], list[str]]:
+    """NCI's pages on the ICE and R-ICE regimens, and the MedlinePlus answers that say "ice"."""
+    with (CORPUS / "nci-pdq" / "nci_treatment_and_drug_pages.jsonl").open(encoding="utf-8") as f:
+        regimens = [row["text"] for row in map(json.loads, f) if re.search(r"/drugs/(r-)?ice$", row["url"])]
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        pages = [row["answer"] for row in map(json.loads, f) if re.search(r"\bice\b", row["answer"])]
+    return regimens, pages
+
+
+def test_a_word_written_more_often_as_a_word_than_as_an_acronym_is_a_homograph():
+    """The regimen pages write ICE; patient pages write "ice" more often: "ice" is a word that is also
+    an acronym. "NHL" is written only in capitals: an acronym, no homograph."""
+    regimens, pages = ice_texts()
+    homographs = AcronymHomographs()
+    for text in regimens:
+        homographs.add(text)
+    assert homographs.words(min_capitals=1) == []  # capitals only so far
+    for text in pages:
+        homographs.add(text)
+    assert "ice" in homographs.words()
+    assert "nhl" not in homographs.words(min_capitals=1)
+    assert "ice" not in homographs.words(min_capitals=homographs.capitals["ICE"] + 1)  # a one-off shout is none

@@ -614,3 +614,23 @@ def test_an_acknowledgement_is_no_finding():
                   for s in split_text(r["answer"]) if "would like to thank" in s]
     assert thanks and all(not_a_finding(s) for s in thanks)
     assert not not_a_finding("Ask how the medication will affect driving and other daily activities.")  # MedQuAD
+
+
+def test_a_word_the_question_means_as_a_word_is_not_matched_by_its_acronym():
+    """"heat or ice?": NCI's ICE (a chemotherapy regimen) is no match for the corpus's homograph "ice";
+    a patient page's "ice pack" and a guideline's "Heat/Ice" heading are. Typed in capitals, or when the
+    corpus has no such homograph, ICE is what is asked."""
+    from medora.query import analyse
+    from test_abbreviations import ice_texts
+
+    regimens, pages = ice_texts()
+    regimen = next(line for line in regimens[0].splitlines() if line.startswith("ICE is used to treat"))
+    pack = next(s for text in pages for s in text.split(". ") if "ice pack" in s)
+    homographs = frozenset({"ice"})
+    word = concept_weights(analyse("Wait heat or ice?"), homographs)
+    assert "ice" not in word.found_in(regimen)
+    assert "ice" in word.found_in(pack)
+    assert "ice" in word.found_in("Heat/Ice")
+    assert "ice" in word.found_in("HEAT OR ICE")  # a heading all in capitals writes words so
+    assert "ice" in concept_weights(analyse("Wait heat or ice?")).found_in(regimen)
+    assert "ice" in concept_weights(analyse("What is ICE used to treat?"), homographs).found_in(regimen)

@@ -45,6 +45,30 @@ def _consistent(settings) -> tuple[int, int, int]:
     return result
 
 
+def test_an_index_built_before_homographs_were_counted_counts_them_on_the_next_run(tmp_path, corpus_dir):
+    """An index from an older version has no words-also-acronyms: the next run counts them from its
+    passages, re-reading no file."""
+    from medora.corpus.abbreviations import AcronymHomographs
+    from medora.index.embedded import HOMOGRAPHS_INFO
+
+    settings = _settings(tmp_path, corpus_dir)
+    build_index(settings, dense=False)
+    index = EmbeddedIndex(settings)
+    counted = AcronymHomographs()
+    for _, passage in index.iter_passages():
+        counted.add(passage.text)
+    assert index.store.get_info(HOMOGRAPHS_INFO) == counted.words()  # a list, though maybe empty: None is missing
+    index.store.db.execute("DELETE FROM info WHERE key = ?", (HOMOGRAPHS_INFO,))
+    index.store.db.commit()
+    index.close()
+    again = build_index(settings, dense=False)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 5)
+    index = EmbeddedIndex(settings)
+    assert index.store.get_info(HOMOGRAPHS_INFO) == counted.words()
+    assert index.homographs() == frozenset(counted.words())
+    index.close()
+
+
 def test_second_run_changes_nothing(tmp_path, corpus_dir):
     settings = _settings(tmp_path, corpus_dir)
     first = build_index(settings, dense=False)

@@ -28,7 +28,7 @@ def _parameters(function) -> list[tuple[str, object, object]]:
 def test_the_protocol_is_the_read_surface():
     assert PROTOCOL_METHODS == [
         "abbreviations", "boilerplate", "close", "corpus_version", "dense_search", "document",
-        "document_frequency", "document_search", "documents", "embedder", "iter_passages",
+        "document_frequency", "document_search", "documents", "embedder", "homographs", "iter_passages",
         "lexical_search", "passage", "passages", "passages_of", "stats",
     ]
 

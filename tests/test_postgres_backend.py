@@ -299,11 +299,12 @@ def test_serve_on_postgres_renders_the_home_page_and_the_seed_answer_as_embedded
 
 
 def test_corpus_wide_facts_agree(built_index, pg_index):
-    """Boilerplate sentences, every passage, and whether the corpus mentions a word (exactly, by a
-    prefix, or a typing slip away) come out the same from both backends."""
+    """Boilerplate sentences, words also written as acronyms, every passage, and whether the corpus
+    mentions a word (exactly, by a prefix, or a typing slip away) come out the same from both backends."""
     _, embedded = built_index
     _, pg = pg_index
     assert pg.boilerplate() == embedded.boilerplate()
+    assert pg.homographs() == embedded.homographs()
     assert [p.id for _, p in pg.iter_passages()] == [p.id for _, p in embedded.iter_passages()]
     words = ["trastuzumab", "trastuz", "trastuzmab", "pertuzumab", "finerenone", "her2"]
     present = {w: n > 0 for w, n in embedded.document_frequency(words).items()}

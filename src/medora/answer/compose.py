@@ -412,7 +412,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     t0 = time.perf_counter()
     retrieval = retrieval or retrieve(question, index, settings.retrieve, k=30)
     t1 = time.perf_counter()
-    concepts = concept_weights(retrieval.query)
+    concepts = concept_weights(retrieval.query, index.homographs())
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     corpus_version = index.corpus_version()
     base = dict(question=question, question_type=retrieval.query.question_type, disclaimer=DISCLAIMER,

@@ -73,8 +73,12 @@ class Concepts(Mapping[str, float]):
     """
 
     def __init__(self, weights: Mapping[str, float],
-                 aliases: Sequence[tuple[frozenset[str], frozenset[str]]] = ()) -> None:
+                 aliases: Sequence[tuple[frozenset[str], frozenset[str]]] = (),
+                 ordinary: frozenset[str] = frozenset()) -> None:
         self._weights = dict(weights)
+        # Question words meant as words that the corpus also writes as acronyms of something else:
+        # "ice" is not matched by "ICE" (a chemotherapy regimen), nor "fish oil" by "FISH" testing.
+        self.ordinary = ordinary & self._weights.keys()
         self.aliases = tuple(dict.fromkeys((words, stands) for words, stands in aliases
                                            if words and stands & self._weights.keys()))
         # Each alias filed under one of its words: a statement is checked only against the
@@ -95,13 +99,33 @@ class Concepts(Mapping[str, float]):
     def only(self, words: Iterable[str]) -> Concepts:
         """These concepts restricted to ``words`` (the aliases that stand for them kept)."""
         keep = set(words)
-        return Concepts({w: x for w, x in self._weights.items() if w in keep}, self.aliases)
+        return Concepts({w: x for w, x in self._weights.items() if w in keep}, self.aliases, self.ordinary)
 
     def found_in(self, text: str) -> set[str]:
         """The concepts ``text`` names, by the question's word or by another name of it."""
         words = stems(text)
+        if words & self.ordinary:
+            words -= {w for w in words & self.ordinary if not _written_as_word(text, w)}
         named = [stands for w in words & self._by_word.keys() for other, stands in self._by_word[w] if other <= words]
         return words.union(*named) & self._weights.keys()
+
+
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def _written_as_word(text: str, stem: str) -> bool:
+    """Does ``text`` write a word of this stem other than as an acronym (in capitals, on a line
+    that is not all capitals itself, as a heading may be)?"""
+    for m in _LETTERS.finditer(text):
+        word = m.group()
+        if _stem(word.lower()) != stem:
+            continue
+        if not word.isupper():
+            return True
+        start, end = text.rfind("\n", 0, m.start()) + 1, text.find("\n", m.end())
+        if not any(c.islower() for c in text[start : end if end >= 0 else len(text)]):
+            return True
+    return False
 
 
 # Stems of the words clinical text names a disease that came back with, one for another.
@@ -114,12 +138,14 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 '-]*")
 _ALIAS_MAX_WORDS = 4
 
 
-def concept_weights(analysis: QueryAnalysis) -> Concepts:
+def concept_weights(analysis: QueryAnalysis, homographs: frozenset[str] = frozenset()) -> Concepts:
     """Stemmed question words with weights: condition and intervention words count double.
 
     Another name of a named drug or condition (its generic or brand name, a synonym) and the long
     form of an abbreviation are aliases of the question's words, not concepts of their own; other
-    search expansions count half.
+    search expansions count half. ``homographs`` are the words the corpus mostly writes as words and
+    sometimes as acronyms (``Index.homographs``): typed not in capitals and not read as an
+    abbreviation, the question means the word, and an acronym does not match it.
     """
     weights = {_stem(t): 1.0 for term in analysis.terms for t in _words(term)
                if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())}
@@ -154,7 +180,10 @@ def concept_weights(analysis: QueryAnalysis) -> Concepts:
     for word in weights:
         if word.startswith(_GENERIC_ROOTS):  # "treated" as "treatment", "therapies" as "therapy"
             weights[word] = GENERIC_WEIGHT
-    return Concepts(weights, aliases)
+    shorts = {short.lower() for short, _ in analysis.abbreviations}
+    ordinary = frozenset(_stem(w.lower()) for w in _LETTERS.findall(analysis.text)
+                         if not w.isupper() and w.lower() in homographs and w.lower() not in shorts)
+    return Concepts(weights, aliases, ordinary)
 
 
 def relevance(text: str, concepts: Concepts) -> float:

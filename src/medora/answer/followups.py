@@ -100,7 +100,7 @@ def _answerable(question: str, doc_id: str, index, settings: Settings) -> bool:
     # Words alone: a follow-up is worded from its document's own title or headings, so the search by
     # words finds it; the model and the vector product would add ~11 ms per suggestion, 3 per answer.
     retrieval = retrieve(question, index, settings.retrieve, k=10, mode="lexical")
-    if should_abstain(retrieval, concept_weights(retrieval.query), settings.answer):
+    if should_abstain(retrieval, concept_weights(retrieval.query, index.homographs()), settings.answer):
         return False
     return doc_id in {h.document.id for h in retrieval.hits}
 

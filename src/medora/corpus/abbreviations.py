@@ -215,3 +215,40 @@ def _variant_key(long: str) -> str:
 def _contains_phrase(text: str, phrase: str) -> bool:
     words, inner = re.findall(r"[a-z0-9]+", text), re.findall(r"[a-z0-9]+", phrase)
     return any(words[i : i + len(inner)] == inner for i in range(len(words) - len(inner) + 1))
+
+
+# -- words that are also acronyms ---------------------------------------------------------------
+
+# Words of 2-8 letters, written all in capitals or all in lower case.
+_CAPITALS = re.compile(r"\b[A-Z]{2,8}\b")
+_LOWER = re.compile(r"\b[a-z]{2,8}\b")
+# Capitals seen fewer times are a one-off shout ("Do NOT stop"), not an acronym in use.
+MIN_ACRONYM_USES = 5
+
+
+class AcronymHomographs:
+    """Words the corpus writes mostly as ordinary lower-case words, and sometimes in capitals.
+
+    In capitals such a word is an acronym of something else ("ICE" is a chemotherapy regimen,
+    "FISH" a laboratory test, "MET" a gene, "CHEST" a journal): a reader who types "ice" or
+    "fish oil" means the word. The corpus decides which words these are, by counting::
+
+        homographs = AcronymHomographs()
+        for passage in passages:
+            homographs.add(passage.text)
+        homographs.words()  # ["chest", "fish", "ice", "met", ...]
+    """
+
+    def __init__(self) -> None:
+        self.capitals: Counter[str] = Counter()
+        self.lower: Counter[str] = Counter()
+
+    def add(self, text: str) -> None:
+        self.capitals.update(_CAPITALS.findall(text))
+        self.lower.update(_LOWER.findall(text))
+
+    def words(self, min_capitals: int = MIN_ACRONYM_USES) -> list[str]:
+        """Lower-case words written in capitals at least ``min_capitals`` times and in lower case at
+        least as often (the word's own sense is the common one), sorted."""
+        return sorted(word.lower() for word, n in self.capitals.items()
+                      if n >= min_capitals and self.lower[word.lower()] >= n)

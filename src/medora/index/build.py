@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..corpus import chunk_document
-from ..corpus.abbreviations import AbbreviationCounter
+from ..corpus.abbreviations import AbbreviationCounter, AcronymHomographs
 from ..corpus.boilerplate import RepeatedSentences
 from ..corpus.chunk import CHUNK_VERSION
 from ..corpus.discover import plan_corpus, read_file
@@ -29,7 +29,7 @@ from ..errors import IndexLocked
 from ..settings import Settings
 from ..types import Document, IngestProblem, Passage
 from .embed_workers import vectors_by_chunk, worker_count
-from .embedded import BOILERPLATE_INFO, EmbeddedIndex, index_dir
+from .embedded import BOILERPLATE_INFO, HOMOGRAPHS_INFO, EmbeddedIndex, index_dir
 from .store_sqlite import document_hash
 from .vocabulary import ensure_vocabulary
 
@@ -242,7 +242,7 @@ def _ingest(index: EmbeddedIndex, settings: Settings, report: IngestReport, prun
             store.commit()
         report.removed = len(gone)
     if report.added or report.updated or report.removed or store.get_info("corpus_version") is None \
-            or store.get_info(BOILERPLATE_INFO) is None:
+            or store.get_info(BOILERPLATE_INFO) is None or store.get_info(HOMOGRAPHS_INFO) is None:
         store.set_info("vectors_stamp", None)  # rowids changed: the .npy cache no longer matches
         _refresh_corpus_facts(index)
 
@@ -267,18 +267,22 @@ def _load_postgres(index: EmbeddedIndex, settings: Settings, changed: bool) -> N
 
 
 def _refresh_corpus_facts(index: EmbeddedIndex) -> None:
-    """Corpus version (hash of every document hash), abbreviations mined from the text, and the
-    sentences repeated across many documents (boilerplate, never quoted)."""
+    """Corpus version (hash of every document hash), abbreviations mined from the text, the
+    sentences repeated across many documents (boilerplate, never quoted) and the words the corpus
+    also writes as acronyms of something else."""
     store = index.store
     hashes = sorted(store.document_hashes().items())
     version = hashlib.sha256(repr(hashes).encode()).hexdigest()[:12]
     counter = AbbreviationCounter()
     repeated = RepeatedSentences()
+    homographs = AcronymHomographs()
     for _, passage in store.iter_passages():
         counter.add(passage.text)
         repeated.add(passage.doc_id, passage.text)
+        homographs.add(passage.text)
     store.put_abbreviations(counter.best(min_count=2))
     store.set_info(BOILERPLATE_INFO, repeated.repeated())
+    store.set_info(HOMOGRAPHS_INFO, homographs.words())
     # Last: a run killed before this line finds no corpus version and refreshes these facts again.
     store.set_info("corpus_version", version)
 

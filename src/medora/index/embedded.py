@@ -25,6 +25,8 @@ from .vectors_numpy import NumpyVectors
 EMBED_DIM = 384
 # The info key under which the keys of sentences repeated across many documents are stored.
 BOILERPLATE_INFO = "boilerplate_sentences"
+# ... and the words the corpus also writes as acronyms (``corpus.abbreviations.AcronymHomographs``).
+HOMOGRAPHS_INFO = "acronym_homographs"
 
 
 def index_dir(settings: Settings) -> Path:
@@ -158,6 +160,12 @@ class EmbeddedIndex:
         if not hasattr(self, "_boilerplate"):
             self._boilerplate = frozenset(self.store.get_info(BOILERPLATE_INFO) or ())
         return self._boilerplate
+
+    def homographs(self) -> frozenset[str]:
+        """Lower-case words the corpus mostly writes as words and sometimes as acronyms ("ice", "ICE")."""
+        if not hasattr(self, "_homographs"):
+            self._homographs = frozenset(self.store.get_info(HOMOGRAPHS_INFO) or ())
+        return self._homographs
 
     def stats(self) -> dict[str, object]:
         return {**self.store.counts(), "corpus_version": self.corpus_version(), "backend": "embedded",

@@ -41,7 +41,7 @@ from ..errors import DocumentNotFound, IndexMismatch, IndexNotBuilt, IndexStoreE
 from ..types import Document, Passage, Reference, Section
 from . import postgres_schema as schema
 from . import vocabulary
-from .embedded import BOILERPLATE_INFO
+from .embedded import BOILERPLATE_INFO, HOMOGRAPHS_INFO
 from .lexical_tantivy import EXPANSION_BOOST, PREFIX_LETTERS, one_edit_apart, safe_query, typo_candidate
 
 K1, B, TITLE_BOOST = 1.2, 0.75, 0.6  # tantivy's BM25 constants; TantivyLexical's title boost
@@ -300,6 +300,7 @@ class PostgresIndex:
         self._docs: dict[str, Document] = {}
         self._abbreviations: dict[str, list[str]] | None = None
         self._boilerplate: frozenset[str] | None = None
+        self._homographs: frozenset[str] | None = None
         self._pool_size, self._primary_lock = pool_size, threading.Lock()
         # With a replica, the primary is connected to on the first write only: servers that only
         # read start and serve while the primary is down.
@@ -560,6 +561,14 @@ class PostgresIndex:
             self._boilerplate = frozenset(row[0] if row else ())
         return self._boilerplate
 
+    def homographs(self) -> frozenset[str]:
+        """Lower-case words the corpus mostly writes as words and sometimes as acronyms ("ice", "ICE")."""
+        if self._homographs is None:
+            with self._reading() as conn:
+                row = conn.execute("SELECT value FROM info WHERE key = %s", (HOMOGRAPHS_INFO,)).fetchone()
+            self._homographs = frozenset(row[0] if row else ())
+        return self._homographs
+
     def corpus_version(self) -> str:
         """The indexed corpus's version, stamped on every answer (one row, unlike ``stats``'s counts)."""
         with self._reading() as conn:
@@ -605,6 +614,7 @@ class PostgresIndex:
         self._docs.clear()
         self._abbreviations = None
         self._boilerplate = None
+        self._homographs = None
 
 
 def _passage(row: Sequence) -> Passage:

@@ -33,7 +33,7 @@ from .. import __version__
 from ..errors import IndexStoreError
 from ..types import Document
 from . import postgres_schema as schema
-from .embedded import BOILERPLATE_INFO
+from .embedded import BOILERPLATE_INFO, HOMOGRAPHS_INFO
 from .lexical_tantivy import indexed_title
 from .postgres import B, EMBED_DIM, K1, TITLE_BOOST, TOKENIZER, analyze, fieldnorm, redact
 
@@ -164,7 +164,7 @@ def holds(embedded, pg_url: str) -> bool:
             return False
         info = dict(conn.execute("SELECT key, value FROM info").fetchall())
         vectors = conn.execute("SELECT count(*) FROM passage_vectors").fetchone()[0]
-    return (info.get("layout"), info.get("params"), info.get("corpus_version"), vectors) == (
+    return HOMOGRAPHS_INFO in info and (info.get("layout"), info.get("params"), info.get("corpus_version"), vectors) == (
         schema.LAYOUT, embedded.settings.index_params(), embedded.store.get_info("corpus_version"),
         embedded.store.counts()["vectors"])
 
@@ -227,6 +227,7 @@ def load(conn: psycopg.Connection, embedded, doc_ids: list[str] | None,
         info = {"params": embedded.settings.index_params(), "corpus_version": embedded.store.get_info("corpus_version"),
                 "model": embedded.model_id, "tokenizer": TOKENIZER, "layout": schema.LAYOUT,
                 BOILERPLATE_INFO: sorted(embedded.boilerplate()),
+                HOMOGRAPHS_INFO: sorted(embedded.homographs()),
                 "medora_version": __version__}
         cur.executemany("INSERT INTO info VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                         [(k, json.dumps(v)) for k, v in info.items()])

@@ -93,6 +93,11 @@ class Index(Protocol):
         """Keys (``corpus.boilerplate.sentence_key``) of the sentences found in many documents."""
         ...
 
+    def homographs(self) -> frozenset[str]:
+        """Lower-case words the corpus mostly writes as words and sometimes, in capitals, as acronyms
+        of something else ("ice" and ICE, "fish" and FISH)."""
+        ...
+
     def corpus_version(self) -> str:
         """The indexed corpus's version, stamped on every answer."""
         ...
