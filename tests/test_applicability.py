@@ -342,6 +342,13 @@ def test_untreated_patients_are_first_line():
     assert prior_lines("patients previously treated with trastuzumab and a taxane") == "Second-line"
     # PDQ non-small cell lung cancer summary, MARIPOSA-2; a question asking about untreated patients
     assert prior_lines("Patients had disease progression after receiving prior osimertinib.") == "Second-line"
+    # PDQ bladder and cervical cancer summaries: drug treatment had, named by its kind; not radiation (late effects)
+    assert prior_lines("The FDA approved erdafitinib for patients with urothelial carcinoma and a variant in one of the "
+                       "four *FGFR* genes and disease that has progressed after prior chemotherapy.") == "Second-line"
+    assert prior_lines("Patients had metastatic or recurrent cervical cancer (squamous cell, adenocarcinoma, or "
+                       "adenosquamous histology) with measurable disease after prior systemic therapy") == "Second-line"
+    assert prior_lines("A PENTEC analysis of CNS SNs included 32 published studies of 1,035 subsequent meningiomas "
+                       "after previous radiation therapy in childhood cancer survivors.") is None
     from medora.answer.evidence import stated_line
     assert stated_line("amivantamab plus lazertinib in untreated EGFR mutation-positive stage IV NSCLC?") == "First-line"
 

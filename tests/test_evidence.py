@@ -440,6 +440,8 @@ def test_wild_type_patients_and_either_way_statements():
     ("how long after starting metformin does it work?", None, None),
     # "the preferred treatment" reads as first line, but not after what the patients have had
     ("melanoma that progressed after nivolumab: what is the preferred treatment?", "Second-line", AFTER_PRIOR),
+    # treatment had, named by its kind rather than a drug (an ASCO guideline question)
+    ("How should patients with BRAF V600E-mutant mCRC receive after prior chemotherapy?", "Second-line", AFTER_PRIOR),
 ])
 def test_the_line_a_question_asks_for(question, line, therapy_line):
     assert (asked_line(question), asked_therapy_line(question)) == (line, therapy_line)

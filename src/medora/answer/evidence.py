@@ -570,7 +570,10 @@ LINE_PRIORITY = ("Later lines", "Second-line", "First-line")
 # The prior-treatment clause ends where the sentence moves on ("..., were randomly assigned").
 _PRIOR_TREATMENT = re.compile(
     r"\b(?:previously (?:been )?(?:treated|received)|pretreated|who had received|progression (?:on|after|following) "
-    r"(?:receiving )?prior)\b[^.;]*?(?=,?\s+(?:were|was|are|is)\b|[.;]|$)", re.I)
+    r"(?:receiving )?prior"
+    # "after prior chemotherapy", "following previous systemic therapy": drug treatment had, not radiation or surgery
+    r"|(?:after|following) (?:prior|previous) (?!radi|surg|resect)(?=(?:[\w-]+ ){0,2}(?:chemotherapy|therapy|therapies"
+    r"|treatments?|immunotherapy|regimens?)\b))\b[^.;]*?(?=,?\s+(?:were|was|are|is)\b|[.;]|$)", re.I)
 
 
 _NEGATED_PRIOR = re.compile(r"\b(?:not|never|no)\s+(?:been\s+)?$", re.I)
