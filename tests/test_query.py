@@ -342,3 +342,18 @@ def test_a_part_of_a_drug_name_abbreviates_only_what_the_drug_names_do():
     assert analyse("Diabetes or DM1 in adults", mapping).abbreviations  # on its own, DM1 is still read
     assert ("ACE", "angiotensin-converting enzyme") in analyse(
         "an aldosterone antagonist with an ACE inhibitor", mapping).abbreviations
+
+
+@pytest.mark.parametrize("question, read", [
+    # dev and ASCO questions
+    ("IV fluid rate for acute pancreatitis in the first 24h", (("IV", "intravenous"),)),
+    ("What is the first-line treatment for patients with stage IV NSCLC and PD-L1 TPS ≥50%?", ()),
+    ("What are the options for patients with stages II–IV disease?", ()),
+    ("What chemotherapy is recommended as radiosensitizer for stage I-IV disease?", ()),
+    ("Which drugs for grade IV toxicity?", ()),
+])
+def test_a_roman_numeral_after_the_word_it_numbers_is_no_abbreviation(question, read):
+    """"stage IV" is a stage, not intravenous; "IV fluids" are intravenous (IV defined in NGC guidelines)."""
+    mapping = mine(["ngc-10143", "ngc-10146", "ngc-10195"]).best(min_count=2)
+    assert mapping["iv"] == ["intravenous"]
+    assert analyse(question, mapping).abbreviations == read

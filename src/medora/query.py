@@ -524,7 +524,7 @@ def _resolve_abbreviations(
             candidates = _split_hyphens(token)
         for word, start, end in candidates:
             key = word.lower()
-            if key in STOP_WORDS:
+            if key in STOP_WORDS or _numbered_value(question, word, start):
                 continue
             if not (local.get(key) or mapping.get(key)) and _typed_in_lower_case(word, longest=8):
                 found += [(word, long, start, end) for long in _clipped(key, mapping)]
@@ -533,6 +533,18 @@ def _resolve_abbreviations(
             for long in local.get(key) or mapping.get(key, ()) or _prefixed(word, mapping):
                 found.append((word, long, start, end))
     return found
+
+
+# A roman numeral after the word it numbers ("stage IV", "stages I-III", "grade II", "class III") is that
+# value, not an abbreviation: "stage IV NSCLC" is not intravenous, "stage III" not whatever a source
+# once bracketed as "(III)". "IV fluids" stays intravenous.
+_NUMERAL = re.compile(r"[IVX]+[A-C]?\d?")
+_NUMBERED_BY = re.compile(r"\b(?:stages?|grades?|class(?:es)?|types?|phases?|levels?|categor(?:y|ies)|tiers?|FIGO|NYHA)"
+                          r"\s+(?:[IVX]+[A-C]?\d?\s*(?:-|–|to|or|and|through|,)\s*)*$", re.I)
+
+
+def _numbered_value(question: str, word: str, start: int) -> bool:
+    return bool(_NUMERAL.fullmatch(word) and _NUMBERED_BY.search(question[:start]))
 
 
 # Oncology writes a disease's extent as a lower-case letter in front of its abbreviation: "mCRC" is
