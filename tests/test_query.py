@@ -357,3 +357,28 @@ def test_a_roman_numeral_after_the_word_it_numbers_is_no_abbreviation(question, 
     mapping = mine(["ngc-10143", "ngc-10146", "ngc-10195"]).best(min_count=2)
     assert mapping["iv"] == ["intravenous"]
     assert analyse(question, mapping).abbreviations == read
+
+
+@pytest.mark.parametrize("question, condition", [
+    # ASCO guideline and dev questions
+    ("What chemotherapy is recommended as radiosensitizer for stage I-III anal SCC?", ("Anus Neoplasms", "anal SCC")),
+    ("What medication should be added as the frontline therapy in locally advaced esophageal adenocarcinoma, who has "
+     "overexpression of CLDN18.2?", ("Esophageal Neoplasms", "esophageal adenocarcinoma")),
+    ("head and neck squamous cell carcinoma treatment", ("Head and Neck Neoplasms", "head and neck squamous cell carcinoma")),
+    # no site the vocabulary knows a neoplasm of, or a type that is already one disease
+    ("Which features make a primary cutaneous squamous cell carcinoma high risk?",
+     ("Carcinoma, Squamous Cell", "squamous cell carcinoma")),
+    ("stage IV Merkel cell carcinoma options", ("Carcinoma, Merkel Cell", "Merkel cell carcinoma")),
+])
+def test_a_histologic_type_named_after_its_site_is_the_neoplasm_of_that_site(question, condition):
+    """MeSH files "Carcinoma, Squamous Cell" by type and "Anus Neoplasms" by site: "anal SCC" is the
+    latter, and squamous cell carcinoma of another site is another condition. (SCC is defined in NGC
+    guidelines.)"""
+    from medora.answer.answerability import condition_names
+
+    mapping = mine(["ngc-10004", "ngc-10164", "ngc-10304"]).best(min_count=2)
+    assert mapping["scc"] == ["squamous cell carcinoma"]
+    query = analyse(question, mapping)
+    assert [(e.name, e.matched) for e in query.conditions] == [condition]
+    names = condition_names(query)
+    assert len(names) == 1 and condition[0].lower() in names[0]  # the SCC of "anal SCC" is no condition of its own

@@ -261,7 +261,7 @@ def analyse(question: str, abbreviations: Mapping[str, list[str]] | None = None)
             for n in (m.data["name"], *m.data.get("synonyms", ())))
         for m in matches if m.kind == "drug" and m.start <= r[2] and r[3] <= m.end and m.end - m.start > r[3] - r[2])]
     matches += _abbreviation_matches(resolved)
-    entities = _most_specific(matches)
+    entities = _with_site(_most_specific(matches), tokens, question)
 
     known = _normalise(question)
     expansions: dict[str, None] = dict.fromkeys(long for _, long, _, _ in resolved)
@@ -747,6 +747,45 @@ def _abbreviation_matches(resolved: list[tuple[str, str, int, int]]) -> list[_Ma
                     if m.start == 0 and m.end == len(longs[0]):
                         found.append(_Match(start, end, m.data, short, kind))
     return found
+
+
+# MeSH files neoplasms by histologic type (C04.557: "Carcinoma, Squamous Cell", "Adenocarcinoma") and
+# by site (C04.588: "Anus Neoplasms"); a question names the site with a word before the type.
+_HISTOLOGIC_TYPE, _SITE = "C04.557", "C04.588"
+_SITE_WORDS = 3
+
+
+def _with_site(entities: list[_Match], tokens: list[tuple[str, int, int]], question: str) -> list[_Match]:
+    """A histologic type named after its site ("anal SCC", "esophageal adenocarcinoma", "head and neck
+    squamous cell carcinoma") is the neoplasm of that site, when the site's words with "cancer" name
+    one in the vocabulary: squamous cell carcinoma of the vagina is another condition than anal SCC.
+    The entity becomes the site's, spanning both."""
+    kept = []
+    for m in entities:
+        trees = m.data.get("mesh_tree") or ()
+        if m.kind == "disease" and any(t.startswith(_HISTOLOGIC_TYPE) for t in trees) \
+                and not any(t.startswith(_SITE) for t in trees):
+            before = [t for t in tokens if t[2] <= m.start][-_SITE_WORDS:]
+            for n in range(len(before), 0, -1):
+                words = before[-n:]
+                if question[words[-1][2]:m.start].strip():  # the site must come right before the type
+                    break
+                site = _site_neoplasm([w for w, _, _ in words])
+                if site:
+                    m = _Match(words[0][1], m.end, site, question[words[0][1]:m.end], "disease")
+                    break
+        kept.append(m)
+    return kept
+
+
+def _site_neoplasm(words: list[str]) -> dict | None:
+    """The vocabulary's neoplasm of the site ``words`` name ("anal" -> Anus Neoplasms), or None."""
+    phrase = " ".join(w.lower() for w in words) + " cancer"
+    for data, first, _ in vocabulary.current().find("disease", [*words, "cancer"]):
+        if first == 0 and data.get("match_type") == "exact" and data.get("matching_string") == phrase \
+                and any(t.startswith(_SITE) for t in data.get("mesh_tree") or ()):
+            return data
+    return None
 
 
 def _most_specific(matches: list[_Match]) -> list[_Match]:

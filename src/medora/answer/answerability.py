@@ -107,7 +107,12 @@ def condition_names(query: QueryAnalysis) -> tuple[tuple[str, ...], ...]:
     """The names of each condition the question names, its abbreviations read in full too ("CAP":
     community-acquired pneumonia, whose vocabulary condition is pneumonia)."""
     found = [s.names for s in subjects(query) if s.kind == "condition"]
-    for _, long in query.abbreviations:
+    # ... not an abbreviation that is only part of a condition's name: the "SCC" of "anal SCC" (Anus
+    # Neoplasms) does not make squamous cell carcinoma anywhere a condition of the question.
+    within = [e.matched.lower() for e in query.conditions]
+    for short, long in query.abbreviations:
+        if any(short.lower() != m and re.search(rf"\b{re.escape(short.lower())}\b", m) for m in within):
+            continue
         found += [s.names for s in subjects(analyse(long)) if s.kind == "condition"]
     return tuple(dict.fromkeys(found))
 
