@@ -756,8 +756,8 @@ _SITE_WORDS = 3
 
 
 def _with_site(entities: list[_Match], tokens: list[tuple[str, int, int]], question: str) -> list[_Match]:
-    """A histologic type named after its site ("anal SCC", "esophageal adenocarcinoma", "head and neck
-    squamous cell carcinoma") is the neoplasm of that site, when the site's words with "cancer" name
+    """A histologic type named with its site ("anal SCC", "esophageal adenocarcinoma", "head and neck
+    squamous cell carcinoma", "SCC of the anal canal") is the neoplasm of that site, when the site's words with "cancer" name
     one in the vocabulary: squamous cell carcinoma of the vagina is another condition than anal SCC.
     The entity becomes the site's, spanning both."""
     kept = []
@@ -774,8 +774,19 @@ def _with_site(entities: list[_Match], tokens: list[tuple[str, int, int]], quest
                 if site:
                     m = _Match(words[0][1], m.end, site, question[words[0][1]:m.end], "disease")
                     break
+            else:  # ... or after it: "SCC of the anal canal"
+                of = _OF_SITE.match(question, m.end)
+                after = [t for t in tokens if of and t[1] >= of.end()][:_SITE_WORDS]
+                for n in range(len(after), 0, -1):
+                    site = _site_neoplasm([w for w, _, _ in after[:n]])
+                    if site:
+                        m = _Match(m.start, after[n - 1][2], site, question[m.start:after[n - 1][2]], "disease")
+                        break
         kept.append(m)
     return kept
+
+
+_OF_SITE = re.compile(r"\s+of\s+(?:the\s+)?", re.I)
 
 
 def _site_neoplasm(words: list[str]) -> dict | None:
