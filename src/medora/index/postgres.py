@@ -556,18 +556,20 @@ class PostgresIndex:
     def boilerplate(self) -> frozenset[str]:
         """Keys (``corpus.boilerplate.sentence_key``) of the sentences found in many documents."""
         if self._boilerplate is None:
-            with self._reading() as conn:
-                row = conn.execute("SELECT value FROM info WHERE key = %s", (BOILERPLATE_INFO,)).fetchone()
-            self._boilerplate = frozenset(row[0] if row else ())
+            self._boilerplate = self._info_set(BOILERPLATE_INFO)
         return self._boilerplate
 
     def homographs(self) -> frozenset[str]:
         """Lower-case words the corpus mostly writes as words and sometimes as acronyms ("ice", "ICE")."""
         if self._homographs is None:
-            with self._reading() as conn:
-                row = conn.execute("SELECT value FROM info WHERE key = %s", (HOMOGRAPHS_INFO,)).fetchone()
-            self._homographs = frozenset(row[0] if row else ())
+            self._homographs = self._info_set(HOMOGRAPHS_INFO)
         return self._homographs
+
+    def _info_set(self, key: str) -> frozenset[str]:
+        """A corpus fact stored as a list under ``key`` in ``info``; empty when the load had none."""
+        with self._reading() as conn:
+            row = conn.execute("SELECT value FROM info WHERE key = %s", (key,)).fetchone()
+        return frozenset(row[0] if row else ())
 
     def corpus_version(self) -> str:
         """The indexed corpus's version, stamped on every answer (one row, unlike ``stats``'s counts)."""
