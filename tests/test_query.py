@@ -366,6 +366,7 @@ def test_a_roman_numeral_after_the_word_it_numbers_is_no_abbreviation(question, 
      "overexpression of CLDN18.2?", ("Esophageal Neoplasms", "esophageal adenocarcinoma")),
     ("head and neck squamous cell carcinoma treatment", ("Head and Neck Neoplasms", "head and neck squamous cell carcinoma")),
     ("standard chemoradiation regimen for SCC of the anal canal?", ("Anus Neoplasms", "SCC of the anal")),
+    ("SCC of the anal canal: standard chemoradiation regimen?", ("Anus Neoplasms", "SCC of the anal")),
     # no site the vocabulary knows a neoplasm of, or a type that is already one disease
     ("Which features make a primary cutaneous squamous cell carcinoma high risk?",
      ("Carcinoma, Squamous Cell", "squamous cell carcinoma")),

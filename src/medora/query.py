@@ -757,33 +757,41 @@ _SITE_WORDS = 3
 
 def _with_site(entities: list[_Match], tokens: list[tuple[str, int, int]], question: str) -> list[_Match]:
     """A histologic type named with its site ("anal SCC", "esophageal adenocarcinoma", "head and neck
-    squamous cell carcinoma", "SCC of the anal canal") is the neoplasm of that site, when the site's words with "cancer" name
-    one in the vocabulary: squamous cell carcinoma of the vagina is another condition than anal SCC.
-    The entity becomes the site's, spanning both."""
+    squamous cell carcinoma", "SCC of the anal canal") is the neoplasm of that site, when the site's
+    words with "cancer" name one in the vocabulary: squamous cell carcinoma of the vagina is another
+    condition than anal SCC. The entity becomes the site's, spanning both."""
     kept = []
     for m in entities:
         trees = m.data.get("mesh_tree") or ()
         if m.kind == "disease" and any(t.startswith(_HISTOLOGIC_TYPE) for t in trees) \
                 and not any(t.startswith(_SITE) for t in trees):
-            before = [t for t in tokens if t[2] <= m.start][-_SITE_WORDS:]
-            for n in range(len(before), 0, -1):
-                words = before[-n:]
-                if question[words[-1][2]:m.start].strip():  # the site must come right before the type
-                    break
-                site = _site_neoplasm([w for w, _, _ in words])
-                if site:
-                    m = _Match(words[0][1], m.end, site, question[words[0][1]:m.end], "disease")
-                    break
-            else:  # ... or after it: "SCC of the anal canal"
-                of = _OF_SITE.match(question, m.end)
-                after = [t for t in tokens if of and t[1] >= of.end()][:_SITE_WORDS]
-                for n in range(len(after), 0, -1):
-                    site = _site_neoplasm([w for w, _, _ in after[:n]])
-                    if site:
-                        m = _Match(m.start, after[n - 1][2], site, question[m.start:after[n - 1][2]], "disease")
-                        break
+            m = _site_before(m, tokens, question) or _site_after(m, tokens, question) or m
         kept.append(m)
     return kept
+
+
+def _site_before(m: _Match, tokens: list[tuple[str, int, int]], question: str) -> _Match | None:
+    """The site's neoplasm named by up to ``_SITE_WORDS`` words right before the type ("anal SCC")."""
+    before = [t for t in tokens if t[2] <= m.start][-_SITE_WORDS:]
+    if not before or question[before[-1][2]:m.start].strip():
+        return None
+    for n in range(len(before), 0, -1):
+        words = before[-n:]
+        site = _site_neoplasm([w for w, _, _ in words])
+        if site:
+            return _Match(words[0][1], m.end, site, question[words[0][1]:m.end], "disease")
+    return None
+
+
+def _site_after(m: _Match, tokens: list[tuple[str, int, int]], question: str) -> _Match | None:
+    """The site's neoplasm named after the type: "SCC of the anal canal" ("anal": Anus Neoplasms)."""
+    of = _OF_SITE.match(question, m.end)
+    after = [t for t in tokens if of and t[1] >= of.end()][:_SITE_WORDS]
+    for n in range(len(after), 0, -1):
+        site = _site_neoplasm([w for w, _, _ in after[:n]])
+        if site:
+            return _Match(m.start, after[n - 1][2], site, question[m.start:after[n - 1][2]], "disease")
+    return None
 
 
 _OF_SITE = re.compile(r"\s+of\s+(?:the\s+)?", re.I)
