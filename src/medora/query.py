@@ -539,7 +539,7 @@ def _resolve_abbreviations(
 # value, not an abbreviation: "stage IV NSCLC" is not intravenous, "stage III" not whatever a source
 # once bracketed as "(III)". "IV fluids" stays intravenous.
 _NUMERAL = re.compile(r"[IVX]+[A-C]?\d?")
-_NUMBERED_BY = re.compile(r"\b(?:stages?|grades?|class(?:es)?|types?|phases?|levels?|categor(?:y|ies)|tiers?|FIGO|NYHA)"
+_NUMBERED_BY = re.compile(r"\b(?:stages?|grades?|class(?:es)?|types?|phases?|levels?|categor(?:y|ies)|tiers?)"
                           r"\s+(?:[IVX]+[A-C]?\d?\s*(?:-|–|to|or|and|through|,)\s*)*$", re.I)
 
 
