@@ -404,3 +404,15 @@ def test_a_summary_result_naming_no_treatment_is_shown_after_its_study(built_ind
         assert passage.text[c.study.span[0]:c.study.span[1]] == c.study.text != c.statement.text
         assert _with_study(c).statement.lead_in == c.study
     assert not [c for c in candidates if c.study and drugs_named(c.statement.text)]
+
+
+def test_a_question_asking_how_often_is_answered_by_a_statement_stating_how_often(built_index):
+    """"colonoscopy interval for Lynch syndrome surveillance?" asks how often: AGA's "surveillance
+    colonoscopy should be performed every 1 to 2 years" (ngc-10827) answers it, not its neighbour
+    recommending surveillance at all, nor "These intervals do not apply to patients with Lynch syndrome"."""
+    from medora.query import states_quantity
+
+    settings, index = built_index
+    answer = ask("colonoscopy interval for Lynch syndrome surveillance?", index, settings)
+    assert answer.bottom_line and all(s.doc_id == "ngc-10827" for s in answer.bottom_line)
+    assert states_quantity("frequency", answer.bottom_line[0].text), answer.bottom_line[0].text

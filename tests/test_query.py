@@ -11,7 +11,7 @@ import tantivy
 from conftest import CORPUS, SLICE_GUIDELINES
 from test_abbreviations import mine
 
-from medora.query import QUESTION_TYPES, analyse, answers_type
+from medora.query import QUESTION_TYPES, analyse, answers_type, asked_quantity, states_quantity
 
 SEED = (
     "What is the recommended treatment approach for a patient with HER2 "
@@ -384,3 +384,43 @@ def test_a_histologic_type_named_after_its_site_is_the_neoplasm_of_that_site(que
     assert [(e.name, e.matched) for e in query.conditions] == [condition]
     names = condition_names(query)
     assert len(names) == 1 and condition[0].lower() in names[0]  # the SCC of "anal SCC" is no condition of its own
+
+
+@pytest.mark.parametrize("question, kind", [
+    # dev, ASCO guideline and K-QA questions
+    ("how many days of antibiotics for mild CAP?", "duration"),
+    ("How long is the healing period from dental procedure before radiation therapy for head and neck cancer "
+     "patients to prevent osteoradionecrosis (ORN)?", "duration"),
+    ("How long can I take flonase?", "duration"),
+    ("colonoscopy interval for Lynch syndrome surveillance?", "frequency"),
+    ("lupus pt on Plaquenil - how often eye exams for retinal toxicity?", "frequency"),
+    ("How long does it take usually for prednisone to kick in", "onset"),
+    ("okay what are the side effects of this medication an how long till it starts working", "onset"),
+    ("And how long should I wait before going to the hospital, if prednisone does not help with my symptoms?", "onset"),
+    ("What first-line treatment is recommended for HER2-positive advanced breast cancer?", None),
+])
+def test_the_amount_a_question_asks_for(question, kind):
+    assert asked_quantity(question) == kind
+
+
+def _guideline_line(name: str, words: str) -> str:
+    from medora.corpus.guideline_xml import read_guideline
+
+    return next(line for section in read_guideline(CORPUS / "guidelines-ngc" / f"{name}.xml").sections
+                for line in section.text.split("\n") if words in line)
+
+
+def test_a_statement_states_how_long_or_how_often_not_an_age_or_a_point_in_time():
+    """NICE's 5-day course answers how many days of antibiotics; its advice to come back if not better
+    "within 3 days" does not. USPSTF's "adults aged 60 to 74 years" is an age; its "every two years" a rate,
+    and "every 10 years" no duration. A trial's length is not how long to treat."""
+    five = _guideline_line("ngc-10899", "Offer a 5-day course")
+    within = _guideline_line("ngc-10899", "within 3 days of starting the antibiotic")
+    longer = _guideline_line("ngc-10899", "for longer than 5 days")
+    assert states_quantity("duration", five) and states_quantity("duration", longer)
+    assert not states_quantity("duration", within) and states_quantity("onset", within)
+    screening = _guideline_line("ngc-10941", "screening adults aged 60 to 74 years")
+    assert states_quantity("frequency", screening) and not states_quantity("duration", screening)
+    assert states_quantity("frequency", _guideline_line("ngc-10827", "every 1 to 2 years"))
+    trial = _guideline_line("ngc-11317", "three-year trial")
+    assert "three-year trial" in trial and not states_quantity("duration", trial)

@@ -107,6 +107,61 @@ _ANSWER_WORDING = _QUESTION_WORDING | {
 }
 
 
+# The amount a question asks for, whatever its type: how long until something happens ("how long does
+# it take for prednisone to kick in", "how soon"), how long something lasts or is given ("how many days of
+# antibiotics", "how long to anticoagulate", "how long is the healing period") or how often ("colonoscopy
+# interval", "how often eye exams").
+_ASKED_QUANTITY: dict[str, re.Pattern[str]] = {
+    "onset": re.compile(
+        r"\bhow long (?:does|do|did|will|would|can|could|should|might|may) (?:it|they|this|that|[\w-]+)(?: \w+)?? take(?: (?:usually|normally|typically|generally))?"
+        r"(?= for\b| to\b| before\b| until\b|\s*[?.,!]|\s*$)"
+        r"|\bhow long (?:till|until|before)\b|\bhow (?:soon|quickly)\b"
+        r"|\bhow long (?:should|do|must|can|will) (?:i|we|you|he|she|they) (?:\w+ )?wait\b", re.I),
+    "duration": re.compile(
+        r"\bhow long\b|\bhow many (?:more )?(?:hours|days|weeks|months|years)\b(?! (?:ago|old)\b)|\bdurations?\b"
+        r"|\bwhen (?:to|should (?:i|we|you|they|he|she)|can (?:i|we|you|they|he|she)) stop\b", re.I),
+    "frequency": re.compile(r"\bhow (?:often|frequently)\b|\bhow many times\b|\bintervals?\b", re.I),
+}
+# ... and a statement that states one: a span of time ("a 5-day course", "for 3 months", "6–8 h",
+# "Three days or less"), not an age ("adults aged 60 to 74 years", "children under 5 years of age");
+# a rate of repeating ("every 6 months", "annually", "every 1 to 2 years", "twice a day").
+_NUMBER = (r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|several|few"
+           r"|couple of)")
+_SPAN = rf"{_NUMBER}(?:\s*(?:to|–|-|or)\s*{_NUMBER})?[\s-]*(?:hours?|h|hrs?|days?|weeks?|wks?|months?|years?)\b"
+# "aged 60 to 74", "older than 50", "under 5", "≥ 65": the span after it is an age; "within 3 days",
+# "after 3 days", "by 6 weeks", "in the first 30 days", "every 10 years": a point, window or rate in time, not
+# how long something lasts.
+_AGE_BEFORE = re.compile(rf"(?:\b(?:aged?|ages|(?:older|younger) than|over|under|within|after|before|by|at|in|during|since|every|each"
+                         rf"|first|next|following|past|last|previous|preceding|prior)|[<>≥≤])\s*(?:the |an? )?"
+                         rf"(?:(?:first|next|following|past|last|previous|preceding|prior) )?(?:{_NUMBER}\s*(?:to|–|-|or)\s*)?$", re.I)
+# A span that is an age or how long a study ran ("a three-year trial") says nothing of how long to treat.
+_NOT_A_DURATION = r"(?! (?:of age|old|and older|or older|of life|ago|trial|study|follow-up|period)\b)"
+_STATED_QUANTITY: dict[str, re.Pattern[str]] = {
+    # how soon: a span or a point in time ("within a couple of months", "several weeks to 3 months")
+    "onset": re.compile(rf"\b{_SPAN}{_NOT_A_DURATION}|\b(?:immediately|right away|same day)\b", re.I),
+    "duration": re.compile(rf"\b{_SPAN}{_NOT_A_DURATION}"
+                           r"|\bindefinite(?:ly)?\b|\blife-?long\b|\buntil (?:disease )?progression\b", re.I),
+    "frequency": re.compile(rf"\bevery (?:other )?(?:{_NUMBER}(?:\s*(?:to|–|-|or)\s*{_NUMBER})?\s*)?"
+                            r"(?:hours?|days?|weeks?|months?|years?)\b|\bannual(?:ly)?\b|\b(?:daily|weekly|monthly|yearly)\b"
+                            r"|\bbiennial(?:ly)?\b|\b(?:once|twice|\w+ times) (?:a|per|each|every) (?:day|week|month|year)\b"
+                            r"|\bintervals? of\b", re.I),
+}
+
+
+def asked_quantity(question: str) -> str | None:
+    """The amount ``question`` asks for ("onset", "duration", "frequency"), or None; on two, the one asked
+    first, and of two at the same words ("how long does it take"), the first kind above."""
+    found = [(m.start(), i, kind) for i, (kind, pattern) in enumerate(_ASKED_QUANTITY.items())
+             if (m := pattern.search(question))]
+    return min(found)[2] if found else None
+
+
+def states_quantity(kind: str, text: str) -> bool:
+    """Does ``text`` state an amount of ``kind`` (``asked_quantity``): "Offer a 5-day course", "every 6 months"?"""
+    return any(kind == "onset" or not _AGE_BEFORE.search(text[max(m.start() - 20, 0):m.start()])
+               for m in _STATED_QUANTITY[kind].finditer(text))
+
+
 def answers_type(question_type: str, text: str) -> bool:
     """Is ``text`` worded as an answer to a question of ``question_type`` ("side effects" for harms)?"""
     pattern = _ANSWER_WORDING.get(question_type)

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..corpus.boilerplate import is_boilerplate
 from ..corpus.chunk import SCOPE_SECTIONS
 from ..index import vocabulary
-from ..query import answers_type, drugs_named, names_nothing
+from ..query import answers_type, asked_quantity, drugs_named, names_nothing, states_quantity
 from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
@@ -751,7 +751,8 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     pregnancy?" is answered by the statement on trastuzumab, not the pregnant patients' options), and
     of those, about the asked children, older adults or pregnancy (in its words or its document's
     title) while any is: that trastuzumab is contraindicated in pregnancy, not a trial of it in women
-    at large."""
+    at large. A question asking how long or how often (``asked_quantity``) is answered, while any
+    statement states such an amount, by one that does."""
     pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
     # What to give, or how well it works, is answered by a treatment or its result, not by its harms.
     if query.question_type in ("treatment", "efficacy"):
@@ -768,6 +769,11 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     named = {id(c): sum(about_condition(n, _own_words(c)) for n in asked) for c in pool}
     most = max(named.values(), default=0)
     pool = [c for c in pool if named[id(c)] == most] if most else pool
+    # How long or how often is answered by a statement stating such an amount ("Offer a 5-day course of
+    # a single antibiotic"), not by its neighbour on when to seek advice.
+    kind = asked_quantity(query.text)
+    if kind:
+        pool = [c for c in pool if states_quantity(kind, c.statement.text)] or pool
     groups = populations(query.text) & _LIFE_STAGES
     ages = asked_ages(query.text)
     return [c for c in pool if _names_group(c, groups, ages)] or pool if groups else pool
