@@ -29,7 +29,7 @@ SLICE_GUIDELINES = [
     "ngc-10057", "ngc-10101", "ngc-10144", "ngc-10170", "ngc-10185", "ngc-10198", "ngc-10203",
     "ngc-10280", "ngc-10290", "ngc-10307", "ngc-10308",
     "ngc-10563",  # EAACI: primary prevention of food allergy (pregnancy and infants in one guideline)
-    "ngc-10827",  # AGA: colorectal cancer surveillance in Lynch syndrome (how often)
+    "ngc-10899",  # NICE: pneumonia in adults (how many days of antibiotics)
 ]
 SLICE_PDQ_URLS = [
     "https://www.cancer.gov/types/breast/hp/breast-treatment-pdq",
