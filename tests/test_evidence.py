@@ -12,7 +12,8 @@ from medora.answer.cite import all_statements
 from medora.answer.answerability import condition_names
 from medora.answer.evidence import (
     AFTER_PRIOR, FIRST, altered_genes, asked_line, asked_therapy_line, concept_weights, context_at,
-    contradicts_alteration, contradicts_negation, contradicts_prior_drug, contradicts_qualifier, had_drugs,
+    about_ruled_out, contradicts_alteration, contradicts_negation, contradicts_prior_drug, contradicts_qualifier,
+    contradicts_ruled_out, had_drugs, ruled_out,
     line_of_heading, relevance,
     guideline_context, item_lines, line_at,
     names_asked_population, names_gene, summary_layer,
@@ -636,3 +637,47 @@ def test_a_word_the_question_means_as_a_word_is_not_matched_by_its_acronym():
     assert "ice" in word.found_in("HEAT OR ICE")  # a heading all in capitals writes words so
     assert "ice" in concept_weights(analyse("Wait heat or ice?")).found_in(regimen)
     assert "ice" in concept_weights(analyse("What is ICE used to treat?"), homographs).found_in(regimen)
+
+
+def _pdq_sentence(url_end: str, words: str) -> str:
+    from conftest import CORPUS
+
+    with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as f:
+        text = next(row["text"] for row in map(json.loads, f) if row["url"].endswith(url_end))
+    return next(s for s in re.split(r"(?<=\.) ", text) if words in s)
+
+
+def test_a_treatment_ruled_out_for_the_patients_is_not_offered_to_them():
+    """ASCO: "not a candidate for autologous stem cell transplant" rules transplant out; the myeloma
+    summary's consolidation "autologous stem cell transplant (SCT) consolidation" is for other patients,
+    its trials of patients "ineligible for transplant" are theirs. A branch of the question ("and if pen
+    allergic?", dev) rules nothing out for its patients; "cannot take X with Y" asks whether they may."""
+    question = ("For patients with multiple myeloma who are not a candidate for autologous stem cell transplant, "
+                "should quadruple therapy be still offered if patients are not frail?")
+    assert ruled_out(question) == {"transplant"}
+    consolidation = _pdq_sentence("/myeloma-treatment-pdq", "autologous stem cell transplant (SCT) consolidation")
+    ineligible = _pdq_sentence("/myeloma-treatment-pdq", "who were ineligible for transplant, daratumumab plus VMP")
+    assert contradicts_ruled_out(question, consolidation)
+    assert not contradicts_ruled_out(question, ineligible) and about_ruled_out(question, ineligible)
+    assert ruled_out("first line abx for low severity CAP in primary care, and if pen allergic?") == set()
+    assert ruled_out("Ok thank you I believe I cannot take benadryl with klonopin correct?") == set()
+    assert ruled_out("bempedoic acid in statin-intolerant pt w/ hx of gout - flare risk?") == {"statin"}
+
+
+def test_a_penicillin_allergy_keeps_the_recommendation_for_the_allergic_and_drops_the_one_for_others():
+    """K-QA: "allergic to penicillin". NICE (ngc-10899) "Consider a macrolide or a tetracycline for patients
+    who are allergic to penicillin" is theirs; AAP's amoxicillin for a child who "is not allergic to
+    penicillin" (ngc-9684) is not."""
+    from conftest import CORPUS
+    from medora.corpus.guideline_xml import read_guideline
+
+    def line(name, words):
+        return next(x for section in read_guideline(CORPUS / "guidelines-ngc" / f"{name}.xml").sections
+                    for x in section.text.split("\n") if words in x)
+
+    question = "Ok is amoxicillin ok if I am allergic to penicillin?"
+    assert ruled_out(question) == {"penicillin"}
+    nice = line("ngc-10899", "who are allergic to penicillin")
+    aap = line("ngc-9684", "not allergic to penicillin")
+    assert not contradicts_ruled_out(question, nice) and about_ruled_out(question, nice)
+    assert contradicts_ruled_out(question, aap)

@@ -35,8 +35,9 @@ from .applicability import (
 )
 from .evidence import (
     ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
+    about_ruled_out,
     altered_genes, asked_line, asked_therapy_line, concept_weights, context_at, contradicts_alteration,
-    contradicts_marker_level, contradicts_negation, contradicts_prior_drug, contradicts_qualifier, evidence_pool, guideline_context,
+    contradicts_marker_level, contradicts_negation, contradicts_prior_drug, contradicts_qualifier, contradicts_ruled_out, evidence_pool, guideline_context,
     had_clauses_text, item_lines, line_at, line_of_heading, names_gene, qualifiers_of, relevance, stated_line, stems,
     study_at, study_starts, summary_layer, tested_genes, therapy_line,
 )
@@ -464,6 +465,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         and not contradicts_alteration(asked, _with_lead_in(c.statement), c.hit.passage.section)
         and not contradicts_marker_level(asked, f"{c.hit.passage.section}. {_with_lead_in(c.statement)}")
         and not contradicts_prior_drug(asked, _with_lead_in(c.statement), c.hit.passage.section)
+        and not contradicts_ruled_out(asked, _with_lead_in(c.statement))
         and not other_population(asked, c.hit.document.title, assume_adults)
         and not (unnamed and about_other_patients(c.statement.text, understood, words))
         and stands_alone(c.statement) and not is_boilerplate(c.statement.text, boilerplate)
@@ -480,6 +482,10 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         specific = [c for c in candidates if names_gene(
             f"{c.hit.document.title} {c.hit.passage.section} {_with_lead_in(c.statement)}", genes, abbreviations)]
         candidates = specific or candidates
+    # Patients for whom a treatment is ruled out ("not a candidate for autologous stem cell transplant",
+    # "allergic to penicillin") are answered by what is said of such patients, when anything is.
+    candidates = [c for c in candidates if about_ruled_out(
+        asked, f"{c.hit.passage.section} {c.study.text if c.study else ''} {_with_lead_in(c.statement)}")] or candidates
     # Patients after earlier treatment ("relapsed after finishing carboplatin/etoposide/atezolizumab"),
     # when the evidence summary has a heading for them ("Treatment of Recurrent SCLC"), are answered by
     # what is said of patients after earlier treatment, not by the first treatment of the stage they

@@ -502,6 +502,70 @@ def contradicts_prior_drug(question: str, statement: str, context: str = "") -> 
     return any(not _same_drug(d, theirs) for d in given)
 
 
+# Patients for whom a treatment is ruled out: "not a candidate for autologous stem cell transplant",
+# "ineligible for surgery", "allergic to penicillin", "intolerant of aspirin", "transplant-ineligible",
+# "statin-intolerant". (Not "cannot take X with Y", which asks whether they may.) The words ruled
+# out run to the clause's end; the last of them names it ("transplant", "penicillin").
+_RULED_OUT = (r"not (?:a |good )*candidates? for|(?:not )?(?:in)?eligible for|unfit for|not fit for"
+              r"|intoleran(?:t|ce) (?:of|to)|allerg(?:ic|y|ies) to|contraindications? to")
+_RULED_OUT_AFTER = re.compile(
+    rf"\b(?P<how>{_RULED_OUT})\s+(?:an? |the |any )?(?P<what>[a-z][\w-]*(?:\s+(?!(?:and|or|but|if|who|that|which|with"
+    r"|because|so|since|should|is|are|was|were|has|have|do|does|can|could|would|will|in|at|on|of|for)\b)[a-z][\w-]*){0,4})",
+    re.I)
+_RULED_OUT_BEFORE = re.compile(r"\b(?P<what>[a-z]\w{2,})[- ](?P<how>ineligible|intolerant|allergic)\b", re.I)
+# ... said as a branch of the question, not of its patients: "first line abx ..., and if pen allergic?"
+_BRANCH = re.compile(r"\b(?:if|in case|what if|when|unless)\s+(?:\w+\s+)?$", re.I)
+# A statement's patients for whom it is not ruled out: "eligible for transplant", "candidates for
+# surgery", "transplant-eligible", "not allergic to penicillin".
+_NOT_RULED_OUT = re.compile(
+    r"(?<!not )(?<!in)\beligible for\b|(?<!not )(?<!not a )\bcandidates? for\b|\b\w+-eligible\b"
+    r"|\bnot (?:allergic|intolerant)\b|\bno (?:history of )?(?:allergy|intolerance)\b", re.I)
+
+
+def ruled_out(question: str) -> frozenset[str]:
+    """Stems of the last word of each treatment the question rules out for its patients, as said of
+    them and not as a branch of the question ("and if pen allergic?")."""
+    return _ruled_out_in(question, branches=False)
+
+
+def _ruled_out_in(text: str, branches: bool = True) -> frozenset[str]:
+    found = set()
+    for pattern in (_RULED_OUT_AFTER, _RULED_OUT_BEFORE):
+        for m in pattern.finditer(text):
+            how = m.group("how").lower()
+            if how.startswith("eligible"):
+                continue  # "eligible for" says what they may have
+            if not branches and _BRANCH.search(text[max(m.start() - 20, 0):m.start()]):
+                continue
+            last = m.group("what").split()[-1].lower()
+            if last not in STOP_WORDS:  # "I am allergic": no treatment named
+                found.add(_stem(last))
+    return frozenset(found)
+
+
+def contradicts_ruled_out(question: str, statement: str) -> bool:
+    """True when the question rules a treatment out for its patients (``ruled_out``) and a sentence of
+    the statement names it for other patients: plainly ("autologous SCT consolidation" for a patient
+    who is "not a candidate for autologous stem cell transplant") or for those eligible for it
+    ("eligible for transplant", "not allergic to penicillin"). A sentence about patients for whom it
+    is ruled out too ("patients who were ineligible for transplant") is theirs (``about_ruled_out``)."""
+    excluded = ruled_out(question)
+    if not excluded:
+        return False
+    for sentence in re.split(r"(?<=[.;])\s+", statement):
+        named = excluded & stems(sentence)
+        if named and (_NOT_RULED_OUT.search(sentence) or not named & _ruled_out_in(sentence)):
+            return True
+    return False
+
+
+def about_ruled_out(question: str, text: str) -> bool:
+    """Does ``text`` speak of patients for whom a treatment the question rules out is ruled out too
+    ("who were ineligible for transplant", "transplant-ineligible", "allergic to penicillin")?"""
+    excluded = ruled_out(question)
+    return bool(excluded and excluded & _ruled_out_in(text))
+
+
 def _same_drug(name: str, names: Iterable[str]) -> bool:
     """Is the vocabulary name ``name`` one of ``names``, or one holding all the words of one
     ("Fam-trastuzumab deruxtecan-nxki", Enhertu's, holds "Trastuzumab deruxtecan")?"""
