@@ -327,6 +327,9 @@ def test_every_audience_answers_or_says_not_found_never_fails(audience, built_in
      "Blood Institute (NHLBI) and Medscape Reference.", False),
     ("Screening for iron deficiency anemia in young children is addressed in a separate recommendation "
      "statement.", False),
+    # (the PDQ myeloma summary)
+    ("For information on watchful waiting versus immediate therapy for patients with asymptomatic smoldering "
+     "myeloma, see the Asymptomatic Plasma Cell Neoplasms (Smoldering Multiple Myeloma) section.", False),
 ])
 def test_a_statement_leaning_on_a_sentence_it_does_not_carry_does_not_stand_alone(text, alone):
     from medora.types import Statement

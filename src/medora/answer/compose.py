@@ -948,7 +948,7 @@ _POINTS_ELSEWHERE = re.compile(
     r"\b(?:algorithms?|pathways?|reports?|tools?|information|summar(?:y|ies)|versions?|tables?|figures?|calculators?"
     r"|documents?|statements?|details|guidance|resources?|web ?sites?)\b[^.;]{0,80}?\b(?:is|are|can be) (?:available|"
     r"accessible|accessed|found|obtained|viewed) (?:from|at|on|through|in|by)\b"
-    r"|^\(?(?:For|To find) (?:more|further|additional) (?:information|details)\b"
+    r"|^\(?(?:For|To find) (?:(?:more|further|additional) )?(?:information|details)\b"
     r"|\b(?:is|are) addressed in (?:a|another) separate\b", re.I)
 
 
