@@ -217,7 +217,11 @@ def test_question_type_from_wording(question, expected):
      ("What is the treatment of HER2-positive breast cancer?", False), ("Strep is contagious correct?", False),
      ("What is infectious mononucleosis?", False), ("How long am I contagious for?", True),
      ("Question: is this contagious?", True), ("How long am I considered contagious?", True),
-     ("How long does shingles last?", False), ("Is the stomach virus contagious?", False)],
+     ("How long does shingles last?", False), ("Is the stomach virus contagious?", False),
+     # (K-QA) another type's wording ("medication") and what is pointed to ("this medication") name nothing
+     ("Are there any side effects of this medication?", True), ("are there any side effects I should know about?", True),
+     ("Is this tinea capitis contagious", False), ("Is there a way to prevent these vertigo attacks?", False),
+     ("Is radiation therapy safe?", False)],
 )
 def test_a_question_naming_nothing_but_what_it_asks_is_told_apart(question, nothing):
     from medora.query import names_nothing

@@ -277,6 +277,8 @@ class QueryAnalysis:
 # How a question frames what it asks, naming nothing: "How long am I contagious?", "Question: is this
 # contagious?", "How long am I considered contagious?", "Do you think it's contagious?"
 _FRAMING = re.compile(r"\bhow (?:long|soon)\b|\bno longer\b|\bthink\b|\bquestion\b|\bconsidered\b")
+# A thing pointed to and not named: "this medication", "that cream", "these pills".
+_POINTED_TO = re.compile(r"\b(?:this|that|these|those)\s+[a-z]+\b")
 
 
 def names_nothing(query: QueryAnalysis) -> bool:
@@ -284,11 +286,19 @@ def names_nothing(query: QueryAnalysis) -> bool:
     "How long am I contagious?")? Then no source can tell what it is about: a follow-up outside its thread."""
     # The type's wording as questions put it, and as answers do ("what is" is no term; "X is a ..." is).
     patterns = [p for p in (_QUESTION_WORDING.get(query.question_type), _ANSWER_WORDING.get(query.question_type)) if p]
-    framing = {w for m in _FRAMING.finditer(query.text.lower()) for w in m.group().split()}
-    said = [*(t for t in query.terms if t not in framing), *(e.matched for e in query.conditions),
-            *(e.matched for e in query.interventions)]
-    # Each phrase must be the type's wording and nothing more: "infectious arthritis" names arthritis.
-    return bool(patterns) and all(any(not re.sub(r"\W+", "", p.sub("", w.lower())) for p in patterns) for w in said)
+    if not patterns:
+        return False
+    # What is left of the question without any type's wording ("side effects", "medication"), the thing
+    # it points to without naming ("this medication") and its framing: a word of a term left there names
+    # something ("Are there any side effects of this medication?" names nothing).
+    rest = _POINTED_TO.sub(" ", query.text.lower())
+    for pattern in (*_QUESTION_WORDING.values(), *patterns, _FRAMING):
+        rest = pattern.sub(" ", rest)
+    left = set(_WORD.findall(rest))
+    terms = [t for t in query.terms if set(_WORD.findall(t.lower())) & left]
+    # A named condition or drug must be the type's wording and nothing more: "infectious arthritis" names arthritis.
+    named = [*(e.matched for e in query.conditions), *(e.matched for e in query.interventions)]
+    return not terms and all(any(not re.sub(r"\W+", "", p.sub("", w.lower())) for p in patterns) for w in named)
 
 
 def analyse(question: str, abbreviations: Mapping[str, list[str]] | None = None) -> QueryAnalysis:
