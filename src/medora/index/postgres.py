@@ -209,7 +209,10 @@ PRUNING_SQL = ("WITH" + _BM25_CTES + "\nSELECT c.term_id, c.bound = 0 OR c.term_
 
 DOCUMENT_SQL = "WITH" + _DOC_BM25_CTES + """
 SELECT d.id, lex.score FROM lex JOIN documents d ON d.key = lex.doc_key ORDER BY lex.score DESC, d.key LIMIT %(k)s"""
-LEXICAL_SQL = "WITH" + _BM25_CTES + "\nSELECT rowid, score FROM lex ORDER BY score DESC, rowid LIMIT %(k)s"
+# A score summed over terms in another order (the planner's) differs in its last bits: ranked to nine
+# decimals, equal scores tie on rowid in every query (the lexical search and the hybrid's alike).
+_LEX_ORDER = "round(score::numeric, 9) DESC, rowid"
+LEXICAL_SQL = "WITH" + _BM25_CTES + f"\nSELECT rowid, score FROM lex ORDER BY {_LEX_ORDER} LIMIT %(k)s"
 
 # NOTE: the ORDER BY distance LIMIT k must stay alone in the inner query for pgvector to use HNSW;
 # ties (identical vectors of duplicate passages) are ordered by rowid outside it.
@@ -220,8 +223,8 @@ DENSE_SQL = "WITH" + _DENSE_CTE + "\nSELECT rowid, 1 - dist FROM nn ORDER BY dis
 
 HYBRID_SQL = (
     "WITH" + _BM25_CTES + "," + _DENSE_CTE + """,
-lex_top AS (SELECT rowid, score, row_number() OVER (ORDER BY score DESC, rowid) AS rank
-            FROM lex ORDER BY score DESC, rowid LIMIT %(k)s),
+lex_top AS (SELECT rowid, score, row_number() OVER (ORDER BY """ + _LEX_ORDER + """) AS rank
+            FROM lex ORDER BY """ + _LEX_ORDER + """ LIMIT %(k)s),
 dense_top AS (SELECT rowid, dist, row_number() OVER (ORDER BY dist, rowid) AS rank FROM nn),
 fused AS (SELECT coalesce(l.rowid, d.rowid) AS rowid,
                  coalesce(1.0::float8 / (%(rrf_k)s + l.rank), 0)
