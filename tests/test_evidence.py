@@ -639,7 +639,7 @@ def test_a_word_the_question_means_as_a_word_is_not_matched_by_its_acronym():
     assert "ice" in concept_weights(analyse("What is ICE used to treat?"), homographs).found_in(regimen)
 
 
-def _pdq_sentence(url_end: str, words: str) -> str:
+def _myeloma_sentence(url_end: str, words: str) -> str:
     from conftest import CORPUS
 
     with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as f:
@@ -655,8 +655,8 @@ def test_a_treatment_ruled_out_for_the_patients_is_not_offered_to_them():
     question = ("For patients with multiple myeloma who are not a candidate for autologous stem cell transplant, "
                 "should quadruple therapy be still offered if patients are not frail?")
     assert ruled_out(question) == {"transplant"}
-    consolidation = _pdq_sentence("/myeloma-treatment-pdq", "autologous stem cell transplant (SCT) consolidation")
-    ineligible = _pdq_sentence("/myeloma-treatment-pdq", "who were ineligible for transplant, daratumumab plus VMP")
+    consolidation = _myeloma_sentence("/myeloma-treatment-pdq", "autologous stem cell transplant (SCT) consolidation")
+    ineligible = _myeloma_sentence("/myeloma-treatment-pdq", "who were ineligible for transplant, daratumumab plus VMP")
     assert contradicts_ruled_out(question, consolidation)
     assert not contradicts_ruled_out(question, ineligible) and about_ruled_out(question, ineligible)
     assert ruled_out("first line abx for low severity CAP in primary care, and if pen allergic?") == set()
