@@ -522,6 +522,7 @@ _NOT_RULED_OUT = re.compile(
     r"|\bnot (?:allergic|intolerant)\b|\bno (?:history of )?(?:allergy|intolerance)\b", re.I)
 
 
+@functools.lru_cache(maxsize=1024)  # the question's own, read once per candidate statement
 def ruled_out(question: str) -> frozenset[str]:
     """Stems of the last word of each treatment the question rules out for its patients, as said of
     them and not as a branch of the question ("and if pen allergic?")."""
