@@ -113,8 +113,8 @@ _ANSWER_WORDING = _QUESTION_WORDING | {
 # interval", "how often eye exams").
 _ASKED_QUANTITY: dict[str, re.Pattern[str]] = {
     "onset": re.compile(
-        r"\bhow long (?:does|do|did|will|would|can|could|should|might|may) (?:it|they|this|that|[\w-]+)(?: \w+)?? take(?: (?:usually|normally|typically|generally))?"
-        r"(?= for\b| to\b| before\b| until\b|\s*[?.,!]|\s*$)"
+        r"\bhow long (?:does|do|did|will|would|can|could|should|might|may) (?:it|they|this|that|[\w-]+)(?: \w+)?? take"
+        r"(?: (?:usually|normally|typically|generally))?(?= for\b| to\b| before\b| until\b|\s*[?.,!]|\s*$)"
         r"|\bhow long (?:till|until|before)\b|\bhow (?:soon|quickly)\b"
         r"|\bhow long (?:should|do|must|can|will) (?:i|we|you|he|she|they) (?:\w+ )?wait\b", re.I),
     "duration": re.compile(
@@ -131,9 +131,10 @@ _SPAN = rf"{_NUMBER}(?:\s*(?:to|–|-|or)\s*{_NUMBER})?[\s-]*(?:hours?|h|hrs?|da
 # "aged 60 to 74", "older than 50", "under 5", "≥ 65": the span after it is an age; "within 3 days",
 # "after 3 days", "by 6 weeks", "in the first 30 days", "every 10 years": a point, window or rate in time, not
 # how long something lasts.
-_AGE_BEFORE = re.compile(rf"(?:\b(?:aged?|ages|(?:older|younger) than|over|under|within|after|before|by|at|in|during|since|every|each"
-                         rf"|first|next|following|past|last|previous|preceding|prior)|[<>≥≤])\s*(?:the |an? )?"
-                         rf"(?:(?:first|next|following|past|last|previous|preceding|prior) )?(?:{_NUMBER}\s*(?:to|–|-|or)\s*)?$", re.I)
+_NOT_A_SPAN_BEFORE = re.compile(
+    r"(?:\b(?:aged?|ages|(?:older|younger) than|over|under|within|after|before|by|at|in|during|since|every|each"
+    r"|first|next|following|past|last|previous|preceding|prior)|[<>≥≤])\s*(?:the |an? )?"
+    rf"(?:(?:first|next|following|past|last|previous|preceding|prior) )?(?:{_NUMBER}\s*(?:to|–|-|or)\s*)?$", re.I)
 # A span that is an age or how long a study ran ("a three-year trial") says nothing of how long to treat.
 _NOT_A_DURATION = r"(?! (?:of age|old|and older|or older|of life|ago|trial|study|follow-up|period)\b)"
 _STATED_QUANTITY: dict[str, re.Pattern[str]] = {
@@ -158,7 +159,7 @@ def asked_quantity(question: str) -> str | None:
 
 def states_quantity(kind: str, text: str) -> bool:
     """Does ``text`` state an amount of ``kind`` (``asked_quantity``): "Offer a 5-day course", "every 6 months"?"""
-    return any(kind == "onset" or not _AGE_BEFORE.search(text[max(m.start() - 20, 0):m.start()])
+    return any(kind == "onset" or not _NOT_A_SPAN_BEFORE.search(text[max(m.start() - 20, 0):m.start()])
                for m in _STATED_QUANTITY[kind].finditer(text))
 
 
@@ -277,8 +278,9 @@ class QueryAnalysis:
 # How a question frames what it asks, naming nothing: "How long am I contagious?", "Question: is this
 # contagious?", "How long am I considered contagious?", "Do you think it's contagious?"
 _FRAMING = re.compile(r"\bhow (?:long|soon)\b|\bno longer\b|\bthink\b|\bquestion\b|\bconsidered\b")
-# A thing pointed to and not named: "this medication", "that cream", "these pills".
-_POINTED_TO = re.compile(r"\b(?:this|that|these|those)\s+[a-z]+\b")
+# A thing pointed to and not named: "this medication", "these pills" (not "that", which also joins a
+# clause: "is it true that statins ...").
+_POINTED_TO = re.compile(r"\b(?:this|these|those)\s+[a-z]+\b")
 
 
 def names_nothing(query: QueryAnalysis) -> bool:
