@@ -307,6 +307,8 @@ def test_a_guideline_profiles_fields_hold_no_statement_whatever_sentence_of_the_
     ("PD-L1 expression of at least 50%", set(), set()),
     # a list of protein changes follows its gene's symbol (PDQ melanoma summary's wording)
     ("melanoma with BRAF V600E or V600K pathogenic variants, as detected by an FDA-approved test", {"BRAF"}, set()),
+    # "aberrations" is the PDQ NSCLC summary's word for a change too: these patients carry none
+    ("patients with metastatic nonsquamous NSCLC with no EGFR or ALK genomic aberrations", set(), {"EGFR", "ALK"}),
 ])
 def test_altered_genes_are_read_from_the_kind_of_change(text, carried, absent):
     assert (altered_genes(text), altered_genes(text, carried=False)) == (carried, absent)

@@ -314,7 +314,7 @@ def contradicts_marker_level(question: str, statement: str) -> bool:
 # rearrangements", "KRAS G12C-mutated", "MET exon 14-skipping", "mutations in BRCA1". Genes are
 # symbols as the corpus writes them (capitals and digits); the change words are general English.
 _GENE = r"[A-Z][A-Z0-9]{1,7}"
-_CHANGE = (r"(?:mutations?|mutated|mutant|rearrangements?|rearranged|fusions?|variants?|alterations?|amplifications?"
+_CHANGE = (r"(?:mutations?|mutated|mutant|rearrangements?|rearranged|fusions?|variants?|alterations?|aberrations?|amplifications?"
            r"|amplified|translocations?|deletions?|insertions?|skipping)")
 # A change in a protein ("V600E", "T790M", "G12C") is written after its gene's symbol, never instead of it.
 _PROTEIN_CHANGE = r"[A-Z]\d{2,4}[A-Z]?"
