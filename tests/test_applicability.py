@@ -245,6 +245,8 @@ def test_a_question_about_two_patient_groups_keeps_a_statement_about_each(built_
     assert any("pregnant or lactating mothers" in s.text for s in said)
     assert any("infants" in s.text for s in said)
     assert answer.status == "answered"
+    # ... and the pregnant patient asking is answered first: the child named is the one expected.
+    assert "pregnant or lactating mothers" in answer.bottom_line[0].text
 
 
 def test_a_statement_shows_its_own_ratings_not_its_passages_first(built_index):

@@ -756,7 +756,7 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     drug or test in its own words while any statement does ("can trastuzumab be given during
     pregnancy?" is answered by the statement on trastuzumab, not the pregnant patients' options), and
     of those, about the asked children, older adults or pregnancy (in its words or its document's
-    title) while any is: that trastuzumab is contraindicated in pregnancy, not a trial of it in women
+    title; the pregnancy first, as the child a pregnant patient names is the one expected) while any is: that trastuzumab is contraindicated in pregnancy, not a trial of it in women
     at large. A question asking how long or how often (``asked_quantity``) is answered, while any
     statement states such an amount, by one that does."""
     pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
@@ -782,7 +782,14 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
         pool = [c for c in pool if states_quantity(kind, c.statement.text)] or pool
     groups = populations(query.text) & _LIFE_STAGES
     ages = asked_ages(query.text)
-    return [c for c in pool if _names_group(c, groups, ages)] or pool if groups else pool
+    # A question about pregnancy asks for the pregnant patient: the child it names is the one expected
+    # ("avoid peanuts while pregnant so my baby doesn't get allergies"), and what is said of the
+    # pregnancy answers before what is said of the child after birth.
+    for asked_for in ([{"pregnancy"}] if "pregnancy" in groups else []) + ([groups] if groups else []):
+        about = [c for c in pool if _names_group(c, asked_for, ages)]
+        if about:
+            return about
+    return pool
 
 
 # A drug's name as the subject, then what kind of drug it is or how it works: "Pembrolizumab is a
