@@ -7,6 +7,7 @@ statements checked are the ones the real pipeline quotes from the slice of ../sh
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -753,3 +754,39 @@ def test_a_statement_on_other_levels_of_the_asked_marker_or_the_non_histology_do
     assert not contradicts_marker_level("First-line treatment for stage IV NSCLC?", high)  # no level asked
     assert contradicts_negation("Pembrolizumab for stage IV squamous NSCLC?", nonsquamous)
     assert not contradicts_negation("Pembrolizumab for stage IV nonsquamous NSCLC?", nonsquamous)
+
+
+def _sentence_in(path: str, opening: str) -> str:
+    """The sentence of a corpus JSONL file (under the shared corpus) that begins with ``opening``, its
+    Markdown links read as their text."""
+    with (CORPUS / path).open(encoding="utf-8") as f:
+        for line in f:
+            if opening[:40] in line:
+                for value in json.loads(line).values():
+                    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", value) if isinstance(value, str) else ""
+                    if opening in text:
+                        start = text.index(opening)
+                        return text[start:text.index(". ", start + len(opening)) + 1]
+    raise AssertionError(f"not in {path}: {opening}")
+
+
+def test_what_is_said_of_preventing_a_condition_is_not_said_of_patients_treated_for_it():
+    """CAPP2's "decrease in colorectal cancer incidence" in Lynch syndrome is about people who do not have
+    colorectal cancer: not an answer on aspirin in the treatment of colon cancer (MeSH places colon
+    cancer under colorectal cancer). Aspirin after a diagnosis is; so is a drug that lowers the
+    incidence of new primary cancers in women treated for a first one."""
+    from medora.answer.applicability import about_preventing, asked_trees
+    from medora.index import vocabulary
+
+    words = vocabulary.current()
+    colon = asked_trees([("colon cancer",)], words)
+    capp2 = _sentence_in("nci-pdq/nci_cancer_type_pages.jsonl", "Conducted in the United Kingdom, the trial, dubbed CAPP2")
+    after = _sentence_in("nci-pdq/pdq_summaries.jsonl", "Regular users of aspirin after a diagnosis of colorectal cancer")
+    assert about_preventing(capp2, colon, words)
+    assert not about_preventing(after, colon, words)
+    second = _sentence_in("nci-pdq/pdq_summaries.jsonl", "In postmenopausal women treated with adjuvant tamoxifen for "
+                          "hormone-sensitive breast cancer, subsequent therapy with AIs reduced the incidence")
+    assert not about_preventing(second, asked_trees([("breast cancer",)], words), words)
+    # ... and what prevents another condition says nothing of the asked one
+    assert not about_preventing(capp2, asked_trees([("breast cancer",)], words), words)
+

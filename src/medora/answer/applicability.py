@@ -402,6 +402,35 @@ def class_page(title: str, asked: frozenset[str], vocabulary) -> tuple[str, ...]
     return tuple(t for trees in above for t in trees) if all(above) else ()
 
 
+# Fewer people getting a disease: "a nearly 60 percent decrease in colorectal cancer incidence",
+# "reduces the risk of developing breast cancer". What is said of preventing it is said of people
+# who do not have it.
+_PREVENTED = re.compile(r"\b(?:decreas\w*|reduc\w*|lower\w*|fewer|prevent\w*)\b[^.;:]{0,80}?"
+                        r"\b(?:incidence|risk of (?:developing|getting))\b", re.I)
+_PREVENTED_REACH = 60  # letters either side of that wording in which the disease is named
+# A broader condition counts from this depth of MeSH's tree: "colorectal neoplasms" (C04.588.274.476.411)
+# for colon cancer, not "cancer" (neoplasms, C04), above every cancer.
+_PREVENTED_MIN_DEPTH = 2
+# ... unless it is a new cancer in patients treated for a first one: "reduced the incidence of new primary
+# breast cancers" in women treated with adjuvant tamoxifen is a benefit of treating them.
+_ANOTHER_PRIMARY = re.compile(r"\b(?:new|second|contralateral)\s+(?:primary\s+)?", re.I)
+
+
+def about_preventing(text: str, asked: frozenset[str], vocabulary) -> bool:
+    """Does ``text`` speak of preventing the asked condition (MeSH tree numbers ``asked``), or a broader
+    one it is a kind of ("colorectal cancer" for colon cancer)? Then it is about people who do not
+    have it, not about patients being treated for it."""
+    for m in _PREVENTED.finditer(text):
+        window = text[max(0, m.start() - _PREVENTED_REACH): m.end() + _PREVENTED_REACH]
+        if _ANOTHER_PRIMARY.search(window):
+            continue
+        named, _ = _named_diseases(window, vocabulary)
+        if any(t == a or (_under(a, t) and t.count(".") >= _PREVENTED_MIN_DEPTH) for trees, _ in named for t in trees
+               for a in asked):
+            return True
+    return False
+
+
 def names_another_kind(text: str, broader: tuple[str, ...], asked: frozenset[str], vocabulary) -> bool:
     """Does ``text`` name a kind of the broader condition other than the asked one ("athlete's foot",
     MeSH "tinea pedis", on a page on tinea, asked about tinea capitis)?"""

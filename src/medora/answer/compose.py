@@ -30,7 +30,7 @@ from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 from .answerability import NAMES_NOTHING, asked_interventions, assess, condition_names, defines, easy_words, subjects
 from .applicability import (
-    about_condition, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases, class_page, conflicts, facets,
+    about_condition, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases, class_page, conflicts, facets,
     names_another_kind, other_population, populations,
 )
 from .evidence import (
@@ -1007,6 +1007,9 @@ def _context(c: _Candidate) -> str:
     return f"{title}\n{c.hit.passage.section}\n{lead}\n{c.statement.text}"
 
 
+_HAVE_IT = frozenset({"treatment", "efficacy", "prognosis"})  # question types asked of patients who have the condition
+
+
 def _applicability(query, question: str):
     """Does a candidate apply to the asked patients? Its context must name one of the conditions the
     question names (when it names any: "condition"), or stand on a page on a broader condition
@@ -1026,8 +1029,13 @@ def _applicability(query, question: str):
     trees = asked_trees(names, words)
     broader = functools.lru_cache(maxsize=None)(lambda title: class_page(title, trees, words) if trees else ())
 
+    # Patients being treated for the condition are not those in whom it is prevented.
+    treated = query.question_type in _HAVE_IT and bool(trees)
+
     def applies(c: _Candidate) -> str:
         if line and c.line and c.line != line:  # "untreated" is not answered by a trial after progression
+            return ""
+        if treated and about_preventing(_with_lead_in(c.statement), trees, words):
             return ""
         context = _context(c)
         how = "condition"
