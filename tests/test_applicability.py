@@ -790,3 +790,31 @@ def test_what_is_said_of_preventing_a_condition_is_not_said_of_patients_treated_
     # ... and what prevents another condition says nothing of the asked one
     assert not about_preventing(capp2, asked_trees([("breast cancer",)], words), words)
 
+
+
+def _line_in(path: str, opening: str) -> str:
+    """The line of a corpus JSONL file's text that begins with ``opening``, Markdown links read as their text."""
+    with (CORPUS / path).open(encoding="utf-8") as f:
+        for row in f:
+            if opening[:30] in row:
+                for value in json.loads(row).values():
+                    if isinstance(value, str):
+                        for line in re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", value).splitlines():
+                            if line.lstrip("- ").startswith(opening):
+                                return line.lstrip("- ")
+    raise AssertionError(f"not in {path}: {opening}")
+
+
+def test_patients_not_frail_are_not_answered_by_what_is_said_of_unfit_ones():
+    """The PDQ myeloma page sorts patients into "younger, fit" and "older, unfit" ones: a question about
+    patients who are not frail conflicts with the second, not the first; one about frail patients the
+    other way round; a question saying nothing of fitness with neither."""
+    pages = "nci-pdq/nci_cancer_type_pages.jsonl"
+    unfit = facets(_line_in(pages, "Older, unfit patients who are not eligible"), frozenset())
+    fit = facets(_line_in(pages, "Younger, fit patients who are eligible"), frozenset())
+    not_frail = asked_facets("For patients with multiple myeloma who are not a candidate for autologous stem cell "
+                             "transplant, should quadruple therapy be still offered if patients are not frail?")
+    assert conflicts(not_frail, unfit) == ["fitness"] and conflicts(not_frail, fit) == []
+    frail = asked_facets("vitamin D dose for frail elderly to prevent fall injuries")
+    assert conflicts(frail, fit) == ["fitness"] and conflicts(frail, unfit) == []
+    assert conflicts(asked_facets("treatment of multiple myeloma"), unfit) == []

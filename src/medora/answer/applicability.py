@@ -89,6 +89,14 @@ AXES: tuple[Axis, ...] = (
           "high": ("severe", "high severity", "very severe")},
          {"low": frozenset({"low"}), "moderate": frozenset({"moderate", "high"}),
           "high": frozenset({"high", "moderate"})}, anchored=True),
+    # How fit the patients are for intensive treatment: myeloma and other cancers are treated by it
+    # ("younger, fit patients" / "older, unfit patients"); "not frail" is fit. Phrases only: "fit" alone
+    # is also a test (FIT) and a verb.
+    Axis("fitness",
+         {"fit": ("fit patients", "fit adults", "fit older", "fit elderly", "medically fit", "physically fit",
+                  "not frail", "non frail", "nonfrail", "not unfit"),
+          "unfit": ("unfit", "frail", "frailty", "not fit", "medically unfit")},
+         {"fit": frozenset({"fit"}), "unfit": frozenset({"unfit"})}),
     Axis("patient group", POPULATION_GROUPS, POPULATION_COMPATIBLE),
 )
 
