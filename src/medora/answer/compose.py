@@ -30,8 +30,8 @@ from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 from .answerability import NAMES_NOTHING, asked_interventions, assess, condition_names, defines, easy_words, subjects
 from .applicability import (
-    about_condition, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases, class_page, conflicts, facets,
-    names_another_kind, other_population, populations,
+    about_condition, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases, class_page,
+    conflicts, facets, names_another_kind, other_population, populations,
 )
 from .evidence import (
     ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
@@ -756,8 +756,8 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     drug or test in its own words while any statement does ("can trastuzumab be given during
     pregnancy?" is answered by the statement on trastuzumab, not the pregnant patients' options), and
     of those, about the asked children, older adults or pregnancy (in its words or its document's
-    title; the pregnancy first, as the child a pregnant patient names is the one expected) while any is: that trastuzumab is contraindicated in pregnancy, not a trial of it in women
-    at large. A question asking how long or how often (``asked_quantity``) is answered, while any
+    title; the pregnancy first, as the child a pregnant patient names is the one expected) while any
+    is: that trastuzumab is contraindicated in pregnancy, not a trial of it in women at large. A question asking how long or how often (``asked_quantity``) is answered, while any
     statement states such an amount, by one that does."""
     pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
     # What to give, or how well it works, is answered by a treatment or its result, not by its harms.
