@@ -416,3 +416,31 @@ def test_a_question_asking_how_long_is_answered_by_a_statement_stating_how_long(
     answer = ask("how many days of antibiotics for low-severity community-acquired pneumonia?", index, settings)
     assert answer.bottom_line and answer.bottom_line[0].doc_id == "ngc-10899"
     assert states_quantity("duration", answer.bottom_line[0].text), answer.bottom_line[0].text
+
+
+def test_statements_below_the_floor_are_not_built_and_the_rest_are_the_same(built_index):
+    """Building only the statements that clear the statement floor (or are a recommendation of one of
+    the two best-matching guidelines) gives exactly the statements that building all of them and
+    filtering by the floor gives, in the same order."""
+    from medora.answer.compose import _candidates, _plan
+    from medora.answer.evidence import concept_weights, evidence_pool
+    from medora.retrieve import retrieve
+
+    settings, index = built_index
+    floor = settings.answer.min_statement_match
+    pruned = 0
+    for question in ("What is the recommended treatment approach for a patient with HER2-positive breast cancer?",
+                     "How is high blood pressure treated?", "how many days of antibiotics for mild CAP?"):
+        retrieval = retrieve(question, index, settings.retrieve, k=30)
+        query = retrieval.query
+        pool, focus = evidence_pool(retrieval.hits, index)
+        args = (pool, concept_weights(query), _plan(query.question_type))
+        every = _candidates(*args, question=question, question_type=query.question_type)
+        kept = _candidates(*args, question=question, question_type=query.question_type, floor=floor,
+                           floor_exempt=focus[:2])
+        expected = [c for c in every if c.relevance >= floor
+                    or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation")]
+        assert [(c.statement.passage_id, c.statement.span, c.section) for c in kept] == \
+            [(c.statement.passage_id, c.statement.span, c.section) for c in expected]
+        pruned += len(every) - len(kept)
+    assert pruned  # the floor leaves statements out of some of these answers

@@ -195,12 +195,16 @@ def whole_short_sentence(text: str) -> bool:
 
 def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str] = frozenset(),
                 study_years: dict[str, int] | None = None, question: str = "",
-                boilerplate: Collection[str] = (), question_type: str = "other") -> list[_Candidate]:
+                boilerplate: Collection[str] = (), question_type: str = "other", floor: float = 0.0,
+                floor_exempt: Collection[str] = ()) -> list[_Candidate]:
     """Every usable statement of the pooled passages, scored and placed in a section.
 
     ``layer`` holds the passage ids of the current-evidence layer (``summary_layer``):
     their statements are chosen separately, so guideline wording cannot crowd them out.
-    ``study_years`` maps the PMIDs summaries cite to their publication years.
+    ``study_years`` maps the PMIDs summaries cite to their publication years. ``floor``: a statement
+    matching less of the question (``min_statement_match``) is not built at all, unless it is a
+    recommendation of one of the ``floor_exempt`` documents: most statements fall below it, and
+    placing each in a section is the costly part.
     """
     out: list[_Candidate] = []
     context_relevance: dict[tuple[str, str], float] = {}
@@ -235,6 +239,8 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                 continue
             own = relevance(text, concepts)
             match = max(own, context_relevance[key])
+            if match < floor and not (p.kind == "recommendation" and doc.id in floor_exempt):
+                continue
             line_end = p.text.find("\n", b)
             tail = p.text[b : len(p.text) if line_end < 0 else line_end]
             cited_year = max((years.get(pmid) or 0 for pmid in p.cites), default=0)
@@ -456,7 +462,8 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     understood = " ".join([asked, *(long for _, long in abbreviations)])
     weighed = [
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
-                               asked, boilerplate, retrieval.query.question_type)
+                               asked, boilerplate, retrieval.query.question_type,
+                               floor=settings.answer.min_statement_match, floor_exempt=focus[:2])
         # cheapest test first: most candidates fall below the statement floor
         if (c.relevance >= settings.answer.min_statement_match
             or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
