@@ -464,10 +464,8 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
                                asked, boilerplate, retrieval.query.question_type,
                                floor=settings.answer.min_statement_match, floor_exempt=focus[:2])
-        # cheapest test first: most candidates fall below the statement floor
-        if (c.relevance >= settings.answer.min_statement_match
-            or (c.hit.document.id in focus[:2] and c.hit.passage.kind == "recommendation"))
-        and not contradicts_qualifier(asked, f"{c.hit.document.title} {c.statement.text}", abbreviations)
+        # (the statement floor is applied while building them: most statements fall below it)
+        if not contradicts_qualifier(asked, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and not contradicts_negation(asked, f"{c.hit.document.title} {c.statement.text}")
         and not contradicts_alteration(asked, _with_lead_in(c.statement), c.hit.passage.section)
         and not contradicts_marker_level(asked, f"{c.hit.passage.section}. {_with_lead_in(c.statement)}")
@@ -764,7 +762,8 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     pregnancy?" is answered by the statement on trastuzumab, not the pregnant patients' options), and
     of those, about the asked children, older adults or pregnancy (in its words or its document's
     title; the pregnancy first, as the child a pregnant patient names is the one expected) while any
-    is: that trastuzumab is contraindicated in pregnancy, not a trial of it in women at large. A question asking how long or how often (``asked_quantity``) is answered, while any
+    is: that trastuzumab is contraindicated in pregnancy, not a trial of it in women at large. A
+    question asking how long or how often (``asked_quantity``) is answered, while any
     statement states such an amount, by one that does."""
     pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
     # What to give, or how well it works, is answered by a treatment or its result, not by its harms.
