@@ -300,6 +300,15 @@ def test_an_abbreviation_with_an_extent_prefix_reads_as_the_extent_and_the_abbre
     assert analyse("my eGFR is 40", mapping).abbreviations == ()
 
 
+def test_an_abbreviation_typed_without_its_hyphen_reads_as_the_corpus_writes_it():
+    """"glp1" is GLP-1 when the corpus defines only "GLP-1"; a spelling the corpus defines itself wins."""
+    mapping = mine(["ngc-10503"]).best(min_count=1)
+    assert mapping["glp-1"] == ["glucagon-like peptide-1"]
+    assert analyse("Is saxenda a glp1 blocker as well?", mapping).abbreviations == (("glp1", "glucagon-like peptide-1"),)
+    both = {**mapping, "glp1": ["another long form"]}
+    assert analyse("Is saxenda a glp1 blocker as well?", both).abbreviations == (("glp1", "another long form"),)
+
+
 def _medquad_sentences(focus: str) -> list[str]:
     with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
         return [s for row in map(json.loads, f) if row["focus"] == focus for s in row["answer"].split(". ")]

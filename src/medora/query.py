@@ -597,7 +597,7 @@ def _resolve_abbreviations(
                 found += [(word, long, start, end) for long in _clipped(key, mapping)]
             if not (_looks_abbreviated(word) or (_one_meaning(mapping.get(key, ())) and _typed_in_lower_case(word))):
                 continue
-            for long in local.get(key) or mapping.get(key, ()) or _prefixed(word, mapping):
+            for long in local.get(key) or mapping.get(key, ()) or _prefixed(word, mapping) or _unhyphenated(key, mapping):
                 found.append((word, long, start, end))
     return found
 
@@ -629,6 +629,13 @@ def _prefixed(word: str, mapping: Mapping[str, list[str]]) -> list[str]:
     return [f"{_EXTENT_PREFIXES[m.group(1)]} {long}" for long in mapping.get(m.group(2).lower(), ())]
 
 
+def _unhyphenated(word: str, mapping: Mapping[str, list[str]]) -> list[str]:
+    """The long forms of an abbreviation the corpus writes with a hyphen, typed without it ("glp1":
+    GLP-1, "ctla4": CTLA-4), when the corpus writes no abbreviation so and only one with a hyphen."""
+    hyphenated = _mapping_index(mapping).joined.get(word, ())
+    return list(mapping[hyphenated[0]]) if len(hyphenated) == 1 and word not in mapping else []
+
+
 def _clipped(word: str, mapping: Mapping[str, list[str]]) -> list[str]:
     """The one long form a clipped shorthand stands for: the initials of its words then the start of
     its last word ("afib": atrial fibrillation, "cdiff": Clostridioides difficile), among the
@@ -648,6 +655,7 @@ class _MappingIndex:
 
     clipped: dict[str, list[str]]  # long forms by the first MIN_CLIPPED letters a clipped shorthand starts with
     short: dict[str, list[str]]  # short forms by long form, lower case
+    joined: dict[str, list[str]]  # hyphenated short forms by their spelling without hyphens ("glp1": "glp-1")
 
 
 # The mappings in use, newest first: an index's own, and the empty one of a statement read without
@@ -662,14 +670,17 @@ def _mapping_index(mapping: Mapping[str, list[str]]) -> _MappingIndex:
             return built
     clipped: dict[str, list[str]] = {}
     short: dict[str, list[str]] = {}
+    joined: dict[str, list[str]] = {}
     for abbreviation, longs in mapping.items():
+        if "-" in abbreviation.strip("-"):
+            joined.setdefault(abbreviation.replace("-", ""), []).append(abbreviation)
         for long in longs:
             short.setdefault(long.lower(), []).append(abbreviation)
             words = _ascii_words(long)
             if 2 <= len(words) <= 4 and all(w.isalpha() for w in words):
                 start = "".join(w[0] for w in words[:-1]) + words[-1]
                 clipped.setdefault(start[:MIN_CLIPPED], []).append(" ".join(words))
-    built = _MappingIndex(clipped, short)
+    built = _MappingIndex(clipped, short, joined)
     _MAPPING_INDEX[:] = [(mapping, built), *_MAPPING_INDEX][:_MAPPINGS_KEPT]
     return built
 
