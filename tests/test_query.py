@@ -254,6 +254,17 @@ def test_vocabulary_entries_are_conditions_or_interventions_by_their_mesh_tree(q
     assert not interventions & {e.name for e in q.conditions}
 
 
+@pytest.mark.parametrize("question, condition", [
+    ("What can I do to help the ear pain?", "Earache"),  # K-QA wording; the vocabulary's "earache"
+    ("Is there anything youd recommend for the throat pain", "Pharyngitis"),  # its "sore throat"
+    ("I have back pain", "Back Pain"),  # a name of its own wins
+    ("my knee pain is worse", None),  # no "sore knee" or "kneeache": nothing is read
+])
+def test_a_pain_named_as_patients_name_it_is_the_vocabularys_name_for_it(question, condition):
+    names = {e.name for e in analyse(question).conditions}
+    assert names == ({condition} if condition else set())
+
+
 def test_a_corpus_abbreviation_typed_in_lower_case_is_read_when_it_is_no_english_word(abbreviations):
     assert abbreviations["cpap"] == ["continuous positive airway pressure"]  # mined from the slice
     a = analyse("is cpap the only option for my sleep apnea?", abbreviations)

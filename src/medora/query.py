@@ -319,6 +319,7 @@ def analyse(question: str, abbreviations: Mapping[str, list[str]] | None = None)
     tokens = _tokens(question)
     lowered = question.lower()
     matches = [m for kind in ("disease", "drug") for m in _matches(kind, tokens)]
+    matches += _pain_matches(tokens, matches)
     resolved = _disambiguate(_resolve_abbreviations(question, tokens, mapping), matches)
     # A part of a drug's name abbreviates nothing the drug's names do not: the "DM1" of "T-DM1"
     # (trastuzumab emtansine) is not diabetes mellitus type 1; the "ACE" of "ACE inhibitors" is
@@ -804,6 +805,31 @@ def _matches(kind: str, tokens: list[tuple[str, int, int]]) -> list[_Match]:
             start, end = run[first][1], run[min(first + n, len(run)) - 1][2]
             found.setdefault((start, end, data["name"]), _Match(start, end, data, data["matching_string"], kind))
     return list(found.values())
+
+
+# A pain named as patients name it: "throat pain" is the vocabulary's "sore throat", "ear pain" its
+# "earache". (The vocabulary decides: only a name it holds is read.)
+_PAIN_WORDS = frozenset({"pain", "pains", "ache", "aches"})
+_PAIN_NAMES = ("sore {}", "{}ache")
+
+
+def _pain_matches(tokens: list[tuple[str, int, int]], matches: list[_Match]) -> list[_Match]:
+    """Disease matches for "<part> pain" written where the vocabulary names the pain "sore <part>" or
+    "<part>ache", unless a disease name already covers the two words."""
+    find = vocabulary.current().find
+    found = []
+    for (part, start, _), (pain, _, end) in zip(tokens, tokens[1:]):
+        if pain.lower() not in _PAIN_WORDS or not part.isalpha() \
+                or any(m.kind == "disease" and m.start <= start and end <= m.end for m in matches):
+            continue
+        for form in _PAIN_NAMES:
+            name = form.format(part.lower())
+            data = next((d for d, _, _ in find("disease", name.split())
+                         if d.get("match_type") == "exact" and d.get("matching_string") == name and "name" in d), None)
+            if data:
+                found.append(_Match(start, end, data, f"{part} {pain}", "disease"))
+                break
+    return found
 
 
 def drugs_named(text: str) -> set[str]:
