@@ -13,7 +13,7 @@ from medora.answer.answerability import condition_names
 from medora.answer.evidence import (
     AFTER_PRIOR, FIRST, altered_genes, asked_line, asked_therapy_line, concept_weights, context_at,
     about_ruled_out, contradicts_alteration, contradicts_negation, contradicts_prior_drug, contradicts_qualifier,
-    contradicts_ruled_out, had_drugs, ruled_out,
+    contradicts_ruled_out, had_drugs, ruled_out, asked_regimen, regimen_reach,
     line_of_heading, relevance,
     guideline_context, item_lines, line_at,
     names_asked_population, names_gene, summary_layer,
@@ -683,3 +683,31 @@ def test_a_penicillin_allergy_keeps_the_recommendation_for_the_allergic_and_drop
     aap = line("ngc-9684", "not allergic to penicillin")
     assert not contradicts_ruled_out(question, nice) and about_ruled_out(question, nice)
     assert contradicts_ruled_out(question, aap)
+
+
+def _pdq_heading_of(url_part: str, start: str) -> str:
+    """The last heading above the PDQ sentence that begins with ``start``."""
+    from conftest import CORPUS
+    from medora.corpus.pdq_markdown import parse_markdown
+
+    with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as f:
+        text = next(r["text"] for r in map(json.loads, f) if r["url"].endswith(url_part))
+    return next(section.name for section in parse_markdown(text)[0] if start in section.text).rsplit(" › ", 1)[-1]
+
+
+def test_a_regimen_asked_as_a_whole_is_told_from_another_by_the_heading_its_evidence_stands_under():
+    """ASCO: atezolizumab plus bevacizumab and chemotherapy in EGFR-mutated NSCLC was answered with
+    IMpower130's subgroup result for atezolizumab with carboplatin and nab-paclitaxel, which stands under
+    "Atezolizumab plus chemotherapy"; IMpower150's, under "Atezolizumab plus bevacizumab plus
+    chemotherapy", names its arms only as "ABCP" and "BCP"."""
+    nsclc = "/types/lung/hp/non-small-cell-lung-treatment-pdq"
+    question = "What is the efficacy of atezolizumab plus bevacizumab and chemotherapy in EGFR-mutated NSCLC?"
+    regimen = asked_regimen(question)
+    assert len(regimen) == 2
+    subgroup, arms = "Subgroup analyses showed OS and PFS benefit with atezolizumab", "PFS was also longer in the ABCP group"
+    assert regimen_reach(regimen, _pdq_heading_of(nsclc, subgroup), _pdq_sentence(nsclc, subgroup)) == "other"
+    assert regimen_reach(regimen, _pdq_heading_of(nsclc, arms), _pdq_sentence(nsclc, arms)) == "whole"
+    # Drugs set apart as alternatives, or one drug, are no regimen; nor is a drug the patients had.
+    assert asked_regimen("Is osimertinib or gefitinib preferred for EGFR-mutated NSCLC?") == frozenset()
+    assert asked_regimen("What is the efficacy of osimertinib in EGFR-mutated NSCLC?") == frozenset()
+    assert asked_regimen("After progression on osimertinib, what is the efficacy of amivantamab?") == frozenset()

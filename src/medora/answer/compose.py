@@ -34,7 +34,7 @@ from .applicability import (
     conflicts, facets, names_another_kind, other_population, populations,
 )
 from .evidence import (
-    ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
+    ABOUT_THE_SUMMARY, AFTER_PRIOR, asked_regimen, regimen_reach, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
     about_ruled_out,
     altered_genes, asked_line, asked_therapy_line, concept_weights, context_at, contradicts_alteration,
     contradicts_marker_level, contradicts_negation, contradicts_prior_drug, contradicts_qualifier, contradicts_ruled_out, evidence_pool, guideline_context,
@@ -277,7 +277,8 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                 if p.id in layer:  # choosing among the layer's studies, not weighing them against guidelines
                     cue = _summary_cue(text, p, a, section, line_titles, cited_year)
             study_lead = None
-            if lead_in is None and doc.type == "summary" and _RESULT.search(text) and not drugs_named(text):
+            if lead_in is None and doc.type == "summary" and (_RESULT.search(text) or _ARM.search(text)) \
+                    and not drugs_named(text):
                 study = study_at(studies, p.id, a)
                 if study.passage_id and (study.passage_id, study.span[0]) != (p.id, a):
                     study_lead = _context_sentence(passages.get(study.passage_id), study.span)
@@ -487,6 +488,15 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         specific = [c for c in candidates if names_gene(
             f"{c.hit.document.title} {c.hit.passage.section} {_with_lead_in(c.statement)}", genes, abbreviations)]
         candidates = specific or candidates
+    # A regimen asked as a whole ("atezolizumab plus bevacizumab and chemotherapy") is answered by what
+    # is said of it, when anything is; a result under the heading of a regimen lacking one of its drugs
+    # is another trial's.
+    regimen = asked_regimen(asked)
+    if regimen:
+        reach_of = {id(c): regimen_reach(regimen, c.hit.passage.section.rsplit(" › ", 1)[-1], _with_lead_in(c.statement))
+                    for c in candidates}
+        candidates = [c for c in candidates if reach_of[id(c)] == "whole"] \
+            or [c for c in candidates if reach_of[id(c)] != "other"]
     # Patients for whom a treatment is ruled out ("not a candidate for autologous stem cell transplant",
     # "allergic to penicillin") are answered by what is said of such patients, when anything is.
     candidates = [c for c in candidates if about_ruled_out(
@@ -919,6 +929,11 @@ _DESIGN = re.compile(r"\brandomly assigned\b|\brandomi[sz]ed\b|\benrolled\b|\bwe
 _RESULT = re.compile(r"\d\s?%|\bhazard ratio\b|\bodds ratio\b|\brelative risk\b|\b95% CI\b|\bconfidence interval\b"
                      r"|\bP\s?[<=>]|\bno (?:statistically )?(?:significant )?differences?\b|\bsignificantly\b"
                      r"|\bmedian (?:overall |progression-free |event-free )?survival\b|\bresponse rate\b", re.I)
+
+
+# A trial arm named by the abbreviation its study sentence defines ("the ABCP group", "the BCP arm"):
+# the statement means nothing without that sentence.
+_ARM = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9-]* (?:groups?|arms?|cohorts?)\b")
 
 
 def _reports_outcome(text: str) -> bool:

@@ -482,6 +482,41 @@ def had_drugs(text: str) -> frozenset[str]:
     return frozenset(had)
 
 
+# Words that set two drugs of a question apart, as alternatives or in sequence ("osimertinib or
+# gefitinib", "X versus Y", "after X"), not as one regimen.
+_APART = re.compile(r"\b(?:or|vs|versus|compared|than|over|instead|rather|after|following|before|then|switch\w*)\b", re.I)
+
+
+# ... and words that join them into one ("atezolizumab plus bevacizumab"). ("With" and "and" also join
+# what is compared or asked of each: "naloxone with opioids", "tamoxifen and raloxifene".)
+_JOINED = re.compile(r"\bplus\b|\b(?:in combination|combined|together) with\b|\w\s?\+\s?\w", re.I)
+
+
+@functools.lru_cache(maxsize=256)
+def asked_regimen(question: str) -> frozenset[str]:
+    """The drugs the question asks about together, as one regimen ("atezolizumab plus bevacizumab and
+    chemotherapy"): two or more named, joined as one, with no word setting them apart; not drugs its
+    patients had."""
+    had = had_drugs(question)
+    for piece in _APART.split(question):
+        drugs = drugs_named(piece) - had
+        if len(drugs) >= 2 and _JOINED.search(piece):
+            return frozenset(drugs)
+    return frozenset()
+
+
+def regimen_reach(regimen: frozenset[str], heading: str, statement: str) -> str:
+    """How a statement stands to the asked ``regimen``: "whole" when it or the heading it stands under
+    (a summary's heading names the regimen its evidence is about: "Atezolizumab plus bevacizumab plus
+    chemotherapy") names every drug of it; "other" when the heading names a regimen lacking one of them
+    ("Atezolizumab plus chemotherapy": another trial's regimen), unless the statement names it; else "part"."""
+    named = drugs_named(heading)
+    said = named | drugs_named(statement)
+    if regimen <= said:
+        return "whole"
+    return "other" if named else "part"
+
+
 def contradicts_prior_drug(question: str, statement: str, context: str = "") -> bool:
     """True when the question's patients have had a drug ("progressed after osimertinib") and the
     statement offers only drugs they have had, without saying its own patients had them ("clinicians
