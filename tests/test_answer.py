@@ -385,7 +385,7 @@ def test_a_summary_result_naming_no_treatment_is_shown_after_its_study(built_ind
     """"Among the 69 treatment-naive patients, the objective response rate was 84%" says nothing of
     what was given: a summary's result naming no drug carries the opening sentence of the study its
     numbered item reports, a verbatim span of the summary, shown as its lead-in once chosen."""
-    from medora.answer.compose import _RESULT, _candidates, _plan, _with_study
+    from medora.answer.compose import _ARM, _RESULT, _candidates, _plan, _with_study
     from medora.answer.evidence import concept_weights
     from medora.query import drugs_named
     from medora.retrieve import retrieve
@@ -398,12 +398,36 @@ def test_a_summary_result_naming_no_treatment_is_shown_after_its_study(built_ind
     studied = [c for c in candidates if c.study]
     assert studied
     for c in studied:
-        assert c.hit.document.type == "summary" and _RESULT.search(c.statement.text)
+        assert c.hit.document.type == "summary" and (_RESULT.search(c.statement.text) or _ARM.search(c.statement.text))
         assert not drugs_named(c.statement.text) and c.statement.lead_in is None
         passage = index.passage(c.study.passage_id)
         assert passage.text[c.study.span[0]:c.study.span[1]] == c.study.text != c.statement.text
         assert _with_study(c).statement.lead_in == c.study
     assert not [c for c in candidates if c.study and drugs_named(c.statement.text)]
+
+
+def test_a_sentence_of_a_studys_opening_paragraph_tells_how_it_was_run(built_index):
+    """DESTINY-Breast06's "These patients previously received one or more lines of endocrine-based therapy
+    ..." (PDQ breast, in the slice) led a treatment answer as if it said what to give: a sentence of a
+    summary study's opening paragraph that reports no result describes the study (as "randomly
+    assigned" does), for the statement bar; the result bullets after it do not."""
+    from medora.answer.compose import _RESULT, _candidates, _plan
+    from medora.answer.evidence import concept_weights
+    from medora.retrieve import retrieve
+
+    settings, index = built_index
+    question = "trastuzumab deruxtecan for HER2-low metastatic breast cancer after endocrine therapy"
+    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    candidates = _candidates(list(retrieval.hits), concept_weights(retrieval.query), _plan("treatment"),
+                             question=question, question_type="treatment")
+    described = {c.statement.text: c.describes_study for c in candidates}
+    assert described["These patients previously received one or more lines of endocrine-based therapy and no "
+                     "previous chemotherapy for metastatic breast cancer."]
+    assert any(text.startswith("The phase III, randomized, open-label DESTINY-Breast06") and flag
+               for text, flag in described.items())
+    results = [c for c in candidates if c.hit.document.type == "summary" and _RESULT.search(c.statement.text)]
+    assert results and not any(c.describes_study for c in results)
+    assert not any(c.describes_study for c in candidates if c.hit.document.type != "summary")
 
 
 def test_a_question_asking_how_long_is_answered_by_a_statement_stating_how_long(built_index):

@@ -13,7 +13,7 @@ from medora.answer.answerability import condition_names
 from medora.answer.evidence import (
     AFTER_PRIOR, FIRST, altered_genes, asked_line, asked_therapy_line, concept_weights, context_at,
     about_ruled_out, contradicts_alteration, contradicts_negation, contradicts_prior_drug, contradicts_qualifier,
-    contradicts_ruled_out, had_drugs, ruled_out, asked_regimen, regimen_reach,
+    contradicts_ruled_out, had_drugs, ruled_out, asked_regimen, regimen_reach, positive_genes, qualifiers_of,
     line_of_heading, relevance,
     guideline_context, item_lines, line_at,
     names_asked_population, names_gene, summary_layer,
@@ -711,3 +711,24 @@ def test_a_regimen_asked_as_a_whole_is_told_from_another_by_the_heading_its_evid
     assert asked_regimen("Is osimertinib or gefitinib preferred for EGFR-mutated NSCLC?") == frozenset()
     assert asked_regimen("What is the efficacy of osimertinib in EGFR-mutated NSCLC?") == frozenset()
     assert asked_regimen("After progression on osimertinib, what is the efficacy of amivantamab?") == frozenset()
+
+
+def test_a_gene_the_patients_are_positive_for_is_one_they_carry_a_receptor_is_not():
+    """"ROS1-positive NSCLC" was answered with a trial in ALK-rearranged patients: the patients are those
+    the ROS1 change is said of. "HER2-positive" (a receptor, as the corpus's long form says) stays a
+    marker: a pregnant patient's HER2-positive cancer is answered by what is said of pregnancy."""
+    her2 = [("HER2", "human epidermal growth factor receptor 2")]
+    assert positive_genes("What is the treatment recommendation for ROS1-positive NSCLC after progression on crizotinib?") \
+        == {"ROS1"}
+    assert positive_genes("pregnant with early breast cancer HER2+ - can trastuzumab be given during pregnancy?", her2) \
+        == frozenset()
+    assert positive_genes("ER-positive breast cancer") == frozenset()  # no digit: a receptor's symbol
+
+
+def test_a_marker_overexpressed_is_a_marker_positive():
+    """PDQ writes "HER2-overexpressing" for HER2-positive: it is no answer for HER2-negative patients."""
+    statement = _pdq_sentence("/types/breast/hp/breast-treatment-pdq", "Outside of a clinical trial, standard first-line")
+    assert "HER2-overexpressing" in statement
+    assert ("her2", "positive") in qualifiers_of(statement)
+    question = "For HER2-negative metastatic breast cancer refractory to endocrine therapy, should single-agent chemotherapy be offered?"
+    assert contradicts_qualifier(question, statement)

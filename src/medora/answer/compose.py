@@ -39,7 +39,7 @@ from .evidence import (
     altered_genes, asked_line, asked_therapy_line, concept_weights, context_at, contradicts_alteration,
     contradicts_marker_level, contradicts_negation, contradicts_prior_drug, contradicts_qualifier, contradicts_ruled_out, evidence_pool, guideline_context,
     had_clauses_text, item_lines, line_at, line_of_heading, names_gene, qualifiers_of, relevance, stated_line, stems,
-    study_at, study_starts, summary_layer, tested_genes, therapy_line,
+    study_at, study_starts, summary_layer, tested_genes, therapy_line, positive_genes,
 )
 from .statements import ENDS_SENTENCE, PROFILE_FIELD, not_a_finding, ratings, statement_at, statement_spans
 
@@ -110,6 +110,10 @@ class _Candidate:
     # response rate was 84%") reports the study its numbered item opens with: that opening sentence,
     # shown before it as its lead-in once the statement is chosen (choosing reads the result's own words).
     study: Statement | None = None
+    # It tells how its study was run, not what it found: a sentence of a summary's numbered study's
+    # opening paragraph ("ROS1 rearrangements were identified using break-apart FISH ...", "Of those
+    # patients, 160 had NSCLC ...") that reports no result; the results follow as bullets.
+    describes_study: bool = False
 
 
 # Evidence from this year on counts as emerging (the corpus snapshot is from 2025).
@@ -276,7 +280,11 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                     section = study_line
                 if p.id in layer:  # choosing among the layer's studies, not weighing them against guidelines
                     cue = _summary_cue(text, p, a, section, line_titles, cited_year)
-            study_lead = None
+            study_lead, describes = None, False
+            if doc.type == "summary" and not _RESULT.search(text):
+                opening = study_at(studies, p.id, a)
+                describes = opening.passage_id == p.id and "\n" not in p.text[opening.span[0]:a] \
+                    and bool(_STUDY_WORDS.search(p.text[slice(*opening.span)]))
             if lead_in is None and doc.type == "summary" and (_RESULT.search(text) or _ARM.search(text)) \
                     and not drugs_named(text):
                 study = study_at(studies, p.id, a)
@@ -295,7 +303,8 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                 score=hit.score * (0.4 + match) * (1.3 if p.kind == "recommendation" else 1.0) * cue,
             )
             statement = replace(statement, score=statement.score * _rating_weight(statement.evidence))
-            out.append(_Candidate(statement, hit, match, section, concepts, p.id in layer, own, line, study_lead))
+            out.append(_Candidate(statement, hit, match, section, concepts, p.id in layer, own, line, study_lead,
+                                  describes))
     # A patient page's sentences share its title's match, so score alike: among them, first those worded
     # for the question's type ("Antibiotics can cure PID" for "how is PID treated?"), then those matching
     # more of the question in their own words, then as the page has them. (In clinical text, trial reports
@@ -483,7 +492,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     # Patients with a change in a gene ("RET rearrangement-positive NSCLC") are answered by what is
     # said of them, when anything is: statements naming the gene in their words, lead-in, heading or
     # document title, not the disease's general first-line chemotherapy.
-    genes = altered_genes(asked) | tested_genes(asked)
+    genes = altered_genes(asked) | tested_genes(asked) | positive_genes(asked, abbreviations)
     if genes:
         specific = [c for c in candidates if names_gene(
             f"{c.hit.document.title} {c.hit.passage.section} {_with_lead_in(c.statement)}", genes, abbreviations)]
@@ -746,7 +755,8 @@ def statement_bar_features(chosen: list[_Candidate], focus: list[str], query, ma
                      max(c.hit.dense or 0.0, 0.0), float(c.hit.document.audience == "patient"),
                      float(bare_result), float(id(c) in safety),
                      float(not conditions or any(about_condition(n, said) for n in conditions)),
-                     1.0 / max(c.hit.rank, 1), float(bool(_DESIGN.search(text)) and not _RESULT.search(text)),
+                     1.0 / max(c.hit.rank, 1),
+                     float(c.describes_study or (bool(_DESIGN.search(text)) and not _RESULT.search(text))),
                      float(any(m.search(_own_words(c)) for m in markers)),
                      relevance(_own_words(c), uncommon) if uncommon else 0.0))
     return rows
@@ -929,6 +939,11 @@ _DESIGN = re.compile(r"\brandomly assigned\b|\brandomi[sz]ed\b|\benrolled\b|\bwe
 _RESULT = re.compile(r"\d\s?%|\bhazard ratio\b|\bodds ratio\b|\brelative risk\b|\b95% CI\b|\bconfidence interval\b"
                      r"|\bP\s?[<=>]|\bno (?:statistically )?(?:significant )?differences?\b|\bsignificantly\b"
                      r"|\bmedian (?:overall |progression-free |event-free )?survival\b|\bresponse rate\b", re.I)
+
+
+# The opening sentence of a numbered item that is a study ("In an expansion cohort of a phase I study of
+# crizotinib, ...", "The phase III ... trial ..."), not an option of a treatment list ("1. Surgery.").
+_STUDY_WORDS = re.compile(r"\b(?:stud(?:y|ies)|trials?|cohorts?|analys[ie]s|meta-analys[ie]s|review|series)\b", re.I)
 
 
 # A trial arm named by the abbreviation its study sentence defines ("the ABCP group", "the BCP arm"):

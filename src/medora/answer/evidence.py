@@ -194,7 +194,10 @@ def relevance(text: str, concepts: Concepts) -> float:
 
 
 # "HER2-positive", "ER negative", and "HER2 (Human Epidermal growth factor Receptor 2) positive".
-_QUALIFIED = re.compile(r"\b([A-Za-z0-9]+)(?:\s*\([^()]{1,80}\))?[\s–-]+(positive|negative)\b", re.I)
+_QUALIFIED = re.compile(r"\b([A-Za-z0-9]+)(?:\s*\([^()]{1,80}\))?[\s–-]+(positive|negative|overexpressing|overexpressed)\b",
+                        re.I)
+# A marker overexpressed is positive for it: "HER2-overexpressing breast cancer" is HER2-positive.
+_POLARITY = {"positive": "positive", "negative": "negative", "overexpressing": "positive", "overexpressed": "positive"}
 # The signed shorthand of the same: "HER2+", "HR+/HER2-", "ER−". The marker is written as a symbol
 # (capitals, or letters with a digit: "her2+"), so that "first- and second-line" names no marker;
 # a minus counts only where no word follows it ("HER2-low" is a category of its own).
@@ -219,7 +222,7 @@ def _qualifiers(text: str, abbreviations: tuple[tuple[str, str], ...] = ()) -> f
         if marker in _ALTERATIONS:  # "RET rearrangement-positive": the marker is the gene, not the kind of change
             gene = _GENE_BEFORE.search(text, 0, m.start())
             marker = gene.group(1).lower() if gene else marker
-        found.add((marker, m.group(2).lower()))
+        found.add((marker, _POLARITY[m.group(2).lower()]))
     found |= {(m.group(1).lower(), _SIGN[m.group(2)]) for m in _SIGNED.finditer(text)}
     found |= {(m.group(2).lower(), _EXPRESSED_POLARITY[m.group(1).lower()]) for m in _EXPRESSED.finditer(text)}
     return frozenset(found)
@@ -345,6 +348,17 @@ _WILD_TYPE = re.compile(rf"\b({_GENES})[\s–-]+wild[\s–-]?type\b|\bwild[\s–
 _MARKER = r"[A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,4})?"
 _TESTED_GENE = re.compile(rf"\b({_MARKER}(?:\.\d+)?)[\s–-]+(?:testing|tests?|tested|status|expression|assays?|IHC)\b"
                           rf"|\b(?:testing|tests?|tested|assays?)\s+(?:for\s+)?(?:the\s+|an?\s+)?({_MARKER})\b")
+
+
+def positive_genes(text: str, abbreviations: Sequence[tuple[str, str]] = ()) -> frozenset[str]:
+    """The genes ``text`` qualifies its patients as positive for, written as gene symbols with a digit
+    ("ROS1-positive NSCLC" -> {"ROS1"}, as ``tested_genes``): the patients carry that gene's change or
+    product. A receptor ("HER2-positive", "ER-positive": the long form ``abbreviations`` give names a
+    receptor) is expressed, a marker of its own, and not among them."""
+    receptors = {short.lower() for short, long in abbreviations if re.search(r"\breceptors?\b", long, re.I)}
+    return frozenset(m.upper() for m, sign in qualifiers_of(text, abbreviations)
+                     if sign == "positive" and len(m) >= 3 and any(ch.isdigit() for ch in m)
+                     and any(ch.isalpha() for ch in m) and m not in receptors)
 
 
 def tested_genes(text: str) -> frozenset[str]:
