@@ -346,6 +346,17 @@ def test_answer_page_shows_what_the_api_returns(client, her2):
     assert f"Corpus version {escape(her2['corpus_version'] or 'unknown')}" in html
 
 
+def test_answer_page_shows_a_source_without_a_year_as_undated(client):
+    """A patient page gives no year: the page says "undated" where a year would stand."""
+    response = client.get("/answer", params={"q": "What are the symptoms of a heart attack?", "audience": "patient_caregiver"})
+    assert response.status_code == 200
+    answer = client.post("/api/v1/answers", json={"question": "What are the symptoms of a heart attack?",
+                                                  "audience": "patient_caregiver"}).json()
+    undated = [r for r in answer["references"] if not r.get("year")]
+    assert undated
+    assert "undated" in response.text
+
+
 def test_answer_page_escapes_the_question(client):
     question = "<script>alert(1)</script> HER2-positive breast cancer treatment"
     response = client.get("/answer", params={"q": question})

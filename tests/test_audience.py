@@ -329,3 +329,21 @@ def test_a_follow_up_names_the_guideline_topic_not_the_kind_of_document(built_in
         parts = [p for p in re.split(r":|\. ", doc.title) if p.strip()]
         if any(not _NOT_A_TOPIC.search(p) for p in parts):
             assert not _NOT_A_TOPIC.search(_topic(doc.title)), doc.title
+
+
+def test_a_statement_whose_source_gives_no_year_is_shown_undated(answers):
+    """MedlinePlus and NHLBI pages carry no date: their statements and references say "undated", so a
+    reader does not take them for current, as they would a statement shown without a year."""
+    from medora.render import to_markdown, to_text
+
+    answer = to_json(answers["heart_attack", "patient_caregiver"])
+    shown = [s for s in answer["bottom_line"] + [s for sec in answer["sections"] for s in sec["statements"]]]
+    undated = [s for s in shown if s.get("label") and not s.get("year")]
+    dated = [s for s in shown if s.get("year")]
+    assert undated, "the slice's patient pages give no year"
+    markdown, text = to_markdown(answer), to_text(answer)
+    for s in undated:
+        assert f"({s['label']}, undated" in markdown
+    for s in dated:
+        assert f"({s['label']} {s['year']}" in markdown
+    assert "Undated." in markdown and "undated" in text

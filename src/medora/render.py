@@ -19,13 +19,19 @@ def _cites(numbers: list[int], locator: str = "") -> str:
     return "".join(f"[{n}, {locator}]" if i == 0 and locator else f"[{n}]" for i, n in enumerate(numbers))
 
 
+UNDATED = "undated"  # a source that gives no year
+
+
 def _cited(s: dict) -> str:
     return _cites(s["citations"], s.get("locator", ""))
 
 
 def _evidence(s: dict) -> str:
-    """The statement's source type and year, then the ratings the source gives it."""
+    """The statement's source type and year ("undated" when its source gives none: a reader should not
+    take it for current), then the ratings the source gives it."""
     source = " ".join(str(x) for x in (s.get("label"), s.get("year")) if x)
+    if s.get("label") and not s.get("year"):
+        source += f", {UNDATED}"
     parts = [source] if source else []
     parts += [f"{k} {v}" for k, v in (s.get("evidence") or {}).items()]
     return f" ({'; '.join(parts)})" if parts else ""
@@ -46,6 +52,8 @@ def _reference_line(r: dict) -> str:
         bits.append(r["source"] + ("," if r.get("year") else "."))
     if r.get("year"):
         bits.append(f"{r['year']}.")
+    else:
+        bits.append(f"{UNDATED.capitalize()}.")
     if r.get("locator"):
         bits.append(f"{r['locator']}.")
     if r.get("via"):
