@@ -568,6 +568,26 @@ def test_a_definition_question_answered_by_no_statement_saying_what_it_is_is_par
                                index).missing
 
 
+def test_a_drug_named_as_one_of_a_kind_is_said_to_be_of_that_kind(built_index):
+    """"What is Valtrex?" was partial though MedlinePlus says "These antiviral medicines include acyclovir,
+    valacyclovir, or famcyclovir": naming a drug among the members of a kind (Hearst's "such as",
+    "include", "are examples of") says what it is. A symptom among a disease's features is not defined
+    so ("Other features can include drooling")."""
+    from medora.answer.answerability import assess, names_its_kind
+
+    _, index = built_index
+    antivirals = _medquad_sentence("Shingles", "antiviral medicines include acyclovir")
+    relievers = _medquad_sentence("Premenstrual Syndrome", "pain relievers such as ibuprofen")
+    features = _medquad_sentence("Troyer syndrome", "Other features can include drooling")
+    assert names_its_kind(antivirals, ("valacyclovir",)) and names_its_kind(relievers, ("naproxen",))
+    assert not names_its_kind(antivirals, ("pain",))  # named after the list, not in it
+    assert names_its_kind(features, ("drooling",))  # the pattern holds; only a drug is defined by it
+    rhythm = _medquad_sentence("Atrial Fibrillation", "Medicines used to control the heart rhythm include")
+    assert assess(analyse("What is flecainide?"), (f"Atrial Fibrillation\n{rhythm}",), index).status == "answered"
+    lacks = assess(analyse("What is atrial fibrillation?"), (f"Atrial Fibrillation\n{rhythm}",), index)
+    assert lacks.missing == ("No statement found says what atrial fibrillation is.",)
+
+
 def test_an_answer_naming_no_gene_the_question_tests_for_is_partial(built_index):
     from medora.answer.answerability import assess
     from medora.answer.evidence import tested_genes

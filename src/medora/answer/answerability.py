@@ -189,6 +189,29 @@ def defines(text: str, names: Sequence[str]) -> bool:
                for n in names if n)
 
 
+# A thing named as one of a kind (Hearst's patterns, "Automatic acquisition of hyponyms from large text
+# corpora", COLING 1992): "These antiviral medicines include acyclovir, valacyclovir, or famcyclovir",
+# "topical steroids such as hydrocortisone", "Aspirin, naproxen (Aleve), and ibuprofen are examples of
+# OTC NSAIDs". The kind is what the thing is. (Not "X and other Y": "the cause of ARDS, associated
+# illnesses, and other factors" makes no factor of ARDS.)
+_ITEM = r"[\w-]+(?:\s+[\w-]+){0,3}(?:\s*\([^()]{1,40}\))?"  # one item of a list: a few words, maybe a bracket
+_ITEMS = rf"(?:{_ITEM}(?:,\s+|,?\s+(?:and|or)\s+)){{0,5}}"  # the items before it
+_KIND_BEFORE = rf"\b(?:such as|include|includes|including)\s+{_ITEMS}"
+_KIND_AFTER = rf"(?:\s*\([^()]{{1,40}}\))?(?:(?:,\s+|,?\s+(?:and|or)\s+){_ITEM}){{0,5}}\s+(?:is|are) (?:an? )?(?:examples?|types?|kinds?) of\b"
+
+
+def names_its_kind(text: str, names: Sequence[str]) -> bool:
+    """Does the statement name one of ``names`` as a member of a kind it names (``_KIND_BEFORE``,
+    ``_KIND_AFTER``)? Read of drugs and tests: of a symptom, "features may include drooling" says what
+    it goes with, not what it is."""
+    lowered = text.lower()
+    for n in names:
+        name = re.escape(" ".join(_WORD.findall(n.lower())))
+        if name and (re.search(rf"{_KIND_BEFORE}{name}\b", lowered) or re.search(rf"\b{name}\b{_KIND_AFTER}", lowered)):
+            return True
+    return False
+
+
 DEFINING_OPENING_WORDS = 12  # "Acute respiratory distress syndrome (ARDS) is a ...": the name, then what it is
 
 
@@ -242,7 +265,9 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
     # of adverse events) does not say. Asked of one named condition or drug, whose names are known.
     named_subjects = [s for s in left if s.kind != "term"]
     if query.question_type == "definition" and len(named_subjects) == 1 and not any(
-            says_what_it_is(c.split("\n", 3)[-1], named_subjects[0].names) for c in contexts):
+            says_what_it_is(c.split("\n", 3)[-1], named_subjects[0].names)
+            or (named_subjects[0].kind == "intervention" and names_its_kind(c.split("\n", 3)[-1], named_subjects[0].names))
+            for c in contexts):
         missing.append(f"No statement found says what {named_subjects[0].asked} is.")
     missing = list(dict.fromkeys(missing))  # a gene the vocabulary also knows as a test ("IDH") is said once
     return Answerability("partial" if missing else "answered", tuple(missing))

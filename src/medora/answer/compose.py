@@ -28,7 +28,9 @@ from ..query import answers_type, asked_quantity, drugs_named, names_nothing, st
 from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
-from .answerability import NAMES_NOTHING, asked_interventions, assess, condition_names, defines, easy_words, subjects
+from .answerability import (
+    NAMES_NOTHING, asked_interventions, assess, condition_names, defines, easy_words, names_its_kind, subjects,
+)
 from .applicability import (
     about_condition, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases, class_page,
     conflicts, facets, names_another_kind, other_population, populations,
@@ -545,8 +547,10 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
                                     - len(chosen), chosen=chosen, per_passage=settings.answer.bar_per_passage)
         # ... and, for a definition question, first the statements that open with what it asks about.
         defined = _defined_names(retrieval.query)
+        kinds = [n for s in subjects(retrieval.query) if s.kind == "intervention" for n in s.names] if defined else []
         chosen += select_statements(sorted((c for c in rest if c not in chosen),
-                                           key=lambda c: (not defines(c.statement.text, defined), -c.own)),
+                                           key=lambda c: (not (defines(c.statement.text, defined)
+                                                               or names_its_kind(c.statement.text, kinds)), -c.own)),
                                     settings.answer.bar_own_words_candidates, chosen=chosen,
                                     per_passage=settings.answer.bar_per_passage)
     else:
