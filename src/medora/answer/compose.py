@@ -36,12 +36,12 @@ from .applicability import (
     conflicts, facets, names_another_kind, other_population, populations,
 )
 from .evidence import (
-    ABOUT_THE_SUMMARY, AFTER_PRIOR, asked_regimen, regimen_reach, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
+    ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
     about_ruled_out,
-    altered_genes, asked_line, asked_therapy_line, concept_weights, context_at, contradicts_alteration,
+    altered_genes, asked_line, asked_regimen, asked_therapy_line, concept_weights, context_at, contradicts_alteration,
     contradicts_marker_level, contradicts_negation, contradicts_prior_drug, contradicts_qualifier, contradicts_ruled_out, evidence_pool, guideline_context,
-    had_clauses_text, item_lines, line_at, line_of_heading, names_gene, qualifiers_of, relevance, stated_line, stems,
-    study_at, study_starts, summary_layer, tested_genes, therapy_line, positive_genes,
+    had_clauses_text, item_lines, line_at, line_of_heading, names_gene, positive_genes, qualifiers_of, regimen_reach,
+    relevance, stated_line, stems, study_at, study_starts, summary_layer, tested_genes, therapy_line,
 )
 from .statements import ENDS_SENTENCE, PROFILE_FIELD, not_a_finding, ratings, statement_at, statement_spans
 
