@@ -468,3 +468,25 @@ def test_statements_below_the_floor_are_not_built_and_the_rest_are_the_same(buil
             [(c.statement.passage_id, c.statement.span, c.section) for c in expected]
         pruned += len(every) - len(kept)
     assert pruned  # the floor leaves statements out of some of these answers
+
+
+@pytest.mark.parametrize("question", [  # K-QA's, which on the slice stand nearest to the pages on heart attack
+    "Is there anything else I could take for the sinus pain",  # and atrial fibrillation
+    "Is there anyway to get medication for sleep",
+    "Which doctor should i go to for vertigo",
+])
+def test_a_lay_question_naming_no_condition_is_not_answered_only_from_pages_about_other_diseases(built_index, question):
+    """K-QA (session 24): a patient's question naming no condition, which no statement clears the bar
+    for, was answered with the nearest statement whatever page it stood on: gastroparesis drugs from
+    the page on diabetic neuropathies for "reduce my sweating". Such an answer is about someone else:
+    the answer says not found and lists the nearest sources instead."""
+    from medora.answer.evidence import page_about_other_patients
+    from medora.index import vocabulary
+
+    settings, index = built_index
+    words = vocabulary.current()
+    answer = ask(question, index, settings, audience="patient_caregiver")
+    said = all_statements(answer)
+    titles = {index.document(s.doc_id).title for s in said}
+    assert not said or not all(page_about_other_patients(t, question, words) for t in titles), titles
+    assert answer.status != "not_found" or answer.nearest

@@ -732,3 +732,29 @@ def test_a_marker_overexpressed_is_a_marker_positive():
     assert ("her2", "positive") in qualifiers_of(statement)
     question = "For HER2-negative metastatic breast cancer refractory to endocrine therapy, should single-agent chemotherapy be offered?"
     assert contradicts_qualifier(question, statement)
+
+
+def test_a_page_titled_by_a_disease_the_question_does_not_name_is_about_other_patients():
+    """K-QA's "reduce my sweating" was answered, below the statement bar, with gastroparesis drugs from
+    the page on diabetic neuropathies, and "activated charcoal to help w stomach bug" from an
+    intracranial-haemorrhage guideline. A page whose title names a disease none of whose words the
+    question names is about other patients; a page on what the question names ("mouth sore" and the
+    page on cold sores, "UTI" read in full), or titled by no disease, is not."""
+    from conftest import CORPUS
+    from medora.answer.evidence import page_about_other_patients
+    from medora.index import vocabulary
+
+    words = vocabulary.current()
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        titles = {r["focus"] for r in map(json.loads, f)}
+    neuropathy = next(t for t in titles if t.startswith("Diabetic Neuropathies"))
+    assert page_about_other_patients(
+        neuropathy, "Is there any kind of medication you can prescribe in the meantime to help reduce my sweating ?", words)
+    assert not page_about_other_patients(neuropathy, "can diabetes damage the nerves in my feet?", words)
+    assert not page_about_other_patients(
+        "Cold Sores", "can mouth sore or mouth herpes ever appear on the chin, or NOT on the lips?", words)
+    assert "Antibiotics" in titles
+    assert not page_about_other_patients("Antibiotics", "Can i take the painkiller and the antibiotics at the same time?",
+                                         words)
+    uti = next(t for t in titles if t.lower().startswith("urinary tract infection"))
+    assert not page_about_other_patients(uti, "Can clindamycin be used to treat a UTI urinary tract infection", words)

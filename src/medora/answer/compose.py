@@ -29,7 +29,8 @@ from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 from .answerability import (
-    NAMES_NOTHING, asked_interventions, assess, condition_names, defines, easy_words, names_its_kind, subjects,
+    NAMES_NOTHING, asked_interventions, assess, condition_names, defines, easy_words, names_its_kind, says_what_it_is,
+    subjects,
 )
 from .applicability import (
     about_condition, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases, class_page,
@@ -40,7 +41,8 @@ from .evidence import (
     about_ruled_out,
     altered_genes, asked_line, asked_regimen, asked_therapy_line, concept_weights, context_at, contradicts_alteration,
     contradicts_marker_level, contradicts_negation, contradicts_prior_drug, contradicts_qualifier, contradicts_ruled_out, evidence_pool, guideline_context,
-    had_clauses_text, item_lines, line_at, line_of_heading, names_gene, positive_genes, qualifiers_of, regimen_reach,
+    had_clauses_text, item_lines, line_at, line_of_heading, names_gene, page_about_other_patients, positive_genes,
+    qualifiers_of, regimen_reach,
     relevance, stated_line, stems, study_at, study_starts, summary_layer, tested_genes, therapy_line,
 )
 from .statements import ENDS_SENTENCE, PROFILE_FIELD, not_a_finding, ratings, statement_at, statement_spans
@@ -556,7 +558,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     else:
         chosen += select_statements(rest, settings.answer.max_statements - len(chosen), chosen=chosen)
     chosen = _clear_the_bar(chosen, settings.answer, retrieval.query, exempt=[*safety, *(c for c in chosen if c.layer)],
-                            focus=focus, safety=safety, found=lined)
+                            focus=focus, safety=safety, found=lined, unnamed=understood if unnamed else None)
     verdict = assess(retrieval.query, tuple(_context(c) for c in chosen), index)
     if verdict.status == "not_found":
         return not_found(verdict.missing, NOT_FOUND_NOTICE)
@@ -1093,7 +1095,7 @@ def _applicability(query, question: str):
 
 def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,
                    exempt: list[_Candidate], focus: list[str] = (), safety: list[_Candidate] = (),
-                   found: bool = False) -> list[_Candidate]:
+                   found: bool = False, unnamed: str | None = None) -> list[_Candidate]:
     """The statements that clear the bar.
 
     A question that asks something particular keeps the statements the fitted statement bar
@@ -1112,7 +1114,7 @@ def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,
     if not chosen:
         return chosen
     if _fitted_bar(query, chosen[0].concepts, settings):
-        return _useful(chosen, settings, query, list(focus), {id(c) for c in safety}, found=found)
+        return _useful(chosen, settings, query, list(focus), {id(c) for c in safety}, found=found, unnamed=unnamed)
     asked_about = _asked_about(query, chosen[0].concepts)
     broad = max(asked_about.values()) <= GENERIC_WEIGHT
     free = {id(c) for c in exempt}
@@ -1149,13 +1151,14 @@ def _fitted_bar(query, concepts: Concepts, settings: AnswerSettings) -> bool:
 
 
 def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: list[str],
-            safety: set[int], found: bool = False) -> list[_Candidate]:
+            safety: set[int], found: bool = False, unnamed: str | None = None) -> list[_Candidate]:
     """The statements the fitted statement bar (``STATEMENT_BAR_FEATURES``) finds likely useful to a
     clinician reading this answer, at most ``max_statements``, and always the likeliest one, unless
     even that one is less likely useful than in any labelled question the corpus answers (the fitted
     not-found floor): then none, and the answer says not found. ``found``: the evidence summary has a
     heading for the asked patients (``summary_layer``'s recurrent disease): the corpus speaks of them,
-    and the likeliest statement stays."""
+    and the likeliest statement stays. ``unnamed``: the question (with its abbreviations' long forms)
+    when it names no condition and asks of the reader's own (``compose``'s ``unnamed``)."""
     weights, bias, threshold, floor = statement_bar_model()
     odds = [bias + sum(w * x for w, x in zip(weights, row))
             for row in statement_bar_features(chosen, focus, query, settings.bottom_line_match_ratio, safety)]
@@ -1168,6 +1171,15 @@ def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: li
     if query.question_type in ("treatment", "efficacy"):
         lead = next((i for i in ranked if odds[i] >= floor and chosen[i].section != _SAFETY_SECTIONS[0]), lead)
     kept = {i for i in ranked[:settings.max_statements] if odds[i] >= threshold} | {lead}
+    # Kept below the bar, the likeliest statement is the corpus's nearest one, not an answer: to a
+    # question naming no condition, nearest on a page about patients with another disease ("Diabetic
+    # Neuropathies" to "anything to reduce my sweating?", an intracranial-haemorrhage guideline to
+    # "charcoal for a stomach bug?") it answers someone else, and the answer is not found. What it says
+    # an asked drug is holds on any page ("These antiviral medicines include ... valacyclovir").
+    if unnamed is not None and kept == {lead} and odds[lead] < threshold and not found \
+            and page_about_other_patients(chosen[lead].hit.document.title, unnamed, vocabulary.current()) \
+            and not _of_the_asked_drug(chosen[lead], query):
+        return []
     # A question about children, older adults or pregnancy keeps too the likeliest statement about
     # each such group a bottom line could be (``bottom_line_pool``), when one clears the not-found
     # floor: "avoid peanuts while pregnant so my baby doesn't get allergies" asks of the pregnancy as
@@ -1184,6 +1196,27 @@ def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: li
             first = bottom_line_pool([chosen[i] for i in about], query)[0]
             kept.add(next(i for i in about if chosen[i] is first))
     return [chosen[i] for i in ranked if i in kept]
+
+
+def _of_the_asked_drug(c: _Candidate, query) -> bool:
+    """Does the statement say what a drug or test the question asks about is (as a definition, or as
+    one of a kind: "These antiviral medicines include acyclovir, valacyclovir, or famcyclovir"), or
+    speak of the people who take it ("People who take acarbose (Precose) ... should know")?"""
+    text = c.statement.text
+    for asked in asked_interventions(query):
+        if says_what_it_is(text, asked.names) or names_its_kind(text, asked.names):
+            return True
+        for m in _TAKERS.finditer(text):
+            near = text[m.end():m.end() + _TAKERS_REACH + max(map(len, asked.names))]
+            if any(re.search(rf"\b{re.escape(n)}\b", near, re.I) for n in asked.names):
+                return True
+    return False
+
+
+# The people taking a drug, named before it: "people who take", "patients taking", "those on".
+_TAKERS = re.compile(r"\b(?:people|patients|persons|individuals|those|anyone|adults|children|women|men)\s+"
+                     r"(?:who\s+(?:take|takes|are taking|use|uses|are using|are on)|taking|using|on)\b", re.I)
+_TAKERS_REACH = 40  # letters between that wording and the drug's name ("either of these", "a combination of")
 
 
 # The patient groups a bottom line must speak of when the question names one: a statement on

@@ -411,6 +411,18 @@ def about_other_patients(statement: str, question: str, vocabulary) -> bool:
     return False
 
 
+def page_about_other_patients(title: str, question: str, vocabulary) -> bool:
+    """Is a document titled ``title`` a page about patients with a disease the question does not name:
+    its title names a disease, and the question none of that disease's words ("Diabetic
+    Neuropathies" or "Diarrhea and Cancer Treatment" to "is there a medication to reduce my
+    sweating?", not "Cold Sores" to "can mouth sores appear on the chin?"). ``question``: with its
+    abbreviations' long forms."""
+    names = disease_names(title, vocabulary)
+    # The disease's words only: a title's other words are as often a symptom the page's patients share
+    # with anyone ("Pain and Cancer", "Edema (Swelling) and Cancer Treatment").
+    return bool(names) and not (stems(" ".join(names)) - _DISEASE_WORDS - STOP_WORDS) & stems(question)
+
+
 def contradicts_alteration(question: str, statement: str, heading: str = "") -> bool:
     """True when the question's patients carry a change in one gene ("EGFR-mutated NSCLC") and the
     statement speaks only of changes in others ("... and ALK rearrangements, first-line crizotinib"),
