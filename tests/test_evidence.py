@@ -61,6 +61,11 @@ def test_qualifiers_read_the_question_s_own_abbreviation():
     ("HR+/HER2- metastatic breast cancer after a CDK4/6 inhibitor", "for HR-positive, HER2-negative disease", False),
     ("HER2+ early breast cancer", "HER2-low disease", False),  # a category of its own, not a sign
     ("first- and second-line therapy for HER2-positive disease", "HER2-positive", False),
+    # triple-negative: negative for the oestrogen and progesterone receptors and HER2 (cancer.gov's definition)
+    ("first-line treatment of triple-negative, PD-L1-positive metastatic breast cancer",
+     "for metastatic HER2-overexpressing breast cancer", True),
+    ("triple-negative breast cancer", "ER-positive breast cancer", True),
+    ("triple-negative breast cancer", "in triple-negative breast cancer", False),
 ])
 def test_signed_markers_read_as_positive_or_negative(question, statement, contradicts):
     assert contradicts_qualifier(question, statement) is contradicts

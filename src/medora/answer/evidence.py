@@ -225,7 +225,14 @@ def _qualifiers(text: str, abbreviations: tuple[tuple[str, str], ...] = ()) -> f
         found.add((marker, _POLARITY[m.group(2).lower()]))
     found |= {(m.group(1).lower(), _SIGN[m.group(2)]) for m in _SIGNED.finditer(text)}
     found |= {(m.group(2).lower(), _EXPRESSED_POLARITY[m.group(1).lower()]) for m in _EXPRESSED.finditer(text)}
+    if ("triple", "negative") in found:
+        found |= {(marker, "negative") for marker in _TRIPLE_NEGATIVE}
     return frozenset(found)
+
+
+# Triple-negative breast cancer: "the cancer cells do not have estrogen receptors, progesterone receptors,
+# or large amounts of HER2/neu protein" (cancer.gov): negative for each, as the corpus abbreviates them.
+_TRIPLE_NEGATIVE = ("er", "pr", "her2", "hr")
 
 
 # Kinds of genetic change a question qualifies its patients by ("EGFR mutation-positive"), and the
