@@ -237,6 +237,9 @@ def test_a_disease_name_typed_as_two_words_is_searched_as_one(built_index):
     # K-QA wording: a long English word, mistyped, is no missing subject ("No source mentions cantagious").
     ("Is the rash cantagious?", "Is the rash contagious?"),
     ("Is he perscribing chemotherapy?", "Is he prescribing chemotherapy?"),
+    # ... and a longer one two slips away (ASCO's question: "Partly answered: No source mentions incoperated").
+    ("When should aspirin be incoperated in the treatment of localized dMMR colon cancer?",
+     "When should aspirin be incorporated in the treatment of localized dMMR colon cancer?"),
     # Short ones are not respelt as English: "worred" is one slip from "worked" and from "worried".
     ("I'm mainly worred about my heart", "I'm mainly worred about my heart"),
 ])
@@ -246,7 +249,7 @@ def test_a_long_mistyped_english_word_is_searched_as_english_spells_it(built_ind
     settings, index = built_index
     assert respell(question, index.document_frequency)[0] == respelt
     answer = ask(question, index, settings)
-    assert not [m for m in answer.missing if "cantagious" in m or "perscribing" in m]
+    assert not [m for m in answer.missing if "cantagious" in m or "perscribing" in m or "incoperated" in m]
 
 
 def test_patients_who_have_had_a_drug_are_not_offered_it_again_alone(built_index):

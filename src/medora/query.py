@@ -374,6 +374,8 @@ def one_slip_away(word: str) -> set[str]:
 # a shorter word is two slips from too many names.
 TWO_SLIPS_MIN_LETTERS = 8
 TWO_SLIPS_MAX = 2
+# ... and English words from this length ("incoperated": "incorporated"), when no name is that near.
+ENGLISH_TWO_SLIPS_MIN_LETTERS = 10
 
 
 SPLIT_NAME_MIN_LETTERS = 3  # both halves of a name typed as two words ("ear ache"); shorter ones join too freely
@@ -405,11 +407,13 @@ def slips_apart(a: str, b: str, most: int) -> int:
     return previous[-1]
 
 
-def _two_slips_away(word: str) -> list[str]:
-    """The one-word disease and drug names nearest ``word`` in spelling key, within two slips."""
+def _two_slips_away(word: str, english: bool = False) -> list[str]:
+    """The one-word disease and drug names (``english``: English words) nearest ``word`` in spelling
+    key, within two slips."""
     key = spelling_key(word)
     found = {}
-    for name in vocabulary.current().one_word_names(word[0]):
+    current = vocabulary.current()
+    for name in (current.english_words if english else current.one_word_names)(word[0]):
         if abs(len(name) - len(word)) <= TWO_SLIPS_MAX + 1:
             apart = slips_apart(key, spelling_key(name), TWO_SLIPS_MAX)
             if apart <= TWO_SLIPS_MAX:
@@ -429,7 +433,9 @@ def respell(question: str, mentions: Callable[..., Mapping[str, int]]) -> tuple[
     no name is that near and the word is long (``ENGLISH_RESPELL_MIN_LETTERS``), into an English word
     the corpus mentions: "cantagious" -> "contagious"; or, when neither is and the word is long
     (``TWO_SLIPS_MIN_LETTERS``), into the disease or drug name nearest it within two slips, compared
-    as the words sound (``spelling_key``): "ghonerrea" -> "gonorrhea", "mycofenolate" -> "mycophenolate".
+    as the words sound (``spelling_key``): "ghonerrea" -> "gonorrhea", "mycofenolate" -> "mycophenolate";
+    or, longer still (``ENGLISH_TWO_SLIPS_MIN_LETTERS``), into the English word the corpus mentions
+    nearest it within two slips: "incoperated" -> "incorporated".
     A disease name typed as two words is joined: "heart burn" -> "heartburn".
     Otherwise "No source in the corpus mentions cantagious" would be shown as a missing subject.
     Returns the question and the (typed, respelt) pairs.
@@ -450,6 +456,9 @@ def respell(question: str, mentions: Callable[..., Mapping[str, int]]) -> tuple[
         if not any(counts.values()) and len(word) >= TWO_SLIPS_MIN_LETTERS:  # "ghonerrea", "mycofenolate"
             near = _two_slips_away(word)
             counts = mentions(near) if near else {}
+        if not any(counts.values()) and len(word) >= ENGLISH_TWO_SLIPS_MIN_LETTERS:  # "incoperated"
+            near = _two_slips_away(word, english=True)
+            counts = mentions(near, exact=True) if near else {}
         best = max(near, key=lambda v: (counts.get(v, 0), v), default=None)
         if best and counts.get(best):
             pairs.append((word, best))

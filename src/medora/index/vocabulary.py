@@ -174,6 +174,7 @@ class Vocabulary:
         self._syllables: dict[str, int | None] = {}
         self._hash_index: dict[str, np.ndarray] = {}
         self._initials: dict[str, tuple[str, ...]] = {}
+        self._english: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def in_memory(cls) -> Vocabulary:
@@ -252,6 +253,17 @@ class Vocabulary:
             words = {w for kind, v in rows for w in (v.split() if kind == "disease" else [v] if " " not in v else [])
                      if w.startswith(initial) and w.isalpha() and (len(w) >= _NAME_WORD_LETTERS or w == v)}
             found = self._initials[initial] = tuple(sorted(words))
+        return found
+
+    def english_words(self, initial: str) -> tuple[str, ...]:
+        """Every word of the English pronouncing dictionary (CMUdict) of letters only that begins with
+        the letter ``initial``."""
+        found = self._english.get(initial)
+        if found is None:
+            with self._lock:
+                rows = self.db.execute("SELECT word FROM syllables WHERE word >= ? AND word < ?",
+                                       (initial, chr(ord(initial) + 1))).fetchall()
+            found = self._english[initial] = tuple(w for (w,) in rows if w.isalpha())
         return found
 
     def drugs_beginning(self, prefix: str) -> dict[str, tuple[str, ...]]:
