@@ -1207,7 +1207,7 @@ def _of_the_asked_drug(c: _Candidate, query) -> bool:
         if says_what_it_is(text, asked.names) or names_its_kind(text, asked.names):
             return True
         for m in _TAKERS.finditer(text):
-            near = text[m.end():m.end() + _TAKERS_REACH + max(map(len, asked.names))]
+            near = text[m.end():m.end() + _TAKERS_REACH + max(map(len, asked.names), default=0)]
             if any(re.search(rf"\b{re.escape(n)}\b", near, re.I) for n in asked.names):
                 return True
     return False
