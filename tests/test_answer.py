@@ -493,3 +493,31 @@ def test_a_lay_question_naming_no_condition_is_not_answered_only_from_pages_abou
     titles = {index.document(s.doc_id).title for s in said}
     assert not said or not all(page_about_other_patients(t, question, words) for t in titles), titles
     assert answer.status != "not_found" or answer.nearest
+
+
+@pytest.mark.parametrize("question", [  # K-QA's, which on the slice stand nearest to guidelines on other diseases
+    "The yeast infection is not transferable?",  # acute kidney injury
+    "Can I get something to treat the yeast infection too?",  # diabetic foot ulcers
+    "what is used to treat upper respiratory infection?",
+])
+def test_a_lay_question_naming_a_condition_is_not_answered_only_from_pages_about_other_diseases(built_index, question):
+    """K-QA (session 25): a patient naming a condition the corpus holds no statement on got the nearest
+    statement on a page about another disease ("Nutrition During Cancer Treatment" for throat pain;
+    on the slice, renal replacement therapy for a yeast infection). The answer says not found and
+    lists the nearest sources instead."""
+    from medora.answer.answerability import condition_names
+    from medora.answer.applicability import asked_trees
+    from medora.answer.evidence import page_about_other_patients
+    from medora.index import vocabulary
+    from medora.query import analyse
+
+    settings, index = built_index
+    words = vocabulary.current()
+    names = condition_names(analyse(question))
+    asked = " ".join([question, *(n for group in names for n in group)])
+    answer = ask(question, index, settings, audience="patient_caregiver")
+    said = all_statements(answer)
+    titles = {index.document(s.doc_id).title for s in said}
+    assert not said or not all(page_about_other_patients(t, asked, words, asked_trees(names, words))
+                               for t in titles), titles
+    assert answer.status != "not_found" or answer.nearest

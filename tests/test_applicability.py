@@ -649,17 +649,17 @@ def test_particular_questions_keep_what_the_fitted_bar_finds_likely_useful(built
     seen: list[tuple[int, list[float]]] = []
     useful = composition._useful
 
-    def observe(chosen, answer_settings, query, focus, safety, found=False, unnamed=None):
+    def observe(chosen, answer_settings, query, focus, safety, found=False, own=None):
         rows = composition.statement_bar_features(chosen, focus, query, answer_settings.bottom_line_match_ratio, safety)
         assert all(0.0 <= x <= 1.0 for row in rows for x in row)
-        kept = useful(chosen, answer_settings, query, focus, safety, found=found, unnamed=unnamed)
+        kept = useful(chosen, answer_settings, query, focus, safety, found=found, own=own)
         odds = {id(c): bias + sum(w * x for w, x in zip(weights, row)) for c, row in zip(chosen, rows)}
         likeliest = max(odds.values())
         assert all(odds[id(c)] >= threshold or odds[id(c)] == likeliest for c in kept)
         # nothing likely useful: the answer says not found, unless a heading for the asked patients was found;
-        # so too, to a question naming no condition, when the likeliest is below the bar on a page about another
+        # so too, to a reader asking of their own, when the likeliest is below the bar on a page about another
         assert not kept or likeliest >= floor or found
-        assert kept or likeliest < floor or (unnamed is not None and likeliest < threshold)
+        assert kept or likeliest < floor or (own is not None and likeliest < threshold)
         seen.append((len(kept), sorted(odds.values())))
         return kept
 

@@ -763,3 +763,37 @@ def test_a_page_titled_by_a_disease_the_question_does_not_name_is_about_other_pa
                                          words)
     uti = next(t for t in titles if t.lower().startswith("urinary tract infection"))
     assert not page_about_other_patients(uti, "Can clindamycin be used to treat a UTI urinary tract infection", words)
+
+
+def test_a_page_is_about_other_patients_by_its_diseases_not_its_symptoms_or_kinds():
+    """K-QA (session 25): a patient naming a symptom ("throat pain") was answered from the page on
+    nutrition during cancer treatment. Such a page is about other patients; but a page on a kind of
+    disease the question names a case of ("Eye Infections" to styes, by MeSH's tree), on a sign the
+    question shares ("Overweight and Obesity" to "weight gain", both in MeSH's C23), or titled by no
+    disease in particular ("Yeast Infections": "infections") is not."""
+    from conftest import CORPUS
+    from medora.answer.answerability import condition_names
+    from medora.answer.applicability import asked_trees
+    from medora.answer.evidence import page_about_other_patients
+    from medora.index import vocabulary
+    from medora.query import analyse
+
+    words = vocabulary.current()
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        titles = {r["focus"] for r in map(json.loads, f)}
+    with (CORPUS / "nci-pdq" / "nci_treatment_and_drug_pages.jsonl").open(encoding="utf-8") as f:
+        titles |= {line[2:] for r in map(json.loads, f) for line in r["text"].splitlines() if line.startswith("# ")}
+
+    def other(title: str, question: str) -> bool:
+        assert title in titles
+        names = condition_names(analyse(question))
+        asked = " ".join([question, *(n for group in names for n in group)])
+        return page_about_other_patients(title, asked, words, asked_trees(names, words))
+
+    assert other("Nutrition During Cancer Treatment", "Is there anything youd recommend for the throat pain")
+    assert other("Hay Fever", "Is post nasal drip runny nose?")
+    assert not other("Eye Infections", "Can styes be on other areas of the eyelid besides just the edges?")
+    assert not other("Overweight and Obesity", "Does low thyroid contribute to weight gain?")
+    assert not other("Yeast Infections", "The urine can be smelly with a yeast infection?")
+    # A question naming no sign keeps a title's signs as its diseases: weight gain is not low blood sugar.
+    assert other("Overweight and Obesity", "my sugar just read 62 what should I eat or drink to bring it up")

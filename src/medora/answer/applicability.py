@@ -392,6 +392,17 @@ def _named_diseases(text: str, vocabulary) -> tuple[list[tuple[tuple[str, ...], 
     return named, tokens
 
 
+def named_diseases(text: str, vocabulary) -> list[tuple[str, tuple[str, ...]]]:
+    """Each disease ``text`` names, as (the words naming it, its MeSH tree numbers)."""
+    named, tokens = _named_diseases(text, vocabulary)
+    return [(" ".join(tokens[i] for i in words), trees) for trees, words in named]
+
+
+def is_under(tree: str, ancestor: str) -> bool:
+    """Is MeSH tree number ``tree`` the same as, or below, ``ancestor``?"""
+    return tree == ancestor or _under(tree, ancestor)
+
+
 def disease_names(text: str, vocabulary) -> list[str]:
     """The words of ``text`` that name a disease, one string per disease named."""
     named, tokens = _named_diseases(text, vocabulary)

@@ -557,8 +557,14 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
                                     per_passage=settings.answer.bar_per_passage)
     else:
         chosen += select_statements(rest, settings.answer.max_statements - len(chosen), chosen=chosen)
+    # Whose question it is, for the bar's last word on a statement nearest only on a page about other
+    # patients: a patient's or caregiver's, whatever it names ("anything for the throat pain?"), or
+    # one asked in the first person naming no condition. A clinician's "should I retest stool for C
+    # diff" names the patient's disease in shorthand the vocabulary may not read.
     chosen = _clear_the_bar(chosen, settings.answer, retrieval.query, exempt=[*safety, *(c for c in chosen if c.layer)],
-                            focus=focus, safety=safety, found=lined, unnamed=understood if unnamed else None)
+                            focus=focus, safety=safety, found=lined,
+                            own=" ".join([understood, *(n for names in condition_names(retrieval.query) for n in names)])
+                            if unnamed or audience == LAY_AUDIENCE else None)
     verdict = assess(retrieval.query, tuple(_context(c) for c in chosen), index)
     if verdict.status == "not_found":
         return not_found(verdict.missing, NOT_FOUND_NOTICE)
@@ -1095,7 +1101,7 @@ def _applicability(query, question: str):
 
 def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,
                    exempt: list[_Candidate], focus: list[str] = (), safety: list[_Candidate] = (),
-                   found: bool = False, unnamed: str | None = None) -> list[_Candidate]:
+                   found: bool = False, own: str | None = None) -> list[_Candidate]:
     """The statements that clear the bar.
 
     A question that asks something particular keeps the statements the fitted statement bar
@@ -1114,7 +1120,7 @@ def _clear_the_bar(chosen: list[_Candidate], settings: AnswerSettings, query,
     if not chosen:
         return chosen
     if _fitted_bar(query, chosen[0].concepts, settings):
-        return _useful(chosen, settings, query, list(focus), {id(c) for c in safety}, found=found, unnamed=unnamed)
+        return _useful(chosen, settings, query, list(focus), {id(c) for c in safety}, found=found, own=own)
     asked_about = _asked_about(query, chosen[0].concepts)
     broad = max(asked_about.values()) <= GENERIC_WEIGHT
     free = {id(c) for c in exempt}
@@ -1151,14 +1157,15 @@ def _fitted_bar(query, concepts: Concepts, settings: AnswerSettings) -> bool:
 
 
 def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: list[str],
-            safety: set[int], found: bool = False, unnamed: str | None = None) -> list[_Candidate]:
+            safety: set[int], found: bool = False, own: str | None = None) -> list[_Candidate]:
     """The statements the fitted statement bar (``STATEMENT_BAR_FEATURES``) finds likely useful to a
     clinician reading this answer, at most ``max_statements``, and always the likeliest one, unless
     even that one is less likely useful than in any labelled question the corpus answers (the fitted
     not-found floor): then none, and the answer says not found. ``found``: the evidence summary has a
     heading for the asked patients (``summary_layer``'s recurrent disease): the corpus speaks of them,
-    and the likeliest statement stays. ``unnamed``: the question (with its abbreviations' long forms)
-    when it names no condition and asks of the reader's own (``compose``'s ``unnamed``)."""
+    and the likeliest statement stays. ``own``: the question (with its abbreviations' long forms and
+    its conditions' names) when a reader asks of their own: a patient or caregiver, or anyone asking
+    in the first person and naming no condition (``compose``'s ``unnamed``)."""
     weights, bias, threshold, floor = statement_bar_model()
     odds = [bias + sum(w * x for w, x in zip(weights, row))
             for row in statement_bar_features(chosen, focus, query, settings.bottom_line_match_ratio, safety)]
@@ -1172,12 +1179,14 @@ def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: li
         lead = next((i for i in ranked if odds[i] >= floor and chosen[i].section != _SAFETY_SECTIONS[0]), lead)
     kept = {i for i in ranked[:settings.max_statements] if odds[i] >= threshold} | {lead}
     # Kept below the bar, the likeliest statement is the corpus's nearest one, not an answer: to a
-    # question naming no condition, nearest on a page about patients with another disease ("Diabetic
-    # Neuropathies" to "anything to reduce my sweating?", an intracranial-haemorrhage guideline to
-    # "charcoal for a stomach bug?") it answers someone else, and the answer is not found. What it says
-    # an asked drug is holds on any page ("These antiviral medicines include ... valacyclovir").
-    if unnamed is not None and kept == {lead} and odds[lead] < threshold and not found \
-            and page_about_other_patients(chosen[lead].hit.document.title, unnamed, vocabulary.current()) \
+    # reader asking of their own, nearest on a page about patients with a disease they did not name
+    # ("Diabetic Neuropathies" to "anything to reduce my sweating?", an intracranial-haemorrhage
+    # guideline to "charcoal for a stomach bug?", "Nutrition During Cancer Treatment" to "anything for
+    # the throat pain?") it answers someone else, and the answer is not found. What it says an asked
+    # drug is holds on any page ("These antiviral medicines include ... valacyclovir").
+    if own is not None and kept == {lead} and odds[lead] < threshold and not found \
+            and page_about_other_patients(chosen[lead].hit.document.title, own, vocabulary.current(),
+                                          asked_trees(condition_names(query), vocabulary.current())) \
             and not _of_the_asked_drug(chosen[lead], query):
         return []
     # A question about children, older adults or pregnancy keeps too the likeliest statement about

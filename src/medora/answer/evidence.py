@@ -25,7 +25,7 @@ import Stemmer
 
 from ..query import STOP_WORDS, QueryAnalysis, drugs_named
 from ..types import Hit, Passage
-from .applicability import about_condition, disease_names, other_population, stages
+from .applicability import about_condition, disease_names, is_under, named_diseases, other_population, stages
 from .statements import NUMBERING, split_sentences
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -418,16 +418,32 @@ def about_other_patients(statement: str, question: str, vocabulary) -> bool:
     return False
 
 
-def page_about_other_patients(title: str, question: str, vocabulary) -> bool:
+def page_about_other_patients(title: str, question: str, vocabulary, asked: Iterable[str] = ()) -> bool:
     """Is a document titled ``title`` a page about patients with a disease the question does not name:
-    its title names a disease, and the question none of that disease's words ("Diabetic
-    Neuropathies" or "Diarrhea and Cancer Treatment" to "is there a medication to reduce my
-    sweating?", not "Cold Sores" to "can mouth sores appear on the chin?"). ``question``: with its
-    abbreviations' long forms."""
-    names = disease_names(title, vocabulary)
-    # The disease's words only: a title's other words are as often a symptom the page's patients share
-    # with anyone ("Pain and Cancer", "Edema (Swelling) and Cancer Treatment").
-    return bool(names) and not (stems(" ".join(names)) - _DISEASE_WORDS - STOP_WORDS) & stems(question)
+    its title names a disease, and the question none of that disease's words, nor a kind of it
+    (``asked``: the MeSH tree numbers of the question's conditions) ("Diabetic Neuropathies" or
+    "Diarrhea and Cancer Treatment" to "is there a medication to reduce my sweating?", not "Cold
+    Sores" to "can mouth sores appear on the chin?", nor "Eye Infections" to a question on styes).
+    ``question``: with its abbreviations' long forms."""
+    asked_words, asked = stems(question), tuple(asked)
+    # A question naming a sign or symptom (MeSH's C23: "weight gain", "runny nose") asks of what
+    # patients with any disease may have: a title's signs and symptoms ("Overweight and Obesity") are
+    # what its patients share with the asker, and only the title's other diseases make them others.
+    shared = any(is_under(a, SIGNS_AND_SYMPTOMS) for a in asked)
+    diseases = []
+    for name, trees in named_diseases(title, vocabulary):
+        # The disease's words only: a title's other words are as often a symptom the page's patients
+        # share with anyone ("Pain and Cancer", "Edema (Swelling) and Cancer Treatment"); a title
+        # naming only a kind of disease in general ("Infections") names none in particular.
+        words = stems(name) - _DISEASE_WORDS - STOP_WORDS
+        if words and not (shared and any(is_under(t, SIGNS_AND_SYMPTOMS) for t in trees)):
+            diseases.append((words, trees))
+    return bool(diseases) and not any(words & asked_words or any(is_under(a, t) for a in asked for t in trees)
+                                      for words, trees in diseases)
+
+
+# MeSH's "Pathological Conditions, Signs and Symptoms": what a patient with any disease may have.
+SIGNS_AND_SYMPTOMS = "C23"
 
 
 def contradicts_alteration(question: str, statement: str, heading: str = "") -> bool:
