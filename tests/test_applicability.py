@@ -250,6 +250,36 @@ def test_a_question_about_two_patient_groups_keeps_a_statement_about_each(built_
     assert "pregnant or lactating mothers" in answer.bottom_line[0].text
 
 
+def test_a_question_about_a_pregnancy_is_answered_by_what_is_said_of_pregnancy(built_index):
+    """A drug's benefit or a baby's weaning, said of no pregnancy, speaks of other patients than a
+    pregnant asker ("trastuzumab extends survival ... the HERA trial" to "can trastuzumab be given
+    during pregnancy?", judged so in session 24): when a statement kept speaks of pregnancy, in a
+    group's words or by a disease of pregnancy, the answer holds those only."""
+    from medora.answer.applicability import populations
+
+    settings, index = built_index
+    answer = ask("should I avoid peanuts and eggs while pregnant so my baby doesn't get food allergies?", index, settings)
+    said = all_statements(answer)
+    assert said and all("pregnancy" in populations(f"{index.document(s.doc_id).title} {s.text}") for s in said)
+    assert not any(s.text.startswith("No special dietary restrictions after the age of 4 months") for s in said)
+
+
+def test_a_disease_of_pregnancy_speaks_of_a_pregnancy():
+    """"Women at increased risk for preeclampsia" are pregnant, whatever words say so (MeSH files
+    preeclampsia under pregnancy complications); "women with epilepsy" need not be."""
+    from conftest import CORPUS
+    from medora.answer.applicability import names_pregnancy_disease
+    from medora.index import vocabulary
+
+    words = vocabulary.current()
+    aspirin = "Low-dose aspirin use in women at increased risk for preeclampsia has not been shown to increase"
+    assert aspirin in (CORPUS / "guidelines-ngc" / "ngc-10602.xml").read_text(encoding="utf-8")
+    assert names_pregnancy_disease(aspirin, words)
+    epilepsy = "Women with epilepsy should be informed that sodium valproate is associated with a higher rate"
+    assert epilepsy in (CORPUS / "guidelines-ngc" / "ngc-10803.xml").read_text(encoding="utf-8")
+    assert not names_pregnancy_disease(epilepsy, words)
+
+
 def test_a_statement_shows_its_own_ratings_not_its_passages_first(built_index):
     """EAACI rates each recommendation of a passage in its own words ("... (Evidence level: II–III;
     Grade: C)"): each statement carries its own, the range whole, not the first one the passage states."""

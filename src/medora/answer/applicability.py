@@ -34,7 +34,7 @@ POPULATION_GROUPS: dict[str, tuple[str, ...]] = {
     "older adults": ("older adult", "older adults", "older people", "older persons", "older patients", "elderly",
                      "geriatric"),
     "pregnancy": ("pregnant", "pregnancy", "pregnancies", "postpartum", "breastfeeding", "lactating", "antenatal",
-                  "prenatal"),
+                  "prenatal", "gestation", "gestational", "trimester", "trimesters"),
     "women": ("women", "woman", "female", "females", "postmenopausal", "premenopausal"),
     "men": ("men", "male", "males"),
 }
@@ -401,6 +401,17 @@ def named_diseases(text: str, vocabulary) -> list[tuple[str, tuple[str, ...]]]:
 def is_under(tree: str, ancestor: str) -> bool:
     """Is MeSH tree number ``tree`` the same as, or below, ``ancestor``?"""
     return tree == ancestor or _under(tree, ancestor)
+
+
+# The diseases of pregnancy, as MeSH files them ("preeclampsia", "gestational diabetes" below
+# "pregnancy complications"): a text naming one speaks of a pregnancy, in whatever words.
+PREGNANCY_DISEASES = "pregnancy complications"
+
+
+def names_pregnancy_disease(text: str, vocabulary) -> bool:
+    """Does ``text`` name a disease MeSH files under ``PREGNANCY_DISEASES``?"""
+    roots = asked_trees(((PREGNANCY_DISEASES,),), vocabulary)
+    return any(is_under(t, r) for _, trees in named_diseases(text, vocabulary) for t in trees for r in roots)
 
 
 def disease_names(text: str, vocabulary) -> list[str]:

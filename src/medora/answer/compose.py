@@ -34,7 +34,7 @@ from .answerability import (
 )
 from .applicability import (
     about_condition, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases, class_page,
-    conflicts, facets, names_another_kind, other_population, populations,
+    conflicts, facets, names_another_kind, names_pregnancy_disease, other_population, populations,
 )
 from .evidence import (
     ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
@@ -1204,6 +1204,15 @@ def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: li
         if about:
             first = bottom_line_pool([chosen[i] for i in about], query)[0]
             kept.add(next(i for i in about if chosen[i] is first))
+    # ... and a question about a pregnancy is answered by what is said of pregnancy, when a statement
+    # kept says anything of it: a drug's benefit, dose or safety at large is that for patients who are
+    # not pregnant ("trastuzumab extends survival ... the HERA trial" to "can trastuzumab be given
+    # during pregnancy?"). (A statement on adults at large does speak for older adults and on
+    # children's care for a child: those groups keep them.)
+    alone = groups & _ANSWERED_ALONE
+    if alone:
+        speaking = {i for i in kept if _names_group(chosen[i], alone, ages)}
+        kept = speaking or kept
     return [chosen[i] for i in ranked if i in kept]
 
 
@@ -1231,13 +1240,16 @@ _TAKERS_REACH = 40  # letters between that wording and the drug's name ("either 
 # The patient groups a bottom line must speak of when the question names one: a statement on
 # "women" or "men" at large is no less about a woman than one naming her sex.
 _LIFE_STAGES = frozenset({"children", "older adults", "pregnancy"})
+# The groups a question is answered about alone, when anything is said of them (``_useful``).
+_ANSWERED_ALONE = frozenset({"pregnancy"})
 
 
 def _names_group(c: _Candidate, groups: set[str], ages: tuple[tuple[int, int], ...] = ()) -> bool:
     """Is the statement, in its own words or its document's title, about one of ``groups``, or about
     an age range holding one of the question's ``ages`` ("adults aged 60 to 74" for a 65-year-old)?"""
     said = f"{c.hit.document.title} {_own_words(c)}"
-    return bool(populations(said) & groups) or any(lo <= age <= hi for age, _ in ages for lo, hi in age_ranges(said))
+    return bool(populations(said) & groups) or any(lo <= age <= hi for age, _ in ages for lo, hi in age_ranges(said)) \
+        or ("pregnancy" in groups and names_pregnancy_disease(said, vocabulary.current()))
 
 
 def currency_notice(statements: list[Statement], stale_after_years: int, today: int | None = None) -> str:
