@@ -471,7 +471,8 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     # statement about people with cancer is about other patients (``about_other_patients``). A
     # clinician's question naming none leaves its patients' disease unsaid ("Which bisphosphonates are
     # recommended for adjuvant therapy?").
-    unnamed = not condition_names(retrieval.query) and (audience == LAY_AUDIENCE or bool(_FIRST_PERSON.search(asked)))
+    conditions_named = condition_names(retrieval.query)
+    unnamed = not conditions_named and (audience == LAY_AUDIENCE or bool(_FIRST_PERSON.search(asked)))
     words = vocabulary.current()
     understood = " ".join([asked, *(long for _, long in abbreviations)])
     weighed = [
@@ -563,7 +564,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     # diff" names the patient's disease in shorthand the vocabulary may not read.
     chosen = _clear_the_bar(chosen, settings.answer, retrieval.query, exempt=[*safety, *(c for c in chosen if c.layer)],
                             focus=focus, safety=safety, found=lined,
-                            own=" ".join([understood, *(n for names in condition_names(retrieval.query) for n in names)])
+                            own=" ".join([understood, *(n for names in conditions_named for n in names)])
                             if unnamed or audience == LAY_AUDIENCE else None)
     verdict = assess(retrieval.query, tuple(_context(c) for c in chosen), index)
     if verdict.status == "not_found":
