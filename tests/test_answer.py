@@ -521,3 +521,33 @@ def test_a_lay_question_naming_a_condition_is_not_answered_only_from_pages_about
     assert not said or not all(page_about_other_patients(t, asked, words, asked_trees(names, words))
                                for t in titles), titles
     assert answer.status != "not_found" or answer.nearest
+
+
+@pytest.mark.parametrize("question", [  # K-QA's
+    "Is saxenda a glp1 blocker as well?",
+    "How long would I be on Saxenda before I could move to the next dose?",
+])
+def test_a_patient_is_not_answered_only_with_what_is_done_around_an_operation(tmp_path, question):
+    """K-QA (session 25): the corpus's only statement naming liraglutide is the perioperative protocol's
+    "GLP-1 agonists (exenatide, liraglutide, pramlintide) should be held perioperatively". A patient
+    who asked about no operation got it as the answer, below the bar, to what Saxenda is and how long
+    to stay on a dose: advice for someone else. Not found, and the protocol among the nearest sources."""
+    import shutil
+
+    from conftest import CORPUS
+    from medora.index import open_index
+    from medora.index.build import build_index
+    from medora.settings import get_settings
+
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(CORPUS / "guidelines-ngc" / "ngc-10503.xml", tmp_path / "corpus")
+    settings = get_settings(tmp_path / "data", env={}, corpus={"paths": [str(tmp_path / "corpus")]},
+                            index={"dense": False})
+    assert build_index(settings).problems == []
+    index = open_index(settings)
+    try:
+        answer = ask(question, index, settings, audience="patient_caregiver")
+        assert answer.status == "not_found" and not all_statements(answer)
+        assert [r.doc_id for r in answer.nearest] == ["ngc-10503"]
+    finally:
+        index.close()

@@ -250,6 +250,23 @@ def test_a_question_about_two_patient_groups_keeps_a_statement_about_each(built_
     assert "pregnant or lactating mothers" in answer.bottom_line[0].text
 
 
+def test_what_is_done_around_an_operation_is_read_as_a_care_setting():
+    """ICSI's perioperative protocol holds the corpus's only statement naming liraglutide, on holding it
+    around an operation: said of patients having surgery, the care setting a question names ("before
+    my surgery") or not. "Surgery" in a statement is as often the treatment itself: not a setting."""
+    from conftest import CORPUS
+
+    held = "Glucagon-like peptide-1 (GLP-1) agonists (exenatide, liraglutide, pramlintide) should be held perioperatively"
+    assert held in (CORPUS / "guidelines-ngc" / "ngc-10503.xml").read_text(encoding="utf-8")
+    assert facets(held, frozenset()).values["care setting"] == {"surgery"}
+    assert asked_facets("Should I stop taking my Saxenda before my surgery?").values["care setting"] == {"surgery"}
+    assert not asked_facets("Is saxenda a glp1 blocker as well?").values["care setting"]
+    treatment = "Surgery is the most common treatment for breast cancer"
+    assert not facets(treatment, frozenset()).values["care setting"]
+    assert conflicts(asked_facets("outpatient management of type 2 diabetes"), facets(held, frozenset())) == ["care setting"]
+    assert conflicts(asked_facets("hospitalized patient on liraglutide"), facets(held, frozenset())) == []
+
+
 def test_a_question_about_a_pregnancy_is_answered_by_what_is_said_of_pregnancy(built_index):
     """A drug's benefit or a baby's weaning, said of no pregnancy, speaks of other patients than a
     pregnant asker ("trastuzumab extends survival ... the HERA trial" to "can trastuzumab be given

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..query import STOP_WORDS
 
@@ -56,13 +56,16 @@ class Axis:
     ``compatible`` maps a value to the values a statement may name and still apply.
     ``anchored``: in a statement, the value counts only where it qualifies the asked condition
     (within three words before one of its words): "acute kidney injury" as a side effect says
-    nothing about whether a statement on chronic pain applies.
+    nothing about whether a statement on chronic pain applies. ``asked``: phrases that name a value
+    in a question only ("before my surgery" is where the asker stands; "surgery" in a statement is
+    as often the treatment itself).
     """
 
     name: str
     values: dict[str, tuple[str, ...]]
     compatible: dict[str, frozenset[str]]
     anchored: bool = False
+    asked: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 AXES: tuple[Axis, ...] = (
@@ -71,12 +74,17 @@ AXES: tuple[Axis, ...] = (
           "hospital": ("hospital-acquired", "hospital acquired", "nosocomial", "ventilator-associated",
                        "ventilator associated", "healthcare-associated", "health care-associated")},
          {"community": frozenset({"community"}), "hospital": frozenset({"hospital"})}),
+    # (around an operation: what to do with a drug "perioperatively" is said of patients having surgery)
     Axis("care setting",
          {"outpatient": ("outpatient", "outpatients", "ambulatory"),
           "inpatient": ("inpatient", "inpatients", "hospitalized", "hospitalised"),
-          "intensive care": ("intensive care", "icu", "critically ill", "critical care")},
-         {"outpatient": frozenset({"outpatient"}), "inpatient": frozenset({"inpatient", "intensive care"}),
-          "intensive care": frozenset({"intensive care", "inpatient"})}),
+          "intensive care": ("intensive care", "icu", "critically ill", "critical care"),
+          "surgery": ("perioperative", "perioperatively", "preoperative", "preoperatively", "intraoperative",
+                      "intraoperatively")},
+         {"outpatient": frozenset({"outpatient"}), "inpatient": frozenset({"inpatient", "intensive care", "surgery"}),
+          "intensive care": frozenset({"intensive care", "inpatient", "surgery"}),
+          "surgery": frozenset({"surgery", "inpatient", "intensive care"})},
+         asked={"surgery": ("surgery", "surgeries", "surgical", "operation", "operations")}),
     Axis("course",
          {"acute": ("acute",), "subacute": ("subacute",), "chronic": ("chronic",)},
          {"acute": frozenset({"acute"}), "subacute": frozenset({"subacute", "acute", "chronic"}),
@@ -119,11 +127,13 @@ def _phrases(text: str) -> str:
     return " " + " ".join(_WORD.findall(text.lower().replace("-", " "))) + " "
 
 
-def _pattern(axis: Axis) -> tuple[re.Pattern[str], dict[str, str]]:
+def _pattern(axis: Axis, asked: bool = False) -> tuple[re.Pattern[str], dict[str, str]]:
     """One pass per axis: every phrase of every value in one alternation (longest first), over the
-    text as ``_phrases`` writes it; an anchored axis also captures the three words after."""
+    text as ``_phrases`` writes it; an anchored axis also captures the three words after. ``asked``:
+    for reading a question, with the axis's question-only phrases."""
+    named = [axis.values, axis.asked] if asked else [axis.values]
     forms = {" ".join(_WORD.findall(phrase.replace("-", " "))): value
-             for value, phrases in axis.values.items() for phrase in phrases}
+             for values in named for value, phrases in values.items() for phrase in phrases}
     alternation = "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
     # (the words after are looked ahead at, not taken: "moderate or high severity pneumonia" is read at
     # "moderate" and again at "high severity")
@@ -132,11 +142,12 @@ def _pattern(axis: Axis) -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 _PATTERNS = {axis.name: _pattern(axis) for axis in AXES}
+_ASKED_PATTERNS = {axis.name: _pattern(axis, asked=True) for axis in AXES}
 _GROUP_AXIS = next(axis for axis in AXES if axis.name == "patient group")
 
 
 def _values(text: str, axis: Axis, anchors: frozenset[str] | None) -> frozenset[str]:
-    pattern, forms = _PATTERNS[axis.name]
+    pattern, forms = (_ASKED_PATTERNS if anchors is None else _PATTERNS)[axis.name]
     found = set()
     for m in pattern.finditer(text):
         if not axis.anchored or anchors is None or anchors & set(m.group(2).split()):

@@ -1184,11 +1184,14 @@ def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: li
     # ("Diabetic Neuropathies" to "anything to reduce my sweating?", an intracranial-haemorrhage
     # guideline to "charcoal for a stomach bug?", "Nutrition During Cancer Treatment" to "anything for
     # the throat pain?") it answers someone else, and the answer is not found. What it says an asked
-    # drug is holds on any page ("These antiviral medicines include ... valacyclovir").
+    # drug is holds on any page ("These antiviral medicines include ... valacyclovir"), unless it is
+    # said of a care setting the reader did not name ("GLP-1 agonists (exenatide, liraglutide,
+    # pramlintide) should be held perioperatively" to "is Saxenda a GLP-1 blocker?").
     if own is not None and kept == {lead} and odds[lead] < threshold and not found \
-            and page_about_other_patients(chosen[lead].hit.document.title, own, vocabulary.current(),
-                                          asked_trees(condition_names(query), vocabulary.current())) \
-            and not _of_the_asked_drug(chosen[lead], query):
+            and ((page_about_other_patients(chosen[lead].hit.document.title, own, vocabulary.current(),
+                                            asked_trees(condition_names(query), vocabulary.current()))
+                  and not _of_the_asked_drug(chosen[lead], query))
+                 or _in_a_care_setting_not_asked(chosen[lead], query)):
         return []
     # A question about children, older adults or pregnancy keeps too the likeliest statement about
     # each such group a bottom line could be (``bottom_line_pool``), when one clears the not-found
@@ -1215,6 +1218,14 @@ def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: li
         speaking = {i for i in kept if _names_group(chosen[i], alone, ages)}
         kept = speaking or kept
     return [chosen[i] for i in ranked if i in kept]
+
+
+def _in_a_care_setting_not_asked(c: _Candidate, query) -> bool:
+    """Does the statement speak of a care setting ("should be held perioperatively", "in the ICU")
+    when the question names none: of patients other than a reader asking of their own?"""
+    # (read as a statement, not a question: "surgery" in it is as often the treatment as the setting)
+    return bool(facets(c.statement.text, frozenset()).values["care setting"]) \
+        and not asked_facets(query.text, query.abbreviations).values["care setting"]
 
 
 def _of_the_asked_drug(c: _Candidate, query) -> bool:
