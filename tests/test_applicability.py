@@ -261,7 +261,8 @@ def test_what_is_done_around_an_operation_is_read_as_a_care_setting():
     assert facets(held, frozenset()).values["care setting"] == {"surgery"}
     assert asked_facets("Should I stop taking my Saxenda before my surgery?").values["care setting"] == {"surgery"}
     assert not asked_facets("Is saxenda a glp1 blocker as well?").values["care setting"]
-    treatment = "Surgery is the most common treatment for breast cancer"
+    treatment = "Surgery is the most common treatment for adult soft tissue sarcoma."
+    assert treatment in (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").read_text(encoding="utf-8")
     assert not facets(treatment, frozenset()).values["care setting"]
     assert conflicts(asked_facets("outpatient management of type 2 diabetes"), facets(held, frozenset())) == ["care setting"]
     assert conflicts(asked_facets("hospitalized patient on liraglutide"), facets(held, frozenset())) == []
