@@ -551,3 +551,24 @@ def test_a_patient_is_not_answered_only_with_what_is_done_around_an_operation(tm
         assert [r.doc_id for r in answer.nearest] == ["ngc-10503"]
     finally:
         index.close()
+
+
+def test_tail_patterns_skip_only_segments_they_cannot_match(built_index):
+    """A rating or date tail is searched only in segments that end with, or hold, what it must: the
+    shortcut changes no statement of the slice's passages."""
+    from medora.answer.statements import (_BRACKET_RATING, _GRADE_TAIL, _PAREN_RATING, _RATING_LABEL, _TAILS,
+                                          _TRAILING_LEVELS, _YEAR_TAG, _rating_tail, _tail)
+
+    _, index = built_index
+    shortcuts = [(_tail(_TRAILING_LEVELS, holds="recommendation"), _tail(_TRAILING_LEVELS)),
+                 (_tail(_YEAR_TAG, ends="]"), _tail(_YEAR_TAG)), (_tail(_BRACKET_RATING, ends=")]"), _tail(_BRACKET_RATING)),
+                 (_tail(_GRADE_TAIL, ends=")"), _tail(_GRADE_TAIL)), (_tail(_PAREN_RATING, ends=")"), _tail(_PAREN_RATING))]
+    assert len(_TAILS) == len(shortcuts) + 1  # and _rating_tail
+    segments = [p.text[a:b] for d in index.documents(limit=100_000) for p in index.passages_of(d.id)
+                for a, b in statement_spans(p.text, p.kind)]
+    assert len(segments) > 1000
+    tails = sum(1 for s in segments if any(full(s) >= 0 for _, full in shortcuts) or _RATING_LABEL.search(s))
+    assert tails > 50  # the slice has rated and dated recommendations
+    for segment in segments:
+        assert [short(segment) for short, _ in shortcuts] == [full(segment) for _, full in shortcuts]
+        assert (_rating_tail(segment) >= 0) == bool(_RATING_LABEL.search(segment))

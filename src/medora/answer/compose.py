@@ -45,7 +45,7 @@ from .evidence import (
     qualifiers_of, regimen_reach,
     relevance, stated_line, stems, study_at, study_starts, summary_layer, tested_genes, therapy_line,
 )
-from .statements import ENDS_SENTENCE, PROFILE_FIELD, not_a_finding, ratings, statement_at, statement_spans
+from .statements import ENDS_SENTENCE, PROFILE_FIELD, passage_blocks, ratings
 
 DISCLAIMER = (
     "For healthcare professionals. Medora quotes and cites published sources; it supplements and never "
@@ -203,7 +203,7 @@ def whole_short_sentence(text: str) -> bool:
 
 def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str] = frozenset(),
                 study_years: dict[str, int] | None = None, question: str = "",
-                boilerplate: Collection[str] = (), question_type: str = "other", floor: float = 0.0,
+                boilerplate: frozenset[str] = frozenset(), question_type: str = "other", floor: float = 0.0,
                 floor_exempt: Collection[str] = ()) -> list[_Candidate]:
     """Every usable statement of the pooled passages, scored and placed in a section.
 
@@ -236,13 +236,11 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
             context_relevance[key] = 0.8 * relevance(f"{'' if doc.meta.get('title_is_question') else doc.title} {p.section}", concepts)
         previous: tuple[int, int] | None = None  # the sentence before, as context for "This trial ..."
         min_words = MIN_PATIENT_PAGE_WORDS if doc.audience == "patient" else MIN_STATEMENT_WORDS
-        for block_start, block_end in statement_spans(p.text, p.kind):
-            a, b, ended = statement_at(p.text, block_start, block_end, boilerplate)
-            text = p.text[a:b]
+        for a, b, words, usable in passage_blocks(p.text, p.kind, boilerplate):
             before, previous = previous, (a, b)
-            words = len(text.split())
-            if words < min_words or words > MAX_STATEMENT_WORDS or not ended or not_a_finding(text):
+            if words < min_words or words > MAX_STATEMENT_WORDS or not usable:
                 continue
+            text = p.text[a:b]
             if words < MIN_STATEMENT_WORDS and not whole_short_sentence(text):
                 continue
             own = relevance(text, concepts)
@@ -841,8 +839,13 @@ _DESCRIBED_AS = r"(?:\s*\([^)]{1,60}\))?\s+(?:is an?|are an?|works? by|belongs? 
 
 def describes_drug(text: str, names: Sequence[str]) -> bool:
     """Does the statement open by saying what one of ``names`` is or how it works, and no more?"""
-    return any(re.match(rf"(?:the )?{re.escape(n)}{_DESCRIBED_AS}", text, re.I) for n in names if n) \
+    return bool(names) and bool(_describes(tuple(names)).match(text)) \
         and not answers_type("efficacy", text) and not answers_type("treatment", text)
+
+
+@functools.lru_cache(maxsize=256)  # one question's names, tried on each of its statements
+def _describes(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"(?:the )?(?:{'|'.join(re.escape(n) for n in names if n) or '(?!)'}){_DESCRIBED_AS}", re.I)
 
 
 def _not_shown_as_lead_in(rest: list[_Candidate], chosen: list[_Candidate]) -> list[_Candidate]:

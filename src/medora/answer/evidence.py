@@ -53,8 +53,9 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(_LETTERS_DASH_DIGITS.sub(r"\1\2", text.lower()))
 
 
-def stems(text: str) -> set[str]:
-    return {_stem(w) for w in _words(text)}
+@functools.lru_cache(maxsize=16384)  # a statement's words are weighed at each step of an answer
+def stems(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in _words(text))
 
 
 # Question wording that says little about what is asked ("the recommended treatment approach",

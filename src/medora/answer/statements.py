@@ -9,8 +9,10 @@ rated, never about what they say.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
+from typing import NamedTuple
 
 from ..corpus.boilerplate import without_repeated_edges
 from ..corpus.guideline_xml import PROFILE_RATING_FIELD, parse_ratings
@@ -46,6 +48,10 @@ _RATING_LABEL = re.compile(
 
 def _rating_tail(segment: str) -> int:
     """Where a rating label's tail begins (its bracket and the spaces before included), or -1."""
+    # Every label holds one of these (searching for the labels costs ten times more than this).
+    if not (":" in segment or "=" in segment or "recommendation;" in segment or "recommendation," in segment
+            or "Class " in segment):
+        return -1
     m = _RATING_LABEL.search(segment)
     if not m:
         return -1
@@ -55,8 +61,15 @@ def _rating_tail(segment: str) -> int:
     return at
 
 
-def _tail(pattern: re.Pattern[str]):
-    return lambda segment: m.start() if (m := pattern.search(segment)) else -1
+def _tail(pattern: re.Pattern[str], *, ends: str = "", holds: str = ""):
+    """Where ``pattern``'s match begins in a segment, or -1. A tail pattern is anchored at the end,
+    so the search tries every position: when the tail can only close on one of the characters
+    ``ends`` or must hold ``holds``, segments that do not are not searched."""
+    def start(segment: str) -> int:
+        if ends and not segment.rstrip().endswith(tuple(ends)) or holds and holds not in segment:
+            return -1
+        return m.start() if (m := pattern.search(segment)) else -1
+    return start
 # USPSTF-style grades after the statement: "(B recommendation)", "(I statement)".
 _GRADE_TAIL = re.compile(r"\s*\(([A-D]|I) (?:recommendation|statement)\)\s*$")
 # AUA-style ratings after the statement: "(Standard; Evidence Level Grade A [abiraterone ...]/ B [docetaxel])".
@@ -74,8 +87,8 @@ _PAREN_RATING = re.compile(
 _OPEN_LABEL = re.compile(r"\s*\([^()]{0,60}$")
 _BRACKET_RATING = re.compile(r"\s*\[(?:[A-D]|[A-D][-–][a-z]+|I{1,3}[AB]?|Level [^\]]{1,20}|Grade [^\]]{1,20})\]\s*$"
                              r"|\s*\((?:Level|Grade) [A-D1-4I][^()]{0,18}\)\s*$")  # "... the first choice. (Grade C)"
-_TAILS = tuple(_tail(p) if isinstance(p, re.Pattern) else p
-               for p in (_TRAILING_LEVELS, _YEAR_TAG, _rating_tail, _BRACKET_RATING, _GRADE_TAIL, _PAREN_RATING))
+_TAILS = (_tail(_TRAILING_LEVELS, holds="recommendation"), _tail(_YEAR_TAG, ends="]"), _rating_tail,
+          _tail(_BRACKET_RATING, ends=")]"), _tail(_GRADE_TAIL, ends=")"), _tail(_PAREN_RATING, ends=")"))
 # Words after which a full stop does not end a sentence (general English, not medical).
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "al.", "fig.", "approx.", "no.", "dr.", "st.", "cf.", "ca.", "inc.", "ltd.", "u.s.", "resp.")
 # A sentence ends before a capital, a bracket or quote, or an inline list item ("... a bowel
@@ -200,6 +213,31 @@ _NOT_A_FINDING_PHRASE = re.compile(
     # Acknowledgements: whom the authors thank ("The NIDDK would like to thank: Neil R. Powe, M.D., ...").
     r"|\bwould like to thank\b|\bgratefully acknowledges?\b",
     re.I)
+
+
+class Block(NamedTuple):
+    """One block of a passage and the statement it holds (``statement_at``), with what is read of it alone."""
+
+    start: int
+    end: int
+    words: int
+    usable: bool  # ends as a sentence does and is about the patient, not the document (``not_a_finding``)
+
+
+@functools.lru_cache(maxsize=16384)
+def passage_blocks(text: str, kind: str, repeated: frozenset[str] = frozenset()) -> tuple[Block, ...]:
+    """The statements of a passage's blocks (``statement_spans``, ``statement_at``), in order.
+
+    Read once per passage: an answer reads every statement of some 30 passages, and a passage
+    retrieved again (a popular guideline, or the same question asked by another audience) is not
+    read again.
+    """
+    out = []
+    for block_start, block_end in statement_spans(text, kind):
+        a, b, ended = statement_at(text, block_start, block_end, repeated)
+        words = len(text[a:b].split())
+        out.append(Block(a, b, words, ended and not not_a_finding(text[a:b])))
+    return tuple(out)
 
 
 def not_a_finding(text: str) -> bool:
