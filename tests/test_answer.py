@@ -572,3 +572,35 @@ def test_tail_patterns_skip_only_segments_they_cannot_match(built_index):
     for segment in segments:
         assert [short(segment) for short, _ in shortcuts] == [full(segment) for _, full in shortcuts]
         assert (_rating_tail(segment) >= 0) == bool(_RATING_LABEL.search(segment))
+
+
+def test_a_reader_asking_of_their_own_is_not_answered_with_statements_about_newborns(tmp_path):
+    """K-QA (session 26): "What is chlorhexidine?" from a patient was led by the WHO postnatal-care
+    guideline's cord-care recommendation for newborns: the source naming chlorhexidine most often was
+    read as saying whom the question concerns. A reader asking of their own, naming no one else, is
+    an adult; the statements they get speak of adults or of no group."""
+    import shutil
+
+    from conftest import CORPUS
+    from medora.answer.applicability import populations
+    from medora.index import open_index
+    from medora.index.build import build_index
+    from medora.settings import get_settings
+
+    (tmp_path / "corpus").mkdir()
+    for doc_id in ("ngc-10309", "ngc-11047"):  # postnatal care of mother and newborn; oral health of adults
+        shutil.copy(CORPUS / "guidelines-ngc" / f"{doc_id}.xml", tmp_path / "corpus")
+    settings = get_settings(tmp_path / "data", env={}, corpus={"paths": [str(tmp_path / "corpus")]},
+                            index={"dense": False})
+    assert build_index(settings).problems == []
+    index = open_index(settings)
+    try:
+        question = "What is chlorhexidine?"
+        patient = all_statements(ask(question, index, settings, audience="patient_caregiver"))
+        assert patient and all("chlorhexidine" in s.text.lower() for s in patient)
+        assert not [s.text for s in patient if populations(s.text) == {"children"}]
+        # A clinician's answer keeps what the sources say of other groups.
+        clinician = all_statements(ask(question, index, settings))
+        assert [s.text for s in clinician if populations(s.text) == {"children"}]
+    finally:
+        index.close()

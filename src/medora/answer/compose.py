@@ -458,12 +458,21 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         if settings.answer.summary_statements else []
     pooled = {h.passage.id for h in pool}
     pool += [h for h in layer if h.passage.id not in pooled]
-    applies = _applicability(retrieval.query, asked)
     boilerplate = index.boilerplate()
     # A question naming no patient group is about adults, unless the source that matches it best
-    # is written for one group: then that is whom its subject concerns.
+    # is written for one group: then that is whom its subject concerns. A reader asking of their own
+    # is one of that group only when that source is about what they ask: "What is chlorhexidine?" is
+    # not a question about newborns because a newborn-care guideline names chlorhexidine most often.
     titles = {h.document.id: h.document.title for h in pool}
-    assume_adults = not (focus and other_population(asked, titles.get(focus[0], "")))
+    focus_title = titles.get(focus[0], "") if focus else ""
+    assume_adults = not (other_population(asked, focus_title)
+                         and (audience != LAY_AUDIENCE
+                              or any(about_condition(n, focus_title) for s in subjects(retrieval.query) for n in s.names)))
+    # ... and such a reader, speaking of no one else, is answered by statements about adults: those
+    # speaking only of children are about other patients (a clinician's answer keeps them, placed
+    # under special populations).
+    applies = _applicability(retrieval.query, asked, adults=assume_adults and audience == LAY_AUDIENCE
+                             and not _OF_ANOTHER.search(asked))
     # Someone asking about themselves or their own ("can I keep taking my cystex for pain relief?"; a
     # reader who said they are a patient or caregiver) who names no condition has none to speak of: a
     # statement about people with cancer is about other patients (``about_other_patients``). A
@@ -592,6 +601,10 @@ LAY_AUDIENCE = "patient_caregiver"  # ``audience.PATIENT``: a reader asking abou
 # "I" as a word, not the numeral of "stage I" or "type I".
 _FIRST_PERSON = re.compile(r"(?<![Ss]tage )(?<![Tt]ype )(?<![Gg]rade )(?<![Cc]lass )(?<![Pp]hase )\bI\b"
                            r"|\b(?:I'm|Im|I've|I'd|me|my|mine|myself)\b")
+
+
+# A reader speaking of someone else, who may be a child though no age is said ("my son keeps ...").
+_OF_ANOTHER = re.compile(r"\b(?:he|she|him|his|her|hers|(?:grand)?(?:son|daughter|child)s?|nieces?|nephews?)\b", re.I)
 
 
 def _safety(chosen: list[_Candidate], candidates: list[_Candidate], focus: list[str]) -> list[_Candidate]:
@@ -1062,13 +1075,15 @@ def _context(c: _Candidate) -> str:
 _HAVE_IT = frozenset({"treatment", "efficacy", "prognosis"})  # question types asked of patients who have the condition
 
 
-def _applicability(query, question: str):
+def _applicability(query, question: str, adults: bool = False):
     """Does a candidate apply to the asked patients? Its context must name one of the conditions the
     question names (when it names any: "condition"), or stand on a page on a broader condition
     (``applicability.class_page``: "broader"), and must not conflict with the question on stage,
     setting, course, patient group (``applicability``) or line of therapy (``evidence.therapy_line``).
-    "" when it does not apply."""
+    ``adults``: a question naming no patient group asks about adults. "" when it does not apply."""
     asked = asked_facets(question, query.abbreviations)
+    if adults and not asked.values["patient group"] and not asked.ages:  # read as a question about adults
+        asked = replace(asked, values={**asked.values, "patient group": frozenset({"adults"})})
     names = condition_names(query)
     # The words naming the asked condition, as typed and as its abbreviation reads in full ("mild CAP":
     # community-acquired pneumonia): an anchored axis's value counts in a statement only beside one.
