@@ -604,3 +604,63 @@ def test_a_reader_asking_of_their_own_is_not_answered_with_statements_about_newb
         assert [s.text for s in clinician if populations(s.text) == {"children"}]
     finally:
         index.close()
+
+
+def _tiny_index(tmp_path, doc_ids):
+    """A lexical index of a few guidelines of the shared corpus (built in seconds)."""
+    import shutil
+
+    from conftest import CORPUS
+    from medora.index import open_index
+    from medora.index.build import build_index
+    from medora.settings import get_settings
+
+    (tmp_path / "corpus").mkdir()
+    for doc_id in doc_ids:
+        shutil.copy(CORPUS / "guidelines-ngc" / f"{doc_id}.xml", tmp_path / "corpus")
+    settings = get_settings(tmp_path / "data", env={}, corpus={"paths": [str(tmp_path / "corpus")]},
+                            index={"dense": False})
+    assert build_index(settings).problems == []
+    return settings, open_index(settings)
+
+
+def _dev_question(question_id):
+    from medora.evaluate import load_dev_set
+
+    return next(d["question"] for d in load_dev_set() if d["id"] == question_id)
+
+
+def test_a_question_asking_how_long_is_answered_by_the_amount_its_source_states(tmp_path):
+    """Dev (session 26): "how long must abnormalities last" for the KDIGO definition of CKD was answered with
+    the guideline's referral advice; its "present for >3 months" scored below the bar. A question asking how
+    long, how soon or how often keeps the likeliest statement of a source it quotes that states the amount,
+    and the bottom line is one that states it."""
+    from medora.query import asked_quantity, states_quantity
+
+    settings, index = _tiny_index(tmp_path, ["ngc-9925"])  # KDIGO 2012 on chronic kidney disease
+    try:
+        question = _dev_question("ra-028")
+        kind = asked_quantity(question)
+        answer = ask(question, index, settings)
+        assert kind and answer.status == "answered", answer.missing
+        assert states_quantity(kind, answer.bottom_line[0].text), answer.bottom_line[0].text
+    finally:
+        index.close()
+
+
+def test_an_answer_stating_no_amount_asked_for_is_partial(tmp_path):
+    """Dev (session 26): "pt on lithium long term, how often check kidney function" was "answered" with "Monitor
+    lithium dose and plasma lithium levels more frequently if ...", which says no interval. An answer none of
+    whose statements states the amount asked (how long, how soon, how often) says so above the bottom line."""
+    from medora.query import asked_quantity, states_quantity
+
+    settings, index = _tiny_index(tmp_path, ["ngc-10556"])  # NICE bipolar disorder
+    try:
+        question = _dev_question("ra-032")
+        kind = asked_quantity(question)
+        answer = ask(question, index, settings)
+        said = all_statements(answer)
+        assert said and not any(states_quantity(kind, s.text) for s in said)
+        assert answer.status == "partial" and "No statement found says how often." in answer.missing
+    finally:
+        index.close()

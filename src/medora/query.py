@@ -139,7 +139,8 @@ _NOT_A_SPAN_BEFORE = re.compile(
 _NOT_A_DURATION = r"(?! (?:of age|old|and older|or older|of life|ago|trial|study|follow-up|period)\b)"
 _STATED_QUANTITY: dict[str, re.Pattern[str]] = {
     # how soon: a span or a point in time ("within a couple of months", "several weeks to 3 months")
-    "onset": re.compile(rf"\b{_SPAN}{_NOT_A_DURATION}|\b(?:immediately|right away|same day)\b", re.I),
+    # ... or the event it waits for ("abstain from sexual intercourse until after ... completed treatment")
+    "onset": re.compile(rf"\b{_SPAN}{_NOT_A_DURATION}|\b(?:immediately|right away|same day|until after)\b", re.I),
     "duration": re.compile(rf"\b{_SPAN}{_NOT_A_DURATION}"
                            r"|\bindefinite(?:ly)?\b|\blife-?long\b|\buntil (?:disease )?progression\b", re.I),
     "frequency": re.compile(rf"\bevery (?:other )?(?:{_NUMBER}(?:\s*(?:to|–|-|or)\s*{_NUMBER})?\s*)?"
@@ -159,8 +160,19 @@ def asked_quantity(question: str) -> str | None:
 
 def states_quantity(kind: str, text: str) -> bool:
     """Does ``text`` state an amount of ``kind`` (``asked_quantity``): "Offer a 5-day course", "every 6 months"?"""
-    return any(kind == "onset" or not _NOT_A_SPAN_BEFORE.search(text[max(m.start() - 20, 0):m.start()])
-               for m in _STATED_QUANTITY[kind].finditer(text))
+    for m in _STATED_QUANTITY[kind].finditer(text):
+        before = text[max(m.start() - 20, 0):m.start()]
+        if kind == "onset" or not _NOT_A_SPAN_BEFORE.search(before):
+            return True
+        # A bound on a span shorter than years is a duration ("present for >3 months", "<48 h"); ages are
+        # bounded in years ("adults ≥65 years"), and a bounded age in months says so ("of age").
+        if _COMPARATOR_BEFORE.search(before) and not _IN_YEARS.search(m.group()):
+            return True
+    return False
+
+
+_COMPARATOR_BEFORE = re.compile(r"[<>≥≤]\s*$")
+_IN_YEARS = re.compile(r"\byears?\b", re.I)
 
 
 def answers_type(question_type: str, text: str) -> bool:

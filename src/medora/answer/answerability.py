@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..index.vocabulary import easy_words
-from ..query import STOP_WORDS, QueryAnalysis, analyse, answers_type, names_nothing
+from ..query import STOP_WORDS, QueryAnalysis, analyse, answers_type, asked_quantity, names_nothing, states_quantity
 from .applicability import about_condition, names_group, populations
 from .evidence import altered_genes, had_clause_spans, had_drugs, names_gene, qualifiers_of, tested_genes
 
@@ -224,6 +224,9 @@ def says_what_it_is(text: str, names: Sequence[str]) -> bool:
         re.search(rf"\b{re.escape(' '.join(_WORD.findall(n.lower())))}\b", opening) for n in names if _WORD.search(n.lower()))
 
 
+_QUANTITY_WORDS = {"onset": "how soon", "duration": "how long", "frequency": "how often"}
+
+
 def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerability:
     """Status and missing subjects, given each statement chosen for the answer with where it stands:
     its document's title, heading, lead-in and text, in that order, one per line."""
@@ -269,5 +272,10 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
             or (named_subjects[0].kind == "intervention" and names_its_kind(c.split("\n", 3)[-1], named_subjects[0].names))
             for c in contexts):
         missing.append(f"No statement found says what {named_subjects[0].asked} is.")
+    # "How long is the healing period ...?" asks for an amount of time: an answer stating none speaks of
+    # the subject, not of what is asked of it.
+    kind = asked_quantity(query.text)
+    if kind and not any(states_quantity(kind, c) for c in contexts):
+        missing.append(f"No statement found says {_QUANTITY_WORDS[kind]}.")
     missing = list(dict.fromkeys(missing))  # a gene the vocabulary also knows as a test ("IDH") is said once
     return Answerability("partial" if missing else "answered", tuple(missing))

@@ -1226,6 +1226,23 @@ def _useful(chosen: list[_Candidate], settings: AnswerSettings, query, focus: li
         if about:
             first = bottom_line_pool([chosen[i] for i in about], query)[0]
             kept.add(next(i for i in about if chosen[i] is first))
+    # A question asking how long, how soon or how often keeps too the likeliest statement of a guideline
+    # already quoted that states such an amount, when none kept does and it clears the not-found floor:
+    # "CKD is defined as abnormalities ... present for >3 months" scores below the bar for "how long must
+    # abnormalities last", beside the same guideline's referral advice. A guideline speaks of its topic;
+    # an evidence summary states amounts of every setting it covers ("mucositis 3 to 4 days after infusion"
+    # is not the healing time before radiation to prevent osteoradionecrosis). Where the question names
+    # its condition, the statement's context must name it too.
+    kind = asked_quantity(query.text)
+    if kind and not any(states_quantity(kind, chosen[i].statement.text) for i in kept):
+        sources = {chosen[i].statement.doc_id for i in kept if chosen[i].hit.document.type == "guideline"}
+        conditions = condition_names(query)
+        stating = next((i for i in ranked if odds[i] >= floor and chosen[i].statement.doc_id in sources
+                        and states_quantity(kind, chosen[i].statement.text)
+                        and (not conditions or any(about_condition(n, _context(chosen[i])) for n in conditions))),
+                       None)
+        if stating is not None:
+            kept.add(stating)
     # ... and a question about a pregnancy is answered by what is said of pregnancy, when a statement
     # kept says anything of it: a drug's benefit, dose or safety at large is that for patients who are
     # not pregnant ("trastuzumab extends survival ... the HERA trial" to "can trastuzumab be given
