@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ..errors import EmptyQuery
 from ..query import analyse
 from ..retrieve import retrieve
 from ..settings import Settings
@@ -99,7 +100,12 @@ def _key(question: str) -> str:
 def _answerable(question: str, doc_id: str, index, settings: Settings) -> bool:
     # Words alone: a follow-up is worded from its document's own title or headings, so the search by
     # words finds it; the model and the vector product would add ~11 ms per suggestion, 3 per answer.
-    retrieval = retrieve(question, index, settings.retrieve, k=10, mode="lexical")
+    # A heading worded as a question may have lost its subject ("What is (are)  ?" in a MedQuAD record):
+    # with nothing to search for, it is no question to suggest.
+    try:
+        retrieval = retrieve(question, index, settings.retrieve, k=10, mode="lexical")
+    except EmptyQuery:
+        return False
     if should_abstain(retrieval, concept_weights(retrieval.query, index.homographs()), settings.answer):
         return False
     return doc_id in {h.document.id for h in retrieval.hits}
