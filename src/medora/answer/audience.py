@@ -228,6 +228,13 @@ def definition(entity: Entity, index) -> Statement | None:
     return _definition(entity, index, index.corpus_version())
 
 
+@functools.lru_cache(maxsize=4096)  # compiled only for names some retrieved passage holds (~0.6 ms each)
+def _name_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A sentence opening with ``name``, and one opening by saying what it is ("X is a ...")."""
+    return (re.compile(r"^(?:An? |The )?" + re.escape(name) + r"(?:e?s)?\b", re.I),
+            re.compile(r"^(?:An? |The )?" + re.escape(name) + r"(?:e?s)?(?: \([^)]*\))?,? (?:is|are) (?:an?|the)\b", re.I))
+
+
 # A term's definition depends on the corpus alone: looked for once per corpus version (up to ten
 # searches per term, and a student answer asks for every term its statements name).
 @functools.lru_cache(maxsize=4096)
@@ -237,13 +244,12 @@ def _definition(entity: Entity, index, corpus_version: str) -> Statement | None:
         words = _WORD.findall(name)
         if not words:
             continue
-        opens = re.compile(r"^(?:An? |The )?" + re.escape(name) + r"(?:e?s)?\b", re.I)
-        defines = re.compile(r"^(?:An? |The )?" + re.escape(name) + r"(?:e?s)?(?: \([^)]*\))?,? (?:is|are) (?:an?|the)\b", re.I)
+        lowered = name.lower()
         rowids, _ = index.lexical_search(" ".join(words), 40)
         passages = index.passages(rowids.tolist())
         for rowid in rowids.tolist():
             p = passages.get(rowid)
-            if p is None or name.lower() not in p.text.lower():
+            if p is None or lowered not in p.text.lower():
                 continue  # no sentence of it can open with the name
             doc = index.document(p.doc_id)
             what_is = p.section.lower().startswith("what is (are)") and p.text == p.text.lstrip() and p.id.endswith("-1")
@@ -252,6 +258,9 @@ def _definition(entity: Entity, index, corpus_version: str) -> Statement | None:
                 a = p.text.index(text, a)
                 if not 6 <= _words(text) <= 40 or not text.endswith("."):
                     continue
+                if name.isascii() and lowered not in text[:len(name) + 4].lower():
+                    continue  # neither pattern can match: the name does not open the sentence, after "A "/"The "
+                opens, defines = _name_patterns(name)
                 is_definition, opens_answer = bool(defines.match(text)), what_is and i == 0 and bool(opens.match(text))
                 if not (is_definition or opens_answer):
                     continue
