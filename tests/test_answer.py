@@ -532,19 +532,7 @@ def test_a_patient_is_not_answered_only_with_what_is_done_around_an_operation(tm
     "GLP-1 agonists (exenatide, liraglutide, pramlintide) should be held perioperatively". A patient
     who asked about no operation got it as the answer, below the bar, to what Saxenda is and how long
     to stay on a dose: advice for someone else. Not found, and the protocol among the nearest sources."""
-    import shutil
-
-    from conftest import CORPUS
-    from medora.index import open_index
-    from medora.index.build import build_index
-    from medora.settings import get_settings
-
-    (tmp_path / "corpus").mkdir()
-    shutil.copy(CORPUS / "guidelines-ngc" / "ngc-10503.xml", tmp_path / "corpus")
-    settings = get_settings(tmp_path / "data", env={}, corpus={"paths": [str(tmp_path / "corpus")]},
-                            index={"dense": False})
-    assert build_index(settings).problems == []
-    index = open_index(settings)
+    settings, index = _tiny_index(tmp_path, ["ngc-10503"])
     try:
         answer = ask(question, index, settings, audience="patient_caregiver")
         assert answer.status == "not_found" and not all_statements(answer)
@@ -579,21 +567,10 @@ def test_a_reader_asking_of_their_own_is_not_answered_with_statements_about_newb
     guideline's cord-care recommendation for newborns: the source naming chlorhexidine most often was
     read as saying whom the question concerns. A reader asking of their own, naming no one else, is
     an adult; the statements they get speak of adults or of no group."""
-    import shutil
-
-    from conftest import CORPUS
     from medora.answer.applicability import populations
-    from medora.index import open_index
-    from medora.index.build import build_index
-    from medora.settings import get_settings
 
-    (tmp_path / "corpus").mkdir()
-    for doc_id in ("ngc-10309", "ngc-11047"):  # postnatal care of mother and newborn; oral health of adults
-        shutil.copy(CORPUS / "guidelines-ngc" / f"{doc_id}.xml", tmp_path / "corpus")
-    settings = get_settings(tmp_path / "data", env={}, corpus={"paths": [str(tmp_path / "corpus")]},
-                            index={"dense": False})
-    assert build_index(settings).problems == []
-    index = open_index(settings)
+    # postnatal care of mother and newborn; oral health of adults
+    settings, index = _tiny_index(tmp_path, ["ngc-10309", "ngc-11047"])
     try:
         question = "What is chlorhexidine?"
         patient = all_statements(ask(question, index, settings, audience="patient_caregiver"))
