@@ -641,3 +641,22 @@ def test_an_answer_stating_no_amount_asked_for_is_partial(tmp_path):
         assert answer.status == "partial" and "No statement found says how often." in answer.missing
     finally:
         index.close()
+
+
+def test_a_question_giving_weeks_of_pregnancy_is_answered_for_those_weeks_in_the_asked_word_form(tmp_path):
+    """Held-out dev (session 27): a "28 weeker" in preterm labour asking "which tocolytic?" was answered
+    with NICE's recommendation for women between 24⁺⁰ and 25⁺⁶ weeks, and called partial because no
+    statement said "tocolytic" (they say "for tocolysis"). Weeks of pregnancy are read as ages are, a
+    range restricting a statement's women conflicts with other weeks, and the adjective and the noun
+    of a word name the same thing."""
+    from medora.answer.applicability import gestation_ranges
+
+    settings, index = _tiny_index(tmp_path, ["ngc-10831"])  # NICE preterm labour and birth
+    try:
+        answer = ask(_dev_question("rb-002"), index, settings)
+        assert answer.status == "answered", answer.missing
+        assert answer.bottom_line
+        for s in all_statements(answer):
+            assert all(lo <= 28 <= hi for lo, hi in gestation_ranges(s.text)), s.text
+    finally:
+        index.close()

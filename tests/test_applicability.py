@@ -14,7 +14,8 @@ import pytest
 from medora.answer.compose import _asked_about, stands_alone
 from medora.answer.evidence import GENERIC_WEIGHT, concept_weights, contradicts_negation, relevance, stems
 from medora.answer.applicability import (
-    about_condition, age_groups, age_ranges, asked_facets, conflicts, facets, other_population, stages,
+    about_condition, age_groups, age_ranges, asked_facets, asked_gestation, conflicts, facets, gestation_ranges,
+    other_population, stages,
 )
 from medora.answer.audience import AUDIENCES, ask
 from medora.answer.cite import all_statements, to_json, verify
@@ -65,6 +66,39 @@ def test_ages_are_patient_groups(text, expected):
 ])
 def test_age_ranges_are_read_only_from_wording_that_names_an_age(text, ranges):
     assert age_ranges(text) == ranges
+
+
+@pytest.mark.parametrize("text, weeks", [
+    ("28 weeker w/ suspected preterm labour", ((28, 28),)),
+    ("she is 32 weeks pregnant", ((32, 32),)),
+    ("at 30+2 weeks' gestation", ((30, 30),)),
+    ("hoarse voice for 5 weeks", ()),  # a duration
+    ("cervix 22 mm on TV scan at 20 wks", ()),  # may be a duration: not read
+])
+def test_weeks_of_pregnancy_are_read_from_a_question_only_where_they_can_be_nothing_else(text, weeks):
+    assert asked_gestation(text) == weeks
+
+
+# Wordings of ngc-10831 (NICE preterm labour and birth) and of other guidelines of the corpus.
+@pytest.mark.parametrize("text, ranges", [
+    ("Offer nifedipine for tocolysis³ to women between 26⁺⁰ and 33⁺⁶ weeks of pregnancy who have intact "
+     "membranes", ((26, 33),)),
+    ("Consider nifedipine for tocolysis³ for women between 24⁺⁰ and 25⁺⁶ weeks of pregnancy", ((24, 25),)),
+    ("Manage all women who are <37 weeks' gestation and in labour", ((0, 36),)),
+    ("pregnancies at ≥32 weeks' gestation", ((32, 45),)),
+    # when to act, not whom for
+    ("glucose challenge test (OGCT) is performed between 24 and 28 weeks of gestation", ()),
+])
+def test_gestation_ranges_are_read_only_after_the_people_they_restrict(text, ranges):
+    assert gestation_ranges(text) == ranges
+
+
+def test_a_statement_restricted_to_other_weeks_of_pregnancy_does_not_apply():
+    question = asked_facets("28 weeker w/ suspected preterm labour, membranes intact - which tocolytic?")
+    other = "Consider nifedipine for tocolysis³ for women between 24⁺⁰ and 25⁺⁶ weeks of pregnancy"
+    these = "Offer nifedipine for tocolysis³ to women between 26⁺⁰ and 33⁺⁶ weeks of pregnancy"
+    assert conflicts(question, facets(other, frozenset())) == ["weeks of pregnancy"]
+    assert conflicts(question, facets(these, frozenset())) == []
 
 
 def test_a_statement_restricted_to_other_ages_does_not_apply():
@@ -430,6 +464,9 @@ def test_one_typing_slip(a, b, apart):
     (("hypercapnia",), "acutely ill patients not at risk of hypercapnic respiratory failure", True),
     (("cirrhosis",), "Peptic ulcers are also more frequent in cirrhotics.", True),
     (("hypercapnia",), "acutely ill patients with hypoxaemia", False),
+    # ... and the noun for the adjective a question writes (ngc-10831).
+    (("tocolytic",), "Offer nifedipine for tocolysis³ to women between 26⁺⁰ and 33⁺⁶ weeks", True),
+    (("cirrhotic",), "Peptic ulcers are also more frequent in patients with cirrhosis.", True),
 ])
 def test_about_condition_reads_course_and_subtype_as_parts_of_a_name(names, context, about):
     assert about_condition(names, context) is about

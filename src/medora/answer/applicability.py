@@ -177,10 +177,13 @@ class Facets:
     values: dict[str, frozenset[str]]
     stages: frozenset[int]
     ages: tuple[tuple[int, int], ...] = ()
+    # Weeks of pregnancy, read as ages are: the question's ("a 28 weeker", as (28, 28)), the ranges
+    # a statement's patients are restricted to ("women between 26+0 and 33+6 weeks of pregnancy").
+    gestation: tuple[tuple[int, int], ...] = ()
 
     def names_nothing(self) -> bool:
         """No value on any axis, no stage, no age: a question like this conflicts with no statement."""
-        return not (self.stages or self.ages or any(self.values.values()))
+        return not (self.stages or self.ages or self.gestation or any(self.values.values()))
 
 
 # Ages as questions give them ("a 2 yo", "75-year-old", "6 month old"): a patient group too.
@@ -227,6 +230,43 @@ def asked_ages(text: str) -> tuple[tuple[int, int], ...]:
     return tuple((years, years) for years in (0 if m.group(2) else int(m.group(1)) for m in _AGE.finditer(text)))
 
 
+# Weeks of pregnancy as questions give them ("28 weeker", "32 weeks pregnant", "at 30+2 weeks'
+# gestation"; NICE writes the days as superscripts, "26⁺⁰"). A bare "20 wks" may be how long something has lasted: not read.
+_GESTATION_WEEKS = r"(\d{1,2})(?:[+⁺][0-6⁰¹²³⁴⁵⁶])?\s*(?:wks?|weeks?)'?\s*(?:of\s+)?(?:pregnan\w*|gestation\w*)"
+_ASKED_GESTATION = re.compile(rf"\b(?:(\d{{1,2}})(?:[+⁺][0-6⁰¹²³⁴⁵⁶])?\s*-?\s*weekers?\b|{_GESTATION_WEEKS})", re.I)
+# ... and as guidelines restrict their patients to them: only a range that follows the people it
+# restricts ("Offer nifedipine ... to women between 26+0 and 33+6 weeks of pregnancy who ..."); "offer
+# screening between 24 and 28 weeks of gestation" says when to act, not whom it is for.
+_GESTATION_PEOPLE = r"\b(?:women|woman|patients|pregnancies|pregnant people)\s+(?:who\s+are\s+)?(?:at\s+)?"
+_GESTATION_RANGES = (
+    (re.compile(rf"{_GESTATION_PEOPLE}(?:between|from)\s+(\d{{1,2}})(?:[+⁺][0-6⁰¹²³⁴⁵⁶])?\s*(?:weeks?\s+)?(?:and|to|-|–)\s*"
+                rf"{_GESTATION_WEEKS}", re.I), lambda a, b: (a, b)),
+    (re.compile(rf"{_GESTATION_PEOPLE}(?:<|less than|before|under)\s*{_GESTATION_WEEKS}", re.I),
+     lambda a: (0, a - 1)),
+    (re.compile(rf"{_GESTATION_PEOPLE}(?:≤|up to)\s*{_GESTATION_WEEKS}", re.I), lambda a: (0, a)),
+    (re.compile(rf"{_GESTATION_PEOPLE}(?:≥|>|more than|after|beyond|over)\s*{_GESTATION_WEEKS}", re.I),
+     lambda a: (a, 45)),
+)
+
+
+def asked_gestation(text: str) -> tuple[tuple[int, int], ...]:
+    """The weeks of pregnancy a question gives ("28 weeker"), each as a range of one week."""
+    return tuple((w, w) for w in (int(m.group(1) or m.group(2)) for m in _ASKED_GESTATION.finditer(text)))
+
+
+def gestation_ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """The ranges of weeks of pregnancy ``text`` restricts its patients to."""
+    if not _DIGIT.search(text):
+        return ()
+    found = []
+    for pattern, make in _GESTATION_RANGES:
+        for m in pattern.finditer(text):
+            lo, hi = make(*(int(g) for g in m.groups()))
+            if lo <= hi:
+                found.append((lo, hi))
+    return tuple(found)
+
+
 def age_groups(text: str) -> frozenset[str]:
     groups = set()
     for m in _AGE.finditer(text):
@@ -247,7 +287,9 @@ def facets(text: str, anchors: frozenset[str] | None = None) -> Facets:
         # A question about a patient's metastases ("What if she has brain metastases?") is about
         # metastatic disease; a statement naming metastases may be naming an outcome it prevents.
         staged |= _STAGE_WORDS["metastatic"]
-    return Facets(values=values, stages=staged, ages=asked_ages(text) if anchors is None else age_ranges(text))
+    if anchors is None:
+        return Facets(values=values, stages=staged, ages=asked_ages(text), gestation=asked_gestation(text))
+    return Facets(values=values, stages=staged, ages=age_ranges(text), gestation=gestation_ranges(text))
 
 
 def asked_facets(question: str, abbreviations: Iterable[tuple[str, str]] = ()) -> Facets:
@@ -256,7 +298,7 @@ def asked_facets(question: str, abbreviations: Iterable[tuple[str, str]] = ()) -
     against a statement on its acute exacerbations. The course comes from the question's own words."""
     expanded = facets(" ".join([question, *(long for _, long in abbreviations)]))
     return Facets(values={**expanded.values, "course": facets(question).values["course"]}, stages=expanded.stages,
-                  ages=expanded.ages)
+                  ages=expanded.ages, gestation=expanded.gestation)
 
 
 def conflicts(question: Facets, statement: Facets) -> list[str]:
@@ -273,6 +315,9 @@ def conflicts(question: Facets, statement: Facets) -> list[str]:
     if question.ages and statement.ages and not any(lo <= age <= hi for age, _ in question.ages
                                                     for lo, hi in statement.ages):
         out.append("age")
+    if question.gestation and statement.gestation and not any(lo <= weeks <= hi for weeks, _ in question.gestation
+                                                              for lo, hi in statement.gestation):
+        out.append("weeks of pregnancy")
     return out
 
 
@@ -337,15 +382,21 @@ def _name_parts(name: str) -> list[str]:
     return [w for w in _WORD.findall(name.lower()) if (len(w) > 1 or w.isdigit()) and w not in _COURSE_WORDS]
 
 
-# A condition's noun and the adjective a text writes instead ("patients at risk of hypercapnic
-# respiratory failure", "cirrhotic patients", "diabetic patients"): English word formation.
-_ADJECTIVE_SUFFIXES = (("ia", "ic"), ("osis", "otic"), ("itis", "itic"), ("es", "ic"))
+# A noun and the adjective a text writes instead, either way round ("patients at risk of hypercapnic
+# respiratory failure", "cirrhotic patients", "diabetic patients"; a question's "which tocolytic?"
+# answered by "nifedipine for tocolysis"): English word formation.
+_ADJECTIVE_SUFFIXES = (("ia", "ic"), ("osis", "otic"), ("ysis", "ytic"), ("esis", "etic"), ("itis", "itic"),
+                       ("es", "ic"))
+_MIN_DERIVING_LETTERS = 6  # shorter words make other words ("basic" is no "bases")
 
 
-def adjective_forms(noun: str) -> tuple[str, ...]:
-    """"hypercapnia" -> ("hypercapnic",); "cirrhosis" -> ("cirrhotic",); a short word -> ()."""
-    return tuple(noun[: -len(end)] + adj for end, adj in _ADJECTIVE_SUFFIXES
-                 if len(noun) >= 6 and noun.endswith(end))
+def adjective_forms(word: str) -> tuple[str, ...]:
+    """The word's other forms: "hypercapnia" -> ("hypercapnic",); "cirrhosis" -> ("cirrhotic",);
+    "tocolytic" -> ("tocolysia", "tocolysis"); a short word -> ()."""
+    if len(word) < _MIN_DERIVING_LETTERS:
+        return ()
+    return tuple(word[: -len(end)] + other for noun, adjective in _ADJECTIVE_SUFFIXES
+                 for end, other in ((noun, adjective), (adjective, noun)) if word.endswith(end))
 
 
 _NOUN_ENDINGS = ("ation", "ion")  # compared with words stripped of a plural "s"
@@ -363,7 +414,8 @@ def about_condition(names: Iterable[str], context: str) -> bool:
     stems = {w.rstrip("s") for w in words}
 
     def named(part: str) -> bool:
-        if part in words or part.rstrip("s") in stems or any(a in stems for a in adjective_forms(part)):
+        if part in words or part.rstrip("s") in stems or any(
+                a in words or a.rstrip("s") in stems for a in adjective_forms(part)):
             return True
         # "iron supplementation" names an "iron supplement": the word with an English noun ending.
         if len(part) >= _DERIVED_MIN_LETTERS and any(part + ending in stems for ending in _NOUN_ENDINGS):
