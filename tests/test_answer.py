@@ -660,3 +660,42 @@ def test_a_question_giving_weeks_of_pregnancy_is_answered_for_those_weeks_in_the
             assert all(lo <= 28 <= hi for lo, hi in gestation_ranges(s.text)), s.text
     finally:
         index.close()
+
+
+def test_a_result_naming_no_treatment_is_shown_under_the_heading_that_names_it(tmp_path):
+    """ASCO (session 27): "first-line therapy for RET rearrangement-positive NSCLC" was answered with
+    "Among the 69 treatment-naïve patients, the objective response rate was 84% ...", which names no
+    drug: the summary says whose result it is in the heading it stands under ("Selpercatinib"). That
+    heading is shown before it, verbatim from the passage's heading path, and checked like a statement."""
+    import json
+
+    from conftest import CORPUS
+    from medora.index import open_index
+    from medora.index.build import build_index
+    from medora.query import drugs_named
+    from medora.render import to_markdown
+    from medora.settings import get_settings
+
+    url = "https://www.cancer.gov/types/lung/hp/non-small-cell-lung-treatment-pdq"
+    (tmp_path / "corpus" / "nci-pdq").mkdir(parents=True)
+    with open(CORPUS / "nci-pdq" / "pdq_summaries.jsonl") as src, \
+            open(tmp_path / "corpus" / "nci-pdq" / "pdq_summaries.jsonl", "w") as out:
+        out.writelines(line for line in src if json.loads(line)["url"] == url)
+    settings = get_settings(tmp_path / "data", env={}, corpus={"paths": [str(tmp_path / "corpus")]},
+                            index={"dense": False})
+    assert build_index(settings).problems == []
+    index = open_index(settings)
+    try:
+        answer = ask("What is the recommendation for RET rearrangement-positive NSCLC as 1st line therapy?",
+                     index, settings)
+        headed = [s for s in all_statements(answer) if s.heading]
+        assert headed, [s.text for s in all_statements(answer)]
+        for s in headed:
+            assert s.heading in index.passage(s.passage_id).section.split(" › ")
+            assert drugs_named(s.heading)
+            assert not drugs_named(f"{s.lead_in.text if s.lead_in else ''} {s.text}")
+        assert all(ok for _, ok in verify(answer, index))
+        shown = to_markdown(to_json(answer))
+        assert all(f"[{s.heading}]" in shown for s in headed)
+    finally:
+        index.close()

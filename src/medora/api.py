@@ -197,6 +197,9 @@ class OriginalStatementOut(BaseModel):
         None, description="Newer evidence shown above older guideline statements of its section: their year.")
     lead_in: LeadInOut | None = Field(
         None, description="A short guideline option's lead-in, verbatim from its own passage; shown before the text.")
+    heading: str = Field(
+        "", description="The heading the statement stands under in its source, verbatim, when it names the "
+                        "treatment and the statement does not (\"Selpercatinib\"); shown before the text. Empty otherwise.")
 
 
 class StatementOut(OriginalStatementOut):

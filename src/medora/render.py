@@ -39,11 +39,13 @@ def _evidence(s: dict) -> str:
 
 def _newer(s: dict) -> str:
     """What goes before the statement: the "newer evidence" mark for a newer source shown
-    above older guideline statements, and a guideline option's lead-in ("... either:")."""
+    above older guideline statements, the heading naming its treatment ("[Selpercatinib]"), and a
+    guideline option's lead-in ("... either:")."""
     mark = f"Newer evidence ({s['year']}; the guideline statements below are from {s['newer_than']}): " \
         if s.get("newer_than") else ""
     lead = f"{s['lead_in']['text']} … " if s.get("lead_in") else ""
-    return mark + lead
+    heading = f"[{s['heading']}] " if s.get("heading") else ""
+    return mark + heading + lead
 
 
 def _reference_line(r: dict) -> str:

@@ -182,6 +182,10 @@ class Statement:
     # A short option under a guideline's "clinicians may recommend either:" only means
     # something after that line: the lead-in, itself verbatim from its own passage.
     lead_in: Statement | None = None
+    # The heading it stands under in its source, shown before it, when that heading names the treatment
+    # and the statement does not ("Among the 69 treatment-naïve patients, the objective response rate was
+    # 84%" under "Selpercatinib"): the last part of its passage's heading path, verbatim.
+    heading: str = ""
     # A paged document's (PDF's) pages the statement stands on ("12"), filled by ``cite``.
     pages: tuple[str, ...] = ()
 

@@ -140,6 +140,8 @@ def verify(answer: Answer, index) -> list[tuple[Statement, bool]]:
         if ok and s.lead_in:
             lead = index.passage(s.lead_in.passage_id).text
             ok = lead[s.lead_in.span[0] : s.lead_in.span[1]] == s.lead_in.text
+        if ok and s.heading:  # one heading of the passage's path, as written
+            ok = s.heading in (part.strip() for part in passage.section.split(" › "))
         out.append((s, ok))
     return out
 
@@ -153,6 +155,7 @@ def _statement_json(s: Statement, original: bool = False) -> dict:
         "newer_than": s.newer_than, "pages": list(s.pages), "locator": page_text(s.pages),
         "lead_in": {"text": s.lead_in.text, "passage_id": s.lead_in.passage_id, "span": list(s.lead_in.span)}
         if s.lead_in else None,
+        "heading": s.heading,
     }
     if original:
         return out

@@ -580,7 +580,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     bottom = _bottom_line(chosen, focus, retrieval.query, settings.answer.bottom_line_match_ratio,
                           ranked=_fitted_bar(retrieval.query, concepts, settings.answer))
     rest = _not_shown_as_lead_in([c for c in chosen if c not in bottom], chosen)
-    bottom, rest = [_with_study(c) for c in bottom], [_with_study(c) for c in rest]
+    bottom, rest = [_with_heading(_with_study(c)) for c in bottom], [_with_heading(_with_study(c)) for c in rest]
     lines = [title for title, _, _ in plan if title in LINE_PRIORITY]
     order = [*lines, _KEY_RECOMMENDATIONS, *(title for title, _, _ in plan if title not in lines and title != _CAVEATS[0]),
              _EMERGING, _OTHER, _CAVEATS[0]]
@@ -1058,6 +1058,15 @@ def _with_study(c: _Candidate) -> _Candidate:
     """The candidate with its study's opening sentence as lead-in, when it reports a result of it
     naming no treatment."""
     return replace(c, statement=replace(c.statement, lead_in=c.study)) if c.study else c
+
+
+def _with_heading(c: _Candidate) -> _Candidate:
+    """The candidate with the heading it stands under, when the heading names a drug and the statement
+    and its lead-in name none: a summary's result under "Selpercatinib" does not say whose it is."""
+    heading = c.hit.passage.section.rsplit(" › ", 1)[-1].strip()
+    if not heading or not drugs_named(heading) or drugs_named(_with_lead_in(c.statement)):
+        return c
+    return replace(c, statement=replace(c.statement, heading=heading))
 
 
 def _with_lead_in(s: Statement) -> str:
