@@ -380,3 +380,46 @@ def test_a_medquad_question_that_lost_its_subject_is_not_suggested(tmp_path):
             assert all(q.replace("What is (are)", "").strip(" ?") for q in answer.follow_ups), answer.follow_ups
     finally:
         index.close()
+
+
+@pytest.mark.parametrize("question", [  # K-QA's, which the slice answers from patient pages
+    "Anything for the nausea?", "And will the medication be oral?", "Is there any other medication that I can take"])
+def test_a_patient_answer_shows_no_clinical_statement_about_patients_with_another_disease(built_index, question):
+    """K-QA (session 27): patient answers composed from patient pages showed, under "From the clinical
+    sources", the clinician answer's nearest guideline statements, whatever disease their guideline is
+    about: an acne guideline's "Monotherapy with systemic antibiotics is not recommended" to "should I get
+    antibiotics?". Two judges flagged them as misleading in most such answers. Beside patient pages that
+    answer, a guideline's or summary's statement on a page about patients with a disease the question does
+    not name is not shown, neither on its own nor as the clinical wording of a patient statement."""
+    from medora.answer.compose import compose
+    from medora.answer.evidence import page_about_other_patients
+    from medora.index import vocabulary
+    from medora.retrieve import retrieve
+
+    settings, index = built_index
+    words = vocabulary.current()
+
+    def about_others(doc_id):
+        doc = index.document(doc_id)
+        return doc.audience != "patient" and page_about_other_patients(doc.title, question, words)
+
+    draft = compose(question, index, settings, audience="patient_caregiver",
+                    retrieval=retrieve(question, index, settings.retrieve, k=30))
+    assert [s for s in all_statements(draft) if about_others(s.doc_id)]  # the clinician answer holds some
+    answer = ask(question, index, settings, audience="patient_caregiver")
+    assert answer.status == "answered"
+    shown = [x for s in all_statements(answer) for x in (s, s.original) if x is not None]
+    assert not [s.text for s in shown if about_others(s.doc_id)]
+
+
+@pytest.mark.parametrize("title, question, others", [
+    # The vocabulary's other names for a title's disease: "itching" is one of pruritus's ...
+    ("Pruritus (PDQ®)–Health Professional Version", "What can I use for the itch?", False),
+    # ... and a question must hold every word of one: "iris melanoma" is not named by "iris".
+    ("Intraocular (Uveal) Melanoma Treatment (PDQ®)–Patient Version", "What if the blood gets to the iris?", True),
+])
+def test_a_page_is_about_the_asked_disease_when_the_question_names_it_by_another_name(title, question, others):
+    from medora.answer.evidence import page_about_other_patients
+    from medora.index import vocabulary
+
+    assert page_about_other_patients(title, question, vocabulary.current()) is others

@@ -18,7 +18,8 @@ definition, a vocabulary's lay synonym).
   question (else from the clinician answer, plainest sentences first). Each patient
   statement is linked to the clinician statement it stands in for (``original``), and a
   clinician document left without such a link keeps one statement under "From the
-  clinical sources": the patient answer cites every document the physician answer cites.
+  clinical sources": the patient answer cites every document the physician answer cites,
+  except guidelines and summaries about patients with a disease the question does not name.
 """
 
 from __future__ import annotations
@@ -33,8 +34,12 @@ from ..query import _TYPE_PATTERNS, STOP_WORDS, Entity, QueryAnalysis, analyse, 
 from ..retrieve import Candidates, Retrieval, rank, search
 from ..settings import Settings
 from ..types import TYPE_LABEL, Answer, AnswerSection, GlossaryEntry, Hit, Statement
+from ..index import vocabulary
+from .answerability import condition_names
+from .applicability import asked_trees
 from .cite import all_statements, attach_citations
 from .compose import LAY_AUDIENCE, compose, points_back, sentences_quoted, weighs_by_fitted_bar
+from .evidence import page_about_other_patients
 from .followups import suggest_follow_ups
 from .statements import split_sentences
 
@@ -299,11 +304,28 @@ def for_patient(question: str, index, settings: Settings, clinician: Answer,
     chosen = plainest(_items(plain)) if plain and not plain.abstained else []
     if not chosen:
         return plainer(clinician), retrieval.hits
-    linked, uncovered = link_originals([s for _, s in chosen], all_statements(clinician), question)
+    linked, uncovered = link_originals([s for _, s in chosen], _for_asked_patients(all_statements(clinician), retrieval.query,
+                                                                                    index), question)
     bottom, sections = _arrange([(title, s) for (title, _), s in zip(chosen, linked)], plain.question_type)
     if uncovered:
         sections.append(AnswerSection(CLINICAL_SOURCES, tuple(uncovered)))
     return replace(plain, bottom_line=bottom, sections=tuple(sections)), retrieval.hits
+
+
+def _for_asked_patients(statements: list[Statement], query: QueryAnalysis, index) -> list[Statement]:
+    """The clinician statements a patient answer composed from patient pages may show beside them: not
+    those of a guideline or summary about patients with a disease the question does not name
+    (``page_about_other_patients``: an acne guideline's "Monotherapy with systemic antibiotics is not
+    recommended" to "should I get antibiotics?"). They stood in the clinician answer as its nearest
+    evidence; beside patient pages that answer, they speak of other patients."""
+    words = vocabulary.current()
+    conditions = condition_names(query)
+    own = " ".join([query.text, *(long for _, long in query.abbreviations), *(n for names in conditions for n in names)])
+    trees = asked_trees(conditions, words)
+    documents = {d: index.document(d) for d in dict.fromkeys(s.doc_id for s in statements)}
+    others = {d for d, doc in documents.items()
+              if doc.audience != "patient" and page_about_other_patients(doc.title, own, words, trees)}
+    return [s for s in statements if s.doc_id not in others]
 
 
 def _items(answer: Answer) -> list[tuple[str | None, Statement]]:

@@ -429,18 +429,37 @@ def page_about_other_patients(title: str, question: str, vocabulary, asked: Iter
     asked_words, asked = stems(question), tuple(asked)
     # A question naming a sign or symptom (MeSH's C23: "weight gain", "runny nose") asks of what
     # patients with any disease may have: a title's signs and symptoms ("Overweight and Obesity") are
-    # what its patients share with the asker, and only the title's other diseases make them others.
+    # what its patients share with the asker, and only the title's other diseases make them others;
+    # unless the question names one that MeSH files as a disease too ("atrial fibrillation", under
+    # arrhythmias and C23): a page on preventing stroke in it is about the asker's disease.
     shared = any(is_under(a, SIGNS_AND_SYMPTOMS) for a in asked)
-    diseases = []
+    named = []
     for name, trees in named_diseases(title, vocabulary):
         # The disease's words only: a title's other words are as often a symptom the page's patients
         # share with anyone ("Pain and Cancer", "Edema (Swelling) and Cancer Treatment"); a title
         # naming only a kind of disease in general ("Infections") names none in particular.
         words = stems(name) - _DISEASE_WORDS - STOP_WORDS
-        if words and not (shared and any(is_under(t, SIGNS_AND_SYMPTOMS) for t in trees)):
-            diseases.append((words, trees))
-    return bool(diseases) and not any(words & asked_words or any(is_under(a, t) for a in asked for t in trees)
-                                      for words, trees in diseases)
+        if not words:
+            continue
+        asked_for = bool(words & asked_words) or any(is_under(a, t) for a in asked for t in trees) \
+            or _named_otherwise(name, asked_words, vocabulary)
+        symptom = [is_under(t, SIGNS_AND_SYMPTOMS) for t in trees]
+        if shared and any(symptom) and not (asked_for and not all(symptom)):
+            continue
+        named.append(asked_for)
+    return bool(named) and not any(named)
+
+
+def _named_otherwise(name: str, asked_words: frozenset[str], vocabulary) -> bool:
+    """Does the question name the disease by another of its names in the vocabulary, every word of it
+    ("itch" for the "Pruritus" of a title: its synonyms are "pruritis" and "itching"; not "iris" for
+    "Intraocular (Uveal) Melanoma", one of whose names is "iris melanoma")?"""
+    for canonical in vocabulary.canonicals("disease", name.lower()):
+        for synonym in vocabulary.entry("disease", canonical).get("synonyms", ()):
+            words = stems(synonym) - _DISEASE_WORDS - STOP_WORDS
+            if words and words <= asked_words:
+                return True
+    return False
 
 
 # MeSH's "Pathological Conditions, Signs and Symptoms": what a patient with any disease may have.
