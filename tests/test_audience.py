@@ -412,6 +412,30 @@ def test_a_patient_answer_shows_no_clinical_statement_about_patients_with_anothe
     assert not [s.text for s in shown if about_others(s.doc_id)]
 
 
+def test_a_patient_answer_made_of_clinical_statements_speaks_only_of_the_asked_patients(built_index):
+    """K-QA (session 27): where no patient page answers, a patient answer is made of the clinician answer's
+    plainest statements, and these were the nearest guideline lines whatever their guideline was about: on
+    the slice, "Should I take antibiotics?" was answered with NICE's CRP thresholds for pneumonia. Statements
+    on a page about patients with a disease the question does not name are left out; with none left the
+    answer is not found and lists the nearest sources."""
+    from medora.answer.compose import compose
+    from medora.answer.evidence import page_about_other_patients
+    from medora.index import vocabulary
+    from medora.retrieve import retrieve
+
+    settings, index = built_index
+    question = "Should I take antibiotics?"
+    words = vocabulary.current()
+    draft = compose(question, index, settings, audience="patient_caregiver",
+                    retrieval=retrieve(question, index, settings.retrieve, k=30))
+    about_others = [s for s in all_statements(draft) if index.document(s.doc_id).audience != "patient"
+                    and page_about_other_patients(index.document(s.doc_id).title, question, words)]
+    assert about_others and len(about_others) == len(all_statements(draft))
+    answer = ask(question, index, settings, audience="patient_caregiver")
+    assert answer.status == "not_found" and answer.abstained and not all_statements(answer)
+    assert answer.nearest
+
+
 @pytest.mark.parametrize("title, question, others", [
     # The vocabulary's other names for a title's disease: "itching" is one of pruritus's ...
     ("Pruritus (PDQ®)–Health Professional Version", "What can I use for the itch?", False),

@@ -38,7 +38,9 @@ from ..index import vocabulary
 from .answerability import condition_names
 from .applicability import asked_trees
 from .cite import all_statements, attach_citations
-from .compose import LAY_AUDIENCE, compose, points_back, sentences_quoted, weighs_by_fitted_bar
+from .compose import (
+    LAY_AUDIENCE, NOT_FOUND_NOTICE, compose, nearest_sources, points_back, sentences_quoted, weighs_by_fitted_bar,
+)
 from .evidence import page_about_other_patients
 from .followups import suggest_follow_ups
 from .statements import split_sentences
@@ -303,7 +305,7 @@ def for_patient(question: str, index, settings: Settings, clinician: Answer,
              if retrieval.hits else None)
     chosen = plainest(_items(plain)) if plain and not plain.abstained else []
     if not chosen:
-        return plainer(clinician), retrieval.hits
+        return plainer(_about_asked_patients(clinician, retrieval, index)), retrieval.hits
     linked, uncovered = link_originals([s for _, s in chosen], _for_asked_patients(all_statements(clinician), retrieval.query,
                                                                                     index), question)
     bottom, sections = _arrange([(title, s) for (title, _), s in zip(chosen, linked)], plain.question_type)
@@ -326,6 +328,26 @@ def _for_asked_patients(statements: list[Statement], query: QueryAnalysis, index
     others = {d for d, doc in documents.items()
               if doc.audience != "patient" and page_about_other_patients(doc.title, own, words, trees)}
     return [s for s in statements if s.doc_id not in others]
+
+
+def _about_asked_patients(clinician: Answer, retrieval: Retrieval, index) -> Answer:
+    """The clinician answer a patient answer is made of when no patient page answers, without its
+    statements on pages about patients with a disease the question does not name (``_for_asked_patients``):
+    a cancer summary's "Buspirone is also useful in the geriatric population to augment fluoxetine" to
+    "are there other medications similar to buspirone?". With none left, the answer is not found, listing
+    the nearest sources."""
+    if clinician.abstained:
+        return clinician
+    every = all_statements(clinician)
+    keep = {id(s) for s in _for_asked_patients(every, retrieval.query, index)}
+    if len(keep) == len(every):
+        return clinician
+    if not keep:
+        return replace(clinician, abstained=True, status="not_found", bottom_line=(), sections=(), currency="",
+                       nearest=nearest_sources(retrieval.hits[:5]), notice=NOT_FOUND_NOTICE)
+    sections = (AnswerSection(sec.title, tuple(s for s in sec.statements if id(s) in keep)) for sec in clinician.sections)
+    return replace(clinician, bottom_line=tuple(s for s in clinician.bottom_line if id(s) in keep),
+                   sections=tuple(sec for sec in sections if sec.statements))
 
 
 def _items(answer: Answer) -> list[tuple[str | None, Statement]]:
