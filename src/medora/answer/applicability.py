@@ -214,10 +214,15 @@ _AGE_RANGES = (
 
 def age_ranges(text: str) -> tuple[tuple[int, int], ...]:
     """The age ranges ``text`` restricts its patients to, in years."""
+    return _ranges(text, _AGE_RANGES)
+
+
+def _ranges(text: str, wordings) -> tuple[tuple[int, int], ...]:
+    """The ranges ``text`` words as one of ``wordings`` ((pattern, range from its numbers), ...)."""
     if not _DIGIT.search(text):
-        return ()  # every wording holds a number, and most statements name no age: one scan instead of six patterns
+        return ()  # every wording holds a number, and most statements name none: one scan instead of each pattern
     found = []
-    for pattern, make in _AGE_RANGES:
+    for pattern, make in wordings:
         for m in pattern.finditer(text):
             lo, hi = make(*(int(g) for g in m.groups()))
             if lo <= hi:
@@ -256,15 +261,7 @@ def asked_gestation(text: str) -> tuple[tuple[int, int], ...]:
 
 def gestation_ranges(text: str) -> tuple[tuple[int, int], ...]:
     """The ranges of weeks of pregnancy ``text`` restricts its patients to."""
-    if not _DIGIT.search(text):
-        return ()
-    found = []
-    for pattern, make in _GESTATION_RANGES:
-        for m in pattern.finditer(text):
-            lo, hi = make(*(int(g) for g in m.groups()))
-            if lo <= hi:
-                found.append((lo, hi))
-    return tuple(found)
+    return _ranges(text, _GESTATION_RANGES)
 
 
 def age_groups(text: str) -> frozenset[str]:
