@@ -389,7 +389,7 @@ _MIN_DERIVING_LETTERS = 6  # shorter words make other words ("basic" is no "base
 
 def adjective_forms(word: str) -> tuple[str, ...]:
     """The word's other forms: "hypercapnia" -> ("hypercapnic",); "cirrhosis" -> ("cirrhotic",);
-    "tocolytic" -> ("tocolysia", "tocolysis"); a short word -> ()."""
+    "tocolytic" -> ("tocolytia", "tocolysis", "tocolytes"), of which a text may write one; a short word -> ()."""
     if len(word) < _MIN_DERIVING_LETTERS:
         return ()
     return tuple(word[: -len(end)] + other for noun, adjective in _ADJECTIVE_SUFFIXES
