@@ -583,6 +583,36 @@ def test_a_reader_asking_of_their_own_is_not_answered_with_statements_about_newb
         index.close()
 
 
+def test_a_patient_answer_leaves_out_a_guideline_whose_listed_conditions_the_question_does_not_name(tmp_path):
+    """K-QA (session 28): "What is chlorhexidine?" from a patient was led by "Preoperative chlorhexidine
+    showers and mouth washes should be considered", from a surgical guideline titled "Aortic valve and
+    ascending aorta guidelines for management and quality measures". Its title names no disease, so
+    it was not read as a page about other patients; the conditions its source lists for it do name
+    some. A patient answer reads both: with nothing else, it is not found and lists the guideline among
+    the nearest sources. A clinician's answer keeps it."""
+    from medora.answer.evidence import page_about_other_patients, page_subject
+    from medora.index import vocabulary
+
+    settings, index = _tiny_index(tmp_path, ["ngc-10036", "ngc-11047"])  # aortic valve surgery; oral health
+    try:
+        question, words = "What is chlorhexidine?", vocabulary.current()
+        surgical = index.document("ngc-10036")
+        assert not page_about_other_patients(surgical.title, question, words)
+        assert page_about_other_patients(page_subject(surgical), question, words)
+        assert not page_about_other_patients(page_subject(index.document("ngc-11047")), question, words)
+    finally:
+        index.close()
+    (tmp_path / "surgical").mkdir()
+    settings, index = _tiny_index(tmp_path / "surgical", ["ngc-10036"])
+    try:
+        assert [s for s in all_statements(ask(question, index, settings)) if s.doc_id == "ngc-10036"]
+        patient = ask(question, index, settings, audience="patient_caregiver")
+        assert patient.status == "not_found" and not all_statements(patient)
+        assert [n for n in patient.nearest if n.doc_id == "ngc-10036"]
+    finally:
+        index.close()
+
+
 def _tiny_index(tmp_path, doc_ids):
     """A lexical index of a few guidelines of the shared corpus (built in seconds)."""
     import shutil

@@ -41,7 +41,7 @@ from .cite import all_statements, attach_citations
 from .compose import (
     LAY_AUDIENCE, NOT_FOUND_NOTICE, compose, nearest_sources, points_back, sentences_quoted, weighs_by_fitted_bar,
 )
-from .evidence import page_about_other_patients
+from .evidence import page_about_other_patients, page_subject
 from .followups import suggest_follow_ups
 from .statements import split_sentences
 
@@ -326,7 +326,7 @@ def _for_asked_patients(statements: list[Statement], query: QueryAnalysis, index
     trees = asked_trees(conditions, words)
     documents = {d: index.document(d) for d in dict.fromkeys(s.doc_id for s in statements)}
     others = {d for d, doc in documents.items()
-              if doc.audience != "patient" and page_about_other_patients(doc.title, own, words, trees)}
+              if doc.audience != "patient" and page_about_other_patients(page_subject(doc), own, words, trees)}
     return [s for s in statements if s.doc_id not in others]
 
 

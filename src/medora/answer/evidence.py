@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import Stemmer
 
 from ..query import STOP_WORDS, QueryAnalysis, drugs_named
-from ..types import Hit, Passage
+from ..types import Document, Hit, Passage
 from .applicability import about_condition, disease_names, is_under, named_diseases, other_population, stages
 from .statements import NUMBERING, split_sentences
 
@@ -448,6 +448,14 @@ def page_about_other_patients(title: str, question: str, vocabulary, asked: Iter
             continue
         named.append(asked_for)
     return bool(named) and not any(named)
+
+
+def page_subject(document: Document) -> str:
+    """Whom a document is about, in its own words: its title, and the conditions its source lists
+    for it (``meta["conditions"]``). A guideline titled "Aortic valve and ascending aorta guidelines
+    for management and quality measures" names no disease; its conditions, "Aortic stenosis" and
+    "Aortic regurgitation", say its patients have one."""
+    return "; ".join([document.title, *document.meta.get("conditions", ())])
 
 
 def _named_otherwise(name: str, asked_words: frozenset[str], vocabulary) -> bool:
