@@ -140,3 +140,20 @@ def test_truncated_xml_is_reported_and_the_rest_read(tmp_path):
     assert problems == [
         IngestProblem(str(folder / "ngc-10000.xml"), 21, "not well-formed XML: no element found: line 21, column 0")
     ]
+
+
+def test_a_target_population_is_read_without_the_people_its_notes_leave_out():
+    """NGC's Target Population lists whom a guideline is for, then often a note and the people it
+    leaves out: the hospital VTE guideline's "Note: The following groups that will not be covered in
+    this guideline:" is followed by "People attending hospital as outpatients". A note that adds
+    whom it is for ("These include mother–infant pairs ...") stays."""
+    from medora.corpus.guideline_xml import population_covered
+
+    hospital = read_guideline(NGC / "ngc-10743.xml").meta["target_population"]
+    covered = population_covered(hospital)
+    assert "People attending hospital as outpatients" in hospital
+    assert "People attending hospital as outpatients" not in covered
+    assert not [item for item in covered if "outpatient" in item.lower()]
+    assert [item for item in covered if "inpatients" in item.lower()]
+    maternity = read_guideline(NGC / "ngc-11309.xml").meta["target_population"]
+    assert [item for item in population_covered(maternity) if "intensive care" in item]

@@ -797,3 +797,34 @@ def test_a_page_is_about_other_patients_by_its_diseases_not_its_symptoms_or_kind
     assert not other("Yeast Infections", "The urine can be smelly with a yeast infection?")
     # A question naming no sign keeps a title's signs as its diseases: weight gain is not low blood sugar.
     assert other("Overweight and Obesity", "my sugar just read 62 what should I eat or drink to bring it up")
+
+
+@pytest.mark.parametrize("doc_id, question, others", [
+    # "Patients who need central venous access": one asking what chlorhexidine is does not ...
+    ("ngc-11324", "What is chlorhexidine?", True),
+    # ... one asking of a central venous catheter does.
+    ("ngc-11324", "How is a central venous catheter kept clean?", False),
+    # "... adult patients in the intensive care unit": one asking of their own is not in one ...
+    ("ngc-9692", "What can I take for my back pain?", True),
+    # ... one asking of a patient in it is.
+    ("ngc-9692", "My father is critically ill in the ICU: what can he take for pain?", False),
+    # Outpatients with suspected venous thrombosis: the asker's own disease and setting; inpatients at
+    # risk of it: the asker's disease, another setting.
+    ("ngc-10400", "Do I need a blood thinner for a deep vein thrombosis?", False),
+    ("ngc-10743", "Do I need a blood thinner for a deep vein thrombosis?", True),
+    ("ngc-10743", "Do I need a blood thinner for a deep vein thrombosis while I am an inpatient?", False),
+])
+def test_a_guidelines_population_says_which_procedure_and_care_setting_its_patients_have(doc_id, question, others):
+    """K-QA (session 28): a patient's "What is chlorhexidine?" was answered, beside a care-home guideline's
+    side effects, with chlorhexidine-bathing infection rates from a guideline on central venous access;
+    two judges counted them as statements about other patients. The population NGC gives each guideline
+    names the procedure its patients have and the care setting they are in."""
+    from medora.answer.evidence import page_about_other_patients, page_population, page_subject
+    from medora.corpus.guideline_xml import read_guideline
+    from medora.index import vocabulary
+    from conftest import CORPUS
+
+    doc = read_guideline(CORPUS / "guidelines-ngc" / f"{doc_id}.xml")
+    assert page_population(doc)
+    assert page_about_other_patients(page_subject(doc), question, vocabulary.current(),
+                                     population=page_population(doc)) is others

@@ -97,8 +97,9 @@ class Document:
     date: str | None = None  # release / revision / last review, as precise as the source gives
     licence: str = ""
     # Source-specific metadata (conditions, specialties, MeSH terms, PMID, status ...). Keys the
-    # pipeline reads, whatever the source: "conditions" (list of str: whom the document is about,
-    # e.g. NGC's "Disease/Condition(s)"), "pmid", "pages", "title_is_question", "sections_are_questions".
+    # pipeline reads, whatever the source: "conditions" and "target_population" (lists of str: whom
+    # the document is about, e.g. NGC's "Disease/Condition(s)" and "Target Population"), "pmid",
+    # "pages", "title_is_question", "sections_are_questions".
     # NOTE: a dict inside a frozen dataclass: the dataclass is immutable, the dict is not hashed.
     meta: dict[str, Any] = field(default_factory=dict)
     # Primary articles this document cites, keyed by the marker used in its text

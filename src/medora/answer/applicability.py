@@ -68,6 +68,9 @@ class Axis:
     asked: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+# The care-setting axis, and its value for patients not in hospital (as one asking of their own is).
+CARE_SETTING, OUTPATIENT = "care setting", "outpatient"
+
 AXES: tuple[Axis, ...] = (
     Axis("where the infection was acquired",
          {"community": ("community-acquired", "community acquired"),
@@ -75,7 +78,7 @@ AXES: tuple[Axis, ...] = (
                        "ventilator associated", "healthcare-associated", "health care-associated")},
          {"community": frozenset({"community"}), "hospital": frozenset({"hospital"})}),
     # (around an operation: what to do with a drug "perioperatively" is said of patients having surgery)
-    Axis("care setting",
+    Axis(CARE_SETTING,
          {"outpatient": ("outpatient", "outpatients", "ambulatory"),
           "inpatient": ("inpatient", "inpatients", "hospitalized", "hospitalised"),
           "intensive care": ("intensive care", "icu", "critically ill", "critical care"),
@@ -107,6 +110,12 @@ AXES: tuple[Axis, ...] = (
          {"fit": frozenset({"fit"}), "unfit": frozenset({"unfit"})}),
     Axis("patient group", POPULATION_GROUPS, POPULATION_COMPATIBLE),
 )
+
+
+def compatible_settings(setting: str) -> frozenset[str]:
+    """The care settings a statement may name and still apply to patients in ``setting``."""
+    return next(a for a in AXES if a.name == CARE_SETTING).compatible[setting]
+
 
 # Stage wording: "stage II", "stage IIIA", "stages I-II", "stage II–IIIA", "stage 3", and the
 # words that name stage ranges ("early-stage", "metastatic"). Values are main stages 0..5.

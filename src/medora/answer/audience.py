@@ -41,7 +41,7 @@ from .cite import all_statements, attach_citations
 from .compose import (
     LAY_AUDIENCE, NOT_FOUND_NOTICE, compose, nearest_sources, points_back, sentences_quoted, weighs_by_fitted_bar,
 )
-from .evidence import page_about_other_patients, page_subject
+from .evidence import page_about_other_patients, page_population, page_subject
 from .followups import suggest_follow_ups
 from .statements import split_sentences
 
@@ -318,15 +318,18 @@ def _for_asked_patients(statements: list[Statement], query: QueryAnalysis, index
     """The clinician statements a patient answer composed from patient pages may show beside them: not
     those of a guideline or summary about patients with a disease the question does not name
     (``page_about_other_patients``: an acne guideline's "Monotherapy with systemic antibiotics is not
-    recommended" to "should I get antibiotics?"). They stood in the clinician answer as its nearest
-    evidence; beside patient pages that answer, they speak of other patients."""
+    recommended" to "should I get antibiotics?"), nor about patients having a procedure, or in a care
+    setting, it does not name (a central venous access guideline's chlorhexidine-bathing results to
+    "What is chlorhexidine?"). They stood in the clinician answer as its nearest evidence; beside
+    patient pages that answer, they speak of other patients."""
     words = vocabulary.current()
     conditions = condition_names(query)
     own = " ".join([query.text, *(long for _, long in query.abbreviations), *(n for names in conditions for n in names)])
     trees = asked_trees(conditions, words)
     documents = {d: index.document(d) for d in dict.fromkeys(s.doc_id for s in statements)}
     others = {d for d, doc in documents.items()
-              if doc.audience != "patient" and page_about_other_patients(page_subject(doc), own, words, trees)}
+              if doc.audience != "patient"
+              and page_about_other_patients(page_subject(doc), own, words, trees, page_population(doc))}
     return [s for s in statements if s.doc_id not in others]
 
 

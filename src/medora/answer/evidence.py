@@ -24,8 +24,12 @@ from dataclasses import dataclass, replace
 import Stemmer
 
 from ..query import STOP_WORDS, QueryAnalysis, drugs_named
+from ..corpus.guideline_xml import population_covered
 from ..types import Document, Hit, Passage
-from .applicability import about_condition, disease_names, is_under, named_diseases, other_population, stages
+from .applicability import (
+    CARE_SETTING, OUTPATIENT, about_condition, asked_facets, compatible_settings, disease_names, facets, is_under,
+    named_diseases, other_population, stages,
+)
 from .statements import NUMBERING, split_sentences
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -419,13 +423,17 @@ def about_other_patients(statement: str, question: str, vocabulary) -> bool:
     return False
 
 
-def page_about_other_patients(title: str, question: str, vocabulary, asked: Iterable[str] = ()) -> bool:
+def page_about_other_patients(title: str, question: str, vocabulary, asked: Iterable[str] = (),
+                              population: Iterable[str] = ()) -> bool:
     """Is a document titled ``title`` a page about patients with a disease the question does not name:
     its title names a disease, and the question none of that disease's words, nor a kind of it
     (``asked``: the MeSH tree numbers of the question's conditions) ("Diabetic Neuropathies" or
     "Diarrhea and Cancer Treatment" to "is there a medication to reduce my sweating?", not "Cold
     Sores" to "can mouth sores appear on the chin?", nor "Eye Infections" to a question on styes).
-    ``question``: with its abbreviations' long forms."""
+    ``question``: with its abbreviations' long forms. ``population``: whom the page's source says it is
+    for ("Patients who need central venous access"): patients having a procedure, or in a care setting,
+    the question does not name are others too, as are patients in a care setting the question's
+    are not in (``in_other_setting``)."""
     asked_words, asked = stems(question), tuple(asked)
     # A question naming a sign or symptom (MeSH's C23: "weight gain", "runny nose") asks of what
     # patients with any disease may have: a title's signs and symptoms ("Overweight and Obesity") are
@@ -447,7 +455,43 @@ def page_about_other_patients(title: str, question: str, vocabulary, asked: Iter
         if shared and any(symptom) and not (asked_for and not all(symptom)):
             continue
         named.append(asked_for)
-    return bool(named) and not any(named)
+    named += _procedures_named(population, asked_words)
+    return (bool(named) and not any(named)) or in_other_setting(" ".join([title, *population]), question)
+
+
+# A population restricted by what is done to them: "Patients who need central venous access", "Patients
+# undergoing elective colorectal surgery", "Children ... receiving an injection". The words naming it
+# run to the next clause.
+_BY_PROCEDURE = re.compile(
+    r"\b(?:undergoing|requiring|receiving|in need of|scheduled for|referred for|candidates for|"
+    r"(?:who|that) (?:are |will )?(?:need|needs|require|requires|receive|receives|undergo|undergoes|undergoing|"
+    r"receiving)|who (?:have|has) (?:undergone|received))\s+(?:an? |the )?([^,.;:()\n]{3,60}?)"
+    r"(?=\s+(?:for|to|in|with|who|that|and|or|after|before|during|at)\b|[,.;:()\n]|$)", re.I)
+
+
+def _procedures_named(population: Iterable[str], asked_words: frozenset[str]) -> list[bool]:
+    """For each procedure a page's population is restricted to ("Patients who need central venous
+    access"), does the question name any word of it?"""
+    named = []
+    for m in _BY_PROCEDURE.finditer(" ".join(population)):
+        words = stems(m.group(1)) - STOP_WORDS
+        if words:
+            named.append(bool(words & asked_words))
+    return named
+
+
+def in_other_setting(page: str, question: str) -> bool:
+    """Is a page (its title and population) about patients in a care setting the question's are not
+    in: one naming a setting, none compatible with the page's ("intensive care" for outpatients); or,
+    naming none, one whose page names hospital settings only. One asking of their own, naming no
+    setting, is not in hospital; a page naming outpatients among others may be theirs."""
+    settings = facets(page, anchors=frozenset()).values[CARE_SETTING]
+    if not settings:
+        return False
+    asked = asked_facets(question).values[CARE_SETTING]
+    if asked:
+        return not settings & frozenset().union(*(compatible_settings(v) for v in asked))
+    return OUTPATIENT not in settings
 
 
 def page_subject(document: Document) -> str:
@@ -456,6 +500,12 @@ def page_subject(document: Document) -> str:
     for management and quality measures" names no disease; its conditions, "Aortic stenosis" and
     "Aortic regurgitation", say its patients have one."""
     return "; ".join([document.title, *document.meta.get("conditions", ())])
+
+
+def page_population(document: Document) -> tuple[str, ...]:
+    """Whom a document's source says it is for (``meta["target_population"]``, without the people its
+    notes leave out): "Patients who need central venous access"; empty when the source does not say."""
+    return population_covered(document.meta.get("target_population", ()))
 
 
 def _named_otherwise(name: str, asked_words: frozenset[str], vocabulary) -> bool:

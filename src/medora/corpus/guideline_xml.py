@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -134,6 +135,26 @@ def _list_values(values: list[str]) -> list[str]:
 
 
 # -- guideline rules used by the chunker -----------------------------------------
+
+# A note among a Target Population's items says whom else the guideline is, or is not, for: "Note:
+# This guideline does not cover:", and the items after it are the people it leaves out.
+_NOTE = re.compile(r"\s*notes?\b", re.I)
+_LEAVES_OUT = re.compile(r"\b(?:not|excluded?|excluding|except|beyond)\b|n[’']t\b", re.I)
+
+
+def population_covered(items: Iterable[str]) -> tuple[str, ...]:
+    """The items of a guideline's target population (``meta["target_population"]``) that say whom
+    it is for: not a note that says whom it leaves out ("Note: The following groups that will not be
+    covered in this guideline:"), nor the items listed after one ("People attending hospital as
+    outpatients"). A note that adds to whom it is for ("These include mother-infant pairs ...") is kept."""
+    covered, leaving_out = [], False
+    for item in items:
+        if _NOTE.match(item):
+            leaving_out = bool(_LEAVES_OUT.search(item))
+        if not leaving_out:
+            covered.append(item)
+    return tuple(covered)
+
 
 _DEFINITIONS = re.compile(r"Definitions:?")
 # NGC's pointer to the rating definitions names the rating scales; it rates nothing.
