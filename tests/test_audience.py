@@ -447,3 +447,24 @@ def test_a_page_is_about_the_asked_disease_when_the_question_names_it_by_another
     from medora.index import vocabulary
 
     assert page_about_other_patients(title, question, vocabulary.current()) is others
+
+
+@pytest.mark.parametrize("title, question, others", [
+    # A disease named with a word that only places it is named by the disease it is a kind of:
+    # "pain" does not name cancer pain, "oral" no lichen planus, a stomach bug no stomach cancer ...
+    ("Cancer Pain (PDQ®)–Patient Version", "Anything I can do for pain?", True),
+    ("Oral lichen planus", "And will the medication be oral?", True),
+    ("Stomach Cancer Symptoms", "Why would all of us have a stomach bug again?", True),
+    # ... while naming that disease names it.
+    ("Cancer Pain (PDQ®)–Patient Version", "What helps with pain from my cancer?", False),
+    ("Oral lichen planus", "What treatments help lichen planus in the mouth?", False),
+])
+def test_a_page_on_a_kind_of_disease_is_named_by_the_disease_not_by_a_word_placing_it(title, question, others):
+    """K-QA (session 28): patient answers to "Anything I can do for pain?" quoted the cancer-pain summary's
+    opioid lines, "And will the medication be oral?" a page on oral lichen planus, and "Why would all of us
+    have a stomach bug again?" a page on stomach cancer: one word of the title's disease ("pain", "oral",
+    "stomach") counted as naming it."""
+    from medora.answer.evidence import page_about_other_patients
+    from medora.index import vocabulary
+
+    assert page_about_other_patients(title, question, vocabulary.current()) is others

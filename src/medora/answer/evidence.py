@@ -442,13 +442,21 @@ def page_about_other_patients(title: str, question: str, vocabulary, asked: Iter
     # arrhythmias and C23): a page on preventing stroke in it is about the asker's disease.
     shared = any(is_under(a, SIGNS_AND_SYMPTOMS) for a in asked)
     named = []
-    for name, trees in named_diseases(title, vocabulary):
+    diseases = named_diseases(title, vocabulary)
+    for name, trees in diseases:
         # The disease's words only: a title's other words are as often a symptom the page's patients
         # share with anyone ("Pain and Cancer", "Edema (Swelling) and Cancer Treatment"); a title
         # naming only a kind of disease in general ("Infections") names none in particular.
         words = stems(name) - _DISEASE_WORDS - STOP_WORDS
         if not words:
             continue
+        # A disease named with a word that only places it ("Oral lichen planus", "Breast Cancer") is
+        # named by the disease it is a kind of, not by that word: "will the medication be oral?"
+        # names no lichen planus, "breast pain" no cancer.
+        kinds = [k for other, _ in diseases if other != name
+                 for k in [stems(other) - _DISEASE_WORDS - STOP_WORDS] if k and k < stems(name)]
+        if kinds:
+            words = frozenset().union(*kinds)
         asked_for = bool(words & asked_words) or any(is_under(a, t) for a in asked for t in trees) \
             or _named_otherwise(name, asked_words, vocabulary)
         symptom = [is_under(t, SIGNS_AND_SYMPTOMS) for t in trees]
