@@ -431,9 +431,9 @@ def page_about_other_patients(title: str, question: str, vocabulary, asked: Iter
     "Diarrhea and Cancer Treatment" to "is there a medication to reduce my sweating?", not "Cold
     Sores" to "can mouth sores appear on the chin?", nor "Eye Infections" to a question on styes).
     ``question``: with its abbreviations' long forms. ``population``: whom the page's source says it is
-    for ("Patients who need central venous access"): patients having a procedure, or in a care setting,
-    the question does not name are others too, as are patients in a care setting the question's
-    are not in (``in_other_setting``)."""
+    for ("Patients who need central venous access"): patients having a procedure the question does not
+    name are others too, as are patients in a care setting the question's are not in
+    (``in_other_setting``, read from the title and the population)."""
     asked_words, asked = stems(question), tuple(asked)
     # A question naming a sign or symptom (MeSH's C23: "weight gain", "runny nose") asks of what
     # patients with any disease may have: a title's signs and symptoms ("Overweight and Obesity") are

@@ -134,8 +134,6 @@ def _list_values(values: list[str]) -> list[str]:
     return out
 
 
-# -- guideline rules used by the chunker -----------------------------------------
-
 # A note among a Target Population's items says whom else the guideline is, or is not, for: "Note:
 # This guideline does not cover:", and the items after it are the people it leaves out.
 _NOTE = re.compile(r"\s*notes?\b", re.I)
@@ -155,6 +153,8 @@ def population_covered(items: Iterable[str]) -> tuple[str, ...]:
             covered.append(item)
     return tuple(covered)
 
+
+# -- guideline rules used by the chunker -----------------------------------------
 
 _DEFINITIONS = re.compile(r"Definitions:?")
 # NGC's pointer to the rating definitions names the rating scales; it rates nothing.
