@@ -896,6 +896,13 @@ def test_what_is_said_of_preventing_a_condition_is_not_said_of_patients_treated_
     assert not about_preventing(second, asked_trees([("breast cancer",)], words), words)
     # ... and what prevents another condition says nothing of the asked one
     assert not about_preventing(capp2, asked_trees([("breast cancer",)], words), words)
+    # What is said of people at risk of it is said of people who do not have it (seed-2027 sample, held-out
+    # rb-046: screening for children at higher risk, in an answer on a child's Wilms tumor prognosis).
+    wilms = asked_trees([("wilms tumor",)], words)
+    at_risk = _sentence_in("nci-pdq/nci_cancer_type_pages.jsonl", "If your child has a higher risk of Wilms tumor")
+    cured = _sentence_in("nci-pdq/nci_cancer_type_pages.jsonl", "Newly diagnosed Wilms tumor with")
+    assert about_preventing(at_risk, wilms, words)
+    assert not about_preventing(cured, wilms, words)
 
 
 

@@ -504,8 +504,11 @@ def class_page(title: str, asked: frozenset[str], vocabulary) -> tuple[str, ...]
 # Fewer people getting a disease: "a nearly 60 percent decrease in colorectal cancer incidence",
 # "reduces the risk of developing breast cancer". What is said of preventing it is said of people
 # who do not have it.
+# So is what is said of people at risk of it: "If your child has a higher risk of Wilms tumor, they may
+# have an abdominal ultrasound ... every 3 months".
 _PREVENTED = re.compile(r"\b(?:decreas\w*|reduc\w*|lower\w*|fewer|prevent\w*)\b[^.;:]{0,80}?"
-                        r"\b(?:incidence|risk of (?:developing|getting))\b", re.I)
+                        r"\b(?:incidence|risk of (?:developing|getting))\b"
+                        r"|\b(?:at|has|have|with) (?:an? )?(?:high|higher|increased|greater) risk (?:of|for)\b", re.I)
 _PREVENTED_REACH = 60  # letters either side of that wording in which the disease is named
 # A broader condition counts from this depth of MeSH's tree: "colorectal neoplasms" (C04.588.274.476.411)
 # for colon cancer, not "cancer" (neoplasms, C04), above every cancer.
