@@ -903,6 +903,10 @@ def test_what_is_said_of_preventing_a_condition_is_not_said_of_patients_treated_
     cured = _sentence_in("nci-pdq/nci_cancer_type_pages.jsonl", "Newly diagnosed Wilms tumor with")
     assert about_preventing(at_risk, wilms, words)
     assert not about_preventing(cured, wilms, words)
+    # ... but not a risk of what befalls those who have it.
+    recurrence = _sentence_in("nci-pdq/pdq_summaries.jsonl", "The study enrolled 994 patients with clear cell renal")
+    assert "at high risk of recurrence" in recurrence
+    assert not about_preventing(recurrence, asked_trees([("renal cell carcinoma",)], words), words)
 
 
 

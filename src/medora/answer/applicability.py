@@ -504,12 +504,17 @@ def class_page(title: str, asked: frozenset[str], vocabulary) -> tuple[str, ...]
 # Fewer people getting a disease: "a nearly 60 percent decrease in colorectal cancer incidence",
 # "reduces the risk of developing breast cancer". What is said of preventing it is said of people
 # who do not have it.
-# So is what is said of people at risk of it: "If your child has a higher risk of Wilms tumor, they may
-# have an abdominal ultrasound ... every 3 months".
 _PREVENTED = re.compile(r"\b(?:decreas\w*|reduc\w*|lower\w*|fewer|prevent\w*)\b[^.;:]{0,80}?"
-                        r"\b(?:incidence|risk of (?:developing|getting))\b"
-                        r"|\b(?:at|has|have|with) (?:an? )?(?:high|higher|increased|greater) risk (?:of|for)\b", re.I)
+                        r"\b(?:incidence|risk of (?:developing|getting))\b", re.I)
 _PREVENTED_REACH = 60  # letters either side of that wording in which the disease is named
+# So is what is said of people at risk of getting it: "If your child has a higher risk of Wilms tumor,
+# they may have an abdominal ultrasound ... every 3 months". The disease is named after the wording,
+# and the risk is not one of what befalls those who have it ("at high risk of recurrence", "at increased
+# risk of breast cancer recurrence", "of asthma exacerbations").
+_AT_RISK = re.compile(r"\b(?:at|has|have|with) (?:an? )?(?:high|higher|increased|greater) risk (?:of|for) "
+                      r"(?:developing |getting )?([^,.;:()\n]{3,60})", re.I)
+_WHAT_BEFALLS = re.compile(r"\b(?:recurr\w*|relaps\w*|progress\w*|metasta\w*|death|dying|mortality|complications?"
+                           r"|exacerbations?|flares?|worsening|severe)\b", re.I)
 # A broader condition counts from this depth of MeSH's tree: "colorectal neoplasms" (C04.588.274.476.411)
 # for colon cancer, not "cancer" (neoplasms, C04), above every cancer.
 _PREVENTED_MIN_DEPTH = 2
@@ -520,13 +525,20 @@ _ANOTHER_PRIMARY = re.compile(r"\b(?:new|second|contralateral)\s+(?:primary\s+)?
 
 def about_preventing(text: str, asked: frozenset[str], vocabulary) -> bool:
     """Does ``text`` speak of preventing the asked condition (MeSH tree numbers ``asked``), or a broader
-    one it is a kind of ("colorectal cancer" for colon cancer)? Then it is about people who do not
-    have it, not about patients being treated for it."""
+    one it is a kind of ("colorectal cancer" for colon cancer), or of people at risk of getting it?
+    Then it is about people who do not have it, not about patients being treated for it."""
     for m in _PREVENTED.finditer(text):
         window = text[max(0, m.start() - _PREVENTED_REACH): m.end() + _PREVENTED_REACH]
         if _ANOTHER_PRIMARY.search(window):
             continue
         named, _ = _named_diseases(window, vocabulary)
+        if any(t == a or (_under(a, t) and t.count(".") >= _PREVENTED_MIN_DEPTH) for trees, _ in named for t in trees
+               for a in asked):
+            return True
+    for m in _AT_RISK.finditer(text):
+        if _WHAT_BEFALLS.search(m.group(1)) or _ANOTHER_PRIMARY.search(m.group(1)):
+            continue
+        named, _ = _named_diseases(m.group(1), vocabulary)
         if any(t == a or (_under(a, t) and t.count(".") >= _PREVENTED_MIN_DEPTH) for trees, _ in named for t in trees
                for a in asked):
             return True
