@@ -377,6 +377,10 @@ def test_a_text_names_a_gene_by_its_symbol_family_or_long_form(text, genes, abbr
     ("melanoma that does not have a BRAF mutation", "patients whose tumors lack BRAF mutations", False),
     ("melanoma that does not have a BRAF mutation", "patients with mutations in a gene called BRAF", True),
     ("melanoma", "patients with BRAF V600 mutations", False),  # the question names no gene
+    # a drug aimed at the gene is no patient's change (the PDQ melanoma summary's lifileucel approval)
+    ("melanoma that does not have a BRAF mutation", "adult patients with unresectable or metastatic melanoma who have "
+     "previously received a PD-1 blocking antibody and, if BRAF V600 variant–positive, a BRAF inhibitor with or without "
+     "a MEK inhibitor", False),
 ])
 def test_whose_gene_change_a_text_is_about(question, statement, contradicts):
     assert contradicts_alteration(question, statement) is contradicts
@@ -828,3 +832,33 @@ def test_a_guidelines_population_says_which_procedure_and_care_setting_its_patie
     assert page_population(doc)
     assert page_about_other_patients(page_subject(doc), question, vocabulary.current(),
                                      population=page_population(doc)) is others
+
+
+def test_a_question_ruling_out_gene_changes_turns_away_their_carriers():
+    """"Recurrent ovarian cancer without BRCA-mutation or HRD-positivity" (ASCO's question) is not answered by
+    what the PDQ BRCA summary says of "BRCA-positive patients"; "EGFR mutation-positive NSCLC without
+    targetable alterations" not by osimertinib for patients with "the T790M resistance mutation"
+    (ngc-11310), though it keeps what is said of the sensitizing EGFR mutation it names."""
+    from conftest import CORPUS
+
+    with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as f:
+        text = next(json.loads(line)["text"] for line in f if "PARP-inhibitors will likely improve" in line)
+    text = text.replace("*", "")  # the summary's Markdown emphasis of gene symbols, as the index reads it
+    start = text.index("While most literature on survival outcomes predates")
+    brca_positive = text[start:text.index(". ", start) + 1]
+    ovarian = "What is the effect of PARP inhibitors in recurrent ovarian cancer without BRCA-mutation or HRD-positivity?"
+    assert contradicts_alteration(ovarian, brca_positive)
+    # ... nor by what is said of HRD ovarian cancers; but a text ruling the marker out too, or speaking of
+    # testing for it, may be about them
+    hrd = text[text.index("More study of PARP inhibitors in HRD"):]
+    hrd = hrd[:hrd.index(".") + 1]
+    assert contradicts_alteration(ovarian, hrd)
+    testing = text[text.index("On the basis of these data, the authors concluded"):]
+    testing = testing[:testing.index(". ") + 1]
+    assert "without requiring additional HRD or BRCA testing" in testing
+    assert not contradicts_alteration(ovarian, testing)
+    assert not contradicts_alteration("What is the effect of PARP inhibitors in recurrent ovarian cancer?", brca_positive)
+    lung = "Should anti-PD-L1 be used for second-line therapy for EGFR mutation-positive NSCLC without targetable alterations?"
+    assert contradicts_alteration(lung, _OSIMERTINIB_AFTER_TKI)
+    assert not contradicts_alteration(lung, "For patients with stage IV NSCLC with a sensitizing EGFR mutation")
+    assert not contradicts_alteration("Second-line therapy for EGFR mutation-positive NSCLC?", _OSIMERTINIB_AFTER_TKI)

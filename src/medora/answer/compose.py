@@ -489,7 +489,7 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
         # (the statement floor is applied while building them: most statements fall below it)
         if not contradicts_qualifier(asked, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and not contradicts_negation(asked, f"{c.hit.document.title} {c.statement.text}")
-        and not contradicts_alteration(asked, _with_lead_in(c.statement), c.hit.passage.section)
+        and not contradicts_alteration(asked, _with_lead_in(c.statement), c.hit.passage.section, c.hit.document.title)
         and not contradicts_marker_level(asked, f"{c.hit.passage.section}. {_with_lead_in(c.statement)}")
         and not contradicts_prior_drug(asked, _with_lead_in(c.statement), c.hit.passage.section)
         and not contradicts_ruled_out(asked, _with_lead_in(c.statement))

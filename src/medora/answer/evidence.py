@@ -532,20 +532,66 @@ def _named_otherwise(name: str, asked_words: frozenset[str], vocabulary) -> bool
 SIGNS_AND_SYMPTOMS = "C23"
 
 
-def contradicts_alteration(question: str, statement: str, heading: str = "") -> bool:
+def contradicts_alteration(question: str, statement: str, heading: str = "", title: str = "") -> bool:
     """True when the question's patients carry a change in one gene ("EGFR-mutated NSCLC") and the
     statement speaks only of changes in others ("... and ALK rearrangements, first-line crizotinib"),
     or of patients without the asked one ("no sensitizing EGFR variants"), or only of a change the
     question says its patients lack ("does not have BRAF mutation"), or, naming none, stands under a
-    heading that does ("... (for patients with ALK translocations)"): other patients."""
-    asked, lacking = altered_genes(question), altered_genes(question, carried=False)
-    if not asked and not lacking:
+    heading or in a document (``title``) that does ("... (for patients with ALK translocations)";
+    "Olaparib for maintenance treatment of ... BRCA mutation-positive ovarian ... cancer"): other patients."""
+    asked, lacking = altered_genes(question), altered_genes(question, carried=False) | _markers_ruled_out(question)
+    further = bool(_NO_FURTHER_CHANGE.search(question))
+    if not asked and not lacking and not further:
         return False
     if _within(asked, altered_genes(statement, carried=False, definite=True)):
         return True
-    said = altered_genes(statement, definite=True) or altered_genes(heading, definite=True)
-    # "does not have a BRAF mutation": a treatment for BRAF-mutated disease is for other patients
-    return bool(said and ((asked and not _within(said, asked)) or (lacking and all(_within({g}, lacking) for g in said))))
+    said = altered_genes(statement, definite=True) or altered_genes(heading, definite=True) \
+        or altered_genes(title, definite=True)
+    # "without targetable alterations": a change the question does not name is another patient's
+    # ("... and the presence of the T790M resistance mutation" for EGFR-mutated NSCLC without them)
+    if further and any(not _within({g}, asked) for g in said):
+        return True
+    # "does not have a BRAF mutation": a treatment for BRAF-mutated disease is for other patients, as
+    # is one for "BRCA-positive patients" when the question's have no BRCA mutation
+    carriers = said | _carriers_named(statement, lacking) if lacking else said
+    return bool((said and asked and not _within(said, asked))
+                or (lacking and carriers and all(_within({g}, lacking) for g in carriers)))
+
+
+# "... ovarian cancer without BRCA-mutation or HRD-positivity": the markers after "without", up to where the
+# question goes on.
+_WITHOUT_PHRASE = re.compile(r"\bwithout\s+([^?.,;:!()]{2,60})", re.I)
+_PHRASE_ENDS = re.compile(r"\s(?:who|that|which|what|how|when|should|is|are|in|for|after|before)\s", re.I)
+# A marker named otherwise than of its carriers: testing for it, its status, patients either way or without it,
+# or a drug aimed at it ("a BRAF inhibitor").
+_NOT_CARRIED_AFTER = re.compile(r"[\s–-]+(?:wild[\s–-]?type|negative|status|testing|tests?|proficient|inhibit\w*"
+                                r"|antagonists?|blockers?|blockade|targeted|directed|antibod\w*)\b", re.I)
+
+
+def _markers_ruled_out(question: str) -> frozenset[str]:
+    """The markers (gene symbols and the like) the question says its patients do not have ("HRD")."""
+    return frozenset(g for m in _WITHOUT_PHRASE.finditer(question)
+                     for g in _SYMBOL.findall(_PHRASE_ENDS.split(m.group(1), maxsplit=1)[0]))
+
+
+def _carriers_named(text: str, markers: frozenset[str]) -> set[str]:
+    """The ``markers`` (or their numbered kinds) ``text`` names as its patients' ("BRCA-positive patients",
+    "PARP inhibitors in HRD ovarian cancers"), not as something they lack, are tested for, or either way."""
+    families = {m.rstrip("0123456789") or m for m in markers}
+    found = set()
+    for m in re.finditer(r"\b(" + "|".join(map(re.escape, sorted(families))) + r")\d*(?:/\d)?\b", text):
+        before = text[max(m.start() - 40, 0):m.start()]
+        if _WITHOUT.search(before) or _EITHER.search(before) or _NOT_CARRIED_AFTER.match(text, m.end()):
+            continue
+        found.add(m.group(1))
+    return found
+
+
+# "without targetable alterations", "no other driver mutations": the patients carry no change but the
+# ones the question names.
+_NO_FURTHER_CHANGE = re.compile(
+    rf"\b(?:without|no|lacking|absence of)\s+(?:(?:other|further|additional|known|targetable|actionable|driver"
+    rf"|oncogenic|genomic|molecular)\s+)*{_CHANGE}\b", re.I)
 
 
 def _within(genes: Iterable[str], named: frozenset[str]) -> bool:
