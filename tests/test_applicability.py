@@ -148,6 +148,23 @@ def test_severity_counts_only_next_to_the_asked_condition():
     assert conflicts(asked, facets("A severe allergic reaction can cause anaphylactic shock.", anchors)) == []  # MedQuAD
 
 
+def test_born_at_home_is_another_care_setting_than_born_in_hospital():
+    """WHO postnatal care (ngc-10309), asked "umbilical cord care for a baby born in hospital": the daily
+    chlorhexidine recommendation for "newborns who are born at home in settings with high neonatal mortality"
+    is for other babies; clean, dry cord care "for newborns born in health facilities, and at home ..." is
+    theirs. A question naming no setting conflicts with neither."""
+    from medora.corpus.guideline_xml import read_guideline
+
+    sentences = [s for section in read_guideline(CORPUS / "guidelines-ngc" / "ngc-10309.xml").sections
+                 for s in section.text.split("\n")]
+    at_home = next(s for s in sentences if s.startswith("Daily chlorhexidine"))
+    both = next(s for s in sentences if s.startswith("Clean, dry cord care"))
+    asked = asked_facets("umbilical cord care for a baby born in hospital - chlorhexidine or just keep it dry?")
+    assert conflicts(asked, facets(at_home, frozenset())) == ["care setting"]
+    assert conflicts(asked, facets(both, frozenset())) == []
+    assert conflicts(asked_facets("umbilical cord care - chlorhexidine or keep it dry?"), facets(at_home, frozenset())) == []
+
+
 def test_about_condition_matches_every_word_of_a_name_in_any_order():
     assert about_condition(["breast cancer"], "Metastatic HER2-Positive Breast Cancer")
     assert about_condition(["cancer, breast"], "breast cancer treatment")
@@ -873,7 +890,8 @@ def _sentence_in(path: str, opening: str) -> str:
                     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", value) if isinstance(value, str) else ""
                     if opening in text:
                         start = text.index(opening)
-                        return text[start:text.index(". ", start + len(opening)) + 1]
+                        end = re.compile(r"\.(?:\s|$)").search(text, start + len(opening))  # (or the text's last)
+                        return text[start:end.start() + 1]
     raise AssertionError(f"not in {path}: {opening}")
 
 
@@ -936,3 +954,30 @@ def test_patients_not_frail_are_not_answered_by_what_is_said_of_unfit_ones():
     frail = asked_facets("vitamin D dose for frail elderly to prevent fall injuries")
     assert conflicts(frail, fit) == ["fitness"] and conflicts(frail, unfit) == []
     assert conflicts(asked_facets("treatment of multiple myeloma"), unfit) == []
+
+
+def test_what_is_said_of_people_without_the_asked_condition_or_of_it_as_a_risk_factor_is_not_about_its_patients():
+    """Seed-2027 sample, K-QA "What is the best hypertension treatment for patients who are also diabetic?":
+    the answer quoted the kidney-disease page's "... even in people with diabetes who did not have high blood
+    pressure", and the Binswanger's disease page's "controlling risk factors such as hypertension, diabetes".
+    The first speaks of people without the asked condition; the second of the disease those are risk factors
+    of. A question may rule a disease out too ("without ..."), and a statement naming it is about others."""
+    from medora.answer.applicability import (about_lacking, asked_trees, names_ruled_out, ruled_out_diseases,
+                                             without_risk_factors)
+    from medora.index import vocabulary
+
+    words = vocabulary.current()
+    pages = "patient-education-medquad/medquad_with_answers.jsonl"
+    normotensive = _sentence_in(pages, "ACE inhibitors have lowered proteinuria and slowed deterioration even")
+    hypertension = asked_trees([("hypertension",)], words)
+    assert about_lacking(normotensive, hypertension, words)
+    assert not about_lacking(normotensive, asked_trees([("diabetes mellitus",)], words), words)
+    assert not about_lacking("ACE inhibitors lower blood pressure in people with or without hypertension.",
+                             hypertension, words)
+    risk_factors = _sentence_in(pages, "Because there is no cure, the best treatment is preventive")
+    assert about_condition(("hypertension",), risk_factors)
+    assert not about_condition(("hypertension",), without_risk_factors(risk_factors))
+    ruled_out = ruled_out_diseases("treatment of dementia without hypertension?", words)
+    assert names_ruled_out(risk_factors, ruled_out, words)
+    assert not names_ruled_out(normotensive, ruled_out, words)  # its people do not have it either
+    assert not names_ruled_out(risk_factors, ruled_out_diseases("treatment of dementia?", words), words)

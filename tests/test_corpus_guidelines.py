@@ -157,3 +157,6 @@ def test_a_target_population_is_read_without_the_people_its_notes_leave_out():
     assert [item for item in covered if "inpatients" in item.lower()]
     maternity = read_guideline(NGC / "ngc-11309.xml").meta["target_population"]
     assert [item for item in population_covered(maternity) if "intensive care" in item]
+    # ... and an item that says its people "will not be considered" is about people left out.
+    assert [item for item in maternity if item.startswith("Infants born at home")]
+    assert not [item for item in population_covered(maternity) if "born at home" in item]

@@ -78,13 +78,19 @@ AXES: tuple[Axis, ...] = (
                        "ventilator associated", "healthcare-associated", "health care-associated")},
          {"community": frozenset({"community"}), "hospital": frozenset({"hospital"})}),
     # (around an operation: what to do with a drug "perioperatively" is said of patients having surgery)
+    # (at home or in a health facility: "newborns who are born at home in settings with high neonatal
+    # mortality" are not babies born in hospital. Not "at home" alone: "can I do my sleep apnea test at
+    # home?" asks about a test done there, not about patients cared for there)
     Axis(CARE_SETTING,
          {"outpatient": ("outpatient", "outpatients", "ambulatory"),
-          "inpatient": ("inpatient", "inpatients", "hospitalized", "hospitalised"),
+          "home": ("born at home", "home birth", "home births", "home based"),
+          "inpatient": ("inpatient", "inpatients", "hospitalized", "hospitalised", "in hospital", "in a hospital",
+                        "in the hospital", "health facility", "health facilities"),
           "intensive care": ("intensive care", "icu", "critically ill", "critical care"),
           "surgery": ("perioperative", "perioperatively", "preoperative", "preoperatively", "intraoperative",
                       "intraoperatively")},
-         {"outpatient": frozenset({"outpatient"}), "inpatient": frozenset({"inpatient", "intensive care", "surgery"}),
+         {"outpatient": frozenset({"outpatient", "home"}), "home": frozenset({"home", "outpatient"}),
+          "inpatient": frozenset({"inpatient", "intensive care", "surgery"}),
           "intensive care": frozenset({"intensive care", "inpatient", "surgery"}),
           "surgery": frozenset({"surgery", "inpatient", "intensive care"})},
          asked={"surgery": ("surgery", "surgeries", "surgical", "operation", "operations")}),
@@ -554,3 +560,49 @@ def names_another_kind(text: str, broader: tuple[str, ...], asked: frozenset[str
         if not related and any(_under(t, b) for t in trees for b in broader):
             return True
     return False
+
+
+# --- patients said not to have a condition ------------------------------------------------------
+# "... in cirrhosis without hepatitis B": the question's patients do not have it, and a statement naming it
+# ("... 0.2% per year in patients with hepatitis B") is about others. "ACE inhibitors ... even in
+# people with diabetes who did not have high blood pressure": a statement's own patients may lack the asked
+# condition. "with or without" is either way.
+_WITHOUT_DISEASE = re.compile(r"(?<!\bor )\bwithout\s+([^?.,;:!()\n]{3,60})", re.I)
+_LACKING = re.compile(r"\b(?:patients|people|persons|individuals|adults|children|women|men|those)\b[^.;:]{0,60}?"
+                      r"\b(?:who (?:do|does|did) not have|(?<!\bor )without)\s+([^,.;:()]{3,60})", re.I)
+# Negated wording in a statement: what follows it is what its patients do not have.
+_NEGATED = re.compile(r"\b(?:without|regardless of|irrespective of|(?:do|does|did) not have|no|absence of)\b"
+                      r"[^,.;:()]{0,50}", re.I)
+
+
+def ruled_out_diseases(question: str, vocabulary) -> frozenset[str]:
+    """The MeSH tree numbers of the diseases ``question`` says its patients do not have."""
+    return frozenset(t for m in _WITHOUT_DISEASE.finditer(question)
+                     for _, trees in named_diseases(m.group(1), vocabulary) for t in trees)
+
+
+def names_ruled_out(text: str, ruled_out: frozenset[str], vocabulary) -> bool:
+    """Does ``text`` name one of the ``ruled_out`` diseases (tree numbers), or a kind of one, other than
+    as something its patients do not have?"""
+    return bool(ruled_out) and any(is_under(t, r) for _, trees in named_diseases(_NEGATED.sub(" ", text), vocabulary)
+                                   for t in trees for r in ruled_out)
+
+
+def about_lacking(text: str, asked: frozenset[str], vocabulary) -> bool:
+    """Does ``text`` speak of people who do not have the asked condition (tree numbers ``asked``)?"""
+    return any(is_under(t, a) for m in _LACKING.finditer(text)
+               for _, trees in named_diseases(m.group(1), vocabulary) for t in trees for a in asked)
+
+
+# A condition named as a risk factor of another ("the best treatment is preventive ... by controlling risk
+# factors such as hypertension, diabetes, and smoking", on a page on Binswanger's disease; "any other heart
+# disease risk factors you have, such as ... high blood pressure"; "high blood pressure is a major risk factor
+# for stroke") is not what the statement is about: the other one is.
+_RISK_FACTORS = re.compile(r"\brisk factors?(?:\s+[\w'’]+){0,3},?\s*(?:such as|like|including|includes?|:"
+                           r"|,?\s*\(?e\.?g\.?,?)[^.;()]{0,120}"
+                           r"|(?:[\w'’-]+\s+){1,6}(?:is|are)\s+(?:a\s+|an\s+|the\s+)?(?:\w+\s+)?risk factors?\b", re.I)
+
+
+def without_risk_factors(text: str) -> str:
+    """``text`` without the conditions it names as risk factors of another."""
+    return _RISK_FACTORS.sub(" ", text)

@@ -33,8 +33,9 @@ from .answerability import (
     subjects,
 )
 from .applicability import (
-    about_condition, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases, class_page,
-    conflicts, facets, names_another_kind, names_pregnancy_disease, other_population, populations,
+    about_condition, about_lacking, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases,
+    class_page, conflicts, facets, names_another_kind, names_pregnancy_disease, names_ruled_out, other_population,
+    populations, ruled_out_diseases, without_risk_factors,
 )
 from .evidence import (
     ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
@@ -1088,8 +1089,10 @@ def _applicability(query, question: str, adults: bool = False):
     """Does a candidate apply to the asked patients? Its context must name one of the conditions the
     question names (when it names any: "condition"), or stand on a page on a broader condition
     (``applicability.class_page``: "broader"), and must not conflict with the question on stage,
-    setting, course, patient group (``applicability``) or line of therapy (``evidence.therapy_line``).
-    ``adults``: a question naming no patient group asks about adults. "" when it does not apply."""
+    setting, course, patient group (``applicability``) or line of therapy (``evidence.therapy_line``),
+    nor name a disease the question says its patients do not have. Asked of patients who have the
+    condition, it must not speak of preventing it, of people without it, or of it only as a risk factor
+    of another. ``adults``: a question naming no patient group asks about adults. "" when it does not apply."""
     asked = asked_facets(question, query.abbreviations)
     if adults and not asked.values["patient group"] and not asked.ages:  # read as a question about adults
         asked = replace(asked, values={**asked.values, "patient group": frozenset({"adults"})})
@@ -1107,14 +1110,22 @@ def _applicability(query, question: str, adults: bool = False):
 
     # Patients being treated for the condition are not those in whom it is prevented.
     treated = query.question_type in _HAVE_IT and bool(trees)
+    ruled_out = ruled_out_diseases(question, words)  # "... without hepatitis B"
 
     def applies(c: _Candidate) -> str:
         if line and c.line and c.line != line:  # "untreated" is not answered by a trial after progression
             return ""
-        if treated and about_preventing(_with_lead_in(c.statement), trees, words):
+        said = _with_lead_in(c.statement)
+        if treated and (about_preventing(said, trees, words) or about_lacking(said, trees, words)):
+            return ""
+        if names_ruled_out(f"{c.hit.passage.section}\n{said}", ruled_out, words):
             return ""
         context = _context(c)
         how = "condition"
+        # A statement naming the asked condition only as a risk factor of another is about the other.
+        if treated and names and not any(about_condition(n, without_risk_factors(context)) for n in names) \
+                and any(about_condition(n, context) for n in names):
+            return ""
         if names and not any(about_condition(n, context) for n in names):
             # A page on the broader condition ("Tinea Infections" for tinea capitis) speaks of its
             # kinds, except in statements naming another kind ("athlete's foot").

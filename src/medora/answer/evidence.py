@@ -499,7 +499,7 @@ def in_other_setting(page: str, question: str) -> bool:
     asked = asked_facets(question).values[CARE_SETTING]
     if asked:
         return not settings & frozenset().union(*(compatible_settings(v) for v in asked))
-    return OUTPATIENT not in settings
+    return not settings & compatible_settings(OUTPATIENT)
 
 
 def page_subject(document: Document) -> str:

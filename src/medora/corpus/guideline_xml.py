@@ -138,18 +138,22 @@ def _list_values(values: list[str]) -> list[str]:
 # This guideline does not cover:", and the items after it are the people it leaves out.
 _NOTE = re.compile(r"\s*notes?\b", re.I)
 _LEAVES_OUT = re.compile(r"\b(?:not|excluded?|excluding|except|beyond)\b|n[’']t\b", re.I)
+# ... or an item says so of the people it names: "Infants born at home or in the community setting ... will
+# not be considered in this guideline."
+_NOT_COVERED = re.compile(r"\bnot (?:be )?(?:considered|covered|included|addressed)\b|\b(?:are|is) excluded\b", re.I)
 
 
 def population_covered(items: Iterable[str]) -> tuple[str, ...]:
     """The items of a guideline's target population (``meta["target_population"]``) that say whom
     it is for: not a note that says whom it leaves out ("Note: The following groups that will not be
     covered in this guideline:"), nor the items listed after one ("People attending hospital as
-    outpatients"). A note that adds to whom it is for ("These include mother-infant pairs ...") is kept."""
+    outpatients"), nor an item saying they are not considered. A note that adds to whom it is for ("These
+    include mother-infant pairs ...") is kept."""
     covered, leaving_out = [], False
     for item in items:
         if _NOTE.match(item):
             leaving_out = bool(_LEAVES_OUT.search(item))
-        if not leaving_out:
+        if not leaving_out and not _NOT_COVERED.search(item):
             covered.append(item)
     return tuple(covered)
 
