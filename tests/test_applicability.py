@@ -670,6 +670,23 @@ def test_a_definition_question_answered_by_no_statement_saying_what_it_is_is_par
                                index).missing
 
 
+def test_a_definition_question_naming_a_stage_asks_what_that_stage_is():
+    """"What is stage 0 testicular cancer?" was led by "Testicular cancer can recur (come back) after it has
+    been treated" (seed-2028 sample): a sentence opening with the disease's name defines the stage asked only
+    when it names the stage, as the PDQ summary's "Stage 0 testicular cancer is testicular intraepithelial
+    neoplasia (TIN), also referred to as ..." does, naming it by its other name."""
+    from medora.answer.answerability import defines, says_what_it_is
+    from medora.answer.applicability import stage_named
+
+    stage0 = _sentence_in("nci-pdq/pdq_summaries.jsonl", "Stage 0 testicular cancer is testicular intraepithelial")
+    recurs = _sentence_in("nci-pdq/nci_cancer_type_pages.jsonl", "Testicular cancer can recur (come back)")
+    stage = stage_named("what is stage 0 testicular cancer")
+    assert stage == "stage 0" and stage_named("what is testicular cancer") == ""
+    assert defines(stage0, (f"{stage} testicular cancer",)) and says_what_it_is(stage0, (f"{stage} testicular cancer",))
+    assert defines(recurs, ("testicular cancer",)) and not defines(recurs, (f"{stage} testicular cancer",))
+    assert not says_what_it_is(recurs, ("testicular cancer",))
+
+
 def test_a_drug_named_as_one_of_a_kind_is_said_to_be_of_that_kind(built_index):
     """"What is Valtrex?" was partial though MedlinePlus says "These antiviral medicines include acyclovir,
     valacyclovir, or famcyclovir": naming a drug among the members of a kind (Hearst's "such as",

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from ..index.vocabulary import easy_words
 from ..query import STOP_WORDS, QueryAnalysis, analyse, answers_type, asked_quantity, names_nothing, states_quantity
-from .applicability import about_condition, names_group, populations
+from .applicability import about_condition, names_group, populations, stage_named
 from .evidence import altered_genes, had_clause_spans, had_drugs, names_gene, qualifiers_of, tested_genes
 
 MIN_SUBJECT_LETTERS = 5  # shorter unknown words are too often typing slips or chat ("gonna")
@@ -220,8 +220,13 @@ def says_what_it_is(text: str, names: Sequence[str]) -> bool:
     definition ("Contact dermatitis is a common type of rash")? Opening with the name is not enough
     ("Chlorhexidine mouthwash should not be offered ...")."""
     opening = " ".join(_WORD.findall(text.lower())[:DEFINING_OPENING_WORDS])
-    return answers_type("definition", text) and any(
+    return (answers_type("definition", text) or bool(_NAMED_AS.search(text))) and any(
         re.search(rf"\b{re.escape(' '.join(_WORD.findall(n.lower())))}\b", opening) for n in names if _WORD.search(n.lower()))
+
+
+# A definition that names the thing by its other names: "Stage 0 testicular cancer is testicular intraepithelial
+# neoplasia (TIN), also referred to as intratubular germ cell neoplasia".
+_NAMED_AS = re.compile(r"\b(?:is|are)\b[^.;]{1,120}\balso (?:referred to as|called|known as)\b", re.I)
 
 
 _QUANTITY_WORDS = {"onset": "how soon", "duration": "how long", "frequency": "how often"}
@@ -266,12 +271,15 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
                 for group in sorted(_care_differs_for(query.text)) if not any(names_group(c, group) for c in contexts)]
     # "What is blepharitis?" asks what it is: an answer whose statements only mention it (a trial's list
     # of adverse events) does not say. Asked of one named condition or drug, whose names are known.
+    # "What is stage 0 testicular cancer?" asks what that stage of it is.
     named_subjects = [s for s in left if s.kind != "term"]
-    if query.question_type == "definition" and len(named_subjects) == 1 and not any(
-            says_what_it_is(c.split("\n", 3)[-1], named_subjects[0].names)
-            or (named_subjects[0].kind == "intervention" and names_its_kind(c.split("\n", 3)[-1], named_subjects[0].names))
-            for c in contexts):
-        missing.append(f"No statement found says what {named_subjects[0].asked} is.")
+    stage = stage_named(query.text)
+    if query.question_type == "definition" and len(named_subjects) == 1:
+        names = [f"{stage} {n}" for n in named_subjects[0].names] if stage else named_subjects[0].names
+        if not any(says_what_it_is(c.split("\n", 3)[-1], names)
+                   or (named_subjects[0].kind == "intervention" and names_its_kind(c.split("\n", 3)[-1], names))
+                   for c in contexts):
+            missing.append(f"No statement found says what {stage + ' ' if stage else ''}{named_subjects[0].asked} is.")
     # "How long is the healing period ...?" asks for an amount of time: an answer stating none speaks of
     # the subject, not of what is asked of it.
     kind = asked_quantity(query.text)

@@ -170,6 +170,12 @@ def _values(text: str, axis: Axis, anchors: frozenset[str] | None) -> frozenset[
     return frozenset(found)
 
 
+def stage_named(text: str) -> str:
+    """The first stage ``text`` names, in its words, lower case ("stage 0", "stage iiia"); "" if none."""
+    m = _STAGE.search(text.lower())
+    return m.group(0) if m else ""
+
+
 def stages(text: str) -> frozenset[int]:
     """Main stages (0..5) the text names; empty when it names none."""
     lowered = text.lower()

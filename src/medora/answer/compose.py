@@ -35,7 +35,7 @@ from .answerability import (
 from .applicability import (
     about_condition, about_lacking, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases,
     class_page, conflicts, facets, names_another_kind, names_pregnancy_disease, names_ruled_out, other_population,
-    populations, ruled_out_diseases, without_risk_factors,
+    populations, ruled_out_diseases, stage_named, without_risk_factors,
 )
 from .evidence import (
     ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
@@ -937,11 +937,15 @@ def _asked_about(query, concepts: Concepts) -> Concepts:
 
 
 def _defined_names(query) -> list[str]:
-    """What a definition question asks to have defined: the names of the condition or drug it names
-    (none for another question type)."""
+    """What a definition question asks to have defined: the names of the condition or drug it names,
+    with the stage it names (none for another question type)."""
     if query.question_type != "definition":
         return []
-    return [n for s in subjects(query) if s.kind != "term" for n in s.names]
+    names = [n for s in subjects(query) if s.kind != "term" for n in s.names]
+    # "what is stage 0 testicular cancer": the stage asked is part of what is to be defined, and
+    # "Testicular cancer can recur ..." no definition of it.
+    stage = stage_named(query.text)
+    return [f"{stage} {n}" for n in names] if stage else names
 
 
 def _own_words(c: _Candidate) -> str:
