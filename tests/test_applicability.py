@@ -432,6 +432,9 @@ def test_every_audience_answers_or_says_not_found_never_fails(audience, built_in
     # (the PDQ myeloma summary)
     ("For information on watchful waiting versus immediate therapy for patients with asymptomatic smoldering "
      "myeloma, see the Asymptomatic Plasma Cell Neoplasms (Smoldering Multiple Myeloma) section.", False),
+    # (the PDQ BRCA summary, its link read as its text: the bottom line of seed-2028's "PARP inhibitors ... without BRCA-mutation" answer)
+    ("(Refer to the Systemic therapy with PARP inhibitors for ovarian cancer section for more information about "
+     "PARP inhibitors.)", False),
 ])
 def test_a_statement_leaning_on_a_sentence_it_does_not_carry_does_not_stand_alone(text, alone):
     from medora.types import Statement

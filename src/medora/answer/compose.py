@@ -1019,13 +1019,15 @@ def points_forward(text: str) -> bool:
 
 # A sentence that sends the reader to another text ("More detailed information about the treatment
 # of X can be accessed through ...", "An algorithm titled ... is available from ...", "X is addressed
-# in a separate recommendation statement"): it says where an answer is, not what it is.
+# in a separate recommendation statement", "(Refer to the Systemic therapy with PARP inhibitors for ovarian
+# cancer section for more information ...)"): it says where an answer is, not what it is.
 # Only when what is "available" is a text ("Naloxone is available at pharmacies" says something).
 _POINTS_ELSEWHERE = re.compile(
     r"\b(?:algorithms?|pathways?|reports?|tools?|information|summar(?:y|ies)|versions?|tables?|figures?|calculators?"
     r"|documents?|statements?|details|guidance|resources?|web ?sites?)\b[^.;]{0,80}?\b(?:is|are|can be) (?:available|"
     r"accessible|accessed|found|obtained|viewed) (?:from|at|on|through|in|by)\b"
     r"|^\(?(?:For|To find) (?:(?:more|further|additional) )?(?:information|details)\b"
+    r"|^\(?(?:Refer to|See) (?:the )?[^.;]{0,120}?\b(?:sections?|summar(?:y|ies)|tables?|figures?)\b"
     r"|\b(?:is|are) addressed in (?:a|another) separate\b", re.I)
 
 
