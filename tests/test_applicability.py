@@ -1001,3 +1001,28 @@ def test_what_is_said_of_people_without_the_asked_condition_or_of_it_as_a_risk_f
     assert names_ruled_out(risk_factors, ruled_out, words)
     assert not names_ruled_out(normotensive, ruled_out, words)  # its people do not have it either
     assert not names_ruled_out(risk_factors, ruled_out_diseases("treatment of dementia?", words), words)
+
+
+def test_an_abbreviation_read_in_full_names_a_condition_only_as_its_head():
+    """ASCO "... recurrent ovarian cancer without BRCA-mutation or HRD-positivity": BRCA read in full is a
+    "breast cancer susceptibility gene" (the PDQ BRCA summary's words), a gene named after a cancer, and
+    the question's patients have no breast cancer; nor do "PD-L1 TPS >=50%" patients have a "tumor" for
+    being scored by the "tumor proportion score" (ngc-11310). CAP read in full is a pneumonia. And
+    "non-small-cell lung cancer", as that guideline's title writes it, names the vocabulary's "nonsmall
+    cell lung cancer"."""
+    from medora.answer.answerability import condition_names
+    from medora.query import analyse
+
+    mined = {"brca": ["breast cancer susceptibility gene"], "tps": ["tumor proportion score"],
+             "cap": ["community-acquired pneumonia"]}
+    ovarian = condition_names(analyse("What is the effect of PARP inhibitors in recurrent ovarian cancer without "
+                                      "BRCA-mutation or HRD-positivity?", mined))
+    assert any("ovarian cancer" in names for names in ovarian)
+    assert not any("breast cancer" in names for names in ovarian)
+    assert not any("neoplasms" in names for names in condition_names(analyse("stage IV NSCLC and PD-L1 TPS >=50%",
+                                                                               mined)))
+    assert any("community-acquired pneumonia" in names
+               for names in condition_names(analyse("how many days of antibiotics for mild CAP?", mined)))
+    title = "Systemic therapy for stage IV non–small-cell lung cancer"
+    assert about_condition(["nonsmall cell lung cancer"], title) and not about_condition(["small cell lung cancer"],
+                                                                                          "lung cancer")

@@ -109,11 +109,16 @@ def condition_names(query: QueryAnalysis) -> tuple[tuple[str, ...], ...]:
     found = [s.names for s in subjects(query) if s.kind == "condition"]
     # ... not an abbreviation that is only part of a condition's name: the "SCC" of "anal SCC" (Anus
     # Neoplasms) does not make squamous cell carcinoma anywhere a condition of the question.
+    # Nor one whose long form names a condition only as what another thing is named after: "BRCA",
+    # "breast cancer susceptibility gene", is a gene, and "BRCA-mutated ovarian cancer" no breast cancer.
     within = [e.matched.lower() for e in query.conditions]
     for short, long in query.abbreviations:
         if any(short.lower() != m and re.search(rf"\b{re.escape(short.lower())}\b", m) for m in within):
             continue
-        found += [s.names for s in subjects(analyse(long)) if s.kind == "condition"]
+        read = analyse(long)
+        if not any(re.search(rf"\b{re.escape(e.matched.lower())}\W*$", long.lower()) for e in read.conditions):
+            continue
+        found += [s.names for s in subjects(read) if s.kind == "condition"]
     return tuple(dict.fromkeys(found))
 
 

@@ -428,7 +428,9 @@ _GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": 
 def about_condition(names: Iterable[str], context: str) -> bool:
     """Does ``context`` (a statement with its heading and document title) name one of the
     condition ``names`` (every word of the name, in any order; a subtype's type counts)?"""
-    words = set(_WORD.findall(context.lower().translate(_GREEK)))
+    tokens = _WORD.findall(context.lower().translate(_GREEK))
+    # "non-small-cell" is the vocabulary's "nonsmall cell": a "non-" prefix written apart or joined.
+    words = set(tokens) | {a + b for a, b in zip(tokens, tokens[1:]) if a == "non"}
     stems = {w.rstrip("s") for w in words}
 
     def named(part: str) -> bool:
