@@ -862,3 +862,21 @@ def test_a_question_ruling_out_gene_changes_turns_away_their_carriers():
     assert contradicts_alteration(lung, _OSIMERTINIB_AFTER_TKI)
     assert not contradicts_alteration(lung, "For patients with stage IV NSCLC with a sensitizing EGFR mutation")
     assert not contradicts_alteration("Second-line therapy for EGFR mutation-positive NSCLC?", _OSIMERTINIB_AFTER_TKI)
+
+
+def test_an_adjective_in_able_is_named_by_the_word_it_is_made_from():
+    """Held-out "is aplastic anemia curable?" was led by "Outlook Aplastic anemia is a rare but serious disorder"
+    while MedlinePlus's "Blood and marrow stem cell transplants may offer a cure for some people who have aplastic
+    anemia" did not match "curable" at all (stems "curabl" and "cure")."""
+    from medora.query import analyse
+
+    from conftest import CORPUS
+
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        text = next(json.loads(line)["answer"] for line in f if "may offer a cure for some people who have aplastic" in line)
+    start = text.index("Blood and marrow stem cell transplants may offer a cure")
+    cure = text[start:text.index(".", start) + 1]
+    concepts = concept_weights(analyse("is aplastic anemia curable?"))
+    curable = next(w for w in concepts if w.startswith("curab"))
+    assert curable in concepts.found_in(cure)
+    assert curable not in concepts.found_in("Aplastic anemia is a rare but serious disorder.")

@@ -139,6 +139,7 @@ COURSE_SYNONYMS = frozenset({"relaps", "recurr", "recur"})
 
 # Vocabulary names usable as aliases: plain words, not inverted index forms ("cancer, breast"),
 # chemical names or foreign spellings.
+_DERIVED_ADJECTIVE_LETTERS = 7  # "curable", "treatable": shorter ones make no base word ("stable", "table")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 '-]*")
 _ALIAS_MAX_WORDS = 4
 
@@ -177,6 +178,13 @@ def concept_weights(analysis: QueryAnalysis, homographs: frozenset[str] = frozen
     # summary's "recurrent" (stems: "relaps", "recurr", "recur").
     for own in COURSE_SYNONYMS & weights.keys():
         aliases += [(frozenset({other}), frozenset({own})) for other in COURSE_SYNONYMS - {own}]
+    # "Is it curable?" is answered by what "may offer a cure": an adjective in "-able" / "-ible" is named
+    # by the verb or noun it is made from (English word formation: "treatable", "preventable", "reversible").
+    for term in analysis.terms:
+        for t in _words(term):
+            if len(t) >= _DERIVED_ADJECTIVE_LETTERS and t.endswith(("able", "ible")) and _stem(t) in weights:
+                aliases += [(frozenset({_stem(base)}), frozenset({_stem(t)})) for base in (t[:-4], t[:-4] + "e")
+                            if _stem(base) != _stem(t) and base not in STOP_WORDS]
     aliased = {w for words, _ in aliases for w in words}
     for phrase in analysis.expansions:
         for t in _words(phrase):
