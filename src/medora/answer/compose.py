@@ -1128,11 +1128,11 @@ def _applicability(query, question: str, adults: bool = False):
             return ""
         context = _context(c)
         how = "condition"
+        named = not names or any(about_condition(n, context) for n in names)
         # A statement naming the asked condition only as a risk factor of another is about the other.
-        if treated and names and not any(about_condition(n, without_risk_factors(context)) for n in names) \
-                and any(about_condition(n, context) for n in names):
+        if treated and names and named and not any(about_condition(n, without_risk_factors(context)) for n in names):
             return ""
-        if names and not any(about_condition(n, context) for n in names):
+        if not named:
             # A page on the broader condition ("Tinea Infections" for tinea capitis) speaks of its
             # kinds, except in statements naming another kind ("athlete's foot").
             page = broader(c.hit.document.title)
