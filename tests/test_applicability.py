@@ -598,6 +598,24 @@ def _medquad_sentence(focus: str, *words: str) -> str:
     raise LookupError(focus)
 
 
+def test_a_question_whether_it_spreads_answered_by_no_statement_saying_so_is_partial(built_index):
+    """Seed-2027 sample, K-QA "Is poison ivy contagious between people?": both judges found the answer, "If you spend
+    time outdoors, chances are you have been bothered by poison ivy ...", answered anyway. A statement saying
+    whether it passes from one person to another answers (MedlinePlus on Behcet's disease says so)."""
+    from medora.answer.answerability import assess
+
+    _, index = built_index
+    query = analyse("Is poison ivy contagious between people?")
+    outdoors = _medquad_sentence("Poison Ivy, Oak and Sumac", "If you spend time outdoors")
+    spread = _medquad_sentence("Behcet's disease", "not contagious")
+    lacks = "passes from one person to another"
+    assert any(lacks in m for m in assess(query, (f"Poison Ivy, Oak and Sumac\n\n\n{outdoors}",), index).missing)
+    assert not any(lacks in m for m in assess(query, (f"Behcet's disease\n\n\n{spread}",), index).missing)
+    # Other question types are not asked whether it spreads.
+    assert not any(lacks in m for m in assess(analyse("What is poison ivy?"), (f"Poison Ivy, Oak and Sumac\n\n\n{outdoors}",),
+                                              index).missing)
+
+
 def test_an_answer_naming_no_marker_the_question_names_by_symbol_is_partial(built_index):
     """"restricted to patients with a high Ki-67 score?" asks whether the marker decides: an answer on
     the drug naming no Ki-67 says partial; "Ki67" names it; TNM categories are no markers. (The

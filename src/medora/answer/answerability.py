@@ -285,6 +285,14 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
                    or (named_subjects[0].kind == "intervention" and names_its_kind(c.split("\n", 3)[-1], names))
                    for c in contexts):
             missing.append(f"No statement found says what {stage + ' ' if stage else ''}{named_subjects[0].asked} is.")
+    # "Is poison ivy contagious between people?" asks whether it passes from one person to another: an
+    # answer none of whose statements speaks of that ("If you spend time outdoors, chances are you have been
+    # bothered by poison ivy") does not say.
+    if query.question_type == "transmission" and not any(
+            answers_type("transmission", c.split("\n", 3)[-1]) for c in contexts):
+        conditions = [s for s in named_subjects if s.kind == "condition"]  # (not "antibiotics")
+        subject = conditions[0].asked if len(conditions) == 1 else "it"
+        missing.append(f"No statement found says whether {subject} passes from one person to another.")
     # "How long is the healing period ...?" asks for an amount of time: an answer stating none speaks of
     # the subject, not of what is asked of it.
     kind = asked_quantity(query.text)
