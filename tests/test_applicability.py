@@ -1010,8 +1010,10 @@ def test_what_is_said_of_people_without_the_asked_condition_or_of_it_as_a_risk_f
     hypertension = asked_trees([("hypertension",)], words)
     assert about_lacking(normotensive, hypertension, words)
     assert not about_lacking(normotensive, asked_trees([("diabetes mellitus",)], words), words)
-    assert not about_lacking("ACE inhibitors lower blood pressure in people with or without hypertension.",
-                             hypertension, words)
+    # (population phrases, no claims) "with or without" is either way
+    diabetes = asked_trees([("diabetes mellitus",)], words)
+    assert about_lacking("adults without diabetes mellitus", diabetes, words)
+    assert not about_lacking("adults with or without diabetes mellitus", diabetes, words)
     risk_factors = _sentence_in(pages, "Because there is no cure, the best treatment is preventive")
     assert about_condition(("hypertension",), risk_factors)
     assert not about_condition(("hypertension",), without_risk_factors(risk_factors))
