@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+from conftest import CORPUS
 
 from medora.answer.statements import option_lists, split_sentences, statement_spans, trim_statement
 from medora.answer.audience import ask
@@ -18,7 +19,10 @@ from medora.answer.evidence import (
     guideline_context, item_lines, line_at,
     names_asked_population, names_gene, summary_layer,
 )
+from medora.corpus import chunk_document
+from medora.corpus.pdq_markdown import read_nci
 from medora.retrieve import retrieve
+from medora.settings import CorpusSettings
 
 PDQ = "nci-types-breast-hp-breast-treatment-pdq"
 # The seed question as the issue writes it, with the abbreviation spelled out in brackets.
@@ -40,6 +44,22 @@ def test_summary_layer_is_the_heading_that_names_the_asked_patients(built_index,
     # Result bullets carry the citation of the study described above them.
     results = next(h for h in layer if h.passage.id == f"{PDQ}#trastuzumab-deruxtecan-2")
     assert results.passage.cites == ("35320644",)
+
+
+def test_a_list_continued_from_the_passage_before_gives_no_option_as_a_statement(tmp_path):
+    # PDQ's option list for stage IV NSCLC runs over two passages: the second opens in the middle of it,
+    # and "11. MET inhibitors (for patients with ...)." there is an option, not a sentence.
+    nsclc = "https://www.cancer.gov/types/lung/hp/non-small-cell-lung-treatment-pdq"
+    with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as lines:
+        row = next(line for line in lines if f'"url": "{nsclc}"' in line)
+    (tmp_path / "pdq_summaries.jsonl").write_text(row, encoding="utf-8")
+    (doc,) = read_nci(tmp_path / "pdq_summaries.jsonl", [])
+    option = "MET inhibitors (for patients with MET exon 14-skipping variants)."
+    continued = [p for p in chunk_document(doc, CorpusSettings())
+                 if option in p.text and not re.search(r"(?m)^1\. ", p.text)]
+    assert continued
+    for p in continued:
+        assert option not in [p.text[a:b].strip() for a, b in statement_spans(p.text, p.kind)]
 
 
 def test_qualifiers_read_the_question_s_own_abbreviation():

@@ -254,6 +254,9 @@ _LABEL = re.compile(r"^(?:Clinical |Key )?Questions?\s*[\dA-Za-z.]*\s*$|^Recomme
 ENDS_SENTENCE = re.compile(r"[.!][\"”’)\]]*$|:[ \t]*\n(?:[ \t]*\n)?[ \t]*(?:\d{1,2}[.)]|[-•*])[ \t][^\n]*(?:\n[^\n]+)*$")
 
 
+_ITEM_NUMBER = re.compile(r"^(\d{1,2})[.)]\s")
+
+
 def statement_spans(text: str, kind: str) -> list[tuple[int, int]]:
     """Spans of ``text`` that can stand alone as statements.
 
@@ -262,11 +265,17 @@ def statement_spans(text: str, kind: str) -> list[tuple[int, int]]:
     are structure, not statements.
     """
     spans: list[tuple[int, int]] = [] if kind == "recommendation" else option_lists(text)
-    after_lead_in = False
+    after_lead_in = first_item_seen = False
     for m in re.finditer(r"[^\n]+", text):
         block = m.group().strip()
         if not block:
             continue
+        numbered = _ITEM_NUMBER.match(block)
+        if numbered:
+            first_item_seen |= numbered.group(1) == "1"
+            # Item 7 of a list whose first items stand in the passage before ("Treatment options ...
+            # include: 1. ..."): its lead-in is there, and a short option means nothing here either.
+            after_lead_in |= not first_item_seen
         # A short option under "clinicians may recommend either:" means nothing on its own.
         option = after_lead_in and len(block.split()) < 12
         after_lead_in = block.endswith(":") or (after_lead_in and option)
