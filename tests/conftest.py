@@ -34,6 +34,8 @@ SLICE_GUIDELINES = [
 SLICE_PDQ_URLS = [
     "https://www.cancer.gov/types/breast/hp/breast-treatment-pdq",
     "https://www.cancer.gov/types/breast/patient/breast-treatment-pdq",
+    # a summary on another cancer whose headings name the same drugs (PARP inhibitors)
+    "https://www.cancer.gov/types/ovarian/hp/ovarian-epithelial-treatment-pdq",
 ]
 SLICE_NCI_PAGE_WORDS = ["trastuzumab-deruxtecan", "tucatinib", "/types/breast"]
 SLICE_MEDQUAD_FOCUS = ["Breast Cancer", "High Blood Pressure", "Diabetes", "Heart Attack", "Atrial Fibrillation"]

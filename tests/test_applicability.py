@@ -40,6 +40,11 @@ SLICE_QUESTIONS = [d["question"] for d in DEV if d["set"] == "original"][:24]
     ("early-stage breast cancer", {0, 1, 2}),
     ("non-metastatic prostate cancer", set()),
     ("end-stage renal disease", set()),
+    # a list names each of its stages, a range every stage between (PDQ headings)
+    ("Systemic Therapy for Stages I, II, and III Breast Cancer", {1, 2, 3}),
+    ("stages IIIB, IIIC, or IV", {3, 4}),
+    ("stages I through IV", {1, 2, 3, 4}),
+    ("stage I and stage II", {1, 2}),
 ])
 def test_stages_are_read_from_wording(text, expected):
     assert stages(text) == expected

@@ -46,6 +46,27 @@ def test_summary_layer_is_the_heading_that_names_the_asked_patients(built_index,
     assert results.passage.cites == ("35320644",)
 
 
+def test_summary_layer_is_no_heading_for_another_stage(built_index):
+    settings, index = built_index
+    question = "bone-modifying therapy for stage IV breast cancer"
+    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    layer = summary_layer(question, concept_weights(retrieval.query), retrieval.documents, retrieval.hits, index,
+                          abbreviations=retrieval.query.abbreviations)
+    # "Bone-Modifying Therapy for Stages I, II, and III Breast Cancer" matches the words, not the patients
+    assert not [h for h in layer if "Stages I, II, and III" in h.passage.section]
+
+
+@pytest.mark.parametrize("question", ["PARP inhibitor maintenance therapy in breast cancer?",
+                                      "PARP inhibitors for breast cancer after platinum chemotherapy"])
+def test_summary_layer_is_in_a_summary_on_the_asked_condition(built_index, question):
+    settings, index = built_index
+    retrieval = retrieve(question, index, settings.retrieve, k=30)
+    layer = summary_layer(question, concept_weights(retrieval.query), retrieval.documents, retrieval.hits, index,
+                          abbreviations=retrieval.query.abbreviations, conditions=condition_names(retrieval.query))
+    # the ovarian cancer summary's PARP inhibitor headings match the drug, not the patients
+    assert {h.document.id for h in layer} == {PDQ}
+
+
 def test_a_list_continued_from_the_passage_before_gives_no_option_as_a_statement(tmp_path):
     # PDQ's option list for stage IV NSCLC runs over two passages: the second opens in the middle of it,
     # and "11. MET inhibitors (for patients with ...)." there is an option, not a sentence.

@@ -126,9 +126,11 @@ def compatible_settings(setting: str) -> frozenset[str]:
 # Stage wording: "stage II", "stage IIIA", "stages I-II", "stage II–IIIA", "stage 3", and the
 # words that name stage ranges ("early-stage", "metastatic"). Values are main stages 0..5.
 _ROMAN = {"0": 0, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+_STAGE_VALUE = r"(?:0|iv|v|i{1,3}|[1-5])[a-c]?\d?"
+# (a list runs on: "stages I, II, and III", "stages IIIB, IIIC, or IV")
 _STAGE = re.compile(
-    r"\bstages?\s+(0|iv|v|i{1,3}|[1-5])[a-c]?\d?"
-    r"(?:\s*(?:-|–|to|through|or|and|,)\s*(?:stage\s+)?(0|iv|v|i{1,3}|[1-5])[a-c]?\d?)?\b")
+    rf"\bstages?\s+{_STAGE_VALUE}(?:\s*(?:-|–|to|through|or|and|,)\s*(?:and\s+|or\s+)?(?:stage\s+)?{_STAGE_VALUE})*\b")
+_STAGE_PART = re.compile(rf"(-|–|\bto\b|\bthrough\b)?\s*(?:and\s+|or\s+)?(?:stage\s+)?\b(0|iv|v|i{{1,3}}|[1-5])(?:[a-c]?\d?)\b")
 _STAGE_WORDS: dict[str, frozenset[int]] = {
     "early-stage": frozenset({0, 1, 2}), "early stage": frozenset({0, 1, 2}),
     "locally advanced": frozenset({3}), "metastatic": frozenset({4}),
@@ -181,9 +183,13 @@ def stages(text: str) -> frozenset[int]:
     lowered = text.lower()
     found: set[int] = set()
     for m in _STAGE.finditer(lowered):
-        first = _ROMAN[m.group(1)]
-        last = _ROMAN[m.group(2)] if m.group(2) else first
-        found.update(range(min(first, last), max(first, last) + 1))
+        previous = None
+        for part in _STAGE_PART.finditer(m.group(), m.group().index(" ")):
+            value = _ROMAN[part.group(2)]
+            if part.group(1) and previous is not None:  # a range: "stages I-III", "stage II to IIIA"
+                found.update(range(min(previous, value), max(previous, value) + 1))
+            found.add(value)
+            previous = value
     for m in _STAGE_WORD.finditer(_NOT_STAGED.sub(" ", lowered)):
         found |= _STAGE_WORDS[m.group()]
     return frozenset(found)

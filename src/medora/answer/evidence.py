@@ -1168,13 +1168,13 @@ def summary_layer(question: str, concepts: Concepts, documents: Sequence[str], h
     bullets. For patients after earlier treatment, a heading on recurrent disease alone in a summary
     on one of the asked ``conditions`` (their names) comes first.
     """
-    summaries = []
-    for doc_id in dict.fromkeys([d for d in documents if d] + [h.document.id for h in hits if h.document.type == "summary"]):
-        if len(summaries) == max_summaries:
-            break
-        doc = index.document(doc_id)
-        if doc.type == "summary" and not other_population(question, doc.title):
-            summaries.append((doc, index.passages_of(doc_id)))
+    eligible = [doc for doc in map(index.document, dict.fromkeys(
+                    [d for d in documents if d] + [h.document.id for h in hits if h.document.type == "summary"]))
+                if doc.type == "summary" and not other_population(question, doc.title)]
+    # Summaries on the asked condition first, when any is among them: "PARP inhibitors" in an ovarian
+    # cancer summary's heading does not make it about breast cancer.
+    on_condition = [doc for doc in eligible if any(about_condition(n, doc.title) for n in conditions)]
+    summaries = [(doc, index.passages_of(doc.id)) for doc in (on_condition or eligible)[:max_summaries]]
     markers = {marker for marker, _ in _qualifiers(question, tuple(abbreviations))}
 
     def strict(doc, prefix: str) -> float:
@@ -1198,8 +1198,16 @@ def summary_layer(question: str, concepts: Concepts, documents: Sequence[str], h
         if lined:
             doc, passages, root = max(lined, key=lambda r: relevance(f"{r[0].title} {r[2]}", concepts))
             return inherit_citations([Hit(p, doc, score=weight) for p in passages if _under(p.section, root)])
+    asked_stages = stages(question)
+
+    def for_others(heading: str) -> bool:
+        # a heading for another stage ("Treatment of Stage IIIA NSCLC" to a stage IV question): its
+        # evidence is about those patients, however well its drug matches
+        named = stages(heading)
+        return bool(asked_stages and named and not asked_stages & named)
+
     for match in (strict, by_marker) if markers else (strict,):
-        best = _best_root(summaries, match, concepts, min_relevance)
+        best = _best_root(summaries, match, concepts, min_relevance, for_others)
         if best:
             doc, passages, root = best
             return inherit_citations([Hit(p, doc, score=weight) for p in passages if _under(p.section, root)])
@@ -1229,8 +1237,9 @@ def _recurrence_roots(passages, metastatic: bool = False) -> list[str]:
 # A summary's own apparatus, not evidence: its reading list, change log and colophon.
 ABOUT_THE_SUMMARY = re.compile(r"^(?:Key References|References|Changes to This Summary|About This PDQ Summary|Latest Updates)\b", re.I)
 
-def _best_root(summaries, match, concepts: Concepts, min_relevance: float):
-    """(document, its passages, heading) of the best-matching root heading, or None."""
+def _best_root(summaries, match, concepts: Concepts, min_relevance: float, for_others=lambda heading: False):
+    """(document, its passages, heading) of the best-matching root heading, or None. A heading
+    ``for_others`` (and every heading under it) is no root."""
     best, best_score = None, 0.0
     for doc, passages in summaries:
         roots: dict[str, float] = {}
@@ -1240,6 +1249,8 @@ def _best_root(summaries, match, concepts: Concepts, min_relevance: float):
             parts = heading.split(HEADING_SEPARATOR)
             for depth in range(1, len(parts) + 1):
                 prefix = HEADING_SEPARATOR.join(parts[:depth])
+                if for_others(prefix):
+                    break
                 score = roots.get(prefix)
                 if score is None:
                     score = match(doc, prefix)
