@@ -89,6 +89,20 @@ def test_no_duplicates_and_no_statement_about_the_opposite_marker(her2):
     assert [t for t in texts if "HER2-negative" in t and "HER2-positive" not in t] == []
 
 
+@pytest.mark.parametrize("a, b, duplicate", [
+    # MedlinePlus's narcolepsy page says the shorter within the longer (corpus wording)
+    ("Narcolepsy has no cure.",
+     "Narcolepsy has no cure, but medicines, lifestyle changes, and other therapies can improve symptoms.", True),
+    # two recommendations of ngc-11229 that differ by what they recommend
+    ("Clinicians may use irrigation in the management of cerumen impaction.",
+     "Clinicians may use cerumenolytic agents (including water or saline solution) in the management of cerumen "
+     "impaction.", False),
+])
+def test_a_statement_whose_words_all_stand_in_another_of_its_section_repeats_it(a, b, duplicate):
+    assert _near_duplicate(a, b, 0.6, contained=True) is duplicate
+    assert not _near_duplicate(a, b, 0.85)  # across sections only near-identical wording repeats
+
+
 def test_references_are_numbered_in_order_of_first_use(her2):
     first_use = list(dict.fromkeys(n for s in all_statements(her2) for n in s.citations))
     assert sorted(first_use) == [r.n for r in her2.references]

@@ -353,7 +353,7 @@ def select_statements(candidates: list[_Candidate], limit: int, chosen: list[_Ca
             continue
         if per_heading is not None and per_section.get(heading, 0) >= per_heading:
             continue
-        if any(_near_duplicate(c.statement.text, o.statement.text, 0.6 if c.section == o.section else 0.85)
+        if any(_near_duplicate(c.statement.text, o.statement.text, *((0.6, True) if c.section == o.section else (0.85,)))
                for o in (*taken, *picked)):
             continue
         picked.append(c)
@@ -372,11 +372,24 @@ def _overlap(a: str, b: str) -> float:
     return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
 
 
-def _near_duplicate(a: str, b: str, threshold: float = 0.6) -> bool:
-    """Word-set overlap above ``threshold``. Selection uses 0.6 within a section and 0.85
-    across sections: a guideline's second- and third-line recommendations share most
-    words yet say different things, and they land in different sections."""
-    return _overlap(a, b) > threshold
+# A sentence whose words all stand in another says nothing more than it ("Narcolepsy has no cure." beside
+# "Narcolepsy has no cure, but medicines, ... can improve symptoms."), though their overlap is low: the
+# longer one holds more words. (Not nearly all: "Clinicians may use irrigation in the management of
+# cerumen impaction" differs from its neighbour recommending cerumenolytic agents by one word.) Shorter
+# sentences share their few words by chance.
+CONTAINED_MIN_WORDS = 4
+
+
+def _near_duplicate(a: str, b: str, threshold: float = 0.6, contained: bool = False) -> bool:
+    """Word-set overlap above ``threshold``, or with ``contained`` the words of one all in the other.
+    Selection uses 0.6 and ``contained`` within a section, 0.85 across sections: a guideline's second-
+    and third-line recommendations share most words yet say different things, and they land in
+    different sections."""
+    if _overlap(a, b) > threshold:
+        return True
+    wa, wb = _word_set(a), _word_set(b)
+    fewer = min(len(wa), len(wb))
+    return contained and fewer >= CONTAINED_MIN_WORDS and len(wa & wb) == fewer
 
 
 def should_abstain(retrieval: Retrieval, concepts: Concepts, settings: AnswerSettings) -> bool:
