@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from medora.answer.compose import _near_duplicate
+from medora.answer.compose import _near_duplicate, points_back
 from medora.answer.statements import statement_spans, trim_statement
 from medora.answer.evidence import AFTER_PRIOR, FIRST, prior_lines, therapy_line
 from medora.answer.audience import ask
@@ -101,6 +101,15 @@ def test_no_duplicates_and_no_statement_about_the_opposite_marker(her2):
 def test_a_statement_whose_words_all_stand_in_another_of_its_section_repeats_it(a, b, duplicate):
     assert _near_duplicate(a, b, 0.6, contained=True) is duplicate
     assert not _near_duplicate(a, b, 0.85)  # across sections only near-identical wording repeats
+
+
+@pytest.mark.parametrize("opening, back", [
+    ("During this period, the use of ... is a risk factor for ...", True),
+    ("After these, ...", True),
+    ("During pregnancy, ...", False),
+])
+def test_an_opening_naming_a_time_said_before_points_back(opening, back):
+    assert points_back(opening) is back
 
 
 def test_references_are_numbered_in_order_of_first_use(her2):

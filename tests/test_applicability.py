@@ -68,6 +68,11 @@ def test_ages_are_patient_groups(text, expected):
     ("under the age of 18", ((0, 17),)),
     ("continue for 3 to 5 years", ()),  # durations are no ages
     ("over 5 years of follow-up", ()),
+    # ages spelt out, and wordings of NICE's dental guidance (ngc-10310)
+    ("children under three years of age", ((0, 2),)),
+    ("until the age of around three years", ((0, 3),)),
+    ("children aged from 10 to 16 years", ((10, 16),)),
+    ("twenty years of follow-up", ()),
 ])
 def test_age_ranges_are_read_only_from_wording_that_names_an_age(text, ranges):
     assert age_ranges(text) == ranges

@@ -226,22 +226,31 @@ OLDER_FROM_YEARS = 65
 _DIGIT = re.compile(r"\d")
 _AGE_UNIT = r"(?:\s*years?(?:\s+of\s+age|\s+old)?)"
 _AGE_RANGES = (
-    (re.compile(rf"\bage[sd]?\s+(\d{{1,3}}){_AGE_UNIT}?\s*(?:to|through|-|–|and)\s*(\d{{1,3}}){_AGE_UNIT}?", re.I),
-     lambda a, b: (a, b)),
+    (re.compile(rf"\bage[sd]?\s+(?:from\s+|between\s+)?(\d{{1,3}}){_AGE_UNIT}?\s*(?:to|through|-|–|and)\s*(\d{{1,3}}){_AGE_UNIT}?",
+                re.I), lambda a, b: (a, b)),
     (re.compile(r"\b(\d{1,3})\s*(?:to|through|-|–)\s*(\d{1,3})\s*years?\s+(?:of\s+age|old)\b", re.I),
      lambda a, b: (a, b)),
     (re.compile(r"\b(?:women|men|adults|children|adolescents|patients|people|persons|individuals)\s+(\d{1,3})\s*"
                 r"(?:to|through|-|–)\s*(\d{1,3})\s*years\b", re.I), lambda a, b: (a, b)),
     (re.compile(rf"\b(?:younger than|under the age of|aged (?:less than|under))\s+(\d{{1,3}})", re.I),
      lambda a: (0, a - 1)),
+    (re.compile(r"\bunder\s+(\d{1,3})\s+years?\s+of\s+age\b", re.I), lambda a: (0, a - 1)),
+    (re.compile(r"\b(?:until|up to) the age of (?:around |about )?(\d{1,3})\b", re.I), lambda a: (0, a)),
     (re.compile(rf"\b(?:older than|over the age of)\s+(\d{{1,3}})", re.I), lambda a: (a + 1, 200)),
     (re.compile(rf"\b(\d{{1,3}}){_AGE_UNIT}\s+(?:or|and)\s+(?:older|over)\b", re.I), lambda a: (a, 200)),
 )
 
 
+# Ages guidelines spell out ("children under three years of age"), read as their digits.
+_NUMBER_WORDS = {w: str(n) for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_SPELT_AGE = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")(?=[\s-]+years?\b)", re.I)
+
+
 def age_ranges(text: str) -> tuple[tuple[int, int], ...]:
     """The age ranges ``text`` restricts its patients to, in years."""
-    return _ranges(text, _AGE_RANGES)
+    return _ranges(_SPELT_AGE.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], text), _AGE_RANGES)
 
 
 def _ranges(text: str, wordings) -> tuple[tuple[int, int], ...]:
