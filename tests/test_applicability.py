@@ -608,6 +608,23 @@ def _medquad_sentence(focus: str, *words: str) -> str:
     raise LookupError(focus)
 
 
+def test_a_name_typed_in_capitals_that_no_passage_holds_is_missing(built_index):
+    """Seed-2030 sample, held-out un-041 ("my Apple Watch keeps saying I might have afib ..."): both judges
+    found the answer, NICE's pulse palpation for people with symptoms, answered anyway. Each word of
+    the name is in the corpus; the name is not."""
+    from medora.answer.answerability import proper_names
+
+    settings, index = built_index
+    answer = ask("my Apple Watch keeps saying I might have afib, do I need to get checked?", index, settings)
+    assert answer.status in ("partial", "not_found")
+    assert "No source in the corpus mentions Apple Watch." in answer.missing
+    # A name the slice holds is no missing subject; a question in title case names nothing by its capitals.
+    asco = ask("What does the American Society of Clinical Oncology recommend for HER2-positive breast cancer?",
+               index, settings)
+    assert not [m for m in asco.missing if "Society" in m or "Oncology" in m]
+    assert proper_names("Does Low Thyroid Contribute To Weight Gain?") == ()
+
+
 def test_a_question_whether_it_spreads_answered_by_no_statement_saying_so_is_partial(built_index):
     """Seed-2027 sample, K-QA "Is poison ivy contagious between people?": both judges found the answer, "If you spend
     time outdoors, chances are you have been bothered by poison ivy ...", answered anyway. A statement saying

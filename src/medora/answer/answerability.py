@@ -36,6 +36,7 @@ MIN_SUBJECT_LETTERS = 5  # shorter unknown words are too often typing slips or c
 NAME_LETTERS = 7
 MAX_NAME_WORDS = 4  # vocabulary synonyms longer than this are descriptions, not names
 _WORD = re.compile(r"[a-z0-9]+")
+_LETTER_WORDS = re.compile(r"[A-Za-z]+")
 # Question words that are never the subject, however rare in a clinical corpus.
 _QUESTION_WORDS = frozenset(
     "alright okay ok hello thanks thank hi hey doc doctor wondering gonna wanna kinda sorta yeah yep lol".split())
@@ -132,6 +133,29 @@ def absent(found: Sequence[Subject], index) -> list[Subject]:
         return bool(parts) and all(frequency.get(w, 0) > 0 for w in parts)
 
     return [s for s in found if not any(mentioned(n) for n in s.names)]
+
+
+# A name typed as one ("my Apple Watch", "the Canadian Task Force"): two or more capitalised words
+# inside a sentence. A question in title case ("Does Low Thyroid Contribute To Weight Gain?") names
+# nothing by its capitals.
+_PROPER_NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b[A-Z][a-z0-9]+(?:[ \t]+[A-Z][a-z0-9]+)+\b")
+_NAME_SEARCH_DEPTH = 20  # passages read for the name: one holding it as a phrase ranks near the top
+
+
+def proper_names(question: str) -> tuple[str, ...]:
+    """The names ``question`` types in capitals within a sentence (``_PROPER_NAME``)."""
+    words = _LETTER_WORDS.findall(question)
+    if sum(w[0].isupper() for w in words) * 2 > len(words):
+        return ()
+    return tuple(m.group() for m in _PROPER_NAME.finditer(question) if m.start() > 0)
+
+
+def mentions_phrase(name: str, index) -> bool:
+    """Does a passage of the corpus hold ``name``'s words together, in order? Each word alone may be
+    common ("apple", "watch"); the name is the phrase."""
+    phrase = " ".join(_WORD.findall(name.lower()))
+    rowids, _ = index.lexical_search(phrase, _NAME_SEARCH_DEPTH)
+    return any(phrase in " ".join(_WORD.findall(p.text.lower())) for p in index.passages(rowids).values())
 
 
 def reads_as_name(term: str, question: str) -> bool:
@@ -248,6 +272,10 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
     found = [s for s in found if s not in shorthand]
     gone = [s for s in gone if s not in shorthand]
     missing = [f"No source in the corpus mentions {s.asked}." for s in gone]
+    # ... nor a name the question types ("my Apple Watch") whose words no passage holds together.
+    named_words = {w for s in found for n in s.names for w in _WORD.findall(n)}
+    missing += [f"No source in the corpus mentions {name}." for name in proper_names(query.text)
+                if not set(_WORD.findall(name.lower())) <= named_words and not mentions_phrase(name, index)]
     # A partial answer is about the asked condition without the asked drug or test: with no
     # condition left to answer about, what remains would answer another question.
     left = [s for s in found if s not in gone]
