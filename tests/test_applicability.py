@@ -50,6 +50,19 @@ def test_stages_are_read_from_wording(text, expected):
     assert stages(text) == expected
 
 
+def test_a_question_on_advanced_disease_is_about_stages_three_to_five():
+    """ASCO 036 ("... osimertinib ... with chemotherapy for advanced EGFR-mutated NSCLC?") was answered with
+    osimertinib "as adjuvant therapy after surgery for people with early-stage NSCLC"."""
+    asked = asked_facets("How should osimertinib be administered with chemotherapy for advanced EGFR-mutated NSCLC?")
+    assert asked.stages == {3, 4, 5}
+    assert conflicts(asked, facets("for people with early-stage NSCLC", frozenset({"nsclc"}))) == ["stage"]
+    assert conflicts(asked, facets("for people with stage III NSCLC", frozenset({"nsclc"}))) == []
+    assert asked_facets("locally advanced rectal cancer").stages == {3}
+    assert asked_facets("falls in advanced age").stages == set()
+    # a statement's "advanced" may be its nurses, its imaging or its age: not read
+    assert facets("advanced practice nurses", frozenset({"nsclc"})).stages == set()
+
+
 @pytest.mark.parametrize("text, expected", [
     ("MUAC cut-off to admit a 2 yo", {"children"}),
     ("daridorexant for insomnia in a 75yo", {"older adults"}),

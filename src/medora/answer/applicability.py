@@ -137,6 +137,8 @@ _STAGE_WORDS: dict[str, frozenset[int]] = {
 }
 _STAGE_WORD = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(_STAGE_WORDS, key=len, reverse=True))) + r")\b")
 _NOT_STAGED = re.compile(r"\bnon[-–\s]?metastatic\b")
+_ADVANCED = re.compile(r"(?<!locally )\badvanced\b(?! (?:age|practice|life|airway|imaging|directive))")
+_ADVANCED_STAGES = frozenset({3, 4, 5})
 _METASTASES = re.compile(r"\bmetastas[ie]s\b", re.I)
 
 
@@ -316,6 +318,10 @@ def facets(text: str, anchors: frozenset[str] | None = None) -> Facets:
     values = {axis.name: _values(words, axis, anchors) for axis in AXES}
     values["patient group"] |= age_groups(text)
     staged = stages(text)
+    if anchors is None and not staged and _ADVANCED.search(_NOT_STAGED.sub(" ", text.lower())):
+        # A question about "advanced" disease is about stages III to V (a statement's "advanced" may be
+        # its practice nurses, its imaging or its age: only the question's is read).
+        staged = _ADVANCED_STAGES
     if anchors is None and _METASTASES.search(text):
         # A question about a patient's metastases ("What if she has brain metastases?") is about
         # metastatic disease; a statement naming metastases may be naming an outcome it prevents.
