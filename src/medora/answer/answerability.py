@@ -138,7 +138,7 @@ def absent(found: Sequence[Subject], index) -> list[Subject]:
 # A name typed as one ("my Apple Watch", "the Canadian Task Force"): two or more capitalised words
 # inside a sentence. A question in title case ("Does Low Thyroid Contribute To Weight Gain?") names
 # nothing by its capitals.
-_PROPER_NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b[A-Z][a-z0-9]+(?:[ \t]+[A-Z][a-z0-9]+)+\b")
+_PROPER_NAME = re.compile(r"(?<![.?!:]\s)\b[A-Z][a-z0-9]+(?:[ \t]+[A-Z][a-z0-9]+)+\b")
 _NAME_SEARCH_DEPTH = 20  # passages read for the name: one holding it as a phrase ranks near the top
 
 

@@ -1168,12 +1168,19 @@ def summary_layer(question: str, concepts: Concepts, documents: Sequence[str], h
     bullets. For patients after earlier treatment, a heading on recurrent disease alone in a summary
     on one of the asked ``conditions`` (their names) comes first.
     """
-    eligible = [doc for doc in map(index.document, dict.fromkeys(
-                    [d for d in documents if d] + [h.document.id for h in hits if h.document.type == "summary"]))
-                if doc.type == "summary" and not other_population(question, doc.title)]
     # Summaries on the asked condition first, when any is among them: "PARP inhibitors" in an ovarian
     # cancer summary's heading does not make it about breast cancer.
-    on_condition = [doc for doc in eligible if any(about_condition(n, doc.title) for n in conditions)]
+    known = {h.document.id: h.document for h in hits}
+    eligible, on_condition = [], []
+    for doc_id in dict.fromkeys([d for d in documents if d] + [h.document.id for h in hits if h.document.type == "summary"]):
+        doc = known.get(doc_id) or index.document(doc_id)
+        if doc.type != "summary" or other_population(question, doc.title):
+            continue
+        eligible.append(doc)
+        if any(about_condition(n, doc.title) for n in conditions):
+            on_condition.append(doc)
+            if len(on_condition) == max_summaries:
+                break
     summaries = [(doc, index.passages_of(doc.id)) for doc in (on_condition or eligible)[:max_summaries]]
     markers = {marker for marker, _ in _qualifiers(question, tuple(abbreviations))}
 
