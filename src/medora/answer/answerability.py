@@ -279,7 +279,11 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
     # A partial answer is about the asked condition without the asked drug or test: with no
     # condition left to answer about, what remains would answer another question.
     left = [s for s in found if s not in gone]
+    kind = asked_quantity(query.text)
     if not contexts or (found and not left) or (gone and not any(s.kind == "condition" for s in left)):
+        # With what it names in the corpus and nothing chosen, what was asked of it is what is missing.
+        if kind and not contexts and left and not missing:
+            missing.append(f"No statement found says {_QUANTITY_WORDS[kind]}.")
         return Answerability("not_found", tuple(missing))
     # Drugs or tests the corpus mentions elsewhere but no statement of this answer names: the answer
     # speaks of the condition, not of what was asked about it. When it names one of them, the others
@@ -323,7 +327,6 @@ def assess(query: QueryAnalysis, contexts: Sequence[str], index) -> Answerabilit
         missing.append(f"No statement found says whether {subject} passes from one person to another.")
     # "How long is the healing period ...?" asks for an amount of time: an answer stating none speaks of
     # the subject, not of what is asked of it.
-    kind = asked_quantity(query.text)
     if kind and not any(states_quantity(kind, c) for c in contexts):
         missing.append(f"No statement found says {_QUANTITY_WORDS[kind]}.")
     missing = list(dict.fromkeys(missing))  # a gene the vocabulary also knows as a test ("IDH") is said once

@@ -46,6 +46,7 @@ from .evidence import (
     qualifiers_of, regimen_reach,
     relevance, stated_line, stems, study_at, study_starts, summary_layer, tested_genes, therapy_line,
 )
+from .other_names import named_in_evidence
 from .statements import ENDS_SENTENCE, PROFILE_FIELD, passage_blocks, ratings
 
 DISCLAIMER = (
@@ -466,6 +467,12 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     asked = retrieval.query.text
     plan = _plan(retrieval.query.question_type)
     pool, focus = evidence_pool(retrieval.hits, index)
+    # The class an asked drug is listed in and the kind of an asked condition named after it, in
+    # the evidence's words, name what was asked ("urate-lowering therapy" for allopurinol).
+    enriched = named_in_evidence(retrieval.query, pool, vocabulary.current())
+    if enriched is not retrieval.query:
+        retrieval = replace(retrieval, query=enriched)
+        concepts = concept_weights(enriched, index.homographs())
     abbreviations = retrieval.query.abbreviations
     layer = summary_layer(asked, concepts, retrieval.documents, retrieval.hits, index, abbreviations=abbreviations,
                           conditions=condition_names(retrieval.query)) \
