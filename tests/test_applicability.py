@@ -1086,3 +1086,24 @@ def test_an_abbreviation_read_in_full_names_a_condition_only_as_its_head():
     title = "Systemic therapy for stage IV non–small-cell lung cancer"
     assert about_condition(["nonsmall cell lung cancer"], title) and not about_condition(["small cell lung cancer"],
                                                                                           "lung cancer")
+
+
+def test_advice_for_another_risk_of_the_asked_condition_is_for_other_patients():
+    """SIGN's toothpaste recommendations are one for children "at increased risk of developing dental
+    caries" and one for those "at standard risk": a question on a child at high caries risk is answered
+    by the first only. A "high-risk" feature of something else states no risk of the condition."""
+    from conftest import CORPUS
+    from medora.answer.applicability import asked_risk, risk_levels
+    from medora.corpus.guideline_xml import read_guideline
+
+    doc = read_guideline(CORPUS / "guidelines-ngc" / "ngc-10310.xml")
+    text = "\n".join(s.text for s in doc.sections)
+    standard = next(line for line in text.split("\n") if "at standard risk of developing dental caries" in line)
+    increased = next(line for line in text.split("\n") if "at increased risk of developing dental caries" in line)
+
+    levels, of = asked_risk("toothpaste fluoride concentration for a 12 yo at high caries risk?")
+    assert levels == {"high"} and "carie" in of
+    assert risk_levels(standard, of) == {"standard"}
+    assert risk_levels(increased, of) == {"high"}
+    assert risk_levels("high-risk HPV types", of) == frozenset()
+    assert asked_risk("What toothpaste should a 12 year old use?") == (frozenset(), frozenset())

@@ -635,3 +635,39 @@ _RISK_FACTORS = re.compile(r"\brisk factors?(?:\s+[\w'’]+){0,3},?\s*(?:such as
 def without_risk_factors(text: str) -> str:
     """``text`` without the conditions it names as risk factors of another."""
     return _RISK_FACTORS.sub(" ", text)
+
+
+# --- how likely the asked condition is --------------------------------------------------------------
+# Advice for people at increased risk of a condition is not advice for those at standard risk, and the
+# reverse: "children ... at increased risk of developing dental caries" against "... at standard risk".
+# A level counts where it is the risk of the asked condition: "high caries risk", "at increased risk of
+# developing dental caries", not a "high-risk" feature of something else. "moderate" sits between both.
+RISK_LEVELS = {"high": "high", "higher": "high", "increased": "high", "elevated": "high", "greater": "high",
+               "standard": "standard", "average": "standard", "low": "standard", "lower": "standard",
+               "normal": "standard"}
+_RISK_LEVEL = re.compile(r"\b(" + "|".join(RISK_LEVELS) + r")[\s-]+((?:[a-z][\w-]*\s+){0,2})risks?\b"
+                         r"(?:\s+(?:of|for)\s+((?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*))?", re.I)
+
+
+def _risks(text: str) -> list[tuple[str, frozenset[str]]]:
+    """Each risk level ``text`` states, with the words naming what it is the risk of (stems by a
+    plural "s")."""
+    return [(RISK_LEVELS[m.group(1).lower()],
+             frozenset(w.rstrip("s") for w in _WORD.findall(f"{m.group(2)} {m.group(3) or ''}".lower())
+                       if w not in _RISK_FILLER))
+            for m in _RISK_LEVEL.finditer(text)]
+
+
+_RISK_FILLER = frozenset({"of", "for", "developing", "getting", "having", "a", "an", "the", "their", "future"})
+
+
+def asked_risk(question: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The risk levels the question states and the words naming what they are the risk of
+    ("at high caries risk": {"high"}, {"carie"})."""
+    risks = _risks(question)
+    return frozenset(level for level, _ in risks), frozenset(w for _, words in risks for w in words)
+
+
+def risk_levels(text: str, of: frozenset[str]) -> frozenset[str]:
+    """The risk levels ``text`` states of what the words ``of`` name."""
+    return frozenset(level for level, words in _risks(text) if words & of)

@@ -35,7 +35,7 @@ from .answerability import (
 from .applicability import (
     about_condition, about_lacking, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases,
     class_page, conflicts, facets, names_another_kind, names_pregnancy_disease, names_ruled_out, other_population,
-    populations, ruled_out_diseases, stage_named, without_risk_factors,
+    populations, asked_risk, risk_levels, ruled_out_diseases, stage_named, without_risk_factors,
 )
 from .evidence import (
     ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
@@ -1116,7 +1116,8 @@ def _applicability(query, question: str, adults: bool = False):
     """Does a candidate apply to the asked patients? Its context must name one of the conditions the
     question names (when it names any: "condition"), or stand on a page on a broader condition
     (``applicability.class_page``: "broader"), and must not conflict with the question on stage,
-    setting, course, patient group (``applicability``) or line of therapy (``evidence.therapy_line``),
+    setting, course, patient group (``applicability``), the asked risk of it (``applicability.risk_levels``)
+    or line of therapy (``evidence.therapy_line``),
     nor name a disease the question says its patients do not have. Asked of patients who have the
     condition, it must not speak of preventing it, of people without it, or of it only as a risk factor
     of another. ``adults``: a question naming no patient group asks about adults. "" when it does not apply."""
@@ -1130,6 +1131,8 @@ def _applicability(query, question: str, adults: bool = False):
         | frozenset(w for short, long in query.abbreviations if any(about_condition(n, long) for n in names)
                     for w in _WORD.findall(long.lower()) if len(w) > 2)
     asks_nothing = asked.names_nothing()
+    # ("at high caries risk": advice for those at standard risk of caries is for other patients)
+    risk, risk_of = asked_risk(question)
     line = asked_therapy_line(question)
     words = vocabulary.current()
     trees = asked_trees(names, words)
@@ -1160,6 +1163,8 @@ def _applicability(query, question: str, adults: bool = False):
             if not page or names_another_kind(context.split("\n", 1)[1], page, trees, words):
                 return ""
             how = "broader"
+        if risk and not risk & (risk_levels(context, risk_of) or risk):
+            return ""  # advice for those at another risk of what is asked
         return how if asks_nothing or not conflicts(asked, facets(context, anchors)) else ""
 
     return applies
