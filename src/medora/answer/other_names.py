@@ -45,6 +45,8 @@ _EARLIER_MEMBER = re.compile(r"(?:,|,?\s+and|,?\s+or)\s+$|^$")
 _MEMBER = re.compile(rf"{_TOKEN}(?:\s+{_TOKEN}){{0,2}}$")
 MAX_EARLIER_MEMBERS = 6
 CLASS_REACH = 200  # letters before the asked drug in which its class and the members before it are read
+# How the words just before a list's member end ("(", "such as", "febuxostat and", a bullet).
+_IN_A_LIST = ("(", ",", " and", " or", " as", "including", " like", "e.g.", "e.g.,", "-", "*", "•")
 _MAY_LIST = re.compile(r"\(|:|\bsuch as\b|\bincluding\b|\blike\b|\be\.g\.", re.I)
 # A lead-in over a list whose items begin with the members: "Serum urate-lowering therapy:\n  - Febuxostat: ..."
 _LEAD_IN = re.compile(rf"((?:{_TOKEN}\s+){{0,3}}{_TOKEN}):[ \t]*\n(?:[ \t]*[-*•][^\n]*\n){{0,{MAX_EARLIER_MEMBERS}}}[ \t]*[-*•][ \t]*$")
@@ -96,6 +98,8 @@ def _classes(entity: Entity, texts: list[tuple[str, str]], condition_words: set[
     found: list[str] = []
     for name in _own_names(entity):
         for text, at in _named_at(name, texts):
+            if not text[max(0, at - 12) : at].rstrip().lower().endswith(_IN_A_LIST):
+                continue  # "with allopurinol", "of allopurinol": not a member of a list
             before = text[max(0, at - CLASS_REACH) : at]
             if _MAY_LIST.search(before):
                 for phrase in _class_phrases(before):
