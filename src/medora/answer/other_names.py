@@ -154,7 +154,7 @@ def _class_names(phrase: str, entity: Entity, condition_words: set[str]) -> list
     if treatment:
         words = words[:-1]
     if len(words) > 1 and words[-1] in ACTION_HEADS:
-        name = " ".join(words[-3:])
+        name = " ".join(words[-MAX_NAME_WORDS:])  # every word: "selective serotonin reuptake inhibitors" are no SNRIs
     elif words and treatment and re.search(r"\w[–-]\w", words[-1]):
         name = words[-1]  # "urate-lowering", "anti-inflammatory": what the class does, in one word
     else:
