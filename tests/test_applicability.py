@@ -1107,3 +1107,22 @@ def test_advice_for_another_risk_of_the_asked_condition_is_for_other_patients():
     assert risk_levels(increased, of) == {"high"}
     assert risk_levels("high-risk HPV types", of) == frozenset()
     assert asked_risk("What toothpaste should a 12 year old use?") == (frozenset(), frozenset())
+
+
+def test_patients_named_negated_are_other_patients():
+    """MedlinePlus's iron-deficiency screening intervals for "women of childbearing age who are not pregnant"
+    are not for pregnant women, though they name pregnancy; "non-severe" is still low severity."""
+    from conftest import CORPUS
+    from medora.answer.applicability import asked_facets, conflicts, facets
+
+    with (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8") as f:
+        text = next(line for line in f if "women of childbearing age who are not pregnant" in line)
+    at = text.index("Girls aged 12 to 18 and women of childbearing age who are not pregnant")
+    interval = text[at : text.index(".", at) + 1]
+
+    pregnant = asked_facets("does USPSTF recommend screening all pregnant women for iron deficiency anemia?")
+    said = facets(interval, frozenset())
+    assert "pregnancy" not in said.values["patient group"]
+    assert conflicts(pregnant, said) == ["patient group"]
+    assert not conflicts(asked_facets("iron deficiency screening in teenage girls?"), said)
+    assert facets("non-severe community-acquired pneumonia", frozenset({"pneumonia"})).values["severity"] == {"low"}

@@ -157,10 +157,15 @@ def _pattern(axis: Axis, asked: bool = False) -> tuple[re.Pattern[str], dict[str
     # (the words after are looked ahead at, not taken: "moderate or high severity pneumonia" is read at
     # "moderate" and again at "high severity")
     after = r"(?=((?: [a-z0-9]+){1,3}) )" if axis.anchored else r"(?= )"
-    return re.compile(rf"(?<= )({alternation}){after}"), forms
+    # A value negated names the others: "women of childbearing age who are not pregnant", "non-pregnant
+    # adults", "patients who are not critically ill" (phrases that are negations, "non severe", match whole).
+    return re.compile(rf"(?<= )(?<! not )(?<! non )(?<! never )({alternation}){after}"), forms
 
 
 _PATTERNS = {axis.name: _pattern(axis) for axis in AXES}
+# The values a text names negated ("who are not pregnant"): patients other than the value's.
+_NEGATED_PATTERNS = {axis.name: re.compile(r"(?<= )(?:not|non|never) (" + "|".join(
+    sorted(map(re.escape, _PATTERNS[axis.name][1]), key=len, reverse=True)) + r")(?= )") for axis in AXES if not axis.anchored}
 _ASKED_PATTERNS = {axis.name: _pattern(axis, asked=True) for axis in AXES}
 _GROUP_AXIS = next(axis for axis in AXES if axis.name == "patient group")
 
@@ -209,6 +214,8 @@ class Facets:
     # Weeks of pregnancy, read as ages are: the question's ("a 28 weeker", as (28, 28)), the ranges
     # a statement's patients are restricted to ("women between 26+0 and 33+6 weeks of pregnancy").
     gestation: tuple[tuple[int, int], ...] = ()
+    # Values named only negated ("women of childbearing age who are not pregnant"), by axis.
+    negated: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def names_nothing(self) -> bool:
         """No value on any axis, no stage, no age: a question like this conflicts with no statement."""
@@ -328,7 +335,10 @@ def facets(text: str, anchors: frozenset[str] | None = None) -> Facets:
         staged |= _STAGE_WORDS["metastatic"]
     if anchors is None:
         return Facets(values=values, stages=staged, ages=asked_ages(text), gestation=asked_gestation(text))
-    return Facets(values=values, stages=staged, ages=age_ranges(text), gestation=gestation_ranges(text))
+    negated = {name: frozenset(_PATTERNS[name][1][m.group(1)] for m in pattern.finditer(words)) - values[name]
+               for name, pattern in _NEGATED_PATTERNS.items()}
+    return Facets(values=values, stages=staged, ages=age_ranges(text), gestation=gestation_ranges(text),
+                  negated={name: found for name, found in negated.items() if found})
 
 
 def asked_facets(question: str, abbreviations: Iterable[tuple[str, str]] = ()) -> Facets:
@@ -349,6 +359,9 @@ def conflicts(question: Facets, statement: Facets) -> list[str]:
             allowed = frozenset().union(*(axis.compatible[v] for v in asked))
             if not said & allowed:
                 out.append(axis.name)
+                continue
+        if asked & statement.negated.get(axis.name, frozenset()):  # "... who are not pregnant"
+            out.append(axis.name)
     if question.stages and statement.stages and not question.stages & statement.stages:
         out.append("stage")
     if question.ages and statement.ages and not any(lo <= age <= hi for age, _ in question.ages
