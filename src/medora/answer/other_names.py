@@ -45,8 +45,13 @@ _EARLIER_MEMBER = re.compile(r"(?:,|,?\s+and|,?\s+or)\s+$|^$")
 _MEMBER = re.compile(rf"{_TOKEN}(?:\s+{_TOKEN}){{0,2}}$")
 MAX_EARLIER_MEMBERS = 6
 CLASS_REACH = 200  # letters before the asked drug in which its class and the members before it are read
-# How the words just before a list's member end ("(", "such as", "febuxostat and", a bullet).
+# How the words just before a list's member end ("(", "such as", "febuxostat and", a bullet), read in
+# the last LIST_MARK_REACH letters before it.
 _IN_A_LIST = ("(", ",", " and", " or", " as", "including", " like", "e.g.", "e.g.,", "-", "*", "•")
+LIST_MARK_REACH = 12
+# Letters searched, at the end of what comes before, for: what introduces the members; a class's name;
+# a joiner before a member; an earlier member (an end-anchored pattern is tried at every position).
+_FOLLOW_REACH, _CLASS_NAME_REACH, _JOINER_REACH, _MEMBER_REACH = 24, 100, 8, 60
 _MAY_LIST = re.compile(r"\(|:|\bsuch as\b|\bincluding\b|\blike\b|\be\.g\.", re.I)
 # A lead-in over a list whose items begin with the members: "Serum urate-lowering therapy:\n  - Febuxostat: ..."
 _LEAD_IN = re.compile(rf"((?:{_TOKEN}\s+){{0,3}}{_TOKEN}):[ \t]*\n(?:[ \t]*[-*•][^\n]*\n){{0,{MAX_EARLIER_MEMBERS}}}[ \t]*[-*•][ \t]*$")
@@ -98,7 +103,7 @@ def _classes(entity: Entity, texts: list[tuple[str, str]], condition_words: set[
     found: list[str] = []
     for name in _own_names(entity):
         for text, at in _named_at(name, texts):
-            if not text[max(0, at - 12) : at].rstrip().lower().endswith(_IN_A_LIST):
+            if not text[max(0, at - LIST_MARK_REACH) : at].rstrip().lower().endswith(_IN_A_LIST):
                 continue  # "with allopurinol", "of allopurinol": not a member of a list
             before = text[max(0, at - CLASS_REACH) : at]
             if _MAY_LIST.search(before):
@@ -108,8 +113,7 @@ def _classes(entity: Entity, texts: list[tuple[str, str]], condition_words: set[
 
 
 def _tail(pattern: re.Pattern[str], text: str, reach: int) -> tuple[int, re.Match[str]] | None:
-    """``pattern`` (anchored at the end) in the last ``reach`` letters of ``text``, and where that
-    tail starts: an end-anchored pattern is tried at every position, so only the tail is searched."""
+    """``pattern`` (anchored at the end) in the last ``reach`` letters of ``text``, and where it starts."""
     start = max(0, len(text) - reach)
     found = pattern.search(text, start)
     return (found.start(), found) if found else None
@@ -124,16 +128,16 @@ def _class_phrases(before: str) -> list[str]:
             phrases.append(lead_in.group(1))
     rest = before
     for _ in range(MAX_EARLIER_MEMBERS + 1):
-        follows = _tail(_MEMBERS_FOLLOW, rest, 24)
+        follows = _tail(_MEMBERS_FOLLOW, rest, _FOLLOW_REACH)
         if follows:
-            named = _tail(_CLASS, rest[: follows[0]], 100)
+            named = _tail(_CLASS, rest[: follows[0]], _CLASS_NAME_REACH)
             if named:
                 phrases.append(named[1].group(1))
             break
-        joined = _tail(_EARLIER_MEMBER, rest, 8)
+        joined = _tail(_EARLIER_MEMBER, rest, _JOINER_REACH)
         if not joined or not joined[1].group():
             break
-        member = _tail(_MEMBER, rest[: joined[0]], 60)
+        member = _tail(_MEMBER, rest[: joined[0]], _MEMBER_REACH)
         if not member:
             break
         rest = rest[: member[0]]
