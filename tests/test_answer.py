@@ -1,6 +1,7 @@
 """Answers composed from the real slice index: sections, citations, faithfulness, abstention."""
 
 import itertools
+import re
 
 import pytest
 
@@ -110,6 +111,43 @@ def test_a_statement_whose_words_all_stand_in_another_of_its_section_repeats_it(
 ])
 def test_an_opening_naming_a_time_said_before_points_back(opening, back):
     assert points_back(opening) is back
+
+
+def test_a_piece_cut_from_inside_brackets_does_not_stand_alone():
+    """NICE's sepsis guideline ends recommendations with "(This recommendation is from NICE's guideline on
+    neonatal infection [see the NGC summary of the NICE guideline Antibiotics for early-onset neonatal
+    infection. Antibiotics for the prevention and treatment of early-onset neonatal infection].)": split at
+    its inner full stop, the last piece closes brackets it never opened."""
+    from conftest import CORPUS
+    from medora.answer.compose import closes_unopened, stands_alone
+    from medora.corpus.guideline_xml import read_guideline
+    from medora.types import Statement
+
+    doc = read_guideline(CORPUS / "guidelines-ngc" / "ngc-11019.xml")
+    text = next(s.text for s in doc.sections if "neonatal infection].)" in s.text)
+    end = text.index("neonatal infection].)") + len("neonatal infection].)")
+    start = text.rindex("Antibiotics for the prevention", 0, end)
+    piece = text[start:end]
+    whole = text[text.rindex("(This recommendation", 0, end):end]
+    assert closes_unopened(piece) and not closes_unopened(whole)
+    assert not stands_alone(Statement(text=piece, passage_id="ngc-11019#x", doc_id="ngc-11019", span=(start, end)))
+
+
+def test_the_balance_of_benefits_and_harms_is_no_harm():
+    """USPSTF's I statement ("... insufficient to assess the balance of benefits and harms of screening ...")
+    says whom the evidence leaves undecided, not a harm: it is not filed under harms, while its finding on
+    the harms of screening is."""
+    from conftest import CORPUS
+    from medora.answer.compose import _HARMS
+    from medora.corpus.guideline_xml import read_guideline
+
+    doc = read_guideline(CORPUS / "guidelines-ngc" / "ngc-10798.xml")
+    text = "\n".join(s.text for s in doc.sections)
+    sentences = re.split(r"(?<=\.)\s+", text)
+    balance = next(s for s in sentences if "balance of benefits and harms of screening" in s)
+    harms = next(s for s in sentences if "inadequate evidence on the harms of routine screening" in s)
+    assert not re.search(_HARMS[1], balance, re.I)
+    assert re.search(_HARMS[1], harms, re.I)
 
 
 def test_references_are_numbered_in_order_of_first_use(her2):
@@ -386,7 +424,8 @@ def test_a_lay_question_naming_no_condition_is_not_answered_about_people_with_on
 
 
 @pytest.mark.parametrize("question", ["Is trastuzumab effective for HER2-positive breast cancer?",
-                                      "How is high blood pressure treated?"])
+                                      "How is high blood pressure treated?",
+                                      "Should women with a BRCA mutation be screened for breast cancer with MRI?"])
 def test_a_treatment_or_efficacy_question_is_not_led_by_harms(built_index, question):
     """Held-out dev: "Is vagus nerve stimulation effective for epilepsy in children?" was led by the
     infection risk at the implantation site. What to give, or how well it works, is answered by a
@@ -398,7 +437,7 @@ def test_a_treatment_or_efficacy_question_is_not_led_by_harms(built_index, quest
     settings, index = built_index
     retrieval = retrieve(question, index, settings.retrieve, k=30)
     query = retrieval.query
-    assert query.question_type in ("treatment", "efficacy")
+    assert query.question_type in ("treatment", "efficacy", "screening")
     candidates = _candidates(list(retrieval.hits), concept_weights(query), _plan(query.question_type),
                              question=question, question_type=query.question_type)
     harms = [c for c in candidates if c.section == _SAFETY_SECTIONS[0]]

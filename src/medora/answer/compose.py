@@ -72,7 +72,7 @@ _TREATMENT_SECTIONS: list[tuple[str, str, str]] = [
     *((title, pattern, "") for title, pattern in LINE_PATTERNS.items()),
     ("Special populations", r"\bbrain metasta\w*|\bcentral nervous system\b|\bhormone receptor[\s–-]positive\b|\b(?:ER|PgR|PR)[- ]positive\b|\bolder (?:adults|patients)\b|\belderly\b|\bpregnan\w*|\bchildren\b|\bpediatric\b|\badolescen\w*|\brenal (?:impairment|insufficiency)\b|\bhepatic impairment\b|\bcomorbid\w*", ""),
     ("Duration and monitoring", r"\bmonitor\w*|\bduration\b|\buntil (?:the time of |disease )?progression\b|\bfollow[- ]up\b|\bassess\w* (?:every|at)\b|\bsurveillance\b|\bshould continue\b|\bis stopped\b", ""),
-    ("Harms and safety", r"\badverse\b|\btoxicit\w*|\bside effects?\b|\bharms?\b|\bcardiotoxic\w*|\bcardiac dysfunction\b|\binterstitial lung\b|\bgrade 3\b|(?<!efficacy and )\bsafety\b", r"Potential Harms|Toxicity"),
+    ("Harms and safety", r"\badverse\b|\btoxicit\w*|\bside effects?\b|(?<!benefits and )(?<!benefit and )\bharms?\b|\bcardiotoxic\w*|\bcardiac dysfunction\b|\binterstitial lung\b|\bgrade 3\b|(?<!efficacy and )\bsafety\b", r"Potential Harms|Toxicity"),
     ("Common pitfalls and caveats", r"\bshould not\b|\bnot recommended\b|\bavoid\w*|\binsufficient evidence\b|\bcaution\b|\bcontraindicat\w*", r"Contraindications|Qualifying Statements"),
 ]
 _GENERIC_SECTIONS: dict[str, list[tuple[str, str, str]]] = {
@@ -90,7 +90,7 @@ _GENERIC_SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("Preventive measures", r"\bprevent\w*|\bprophyla\w*|\bvaccin\w*|\breduc\w* (?:the )?risk\b", ""),
     ],
 }
-_HARMS = ("Harms and safety", r"\badverse\b|\btoxicit\w*|\bside effects?\b|\bharms?\b|\brisk of\b|\bsafety\b", r"Potential Harms|Toxicity")
+_HARMS = ("Harms and safety", r"\badverse\b|\btoxicit\w*|\bside effects?\b|(?<!benefits and )(?<!benefit and )\bharms?\b|\brisk of\b|\bsafety\b", r"Potential Harms|Toxicity")
 _CAVEATS = _TREATMENT_SECTIONS[-1]
 _EMERGING = "Emerging evidence"
 _OTHER = "Other key evidence"
@@ -819,9 +819,14 @@ def _other_line(c: _Candidate, asked_line: str | None) -> bool:
     return said is not None and said != (asked_line or "First-line")
 
 
+# Question types answered by what to do or whom it concerns, not by its harms.
+_NOT_ASKING_HARMS = ("treatment", "efficacy", "screening", "prevention", "diagnosis")
+
+
 def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
-    """The statements a bottom line is chosen from: not a guideline profile's field label, not
-    about patients on another line of therapy than asked (those who progressed after first-line
+    """The statements a bottom line is chosen from: not a guideline profile's field label, not one
+    filed under harms when the question asks what to do or whom it concerns (``_NOT_ASKING_HARMS``)
+    while any other is chosen, not about patients on another line of therapy than asked (those who progressed after first-line
     treatment are other patients) while any statement is about the asked line, and naming an asked
     drug or test in its own words while any statement does ("can trastuzumab be given during
     pregnancy?" is answered by the statement on trastuzumab, not the pregnant patients' options), and
@@ -831,8 +836,10 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     question asking how long or how often (``asked_quantity``) is answered, while any
     statement states such an amount, by one that does."""
     pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
-    # What to give, or how well it works, is answered by a treatment or its result, not by its harms.
-    if query.question_type in ("treatment", "efficacy"):
+    # What to give, or how well it works, is answered by a treatment or its result, not by its harms;
+    # whether to screen, by whom to screen ("does USPSTF recommend screening all pregnant women ...?":
+    # its I statement, not that it "found inadequate evidence on the harms of routine screening").
+    if query.question_type in _NOT_ASKING_HARMS:
         pool = [c for c in pool if c.section != _SAFETY_SECTIONS[0]] or pool
     line_asked = asked_line(query.text)
     pool = [c for c in pool if not _other_line(c, line_asked)] or pool
@@ -1057,12 +1064,29 @@ def points_elsewhere(text: str) -> bool:
     return bool(_POINTS_ELSEWHERE.search(text))
 
 
+# A list marker closes a bracket it never opened ("2) Offer ...", "a) ..."): that is no fragment.
+_LIST_MARKER_CLOSE = re.compile(r"(?:^|\s)[0-9A-Za-z]{1,3}\)")
+
+
+def closes_unopened(text: str) -> bool:
+    """Is ``text`` cut from inside brackets: does it close one it never opened ("Antibiotics for the
+    prevention and treatment of early-onset neonatal infection].)", the end of a cross-reference)?"""
+    plain = _LIST_MARKER_CLOSE.sub(" ", text)
+    for opening, closing in (("(", ")"), ("[", "]")):
+        depth = 0
+        for ch in plain:
+            depth += (ch == opening) - (ch == closing)
+            if depth < 0:
+                return True
+    return False
+
+
 def stands_alone(statement: Statement) -> bool:
-    """A statement that makes sense on its own: it does not send the reader elsewhere, and (unless
-    it is shown with its lead-in or context) nothing points back to missing text and no fragment
-    starts mid-sentence."""
+    """A statement that makes sense on its own: it does not send the reader elsewhere, is no piece
+    cut from inside brackets, and (unless it is shown with its lead-in or context) nothing points
+    back to missing text and no fragment starts mid-sentence."""
     text = statement.text.lstrip("*•-– \t")
-    if points_elsewhere(text):
+    if points_elsewhere(text) or closes_unopened(text):
         return False
     if statement.lead_in:
         return True
