@@ -164,6 +164,7 @@ def _pattern(axis: Axis, asked: bool = False) -> tuple[re.Pattern[str], dict[str
 
 _PATTERNS = {axis.name: _pattern(axis) for axis in AXES}
 # The values a text names negated ("who are not pregnant"): patients other than the value's.
+_NEGATION = re.compile(r" (?:not|non|never) ")
 _NEGATED_PATTERNS = {axis.name: re.compile(r"(?<= )(?:not|non|never) (" + "|".join(
     sorted(map(re.escape, _PATTERNS[axis.name][1]), key=len, reverse=True)) + r")(?= )") for axis in AXES if not axis.anchored}
 _ASKED_PATTERNS = {axis.name: _pattern(axis, asked=True) for axis in AXES}
@@ -336,7 +337,7 @@ def facets(text: str, anchors: frozenset[str] | None = None) -> Facets:
     if anchors is None:
         return Facets(values=values, stages=staged, ages=asked_ages(text), gestation=asked_gestation(text))
     negated = {name: frozenset(_PATTERNS[name][1][m.group(1)] for m in pattern.finditer(words)) - values[name]
-               for name, pattern in _NEGATED_PATTERNS.items()}
+               for name, pattern in _NEGATED_PATTERNS.items()} if _NEGATION.search(words) else {}
     return Facets(values=values, stages=staged, ages=age_ranges(text), gestation=gestation_ranges(text),
                   negated={name: found for name, found in negated.items() if found})
 

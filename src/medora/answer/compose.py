@@ -1066,17 +1066,23 @@ def points_elsewhere(text: str) -> bool:
 
 # A list marker closes a bracket it never opened ("2) Offer ...", "a) ..."): that is no fragment.
 _LIST_MARKER_CLOSE = re.compile(r"(?:^|\s)[0-9A-Za-z]{1,3}\)")
+_BRACKET = re.compile(r"[()\[\]]")
+_OPENS = {")": "(", "]": "["}
 
 
 def closes_unopened(text: str) -> bool:
     """Is ``text`` cut from inside brackets: does it close one it never opened ("Antibiotics for the
     prevention and treatment of early-onset neonatal infection].)", the end of a cross-reference)?"""
-    plain = _LIST_MARKER_CLOSE.sub(" ", text)
-    for opening, closing in (("(", ")"), ("[", "]")):
-        depth = 0
-        for ch in plain:
-            depth += (ch == opening) - (ch == closing)
-            if depth < 0:
+    if ")" not in text and "]" not in text:
+        return False
+    depth = {"(": 0, "[": 0}
+    for m in _BRACKET.finditer(_LIST_MARKER_CLOSE.sub(" ", text)):
+        ch = m.group()
+        if ch in depth:
+            depth[ch] += 1
+        else:
+            depth[_OPENS[ch]] -= 1
+            if depth[_OPENS[ch]] < 0:
                 return True
     return False
 
