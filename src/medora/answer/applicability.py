@@ -662,6 +662,9 @@ RISK_LEVELS = {"high": "high", "higher": "high", "increased": "high", "elevated"
 _RISK_LEVEL = re.compile(r"\b(" + "|".join(RISK_LEVELS) + r")[\s-]+((?:[a-z][\w-]*\s+){0,2})risks?\b"
                          r"(?:\s+(?:of|for)\s+((?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*))?", re.I)
 
+# Words between a risk and what it is of that name nothing ("at increased risk of developing dental caries").
+_RISK_FILLER = frozenset({"of", "for", "developing", "getting", "having", "a", "an", "the", "their", "future"})
+
 
 def _risks(text: str) -> list[tuple[str, frozenset[str]]]:
     """Each risk level ``text`` states, with the words naming what it is the risk of (stems by a
@@ -670,9 +673,6 @@ def _risks(text: str) -> list[tuple[str, frozenset[str]]]:
              frozenset(w.rstrip("s") for w in _WORD.findall(f"{m.group(2)} {m.group(3) or ''}".lower())
                        if w not in _RISK_FILLER))
             for m in _RISK_LEVEL.finditer(text)]
-
-
-_RISK_FILLER = frozenset({"of", "for", "developing", "getting", "having", "a", "an", "the", "their", "future"})
 
 
 def asked_risk(question: str) -> tuple[frozenset[str], frozenset[str]]:

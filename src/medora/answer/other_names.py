@@ -7,9 +7,9 @@ start allopurinol?", and "after disease stabilization ... to reduce subsequent f
 dermatitis guideline answers a question about eczema. The retrieved passages say how these names
 relate, in their own words:
 
-- a class and its members: "xanthine oxidase inhibitors (allopurinol and febuxostat)", "alternative
-  uric acid-lowering therapy, such as allopurinol", a lead-in "Serum urate-lowering therapy:" over
-  items beginning "Febuxostat: ..." and "Allopurinol: ...";
+- a class and its members: "xanthine oxidase inhibitors (allopurinol and febuxostat)", "... such as
+  ...", a lead-in "Serum urate-lowering therapy:" over items beginning "Febuxostat: ..." and
+  "Allopurinol: ...";
 - a kind of a condition named after it ("atopic eczema") that the vocabulary files, beside the
   condition, under another name (atopic dermatitis).
 
