@@ -826,10 +826,10 @@ _NOT_ASKING_HARMS = ("treatment", "efficacy", "screening", "prevention", "diagno
 def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     """The statements a bottom line is chosen from: not a guideline profile's field label, not one
     filed under harms when the question asks what to do or whom it concerns (``_NOT_ASKING_HARMS``)
-    while any other is chosen, not about patients on another line of therapy than asked (those who progressed after first-line
-    treatment are other patients) while any statement is about the asked line, and naming an asked
-    drug or test in its own words while any statement does ("can trastuzumab be given during
-    pregnancy?" is answered by the statement on trastuzumab, not the pregnant patients' options), and
+    while any other is chosen, not about patients on another line of therapy than asked (those who
+    progressed after first-line treatment are other patients) while any statement is about the asked
+    line, and naming an asked drug or test in its own words while any statement does ("can
+    trastuzumab be given during pregnancy?" is answered by the statement on trastuzumab, not the pregnant patients' options), and
     of those, about the asked children, older adults or pregnancy (in its words or its document's
     title; the pregnancy first, as the child a pregnant patient names is the one expected) while any
     is: that trastuzumab is contraindicated in pregnancy, not a trial of it in women at large. A
@@ -1193,7 +1193,8 @@ def _applicability(query, question: str, adults: bool = False):
             if not page or names_another_kind(context.split("\n", 1)[1], page, trees, words):
                 return ""
             how = "broader"
-        if risk and not risk & (risk_levels(context, risk_of) or risk):
+        said_risk = risk_levels(context, risk_of) if risk else frozenset()
+        if said_risk and not risk & said_risk:
             return ""  # advice for those at another risk of what is asked
         return how if asks_nothing or not conflicts(asked, facets(context, anchors)) else ""
 
