@@ -791,3 +791,33 @@ def test_a_result_naming_no_treatment_is_shown_under_the_heading_that_names_it(t
         assert all(f"[{s.heading}]" in shown for s in headed)
     finally:
         index.close()
+
+
+def _pdq_sentence(opening: str) -> str:
+    """The sentence of the PDQ summaries (``../shared/corpus``) that opens with ``opening``."""
+    from conftest import CORPUS
+
+    text = (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").read_text(encoding="utf-8")
+    at = text.index(opening)
+    return text[at:text.index(".", at + len(opening)) + 1]
+
+
+@pytest.mark.parametrize("opening, design", [
+    ("A prospective cohort study examined the use of aspirin", True),  # what it looked at, not what it found
+    ("In 2019, the Early Breast Cancer Trialists’ Collaborative Group performed a meta-analysis", True),
+    ("A Cochrane systematic review of all published studies of clinical outcome", False),  # "... concluded that"
+    ("Chemotherapy and radiation therapy have been shown to improve survival", False),
+])
+def test_a_sentence_saying_only_what_a_study_looked_at_is_a_design(opening, design):
+    from medora.answer.compose import design_without_result
+
+    assert design_without_result(_pdq_sentence(opening)) is design
+
+
+def test_how_patients_fare_is_answered_by_the_figures_not_by_what_improves_them():
+    from medora.answer.compose import _reports_outcome
+
+    assert _reports_outcome(_pdq_sentence("For patients with LD, the median survival is"), "prognosis")
+    assert not _reports_outcome(_pdq_sentence("Chemotherapy and radiation therapy have been shown to improve survival"),
+                                "prognosis")
+

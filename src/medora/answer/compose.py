@@ -555,9 +555,12 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     # statement each of its "the standard changed" sentences sits beside, then safety, then the rest.
     # For "what is the benefit of X", a study's sentence reporting how well it worked ("median PFS was
     # 23.7 months") speaks for it before its higher-scored discontinuation rate.
+    # So, for "what is the survival like", does one reporting it ("the median survival is 16 to 24 months")
+    # before one saying that treatment improves it.
     layered = [c for c in candidates if c.layer]
-    if retrieval.query.question_type == "efficacy":
-        layered.sort(key=lambda c: not _reports_outcome(c.statement.text))
+    if retrieval.query.question_type in _OUTCOME_ASKED:
+        layered.sort(key=lambda c: not _reports_outcome(c.statement.text, retrieval.query.question_type))
+    layered = _results_before_designs(layered)
     chosen = select_statements(layered, settings.answer.summary_statements, per_heading=1)
     for update in [c for c in chosen if _UPDATE.search(c.statement.text)]:
         # The guideline statement naming the same drug ("T-DM1" / "trastuzumab emtansine"),
@@ -626,6 +629,24 @@ _FIRST_PERSON = re.compile(r"(?<![Ss]tage )(?<![Tt]ype )(?<![Gg]rade )(?<![Cc]la
 
 # A reader speaking of someone else, who may be a child though no age is said ("my son keeps ...").
 _OF_ANOTHER = re.compile(r"\b(?:he|she|him|his|her|hers|(?:grand)?(?:son|daughter|child)s?|nieces?|nephews?)\b", re.I)
+
+
+def _results_before_designs(layered: list[_Candidate]) -> list[_Candidate]:
+    """The layer's statements, each study heading led by what its study found ("Pembrolizumab
+    demonstrated significant improvement in median PFS ...") where its best statement only says how
+    the study was run ("A phase III open-label study (KEYNOTE-024) randomly assigned 305 patients ..."),
+    which tells the reader nothing and which the bar weighs so. The headings keep their order."""
+    headings: dict[tuple[str, str], list[_Candidate]] = {}
+    for c in layered:
+        headings.setdefault((c.hit.document.id, c.hit.passage.section), []).append(c)
+    out = []
+    for members in headings.values():
+        if members[0].describes_study or design_without_result(members[0].statement.text):
+            found = next((c for c in members if _reports_outcome(c.statement.text)), None)
+            if found is not None:
+                members = [found, *(c for c in members if c is not found)]
+        out += members
+    return out
 
 
 def _safety(chosen: list[_Candidate], candidates: list[_Candidate], focus: list[str]) -> list[_Candidate]:
@@ -801,7 +822,7 @@ def statement_bar_features(chosen: list[_Candidate], focus: list[str], query, ma
                      float(bare_result), float(id(c) in safety),
                      float(not conditions or any(about_condition(n, said) for n in conditions)),
                      1.0 / max(c.hit.rank, 1),
-                     float(c.describes_study or (bool(_DESIGN.search(text)) and not _RESULT.search(text))),
+                     float(c.describes_study or design_without_result(text)),
                      float(any(m.search(_own_words(c)) for m in markers)),
                      relevance(_own_words(c), uncommon) if uncommon else 0.0))
     return rows
@@ -997,6 +1018,24 @@ _DEPENDENT_OPENING = re.compile(
 _DESIGN = re.compile(r"\brandomly assigned\b|\brandomi[sz]ed\b|\benrolled\b|\bwere eligible\b|\bprimary end ?points?\b"
                      r"|\bphase (?:I{1,3}|[123])\b|\b(?:included|recruited|evaluated|examined) \d[\d,]* (?:patients|participants)\b"
                      r"|\bopen-label\b|\bdouble-blind\b", re.I)
+# A sentence saying what a study looked at or that it was done ("A prospective cohort study examined the
+# use of aspirin after ...", "... performed a meta-analysis using individual patient data from ..."): a
+# design sentence too, unless it also says what was found.
+_STUDY_DONE = re.compile(
+    r"\b(?:stud(?:y|ies)|trials?|meta-analys[ie]s|analys[ie]s|reviews?|surveys?)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:examined|compared|evaluated|assessed|investigated|explored|studied)\b"
+    r"|\b(?:performed|conducted|undertook) an? (?:[\w’'-]+ ){0,3}(?:meta-analysis|systematic review|study|trial|analysis)\b", re.I)
+_FOUND = re.compile(r"\b(?:found|showed|shown|demonstrated|concluded|reported|suggest(?:s|ed)|confirmed|observed"
+                    r"|reduced|improved|increased|decreased|prolonged|associated)\b", re.I)
+
+
+def design_without_result(text: str) -> bool:
+    """Does ``text`` say how a study was run or what it set out to examine, and nothing it found?"""
+    if _RESULT.search(text):
+        return False
+    return bool(_DESIGN.search(text)) or bool(_STUDY_DONE.search(text)) and not _FOUND.search(text)
+
+
 # Wording of a reported result: it needs a named treatment to mean anything.
 _RESULT = re.compile(r"\d\s?%|\bhazard ratio\b|\bodds ratio\b|\brelative risk\b|\b95% CI\b|\bconfidence interval\b"
                      r"|\bP\s?[<=>]|\bno (?:statistically )?(?:significant )?differences?\b|\bsignificantly\b"
@@ -1013,10 +1052,15 @@ _STUDY_WORDS = re.compile(r"\b(?:stud(?:y|ies)|trials?|cohorts?|analys[ie]s|meta
 _ARM = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9-]* (?:groups?|arms?|cohorts?)\b")
 
 
-def _reports_outcome(text: str) -> bool:
-    """Does ``text`` report how well a treatment worked, with the figures of a result ("The median PFS
-    was 23.7 months ... (95% CI ...)"), not only what a study set out to measure?"""
-    return answers_type("efficacy", text) and bool(_RESULT.search(text))
+# Question types asking how things turn out: how well a treatment works, how patients fare.
+_OUTCOME_ASKED = ("efficacy", "prognosis")
+
+
+def _reports_outcome(text: str, question_type: str = "efficacy") -> bool:
+    """Does ``text`` report the outcome a ``question_type`` question asks, with the figures of a result
+    ("The median PFS was 23.7 months ... (95% CI ...)", "the median survival is 16 to 24 months"), not
+    only what a study set out to measure or that a treatment improves it?"""
+    return answers_type(question_type, text) and bool(_RESULT.search(text))
 
 
 # Patients named only as the rest of a group defined elsewhere ("... recommends not screening all
