@@ -821,3 +821,13 @@ def test_how_patients_fare_is_answered_by_the_figures_not_by_what_improves_them(
     assert not _reports_outcome(_pdq_sentence("Chemotherapy and radiation therapy have been shown to improve survival"),
                                 "prognosis")
 
+
+def test_a_risk_a_treatment_lowers_is_not_its_harm():
+    """"finasteride and dutasteride reduce the risk of being diagnosed with prostate cancer" is their
+    benefit: a harms question's answer does not file it under harms, and a risk it raises stays there."""
+    from medora.answer.compose import _HARMS, _matches_section
+
+    lowered = _pdq_sentence("A Cochrane systematic review of all published studies of clinical outcome")
+    assert not _matches_section(_HARMS[0], _HARMS[1], lowered, "finasteride side effects?")
+    raised = _pdq_sentence("The concern that finasteride may increase the risk of high-grade cancer")
+    assert _matches_section(_HARMS[0], _HARMS[1], raised, "finasteride side effects?")

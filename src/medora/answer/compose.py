@@ -146,10 +146,19 @@ def _section_for(text: str, section_name: str, hit: Hit, plan: list[tuple[str, s
 
 def _matches_section(title: str, pattern: str, text: str, question: str) -> bool:
     """Does ``text`` belong under ``title``? A population the question itself names ("in
-    children") does not make a statement about it a special population."""
-    if title != "Special populations":
-        return bool(re.search(pattern, text, re.I))
-    return any(m.group().lower()[:5] not in question.lower() for m in re.finditer(pattern, text))
+    children") does not make a statement about it a special population; a risk a treatment
+    lowers ("reduced the risk of prostate cancer by 25%") is its benefit, not its harm."""
+    if title == "Special populations":
+        return any(m.group().lower()[:5] not in question.lower() for m in re.finditer(pattern, text))
+    if title == _HARMS[0]:
+        return any(not _LOWERED_RISK.search(text, 0, m.start() + len("risk"))
+                   for m in re.finditer(pattern, text, re.I))
+    return bool(re.search(pattern, text, re.I))
+
+
+# A risk named as what is lowered: "reduces the risk of", "lowered their risk of", "a decreased risk of".
+_LOWERED_RISK = re.compile(r"\b(?:reduc|lower|decreas|diminish|halv|cut)\w*\s+(?:(?:the|their|your|his|her|its|a|an)\s+)?"
+                           r"(?:\w+\s+)?risk$", re.I)
 
 
 def _context_section(context: str, plan: list[tuple[str, str, str]], question: str = "") -> str | None:
