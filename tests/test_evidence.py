@@ -921,3 +921,15 @@ def test_an_adjective_in_able_is_named_by_the_word_it_is_made_from():
     curable = next(w for w in concepts if w.startswith("curab"))
     assert curable in concepts.found_in(cure)
     assert curable not in concepts.found_in("Aplastic anemia is a rare but serious disorder.")
+
+
+def test_treatments_no_longer_effective_are_prior_treatment():
+    """NCI's lung cancer research page: "... in whom immunotherapy and chemotherapy are no longer effective,
+    several new options are available" speaks of patients after earlier treatment, not of a first-line
+    question's patients; kidneys that "have stopped working" (MedlinePlus) are no treatment."""
+    from medora.answer.evidence import AFTER_PRIOR, therapy_line
+
+    research = _pdq_sentence("/types/lung/research", "For people with advanced lung cancer that has mutations in the KRAS",
+                             "nci_cancer_type_pages.jsonl")
+    assert therapy_line(research) == AFTER_PRIOR
+    assert therapy_line("These methods help replace kidney function if your own kidneys have stopped working.") is None

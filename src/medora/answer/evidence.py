@@ -908,9 +908,13 @@ AFTER_PRIOR = "after prior treatment"
 # watched for or counted ("assessed for progression during therapy", "time to progression after").
 _NOT_HAD = "".join(f"(?<!{w} )(?<!{w} disease )"
                    for w in ("for", "of", "to", "until", "no", "not", "without", "before"))
+# Patient pages say it of the treatment: "in whom immunotherapy and chemotherapy are no longer effective",
+# "after other treatments have stopped working".
 _LATER_LINE_WORDS = re.compile(
     r"\b(?:second(?:ary)?|2nd|third|3rd|fourth|4th|later|subsequent)[- ]lines?\b"
-    rf"|{_NOT_HAD}\bprogress(?:es|ed|ion|ing)? (?:on|after|during|following|while on)\b", re.I)
+    rf"|{_NOT_HAD}\bprogress(?:es|ed|ion|ing)? (?:on|after|during|following|while on)\b"
+    r"|\b(?:treatments?|therap(?:y|ies)|chemotherapy|immunotherapy|drugs?|medicines?|medications?) (?:(?:is|are|was|were)"
+    r" no longer (?:effective|working)|(?:has|have|had) stopped working)\b", re.I)
 # "first-line" as the line a statement is about, not the one its patients have been through
 # ("progressed after first-line chemotherapy").
 _FIRST_LINE_WORDS = re.compile(r"(?<!after )(?<!during )(?<!following )(?<!beyond )(?<!on )"
