@@ -254,6 +254,17 @@ def test_vocabulary_entries_are_conditions_or_interventions_by_their_mesh_tree(q
     assert not interventions & {e.name for e in q.conditions}
 
 
+@pytest.mark.parametrize("question, attribute, condition", [
+    # MeSH's disease attributes say how a disease runs, not which: a question's "recurrence" names none.
+    ("recurrent calcium stones despite fluids - which med to prevent recurrence?", "Recurrence", None),
+    ("antibiotics for an acute exacerbation of chronic bronchitis?", "Chronic Disease", "Bronchitis, Chronic"),
+])
+def test_a_disease_attribute_names_no_condition(question, attribute, condition):
+    names = {e.name for e in analyse(question).conditions}
+    assert attribute not in names
+    assert condition is None or condition in names  # a disease filed there as well stays one
+
+
 @pytest.mark.parametrize("question, condition", [
     ("What can I do to help the ear pain?", "Earache"),  # K-QA wording; the vocabulary's "earache"
     ("Is there anything youd recommend for the throat pain", "Pharyngitis"),  # its "sore throat"

@@ -956,7 +956,11 @@ def _less_specific(m: _Match, other: _Match) -> bool:
 # Conditions are diseases (C) and mental disorders (F03); techniques (E: tests, surgery, therapies)
 # and psychotherapy (F04.754) are things done to patients; the rest (behaviour, physiology, social
 # phenomena) is neither, and is read as plain words.
+# MeSH's disease attributes ("Recurrence", "Chronic Disease", "Disease Progression", "Critical Illness")
+# say how any disease runs, not which one: an entry filed only there names no condition ("recurrent
+# calcium stones ... prevent recurrence" is about stones, and its statements say "recurrent nephrolithiasis").
 CONDITION_TREES = ("C", "F03")
+DISEASE_ATTRIBUTES = "C23.550.291"
 INTERVENTION_TREES = ("E", "F04.754")
 
 
@@ -965,6 +969,8 @@ def _role(m: _Match) -> str:
     if m.kind == "drug":
         return "intervention"
     trees = m.data.get("mesh_tree") or []
+    if trees and all(t.startswith(DISEASE_ATTRIBUTES) for t in trees):
+        return ""
     if not trees or any(t.startswith(CONDITION_TREES) for t in trees):
         return "condition"
     return "intervention" if any(t.startswith(INTERVENTION_TREES) for t in trees) else ""
