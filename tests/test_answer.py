@@ -831,3 +831,15 @@ def test_a_risk_a_treatment_lowers_is_not_its_harm():
     assert not _matches_section(_HARMS[0], _HARMS[1], lowered, "finasteride side effects?")
     raised = _pdq_sentence("The concern that finasteride may increase the risk of high-grade cancer")
     assert _matches_section(_HARMS[0], _HARMS[1], raised, "finasteride side effects?")
+
+
+def test_a_pages_link_text_points_elsewhere():
+    """MedlinePlus's "Learn more about treating urinary tract infections." was the bottom line of two K-QA
+    answers: it names where an answer is, not what it is."""
+    from conftest import CORPUS
+    from medora.answer.compose import points_elsewhere
+
+    text = (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").read_text(encoding="utf-8")
+    link = "Learn more about treating urinary tract infections."
+    assert link in text and points_elsewhere(link)
+    assert not points_elsewhere(_pdq_sentence("Chemotherapy and radiation therapy have been shown to improve survival"))

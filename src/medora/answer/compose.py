@@ -1108,6 +1108,8 @@ _POINTS_ELSEWHERE = re.compile(
     r"|documents?|statements?|details|guidance|resources?|web ?sites?)\b[^.;]{0,80}?\b(?:is|are|can be) (?:available|"
     r"accessible|accessed|found|obtained|viewed) (?:from|at|on|through|in|by)\b"
     r"|^\(?(?:For|To find) (?:(?:more|further|additional) )?(?:information|details)\b"
+    # a page's link text: "Learn more about treating urinary tract infections."
+    r"|^(?:Learn|Read|Find out) more about\b[^.;]{0,100}\.?$"
     r"|^\(?(?:Refer to|See) (?:the )?[^.;]{0,120}?\b(?:sections?|summar(?:y|ies)|tables?|figures?)\b"
     r"|\b(?:is|are) addressed in (?:a|another) separate\b", re.I)
 
