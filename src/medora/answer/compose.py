@@ -569,7 +569,6 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     layered = [c for c in candidates if c.layer]
     if retrieval.query.question_type in _OUTCOME_ASKED:
         layered.sort(key=lambda c: not _reports_outcome(c.statement.text, retrieval.query.question_type))
-    layered = _results_before_designs(layered)
     chosen = select_statements(layered, settings.answer.summary_statements, per_heading=1)
     for update in [c for c in chosen if _UPDATE.search(c.statement.text)]:
         # The guideline statement naming the same drug ("T-DM1" / "trastuzumab emtansine"),
@@ -638,24 +637,6 @@ _FIRST_PERSON = re.compile(r"(?<![Ss]tage )(?<![Tt]ype )(?<![Gg]rade )(?<![Cc]la
 
 # A reader speaking of someone else, who may be a child though no age is said ("my son keeps ...").
 _OF_ANOTHER = re.compile(r"\b(?:he|she|him|his|her|hers|(?:grand)?(?:son|daughter|child)s?|nieces?|nephews?)\b", re.I)
-
-
-def _results_before_designs(layered: list[_Candidate]) -> list[_Candidate]:
-    """The layer's statements, each study heading led by what its study found ("Pembrolizumab
-    demonstrated significant improvement in median PFS ...") where its best statement only says how
-    the study was run ("A phase III open-label study (KEYNOTE-024) randomly assigned 305 patients ..."),
-    which tells the reader nothing and which the bar weighs so. The headings keep their order."""
-    headings: dict[tuple[str, str], list[_Candidate]] = {}
-    for c in layered:
-        headings.setdefault((c.hit.document.id, c.hit.passage.section), []).append(c)
-    out = []
-    for members in headings.values():
-        if members[0].describes_study or design_without_result(members[0].statement.text):
-            found = next((c for c in members if _reports_outcome(c.statement.text)), None)
-            if found is not None:
-                members = [found, *(c for c in members if c is not found)]
-        out += members
-    return out
 
 
 def _safety(chosen: list[_Candidate], candidates: list[_Candidate], focus: list[str]) -> list[_Candidate]:
