@@ -147,7 +147,8 @@ def _section_for(text: str, section_name: str, hit: Hit, plan: list[tuple[str, s
 def _matches_section(title: str, pattern: str, text: str, question: str) -> bool:
     """Does ``text`` belong under ``title``? A population the question itself names ("in
     children") does not make a statement about it a special population; a risk a treatment
-    lowers ("reduced the risk of prostate cancer by 25%") is its benefit, not its harm."""
+    lowers ("finasteride and dutasteride reduce the risk of being diagnosed with prostate cancer") is
+    its benefit, not its harm."""
     if title == "Special populations":
         return any(m.group().lower()[:5] not in question.lower() for m in re.finditer(pattern, text))
     if title == _HARMS[0]:
@@ -564,8 +565,8 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     # statement each of its "the standard changed" sentences sits beside, then safety, then the rest.
     # For "what is the benefit of X", a study's sentence reporting how well it worked ("median PFS was
     # 23.7 months") speaks for it before its higher-scored discontinuation rate.
-    # So, for "what is the survival like", does one reporting it ("the median survival is 16 to 24 months")
-    # before one saying that treatment improves it.
+    # Likewise "what is the survival like" is answered by a statement reporting it ("the median survival is
+    # 16 to 24 months"), not by one saying that treatment improves it.
     layered = [c for c in candidates if c.layer]
     if retrieval.query.question_type in _OUTCOME_ASKED:
         layered.sort(key=lambda c: not _reports_outcome(c.statement.text, retrieval.query.question_type))
