@@ -225,13 +225,13 @@ def test_suggested_follow_ups_are_answerable(answers, built_index):
 
 def test_follow_ups_come_from_the_cited_evidence(answers):
     follow_ups = answers["her2", "physician"].follow_ups
-    # The cited guideline's harms and contraindications fields, and a heading of the cited
-    # evidence summary beside the ones the answer quotes.
+    # The cited guideline's harms field first, then (one of each kind before a second of any) a question of
+    # a MedQuAD page on breast cancer and a heading of the cited evidence summary beside the ones the answer
+    # quotes; the guideline's contraindications field would come after them.
     assert follow_ups[0] == ("What are the potential harms of systemic therapy for patients with advanced human "
                              "epidermal growth factor receptor 2-positive breast cancer?")
-    assert ("What are the contraindications to systemic therapy for patients with advanced human epidermal growth "
-            "factor receptor 2-positive breast cancer?") in follow_ups
-    assert len(follow_ups) == 3
+    assert any(f.startswith("What does the evidence show for") for f in follow_ups)
+    assert len(follow_ups) == 3 and all("breast cancer" in f.lower() for f in follow_ups)
     # Patients first get the other questions of the MedQuAD pages on the topic.
     assert answers["heart_attack", "patient_caregiver"].follow_ups[0].endswith("Heart Attack?")
 
@@ -415,7 +415,8 @@ def test_a_patient_answer_shows_no_clinical_statement_about_patients_with_anothe
 def test_a_patient_answer_made_of_clinical_statements_speaks_only_of_the_asked_patients(built_index):
     """K-QA (session 27): where no patient page answers, a patient answer is made of the clinician answer's
     plainest statements, and these were the nearest guideline lines whatever their guideline was about: on
-    the slice, "Should I take antibiotics?" was answered with NICE's CRP thresholds for pneumonia. Statements
+    the slice, "Should I take antibiotics?" was answered with NICE's CRP thresholds for pneumonia (asked now
+    as "Do I need antibiotics?": since session 33's chunking the first wording retrieves none). Statements
     on a page about patients with a disease the question does not name are left out; with none left the
     answer is not found and lists the nearest sources."""
     from medora.answer.compose import compose
@@ -424,7 +425,7 @@ def test_a_patient_answer_made_of_clinical_statements_speaks_only_of_the_asked_p
     from medora.retrieve import retrieve
 
     settings, index = built_index
-    question = "Should I take antibiotics?"
+    question = "Do I need antibiotics?"
     words = vocabulary.current()
     draft = compose(question, index, settings, audience="patient_caregiver",
                     retrieval=retrieve(question, index, settings.retrieve, k=30))

@@ -187,3 +187,18 @@ def test_medquad_answers_are_qa_passages(tmp_path):
         check_invariants(doc, passages, SETTINGS)
         assert {p.kind for p in passages} == {"qa"}
         assert {p.section for p in passages} == {s.name for s in doc.sections}
+
+
+def test_a_list_of_short_items_stays_with_its_lead_in(tmp_path):
+    """MedQuAD's hypoglycaemia page: the quick-fix foods and the sentence introducing them are one
+    passage, though the paragraph before the lead-in fills most of one."""
+    row = next(line for line in (CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl").open(encoding="utf-8")
+               if "quick-fix foods should be consumed" in line)
+    (tmp_path / "medquad_with_answers.jsonl").write_text(row, encoding="utf-8")
+    [doc] = read_medquad(tmp_path / "medquad_with_answers.jsonl", [])
+    passages = chunk_document(doc, SETTINGS)
+    check_invariants(doc, passages, SETTINGS)
+    listed = next(p for p in passages if "- 3 or 4 glucose tablets" in p.text)
+    assert listed.text.startswith("If the level is below 70 mg/dL, one of these quick-fix foods")
+    assert "- 1 tablespoon of sugar or honey" in listed.text
+

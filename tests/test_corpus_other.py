@@ -300,3 +300,24 @@ def test_gard_symptom_tables_stand_on_a_line_of_their_own_and_are_never_quoted(m
     # Nothing but line breaks changed: the words are the page's own.
     row = next(json.loads(line) for line in MEDQUAD.open() if "quinquaud" in line.lower() and "Phenotype" in line)
     assert text.split() == row["answer"].split()
+
+
+def test_medquad_flattened_lists_are_put_back_on_lines(medquad):
+    doc = medquad["medquad-health-information-health-topics-diabetes-hypoglycemia-pages-index-aspx"]
+    text = next(s.text for s in doc.sections if "quick-fix foods should be consumed" in s.text)
+    lines = text.splitlines()
+    lead = next(i for i, line in enumerate(lines) if line.endswith("to raise blood glucose:"))
+    assert lines[lead + 1] == "- 3 or 4 glucose tablets"
+    # The last item ends where the sentence after the list begins.
+    assert lines[lead + 7] == "- 1 tablespoon of sugar or honey"
+    assert lines[lead + 8].startswith("Recommended amounts may be less for small children.")
+    # A list introduced without a colon, its items in lower case.
+    assert "- learning what can trigger low blood glucose levels" in lines
+    row = next(json.loads(line) for line in MEDQUAD.open() if "quick-fix foods should be consumed" in line)
+    assert text.split() == row["answer"].split()  # only line breaks changed
+
+
+def test_a_phrase_set_off_by_two_dashes_is_no_list(medquad):
+    text = next(s.text for d in medquad.values() for s in d.sections if "neuron proliferation - the process" in s.text)
+    assert "\n" not in text[text.index("In normal development"):text.index("appropriate time.")]
+

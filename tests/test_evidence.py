@@ -933,3 +933,28 @@ def test_treatments_no_longer_effective_are_prior_treatment():
                              "nci_cancer_type_pages.jsonl")
     assert therapy_line(research) == AFTER_PRIOR
     assert therapy_line("These methods help replace kidney function if your own kidneys have stopped working.") is None
+
+
+MEDQUAD = CORPUS / "patient-education-medquad" / "medquad_with_answers.jsonl"
+
+
+def _medquad_answer(words: str) -> str:
+    from medora.corpus.medquad import _answer
+
+    return next(_answer(json.loads(line)["answer"]) for line in MEDQUAD.open(encoding="utf-8") if words in line)
+
+
+def test_sentences_before_a_lead_in_on_its_line_are_statements():
+    """MedlinePlus on yeast infections: "... If you are sick or taking antibiotics, it can multiply and cause
+    an infection. Yeast infections affect different parts of the body in different ways:" then its list."""
+    text = _medquad_answer("If you are sick or taking antibiotics, it can multiply")
+    said = [text[a:b] for a, b in statement_spans(text, "qa")]
+    assert "If you are sick or taking antibiotics, it can multiply and cause an infection." in said
+    assert not any(s.endswith("in different ways:") for s in said)
+
+
+def test_a_list_is_quoted_whole_or_not_at_all():
+    """MedlinePlus on burns: "There are three types of burns:" and three items, the third in sentences of its
+    own: quoted with the first two it would say there are three and show two."""
+    text = _medquad_answer("There are three types of burns")
+    assert not any(text[a:b].startswith("There are three types of burns") for a, b in option_lists(text))

@@ -281,7 +281,13 @@ def statement_spans(text: str, kind: str) -> list[tuple[int, int]]:
         after_lead_in = block.endswith(":") or (after_lead_in and option)
         # "*This recommendation updates and replaces ..." and "Note from the National Guideline
         # Clearinghouse (NGC): ..." paragraphs are editorial notes, not recommendations.
-        if option or block.endswith("?") or block.endswith(":") or _LABEL.match(block) or re.match(r"\*[A-Za-z]|Note from\b|NGC Note\b", block):
+        if block.endswith(":") and not option and not _LABEL.match(block):
+            # "... If you are sick or taking antibiotics, it can multiply and cause an infection. Yeast
+            # infections affect different parts of the body in different ways:": the sentences before
+            # the lead-in stand on their own.
+            spans.extend((m.start() + a, m.start() + b) for a, b in split_sentences(m.group())[:-1])
+            continue
+        if option or block.endswith("?") or _LABEL.match(block) or re.match(r"\*[A-Za-z]|Note from\b|NGC Note\b", block):
             continue
         # A table row ("Inhaled hypertonic saline | For individuals with CF, ... recommends ... | Moderate | B"):
         # each cell on its own, so that a cell written as a sentence can be quoted.
@@ -305,17 +311,22 @@ def _cells(line: str) -> list[tuple[int, int]]:
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•*])\s+")
 
 
+_COUNT = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:main |major |different |common |basic )?"
+                    r"(?:types?|kinds?|forms?|stages?|groups?|categories|classes|ways|steps|options|phases|parts)\b", re.I)
+
+
 def option_lists(text: str) -> list[tuple[int, int]]:
     """Spans that run from a lead-in ("Treatment options for stage III colon cancer include:")
     through the short items listed under it ("1. Surgery. 2. Adjuvant chemotherapy. 3. Clinical
     trials."), up to the first sentence of each item: the items mean nothing without the
-    lead-in, and together they are one contiguous, verbatim statement."""
+    lead-in, and together they are one contiguous, verbatim statement. A list whose lead-in counts
+    its items is quoted whole or not at all."""
     out = []
     lines = list(re.finditer(r"[^\n]+", text))
     for i, lead in enumerate(lines):
         if not lead.group().rstrip().endswith(":") or len(lead.group().split()) < 4:
             continue
-        end, items = None, 0
+        end, items, whole = None, 0, True
         for item in lines[i + 1:]:
             marker = _LIST_ITEM.match(item.group())
             if not marker:
@@ -323,10 +334,13 @@ def option_lists(text: str) -> list[tuple[int, int]]:
             body = item.group()[marker.end():]
             first = split_sentences(body)[0] if body.strip() else (0, 0)
             if not body.strip() or len(body[first[0]:first[1]].split()) >= 12:
+                whole = False
                 break
             end, items = item.start() + marker.end() + first[1], items + 1
         start = lead.start() + split_sentences(lead.group())[-1][0]  # the lead-in's own sentence
-        if items >= 2 and len(text[start:end].split()) <= 90:
+        # "There are three types of burns:" quoted with two of them would mislead.
+        counted = _COUNT.search(text[start:lead.end()])
+        if items >= 2 and (whole or not counted) and len(text[start:end].split()) <= 90:
             out.append((start, end))
     return out
 

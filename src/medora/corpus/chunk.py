@@ -84,7 +84,7 @@ class _Group:
 
 # Bump when chunking changes: `medora index` then re-chunks every document (vectors are
 # keyed by text, so unchanged passages are not embedded again).
-CHUNK_VERSION = 3
+CHUNK_VERSION = 4
 
 # Guideline fields that state the guideline's scope (who, what, why) rather than any
 # recommendation: kind "scope", searchable, but never quoted as a statement and not
@@ -354,7 +354,7 @@ def _words_windows(text: str, s: int, e: int, size: int) -> list[tuple[int, int]
 def _split(text: str, unit: _Unit, settings: CorpusSettings) -> list[_Unit]:
     """Cut a unit longer than ``max_words`` at lines, then sentences, then words."""
     if unit.words <= settings.max_words:
-        return [unit]
+        return _lead_in_apart(text, unit)
     for spans in (_lines(text, unit.start, unit.end), _sentences(text, unit.start, unit.end)):
         if len(spans) > 1:
             out = []
@@ -368,6 +368,22 @@ def _split(text: str, unit: _Unit, settings: CorpusSettings) -> list[_Unit]:
         _Unit(a, b, len(text[a:b].split()), unit.kind, unit.quality, unit.strength)
         for a, b in _words_windows(text, unit.start, unit.end, settings.target_words)
     ]
+
+
+def _lead_in_apart(text: str, unit: _Unit) -> list[_Unit]:
+    """A paragraph whose last sentence introduces a list ("... Prompt treatment ... If the level is
+    below 70 mg/dL, one of these foods should be consumed:"): that sentence apart, so that it can
+    move on with its items when they do not fit beside the paragraph."""
+    if not unit.glue or unit.kind == "recommendation" or "\n" in text[unit.start:unit.end] \
+            or not text[unit.start:unit.end].endswith(":"):
+        return [unit]  # (recommendations keep their own packing)
+    sentences = _sentences(text, unit.start, unit.end)
+    if len(sentences) < 2:
+        return [unit]
+    (a, _), (b, e) = sentences[0], sentences[-1]
+    rest_end = _trim(text, a, b)[1]
+    return [_Unit(a, rest_end, len(text[a:rest_end].split()), unit.kind, unit.quality, unit.strength),
+            _Unit(b, e, len(text[b:e].split()), unit.kind, unit.quality, unit.strength, glue=True)]
 
 
 # -- packing ----------------------------------------------------------------------
@@ -404,9 +420,44 @@ def _pack(text: str, units: list[_Unit], settings: CorpusSettings) -> list[_Grou
             ):
                 moved.insert(0, prev.units.pop())
             groups.append(_Group([*moved, unit]))
+        elif groups and (listed := _list_so_far(text, groups[-1], unit, settings)):
+            # an item that does not fit takes its lead-in and the items before it along: a list
+            # means nothing without the line introducing it
+            moved = groups[-1].units[-listed:]
+            del groups[-1].units[-listed:]
+            groups.append(_Group([*moved, unit]))
         else:
             groups.append(_Group([unit]))
     return _merge_short(groups, settings)
+
+
+_LIST_ITEM = re.compile(r"\s*(?:\d{1,2}[.)]|[-•*])\s")
+# An item this short, or not ended as a sentence, is an option that means nothing without its lead-in
+# ("- 3 or 4 glucose tablets"); a longer sentence stands alone wherever the passage is cut.
+SHORT_ITEM_WORDS = 12
+
+
+def _short_item(text: str, unit: _Unit) -> bool:
+    item = _LIST_ITEM.match(text, unit.start, unit.end)
+    return bool(item) and (len(text[item.end():unit.end].split()) < SHORT_ITEM_WORDS
+                           or not text[unit.start:unit.end].endswith((".", "!", "?")))
+
+
+def _list_so_far(text: str, group: _Group, unit: _Unit, settings: CorpusSettings) -> int:
+    """How many units at the end of ``group`` are a lead-in and the short items under it, when ``unit``
+    is the list's next short item and all of them fit in one passage; else 0."""
+    if not _short_item(text, unit) or "recommendation" in (unit.kind, group.kind):
+        return 0  # recommendations keep their own packing (by ratings)
+    words = unit.words
+    for n, prev in enumerate(reversed(group.units), start=1):
+        words += prev.words
+        if n == len(group.units) or words > settings.max_words:
+            return 0  # the whole passage, or too long: cut the list as before
+        if prev.glue:
+            return n
+        if not _short_item(text, prev):
+            return 0
+    return 0
 
 
 def _merge_short(groups: list[_Group], settings: CorpusSettings) -> list[_Group]:

@@ -42,8 +42,49 @@ _HPO_TABLE = re.compile(r"\s*(Signs and Symptoms Approximate number of patients 
                         r"(?=The Human Phenotype Ontology \(HPO\) has collected|\Z)", re.S)
 
 
+# MedQuAD flattened the pages' bulleted lists into the running text: "... one of these quick-fix foods
+# should be consumed right away to raise blood glucose: - 3 or 4 glucose tablets - 1 serving of glucose
+# gel ... - 1 tablespoon of sugar or honey Recommended amounts may be less for small children." Read as
+# one sentence it is too long to quote and its lead-in never stands with its items. Each item goes back
+# on a line of its own.
+_ITEM_MARK = re.compile(r"(?:^|(?<=\s))- (?=\S)")
+# An item ends where the sentence after the list starts: a capitalised word after a lower-case word,
+# without punctuation between them ("... sugar or honey Recommended amounts may be ..."). A word that
+# cannot end an item ("people with Down syndrome") does not end one.
+_ITEM_THEN_SENTENCE = re.compile(r"(?<=\s)(?P<word>[a-z][a-z0-9-]*) (?=[A-Z][a-z]+,? [a-z])")
+_CANNOT_END = frozenset("a an the and or nor but of for with without to from in on at by as than like such "
+                        "called named including include includes is are was were be been".split())
+# Items are short; a longer run is more likely a sentence whose capital is a name.
+MAX_ITEM_WORDS = 12
+
+
+def _unflatten_lists(text: str) -> str:
+    marks = [m.start() for m in _ITEM_MARK.finditer(text)]
+    # Two dashes inside a sentence ("neuron proliferation - the process in which ... - is regulated")
+    # set off a phrase; a list of two is introduced ("The two types ... are: - ... - ...").
+    if len(marks) < 2 or (len(marks) == 2 and not re.search(r"(?:^|[:.])\s*$", text[: marks[0]])):
+        return text
+    pieces = [text[: marks[0]]]
+    for a, b in zip(marks, marks[1:] + [len(text)]):
+        pieces += _item_and_after(text[a:b])
+    return "\n".join(piece.strip() for piece in pieces if piece.strip())
+
+
+def _item_and_after(piece: str) -> list[str]:
+    """An item, and the text after the list when the item runs into it."""
+    for m in _ITEM_THEN_SENTENCE.finditer(piece):
+        if len(piece[: m.end("word")].split()) > MAX_ITEM_WORDS:
+            break
+        after = piece[m.end():]
+        # "... classical Hodgkin lymphoma." is the item's own words, not a sentence after it.
+        if m["word"] not in _CANNOT_END and len(after.split(".", 1)[0].split()) >= 4:
+            return [piece[: m.end("word")], after]
+    return [piece]
+
+
 def _answer(text: str) -> str:
-    return _HPO_TABLE.sub(lambda m: "\n" + m.group(1) + "\n", text.strip()).strip()
+    text = _HPO_TABLE.sub(lambda m: "\n" + m.group(1) + "\n", text.strip()).strip()
+    return "\n".join(_unflatten_lists(line) for line in text.split("\n"))
 
 
 def read_medquad(path: Path, problems: list[IngestProblem]) -> Iterator[Document]:
