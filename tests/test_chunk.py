@@ -202,3 +202,12 @@ def test_a_list_of_short_items_stays_with_its_lead_in(tmp_path):
     assert listed.text.startswith("If the level is below 70 mg/dL, one of these quick-fix foods")
     assert "- 1 tablespoon of sugar or honey" in listed.text
 
+
+def test_a_guideline_clinical_algorithm_field_is_scope_not_statements():
+    """NGC's "Clinical Algorithm(s)" field only says where the original document's flow charts are ("The
+    original guideline document contains the following clinical algorithms: ..."): it was once the
+    bottom line of "How is prosthetic joint infection diagnosed?"."""
+    doc = read_guideline(CORPUS / "guidelines-ngc" / "ngc-9512.xml")
+    passages = [p for p in chunk_document(doc, SETTINGS) if p.section == "Clinical Algorithm(s)"]
+    assert passages and {p.kind for p in passages} == {"scope"}
+    assert passages[0].text.startswith("The original guideline document contains the following clinical algorithms")

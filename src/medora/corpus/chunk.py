@@ -99,8 +99,11 @@ RATING_DEFINITIONS = re.compile(
     r"|(?:quality|strength|certainty) of (?:the )?evidence"
     r"|(?:strength|class(?:es)?|grades?|types?) of recommendations?)\b", re.I)
 
+# "Clinical Algorithm(s)" only says where the original document's flow charts are ("The original
+# guideline document contains the following clinical algorithms: ...").
 SCOPE_SECTIONS = frozenset({"Disease/Condition(s)", "Target Population", "Interventions and Practices Considered",
-                            "Guideline Objective(s)", "Type of Evidence Supporting the Recommendations"})
+                            "Guideline Objective(s)", "Type of Evidence Supporting the Recommendations",
+                            "Clinical Algorithm(s)"})
 
 
 def chunk_document(doc: Document, settings: CorpusSettings) -> list[Passage]:
