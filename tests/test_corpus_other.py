@@ -36,6 +36,7 @@ def test_pubmedqa_abstract(abstracts):
         "pmid": "21645374",
         "mesh": ["Alismataceae", "Apoptosis", "Cell Differentiation", "Mitochondria", "Plant Leaves"],
         "title_is_question": True,
+        "design_sections": [],
     }
     assert [s.name for s in doc.sections] == ["BACKGROUND", "RESULTS", "Conclusion"]
     assert doc.sections[0].text.startswith("Programmed cell death (PCD) is the regulated death of cells within an organism.")
@@ -321,3 +322,9 @@ def test_a_phrase_set_off_by_two_dashes_is_no_list(medquad):
     text = next(s.text for d in medquad.values() for s in d.sections if "neuron proliferation - the process" in s.text)
     assert "\n" not in text[text.index("In normal development"):text.index("appropriate time.")]
 
+
+def test_abstract_aim_and_methods_sections_are_marked(abstracts):
+    assert abstracts["pmid-27592038"].meta["design_sections"] == [
+        "OBJECTIVE", "DESIGN", "PATIENTS", "INTERVENTION", "MEASUREMENTS",
+    ]
+    assert abstracts["pmid-21645374"].meta["design_sections"] == []  # background and results only

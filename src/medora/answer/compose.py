@@ -299,6 +299,8 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                 opening = study_at(studies, p.id, a)
                 describes = opening.passage_id == p.id and "\n" not in p.text[opening.span[0]:a] \
                     and bool(_STUDY_WORDS.search(p.text[slice(*opening.span)]))
+            # An abstract's "OBJECTIVE" and "METHODS" sentences, as its reader labels them.
+            describes = describes or p.section in doc.meta.get("design_sections", ())
             if lead_in is None and doc.type == "summary" and (_RESULT.search(text) or _ARM.search(text)) \
                     and not drugs_named(text):
                 study = study_at(studies, p.id, a)

@@ -24,6 +24,18 @@ LICENCE = "Abstract (c) its publisher; via PubMedQA (MIT licence, Jin et al. 201
 _REVIEW = re.compile(r"\bsystematic(?:ally)? review|\bmeta-?analys[ie]s\b", re.I)
 _TRIAL = re.compile(r"\brandomi[sz]ed\b[\w\s,()-]{0,60}?\btrials?\b", re.I)
 _BACKGROUND = re.compile(r"BACKGROUND|INTRODUCTION|CONTEXT|RATIONALE", re.I)
+# Structured-abstract labels over what a study set out to do and how it was run (NLM's OBJECTIVE
+# and METHODS categories): "OBJECTIVE: To compare adherence to ...", "DESIGN: Retrospective cohort
+# study.", "MAIN OUTCOME MEASURES: ...". Their sentences say nothing the study found.
+_DESIGN_LABEL = re.compile(r"OBJECTIVE|\bAIMS?\b|PURPOSE|GOAL|HYPOTHES|METHOD|DESIGN|SETTING|PATIENTS|PARTICIPANTS"
+                           r"|SUBJECTS|POPULATION|INTERVENTION|MEASURE|MATERIALS|PROCEDURE|DATA SOURCE|STUDY SELECTION"
+                           r"|DATA EXTRACTION|ELIGIBILITY|SEARCH STRATEGY", re.I)
+_FINDING_LABEL = re.compile(r"RESULT|FINDING|CONCLU|INTERPRETATION|DISCUSSION", re.I)
+
+
+def design_sections(names: list[str]) -> list[str]:
+    """The abstract's sections that describe the study's aim and methods (``meta["design_sections"]``)."""
+    return [n for n in dict.fromkeys(names) if _DESIGN_LABEL.search(n) and not _FINDING_LABEL.search(n)]
 
 
 def study_type(sections: list[Section]) -> str:
@@ -72,5 +84,6 @@ def _document(pmid: str, item: dict) -> Document:
         sections=tuple(s for s in sections if s.text),
         date=str(year) if year else None,
         licence=LICENCE,
-        meta={"pmid": pmid, "mesh": list(item.get("MESHES") or []), "title_is_question": True},
+        meta={"pmid": pmid, "mesh": list(item.get("MESHES") or []), "title_is_question": True,
+              "design_sections": design_sections([s.name for s in sections])},
     )

@@ -28,6 +28,7 @@ from lxml import etree
 
 from ..errors import ParseError
 from ..types import Document, IngestProblem, Section
+from .pubmed import design_sections
 from .safe_xml import inline_text, iter_elements, partial_date
 
 LICENCE = "Abstract (c) its publisher; record from PubMed (US National Library of Medicine)"
@@ -81,6 +82,7 @@ def article_document(article: etree._Element) -> Document:
         "mesh": [inline_text(d) for d in citation.iterfind("MeshHeadingList/MeshHeading/DescriptorName")],
         "keywords": [inline_text(k) for k in citation.iterfind("KeywordList/Keyword")],
         "publication_types": types,
+        "design_sections": design_sections([s.name for s in sections]),
     }
     copyright_note = inline_text(info.find("Abstract/CopyrightInformation"))
     return Document(
