@@ -843,3 +843,25 @@ def test_a_pages_link_text_points_elsewhere():
     link = "Learn more about treating urinary tract infections."
     assert link in text and points_elsewhere(link)
     assert not points_elsewhere(_pdq_sentence("Chemotherapy and radiation therapy have been shown to improve survival"))
+
+
+
+@pytest.mark.parametrize("statement, names, background", [
+    # NINDS on tardive dyskinesia (MedQuAD), to dev cd-044 "Which drugs are effective for treating ...?"
+    ("Tardive dyskinesia is a neurological syndrome caused by the long-term use of neuroleptic drugs.",
+     ["tardive dyskinesia"], True),
+    ("The only approved drug treatment for tardive dyskenesia is tetrabenazine, which is usually effective but can "
+     "have side effects that need to be discussed prior to starting therapy.", ["tardive dyskinesia"], False),
+    # PDQ Merkel cell carcinoma, to dev rb-018 "stage IV Merkel cell carcinoma options"
+    ("Stage IV Merkel cell carcinoma (MCC) includes patients with distant metastases.", ["merkel cell carcinoma"], True),
+    ("Merkel cell carcinoma is a very rare disease in which malignant (cancer) cells form in the skin.",
+     ["merkel cell carcinoma"], True),
+    ("Treatment of stage IV Merkel cell carcinoma may include the following as palliative treatment:",
+     ["merkel cell carcinoma"], False),
+])
+def test_what_the_asked_condition_is_is_background_to_a_bottom_line(statement, names, background):
+    """The bottom line of a question that does not ask what the condition is leaves out what it is (while any
+    other statement is chosen): it says nothing of what to do."""
+    from medora.answer.compose import describes_condition
+
+    assert describes_condition(statement, names) is background

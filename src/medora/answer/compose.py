@@ -850,6 +850,13 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
     question asking how long or how often (``asked_quantity``) is answered, while any
     statement states such an amount, by one that does."""
     pool = [c for c in chosen if not PROFILE_FIELD.match(c.statement.text)] or chosen
+    # What the asked condition is ("Tardive dyskinesia is a neurological syndrome caused by ...", "Stage IV
+    # Merkel cell carcinoma (MCC) includes patients with distant metastases.") is background to any question
+    # but what it is, worded as such or not ("KDIGO definition of CKD - how long ..."): even a statement
+    # filed under harms that names its treatment answers more.
+    if query.question_type != "definition" and not re.search(r"\bdefin(?:e|ed|es|ing|itions?)\b", query.text, re.I):
+        conditions = [n for names in condition_names(query) for n in names]
+        pool = [c for c in pool if not describes_condition(c.statement.text, conditions)] or pool
     # What to give, or how well it works, is answered by a treatment or its result, not by its harms;
     # whether to screen, by whom to screen ("does USPSTF recommend screening all pregnant women ...?":
     # its I statement, not that it "found inadequate evidence on the harms of routine screening").
@@ -890,6 +897,14 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
 # not "Cognitive behavioral therapy (CBT) is a type of psychotherapy that is very useful in treating
 # anxiety disorders", which says what it treats.
 _DESCRIBED_AS = r"(?:\s*\([^)]{1,60}\))?\s+(?:is an?|are an?|works? by|belongs? to)\b"
+
+
+def describes_condition(text: str, names: Sequence[str]) -> bool:
+    """Does the statement open by saying what a condition of ``names`` (or a stage of it) is or whom it
+    includes, and no more?"""
+    return describes_drug(re.sub(r"^(?:the )?stage [0IV]+[A-C]?\d? ", "", text, flags=re.I), names) \
+        or bool(names) and bool(re.match(rf"(?:the )?(?:stage [0IV]+[A-C]?\d? )?(?:{'|'.join(map(re.escape, names))})"
+                                         rf"(?:\s*\([^)]{{1,60}}\))?\s+(?:includes|refers to|is defined as|means)\b", text, re.I))
 
 
 def describes_drug(text: str, names: Sequence[str]) -> bool:
