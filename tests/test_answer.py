@@ -108,6 +108,9 @@ def test_a_statement_whose_words_all_stand_in_another_of_its_section_repeats_it(
     ("During this period, the use of ... is a risk factor for ...", True),
     ("After these, ...", True),
     ("During pregnancy, ...", False),
+    # MedQuAD's anal cancer page: the reason is the sentence before
+    ("For this reason, patients who have anal cancer and HIV are usually treated with lower doses of anticancer "
+     "drugs and radiation than patients who do not have HIV.", True),
 ])
 def test_an_opening_naming_a_time_said_before_points_back(opening, back):
     assert points_back(opening) is back

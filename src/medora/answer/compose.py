@@ -1019,7 +1019,8 @@ _DEPENDENT_OPENING = re.compile(
     r"|The (?:trial|study|studies|results?|findings?|authors?|investigators?|same|latter|former|above|following"
     r"|remaining|rest|difference|drug|agent|regimen|combination|intervention|treatment group)"
     r"|In (?:this|these|that|those|both|the (?:same|latter|former|above))|Of (?:these|those|them|the)"
-    r"|(?:Among|For|With|In) (?:them|these|those|such)|(?:During|After|Before|Since) (?:this|that|these|those)"
+    r"|(?:Among|For|With|In) (?:them|these|those|such)|(?:For|With|In) (?:this|that) reason"
+    r"|(?:During|After|Before|Since) (?:this|that|these|those)"
     r"|Compared with (?:this|these|that|placebo)|As (?:a result|above|such))\b")
 # How trial reports describe a study's design: a design sentence without a result tells a
 # clinician what was tried, not what it did.
