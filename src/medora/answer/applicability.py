@@ -431,8 +431,9 @@ _COURSE_WORDS = frozenset(w for axis in AXES if axis.name == "course" for phrase
 _SUBTYPE = re.compile(r"^(.*(?:\d|\bi{1,3}|\biv|\bv))[a-c]$")
 
 
-def _name_parts(name: str) -> list[str]:
-    return [w for w in _WORD.findall(name.lower()) if (len(w) > 1 or w.isdigit()) and w not in _COURSE_WORDS]
+@functools.lru_cache(maxsize=4096)  # a question's few names, read for each statement
+def _name_parts(name: str) -> tuple[str, ...]:
+    return tuple(w for w in _WORD.findall(name.lower()) if (len(w) > 1 or w.isdigit()) and w not in _COURSE_WORDS)
 
 
 # A noun and the adjective a text writes instead, either way round ("patients at risk of hypercapnic
@@ -443,6 +444,7 @@ _ADJECTIVE_SUFFIXES = (("ia", "ic"), ("osis", "otic"), ("ysis", "ytic"), ("esis"
 _MIN_DERIVING_LETTERS = 6  # shorter words make other words ("basic" is no "bases")
 
 
+@functools.lru_cache(maxsize=4096)
 def adjective_forms(word: str) -> tuple[str, ...]:
     """The word's other forms: "hypercapnia" -> ("hypercapnic",); "cirrhosis" -> ("cirrhotic",);
     "tocolytic" -> ("tocolytia", "tocolysis", "tocolytes"), of which a text may write one; a short word -> ()."""
@@ -460,13 +462,18 @@ _DERIVED_MIN_LETTERS = 5  # "supplement", "vaccinat..."; shorter words make othe
 _GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "κ": " kappa ", "λ": " lambda "})
 
 
+@functools.lru_cache(maxsize=8192)  # one statement's context is matched against each name asked, twice for a patient
+def _words_of(context: str) -> tuple[frozenset[str], frozenset[str]]:
+    tokens = _WORD.findall(context.lower().translate(_GREEK))
+    # "non-small-cell" is the vocabulary's "nonsmall cell": a "non-" prefix written apart or joined.
+    words = frozenset(tokens) | {a + b for a, b in zip(tokens, tokens[1:]) if a == "non"}
+    return words, frozenset(w.rstrip("s") for w in words)
+
+
 def about_condition(names: Iterable[str], context: str) -> bool:
     """Does ``context`` (a statement with its heading and document title) name one of the
     condition ``names`` (every word of the name, in any order; a subtype's type counts)?"""
-    tokens = _WORD.findall(context.lower().translate(_GREEK))
-    # "non-small-cell" is the vocabulary's "nonsmall cell": a "non-" prefix written apart or joined.
-    words = set(tokens) | {a + b for a, b in zip(tokens, tokens[1:]) if a == "non"}
-    stems = {w.rstrip("s") for w in words}
+    words, stems = _words_of(context)
 
     def named(part: str) -> bool:
         if part in words or part.rstrip("s") in stems or any(
