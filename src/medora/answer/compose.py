@@ -899,12 +899,16 @@ def bottom_line_pool(chosen: list[_Candidate], query) -> list[_Candidate]:
 _DESCRIBED_AS = r"(?:\s*\([^)]{1,60}\))?\s+(?:is an?|are an?|works? by|belongs? to)\b"
 
 
+_STAGE_OPENING = re.compile(r"^(?:the )?stage [0IV]+[A-C]?\d? ", re.I)  # "Stage IV Merkel cell carcinoma ..."
+
+
 def describes_condition(text: str, names: Sequence[str]) -> bool:
     """Does the statement open by saying what a condition of ``names`` (or a stage of it) is or whom it
     includes, and no more?"""
-    return describes_drug(re.sub(r"^(?:the )?stage [0IV]+[A-C]?\d? ", "", text, flags=re.I), names) \
-        or bool(names) and bool(re.match(rf"(?:the )?(?:stage [0IV]+[A-C]?\d? )?(?:{'|'.join(map(re.escape, names))})"
-                                         rf"(?:\s*\([^)]{{1,60}}\))?\s+(?:includes|refers to|is defined as|means)\b", text, re.I))
+    text = _STAGE_OPENING.sub("", text)
+    return describes_drug(text, names) or bool(names) and bool(re.match(
+        rf"(?:the )?(?:{'|'.join(map(re.escape, names))})(?:\s*\([^)]{{1,60}}\))?\s+(?:includes|refers to|is defined as|means)\b",
+        text, re.I))
 
 
 def describes_drug(text: str, names: Sequence[str]) -> bool:
