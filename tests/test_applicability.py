@@ -14,8 +14,8 @@ import pytest
 from medora.answer.compose import _asked_about, stands_alone
 from medora.answer.evidence import GENERIC_WEIGHT, concept_weights, contradicts_negation, relevance, stems
 from medora.answer.applicability import (
-    about_condition, age_groups, age_ranges, asked_facets, asked_gestation, conflicts, facets, gestation_ranges,
-    other_population, stages,
+    about_condition, age_groups, age_ranges, asked_facets, asked_gestation, asks_of_its_group, conflicts, facets,
+    gestation_ranges, other_population, stages,
 )
 from medora.answer.audience import AUDIENCES, ask
 from medora.answer.cite import all_statements, to_json, verify
@@ -520,6 +520,23 @@ def test_a_question_naming_no_group_is_about_adults_unless_its_best_source_is_fo
     assert other_population("treatment of melanoma", title)
     assert not other_population("treatment of melanoma", title, assume_adults=False)
     assert not other_population("melanoma in a toddler", title)
+
+
+def test_a_best_source_for_one_group_speaks_for_the_question_unless_one_for_everyone_is_on_its_condition():
+    # Titles of the corpus: NCI PDQ's childhood ALL summary, ngc-10925 (Program in Evidence-based Care),
+    # ngc-9635 (toxoplasmosis in pregnancy) and ngc-10001.
+    childhood = "Childhood Acute Lymphoblastic Leukemia Treatment (PDQ®)–Health Professional Version"
+    for_everyone = "Stem cell transplantation in the treatment of acute lymphoblastic leukemia."
+    all_names = [("acute lymphoblastic leukemia", "lymphoblastic leukemia, acute")]
+    question = "Should patients with newly diagnosed B-cell ALL have allogeneic stem cell transplantation?"
+    assert asks_of_its_group(question, [childhood], all_names)
+    assert not asks_of_its_group(question, [childhood, for_everyone], all_names)
+    assert asks_of_its_group("Should children with ALL have a transplant?", [childhood, for_everyone], all_names) is False
+    # A source for everyone on another condition the question names leaves the group's source speaking.
+    toxoplasmosis = "Toxoplasmosis in pregnancy: prevention, screening, and treatment."
+    cytomegalovirus = "Management of cytomegalovirus infection in haemopoietic stem cell transplantation."
+    assert asks_of_its_group("tx once fetal toxo infection confirmed on amnio PCR?", [toxoplasmosis, cytomegalovirus],
+                             [("infection",)])
 
 
 def test_without_the_fitted_bar_statements_speak_to_what_is_asked_in_their_own_words(built_index):

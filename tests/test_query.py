@@ -89,6 +89,20 @@ def test_without_mined_abbreviations_mi_stays_a_word():
     assert a.terms == ("aspirin", "reduce", "risk", "mi", "older", "adults")
 
 
+def test_a_disease_acronym_spelt_like_a_function_word_is_read_in_capitals_only():
+    # "ALL" is defined in ngc-10925 (stem cell transplantation in acute lymphoblastic leukemia).
+    mapping = mine(["ngc-10925"]).best(min_count=1)
+    mapping = {**mapping, "not": ["nocturnal oxygen therapy"], "us": ["ultrasound"]}
+    a = analyse("Should patients with newly diagnosed Ph-negative B-cell ALL have allogeneic transplantation?", mapping)
+    assert a.abbreviations == (("ALL", "acute lymphoblastic leukemia"),)
+    assert [e.matched for e in a.conditions] == ["ALL"]
+    # Lower case, emphasis, or a question typed all in capitals: words, not acronyms.
+    assert analyse("Should all patients with leukemia have a transplant?", mapping).abbreviations == ()
+    assert analyse("can mouth herpes appear on the chin, or NOT on the lips?", mapping).abbreviations == ()
+    assert analyse("I am flying back to the US, what else could I use?", mapping).abbreviations == ()
+    assert analyse("SHOULD ALL PATIENTS WITH LEUKEMIA HAVE A TRANSPLANT?", mapping).abbreviations == ()
+
+
 def test_long_form_in_question_adds_its_abbreviation(abbreviations):
     a = analyse("Secondary prevention after myocardial infarction", abbreviations)
     assert summary(a.conditions) == [

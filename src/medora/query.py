@@ -613,7 +613,8 @@ def _resolve_abbreviations(
             candidates = _split_hyphens(token)
         for word, start, end in candidates:
             key = word.lower()
-            if key in STOP_WORDS or _numbered_value(question, word, start):
+            if (key in STOP_WORDS and not _disease_acronym(word, question, mapping.get(key, ()))) \
+                    or _numbered_value(question, word, start):
                 continue
             if not (local.get(key) or mapping.get(key)) and _typed_in_lower_case(word, longest=8):
                 found += [(word, long, start, end) for long in _clipped(key, mapping)]
@@ -725,6 +726,16 @@ def _typed_in_lower_case(word: str, longest: int = 6) -> bool:
     short all-letter word that is no English word (CMUdict lacks it), so "cap" or "all" never is."""
     return word.islower() and word.isalpha() and 2 <= len(word) <= longest \
         and vocabulary.current().syllables(word) is None
+
+
+def _disease_acronym(word: str, question: str, longs: Sequence[str]) -> bool:
+    """A function word's letters written in capitals in a question that is not all capitals, which the
+    corpus uses only for diseases: "B-cell ALL" is acute lymphoblastic leukemia. Capitals for emphasis
+    ("strep AND something viral", "or NOT on the lips") spell no disease, or none the corpus abbreviates
+    so ("NOT" is nocturnal oxygen therapy, "US" ultrasound)."""
+    if not (word.isupper() and longs) or question.isupper():
+        return False
+    return all(any(m.start == 0 and m.end == len(long) for m in _matches("disease", _tokens(long))) for long in longs)
 
 
 def _looks_abbreviated(word: str) -> bool:

@@ -82,6 +82,9 @@ def subjects(query: QueryAnalysis) -> tuple[Subject, ...]:
             synonyms = [_NAME_NOTE.sub("", n).strip() for n in e.synonyms]
             names = tuple(dict.fromkeys(n for n in [e.matched.lower(), _NAME_NOTE.sub("", e.name.lower()).strip(),
                                                      *synonyms] if n and len(_WORD.findall(n)) <= MAX_NAME_WORDS))
+            # An acronym spelt like a function word ("ALL") is no name in lower case: "all" is in every text.
+            if e.matched.lower() in STOP_WORDS:
+                names = tuple(n for n in names if e.matched.lower() not in _WORD.findall(n))
             found.append(Subject(e.matched, names, kind))
             named.update(w for n in names for w in _WORD.findall(n))
     easy = easy_words()

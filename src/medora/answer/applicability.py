@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..query import STOP_WORDS
@@ -420,6 +420,20 @@ def other_population(question: str, title: str, assume_adults: bool = True) -> b
     if not asked:
         return assume_adults and bool(written_for & SINGLE_POPULATION_GROUPS)
     return not written_for & frozenset().union(*(POPULATION_COMPATIBLE[g] for g in asked))
+
+
+def asks_of_its_group(question: str, focus_titles: Sequence[str], condition_names: Iterable[Iterable[str]]) -> bool:
+    """Is a question naming no patient group about the one group the source matching it best
+    (``focus_titles[0]``) is written for ("fetal toxoplasmosis confirmed on amniocentesis": the
+    guideline on toxoplasmosis in pregnancy)? Not when another source the evidence centres on, written
+    for everyone, is about a condition the question and that source name: "newly diagnosed B-cell ALL"
+    is answered for adults by the guideline on ALL, though the childhood summary matches best."""
+    if not focus_titles or not other_population(question, focus_titles[0]):
+        return False
+    best = focus_titles[0]
+    for_everyone = [t for t in focus_titles[1:] if not populations(t)]
+    return not any(about_condition(names, best) and about_condition(names, t)
+                   for names in condition_names for t in for_everyone)
 
 
 # A condition's name without its course ("acute cholecystitis"): the course is an axis of its own,

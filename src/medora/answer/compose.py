@@ -34,8 +34,8 @@ from .answerability import (
 )
 from .applicability import (
     about_condition, about_lacking, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases,
-    class_page, conflicts, facets, names_another_kind, names_pregnancy_disease, names_ruled_out, other_population,
-    populations, asked_risk, risk_levels, ruled_out_diseases, stage_named, without_risk_factors,
+    asks_of_its_group, class_page, conflicts, facets, names_another_kind, names_pregnancy_disease, names_ruled_out,
+    other_population, populations, asked_risk, risk_levels, ruled_out_diseases, stage_named, without_risk_factors,
 )
 from .evidence import (
     ABOUT_THE_SUMMARY, AFTER_PRIOR, GENERIC_WEIGHT, LINE_PATTERNS, LINE_PRIORITY, Concepts, about_other_patients,
@@ -498,7 +498,8 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     # not a question about newborns because a newborn-care guideline names chlorhexidine most often.
     titles = {h.document.id: h.document.title for h in pool}
     focus_title = titles.get(focus[0], "") if focus else ""
-    assume_adults = not (other_population(asked, focus_title)
+    assume_adults = not (asks_of_its_group(asked, [titles.get(d, "") for d in focus],
+                                           condition_names(retrieval.query))
                          and (audience != LAY_AUDIENCE
                               or any(about_condition(n, focus_title) for s in subjects(retrieval.query) for n in s.names)))
     # ... and such a reader, speaking of no one else, is answered by statements about adults: those
