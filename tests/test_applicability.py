@@ -785,6 +785,17 @@ def test_a_drug_named_as_one_of_a_kind_is_said_to_be_of_that_kind(built_index):
     assert lacks.missing == ("No statement found says what atrial fibrillation is.",)
 
 
+def test_advice_to_take_a_drug_of_a_kind_does_not_say_what_the_drug_is():
+    """"Since I took Fioricet, can I take ibuprofen?" was led by sickle-cell crisis advice naming
+    ibuprofen's kind (seed-2034 sample): advice is said to its page's patients, though it names the kind."""
+    from medora.answer.answerability import says_what_the_drug_is
+
+    crisis = _medquad_sentence("Sickle Cell Disease", "most doctors will advise", "ibuprofen")
+    antivirals = _medquad_sentence("Shingles", "antiviral medicines include acyclovir")
+    assert not says_what_the_drug_is(crisis, ("ibuprofen",))
+    assert says_what_the_drug_is(antivirals, ("valacyclovir",))
+
+
 def test_an_answer_naming_no_gene_the_question_tests_for_is_partial(built_index):
     from medora.answer.answerability import assess
     from medora.answer.evidence import tested_genes

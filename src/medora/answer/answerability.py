@@ -244,6 +244,18 @@ def names_its_kind(text: str, names: Sequence[str]) -> bool:
     return False
 
 
+# Advice, not a description: "should", "recommended", "most doctors will advise ...".
+_ADVICE = re.compile(r"\b(?:should|must|recommends?|recommended|advis(?:e|es|ed|ing)|suggests?)\b", re.I)
+
+
+def says_what_the_drug_is(text: str, names: Sequence[str]) -> bool:
+    """Does the statement say what a drug or test of ``names`` is, as a definition (``says_what_it_is``)
+    or as one of a kind (``names_its_kind``), without advising it? Advice to take it ("most doctors will
+    advise ... an NSAID pain medication, such as ibuprofen") is said to its page's patients, though it
+    names the drug's kind."""
+    return not _ADVICE.search(text) and (says_what_it_is(text, names) or names_its_kind(text, names))
+
+
 DEFINING_OPENING_WORDS = 12  # "Acute respiratory distress syndrome (ARDS) is a ...": the name, then what it is
 
 

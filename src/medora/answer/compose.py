@@ -29,8 +29,8 @@ from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
 from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
 from .answerability import (
-    NAMES_NOTHING, asked_interventions, assess, condition_names, defines, easy_words, names_its_kind, says_what_it_is,
-    subjects,
+    NAMES_NOTHING, asked_interventions, assess, condition_names, defines, easy_words, names_its_kind,
+    says_what_the_drug_is, subjects,
 )
 from .applicability import (
     about_condition, about_lacking, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases,
@@ -1412,7 +1412,7 @@ def _of_the_asked_drug(c: _Candidate, query) -> bool:
     speak of the people who take it ("People who take acarbose (Precose) ... should know")?"""
     text = c.statement.text
     for asked in asked_interventions(query):
-        if says_what_it_is(text, asked.names) or names_its_kind(text, asked.names):
+        if says_what_the_drug_is(text, asked.names):
             return True
         for m in _TAKERS.finditer(text):
             near = text[m.end():m.end() + _TAKERS_REACH + max(map(len, asked.names), default=0)]
