@@ -669,7 +669,8 @@ _RISK_FACTORS = re.compile(r"\brisk factors?(?:\s+[\w'’]+){0,3},?\s*(?:such as
 
 def without_risk_factors(text: str) -> str:
     """``text`` without the conditions it names as risk factors of another."""
-    return _RISK_FACTORS.sub(" ", text)
+    # (the pattern backtracks over every word of a text that names no risk factor: ~1 ms a statement)
+    return _RISK_FACTORS.sub(" ", text) if "risk factor" in text.lower() else text
 
 
 # --- how likely the asked condition is --------------------------------------------------------------

@@ -1244,8 +1244,10 @@ def _applicability(query, question: str, adults: bool = False):
         how = "condition"
         named = not names or any(about_condition(n, context) for n in names)
         # A statement naming the asked condition only as a risk factor of another is about the other.
-        if treated and names and named and not any(about_condition(n, without_risk_factors(context)) for n in names):
-            return ""
+        if treated and names and named:
+            unrisked = without_risk_factors(context)
+            if unrisked is not context and not any(about_condition(n, unrisked) for n in names):
+                return ""
         if not named:
             # A page on the broader condition ("Tinea Infections" for tinea capitis) speaks of its
             # kinds, except in statements naming another kind ("athlete's foot").
