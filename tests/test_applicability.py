@@ -410,6 +410,36 @@ def test_a_statement_that_points_back_is_shown_with_what_it_points_to(built_inde
         assert "trial" in s.lead_in.text.lower()
 
 
+def test_a_passage_s_first_statement_pointing_back_is_shown_with_the_passage_before(tmp_path):
+    """"In response to these findings ..., the USPSTF recommended that all average-risk women initiate
+    screening at age 40 years" opens its passage of the PDQ breast screening summary: the findings are
+    the last sentence of the passage before, under the same heading."""
+    from medora.answer.compose import _last_sentence, _passage_before
+    from medora.corpus import chunk_document, read_corpus
+    from medora.errors import PassageNotFound
+    from medora.settings import CorpusSettings
+
+    url = "https://www.cancer.gov/types/breast/hp/breast-screening-pdq"
+    with (CORPUS / "nci-pdq" / "pdq_summaries.jsonl").open(encoding="utf-8") as f:
+        (tmp_path / "pdq_summaries.jsonl").write_text("".join(line for line in f if json.loads(line)["url"] == url))
+    (doc,) = read_corpus([tmp_path], [])
+    passages = {p.id: p for p in chunk_document(doc, CorpusSettings())}
+
+    class Passages:  # the one lookup ``_passage_before`` makes of an index
+        def passage(self, passage_id):
+            if passage_id not in passages:
+                raise PassageNotFound(passage_id)
+            return passages[passage_id]
+
+    opening = next(p for p in passages.values() if p.text.startswith("In response to these findings"))
+    before = _passage_before(Passages())(opening)
+    assert before is not None and before.section == opening.section
+    context = _last_sentence(before)
+    assert context is not None and context.passage_id == before.id
+    assert before.text[context.span[0]:context.span[1]] == context.text
+    assert "breast cancer deaths" in context.text
+
+
 @pytest.mark.parametrize("item", [d for d in DEV if d["id"] in ("un-028", "un-030", "un-046")], ids=lambda d: d["id"])
 def test_a_question_about_a_drug_no_source_mentions_is_not_answered_as_if_it_were(item, built_index):
     settings, index = built_index
@@ -458,6 +488,14 @@ def test_every_audience_answers_or_says_not_found_never_fails(audience, built_in
     # (the PDQ BRCA summary, its link read as its text: the bottom line of seed-2028's "PARP inhibitors ... without BRCA-mutation" answer)
     ("(Refer to the Systemic therapy with PARP inhibitors for ovarian cancer section for more information about "
      "PARP inhibitors.)", False),
+    # ... and a demonstrative among the first words (NCI's abiraterone news page, the PDQ breast screening summary)
+    ("On the basis of these results, the Food and Drug Administration (FDA) approved abiraterone in April 2011 for "
+     "men with metastatic castration-resistant prostate cancer that has previously been treated with a "
+     "chemotherapy regimen containing docetaxel.", False),
+    ("In response to these findings and to address inequities in breast cancer outcomes, the USPSTF recommended "
+     "that all average-risk women initiate screening at age 40 years (instead of at age 50 years, as previously "
+     "recommended) and be screened every 2 years until age 74 years.", False),
+    ("A bundle of measures should be in place to reduce surgical site infection.", True),
 ])
 def test_a_statement_leaning_on_a_sentence_it_does_not_carry_does_not_stand_alone(text, alone):
     from medora.types import Statement
@@ -794,6 +832,18 @@ def test_advice_to_take_a_drug_of_a_kind_does_not_say_what_the_drug_is():
     antivirals = _medquad_sentence("Shingles", "antiviral medicines include acyclovir")
     assert not says_what_the_drug_is(crisis, ("ibuprofen",))
     assert says_what_the_drug_is(antivirals, ("valacyclovir",))
+
+
+def test_people_taking_a_drug_are_those_taking_the_first_one_named():
+    """"Is Buspar a good medicine to take with the Zoloft?" was led by "Antidepressants that doctors may
+    recommend for people taking tamoxifen include sertraline ..." (seed-2035 sample)."""
+    from medora.answer.answerability import speaks_of_its_takers
+
+    with (CORPUS / "nci-pdq" / "nci_cancer_type_pages.jsonl").open(encoding="utf-8") as f:
+        text = next(row["text"] for row in map(json.loads, f) if "for people taking tamoxifen include" in row["text"])
+    tamoxifen = next(s for s in text.split(". ") if "for people taking tamoxifen include" in s)
+    assert not speaks_of_its_takers(tamoxifen, ("sertraline", "zoloft"))
+    assert speaks_of_its_takers(tamoxifen, ("tamoxifen",))
 
 
 def test_an_answer_naming_no_gene_the_question_tests_for_is_partial(built_index):

@@ -195,6 +195,8 @@ def test_a_question_on_what_brings_a_condition_on_is_about_its_cause():
         ("What is COPD?", "definition"),
         ("my son keeps falling asleep in class, they think narcolepsy - what is that?", "definition"),
         ("told I have sarcoidosis, what's that?", "definition"),
+        # What it asks to have defined ends where the question goes on to tell its story.
+        ("what is PAD - my doctor says I have poor circulation in my legs", "definition"),
         ("what is that rash on my arm after a tick bite", "other"),
         ("What is the best antibiotic for strep throat?", "other"),
         ("T-DM1 after progression", "other"),

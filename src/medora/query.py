@@ -565,6 +565,7 @@ def _plain_words(text: str) -> list[str]:
 _WHAT_IS = re.compile(r"^\s*(?:(?:no|ok|okay|so|and|but)\W+)?(?:what(?: is| are|'s|’s|s)|define|definition of|meaning of)\b(.*)$"
                       r"|\bwhat does .* mean\b"
                       r"|\bwhat(?:'s|’s| is| are) (?:that|this|it|those|these|they)\W*$")
+_CLAUSE_BREAK = re.compile(r"\s[-–—]\s|:\s|[.!?;]\s+")
 _NOT_A_NAME = frozenset("for of in with after before during to on at from by than best most recommended first should".split())
 
 
@@ -584,7 +585,9 @@ def _question_type(lowered: str) -> str:
             return _TYPE_PATTERNS[min(found)[1]][0]
     match = _WHAT_IS.search(lowered)
     if match:
-        rest = re.findall(r"\w+", match.group(1) or "")
+        # (what it asks to have defined ends where the question goes on to tell its story: "what is
+        # PAD - my doctor says I have poor circulation in my legs")
+        rest = re.findall(r"\w+", _CLAUSE_BREAK.split(match.group(1) or "", maxsplit=1)[0])
         if len(rest) <= 10 and not _NOT_A_NAME.intersection(rest):
             return "definition"
     return "other"

@@ -25,7 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..index.vocabulary import easy_words
-from ..query import STOP_WORDS, QueryAnalysis, analyse, answers_type, asked_quantity, names_nothing, states_quantity
+from ..query import (
+    STOP_WORDS, QueryAnalysis, analyse, answers_type, asked_quantity, drugs_named, names_nothing, states_quantity,
+)
 from .applicability import about_condition, names_group, populations, stage_named
 from .evidence import altered_genes, had_clause_spans, had_drugs, names_gene, qualifiers_of, tested_genes
 
@@ -254,6 +256,24 @@ def says_what_the_drug_is(text: str, names: Sequence[str]) -> bool:
     advise ... an NSAID pain medication, such as ibuprofen") is said to its page's patients, though it
     names the drug's kind."""
     return not _ADVICE.search(text) and (says_what_it_is(text, names) or names_its_kind(text, names))
+
+
+# The people taking a drug, named before it: "people who take", "patients taking", "those on".
+_TAKERS = re.compile(r"\b(?:people|patients|persons|individuals|those|anyone|adults|children|women|men)\s+"
+                     r"(?:who\s+(?:take|takes|are taking|use|uses|are using|are on)|taking|using|on)\b", re.I)
+_TAKERS_REACH = 40  # letters between that wording and the drug's name ("either of these", "a combination of")
+
+
+def speaks_of_its_takers(text: str, names: Sequence[str]) -> bool:
+    """Does the statement speak of the people who take a drug of ``names`` ("People who take acarbose
+    (Precose) ... should know")? The drug they take, not one named after another: "people taking
+    tamoxifen include sertraline" speaks of those taking tamoxifen."""
+    for m in _TAKERS.finditer(text):
+        near = text[m.end():m.end() + _TAKERS_REACH + max(map(len, names), default=0)]
+        found = [f for f in (re.search(rf"\b{re.escape(n)}\b", near, re.I) for n in names) if f]
+        if found and not drugs_named(near[:min(f.start() for f in found)]):
+            return True
+    return False
 
 
 DEFINING_OPENING_WORDS = 12  # "Acute respiratory distress syndrome (ARDS) is a ...": the name, then what it is

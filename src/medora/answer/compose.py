@@ -16,7 +16,7 @@ import functools
 import json
 import re
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,10 +27,13 @@ from ..index import vocabulary
 from ..query import answers_type, asked_quantity, drugs_named, names_nothing, states_quantity
 from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
-from ..types import EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, ReferenceEntry, Statement
+from ..errors import PassageNotFound
+from ..types import (
+    EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, Passage, ReferenceEntry, Statement,
+)
 from .answerability import (
     NAMES_NOTHING, asked_interventions, assess, condition_names, defines, easy_words, names_its_kind,
-    says_what_the_drug_is, subjects,
+    says_what_it_is, says_what_the_drug_is, speaks_of_its_takers, subjects,
 )
 from .applicability import (
     about_condition, about_lacking, about_preventing, age_ranges, asked_ages, asked_facets, asked_trees, axis_phrases,
@@ -216,15 +219,20 @@ def whole_short_sentence(text: str) -> bool:
 def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str] = frozenset(),
                 study_years: dict[str, int] | None = None, question: str = "",
                 boilerplate: frozenset[str] = frozenset(), question_type: str = "other", floor: float = 0.0,
-                floor_exempt: Collection[str] = ()) -> list[_Candidate]:
+                floor_exempt: Collection[str] = (), defined: Sequence[str] = (),
+                earlier: Callable[[Passage], Passage | None] = lambda passage: None) -> list[_Candidate]:
     """Every usable statement of the pooled passages, scored and placed in a section.
 
     ``layer`` holds the passage ids of the current-evidence layer (``summary_layer``):
     their statements are chosen separately, so guideline wording cannot crowd them out.
     ``study_years`` maps the PMIDs summaries cite to their publication years. ``floor``: a statement
     matching less of the question (``min_statement_match``) is not built at all, unless it is a
-    recommendation of one of the ``floor_exempt`` documents: most statements fall below it, and
-    placing each in a section is the costly part.
+    recommendation of one of the ``floor_exempt`` documents, or says what one of the ``defined`` names
+    is (a definition question's answer: "Peripheral artery disease (P.A.D.) is a disease in which ..."
+    matches little of "what is PAD - my doctor says I have poor circulation in my legs"): most
+    statements fall below it, and placing each in a section is the costly part. ``earlier``: the
+    passage before one, under the same heading, whose last sentence a passage's first statement may
+    point back to ("In response to these findings, the USPSTF recommended ...").
     """
     out: list[_Candidate] = []
     context_relevance: dict[tuple[str, str], float] = {}
@@ -257,7 +265,8 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                 continue
             own = relevance(text, concepts)
             match = max(own, context_relevance[key])
-            if match < floor and not (p.kind == "recommendation" and doc.id in floor_exempt):
+            if match < floor and not (p.kind == "recommendation" and doc.id in floor_exempt) \
+                    and not (defined and says_what_it_is(text, defined)):
                 continue
             line_end = p.text.find("\n", b)
             tail = p.text[b : len(p.text) if line_end < 0 else line_end]
@@ -285,7 +294,7 @@ def _candidates(hits: list[Hit], concepts: Concepts, plan, layer: frozenset[str]
                 # "This trial ..." speaks of the study whose numbered item it stands in, else of the sentence before.
                 study = study_at(studies, p.id, a)
                 lead_in = _context_sentence(passages.get(study.passage_id), study.span) if study.passage_id \
-                    and study.span[0] != a else _context_sentence(p, before)
+                    and study.span[0] != a else _context_sentence(p, before) if before else _last_sentence(earlier(p))
             if doc.type == "summary":
                 # A summary's trial results belong to the line of therapy the trial studied,
                 # unless the sentence names its own line or a population or harm.
@@ -519,7 +528,11 @@ def compose(question: str, index, settings: Settings, *, audience: str = "physic
     weighed = [
         c for c in _candidates(pool, concepts, plan, frozenset(h.passage.id for h in layer), _study_years(pool, index),
                                asked, boilerplate, retrieval.query.question_type,
-                               floor=settings.answer.min_statement_match, floor_exempt=focus[:2])
+                               floor=settings.answer.min_statement_match, floor_exempt=focus[:2],
+                               defined=_defined_names(retrieval.query),
+                               # (a patient page's sentence is a step of its own story: "If these treatments
+                               # aren't enough, you may need medicines, such as antibiotics" of another disease's)
+                               earlier=_passage_before(index) if audience != LAY_AUDIENCE else lambda passage: None)
         # (the statement floor is applied while building them: most statements fall below it)
         if not contradicts_qualifier(asked, f"{c.hit.document.title} {c.statement.text}", abbreviations)
         and not contradicts_negation(asked, f"{c.hit.document.title} {c.statement.text}")
@@ -1002,7 +1015,9 @@ def _defined_names(query) -> list[str]:
     with the stage it names (none for another question type)."""
     if query.question_type != "definition":
         return []
-    names = [n for s in subjects(query) if s.kind != "term" for n in s.names]
+    # (with an abbreviation's long forms: "what is PAD" asks what peripheral artery disease is)
+    names = list(dict.fromkeys([*(n for s in subjects(query) if s.kind != "term" for n in s.names),
+                                *(n for names in condition_names(query) for n in names)]))
     # "what is stage 0 testicular cancer": the stage asked is part of what is to be defined, and
     # "Testicular cancer can recur ..." no definition of it.
     stage = stage_named(query.text)
@@ -1026,7 +1041,10 @@ _DEPENDENT_OPENING = re.compile(
     r"|In (?:this|these|that|those|both|the (?:same|latter|former|above))|Of (?:these|those|them|the)"
     r"|(?:Among|For|With|In) (?:them|these|those|such)|(?:For|With|In) (?:this|that) reason"
     r"|(?:During|After|Before|Since) (?:this|that|these|those)"
-    r"|Compared with (?:this|these|that|placebo)|As (?:a result|above|such))\b")
+    r"|Compared with (?:this|these|that|placebo)|As (?:a result|above|such)"
+    # ... or a demonstrative among its first words: "On the basis of these data", "Based on these
+    # results", "Most of these patients", "Women in these groups".
+    r"|[A-Z][\w-]*(?: [\w-]+){0,3} (?:this|these|those))\b")
 # How trial reports describe a study's design: a design sentence without a result tells a
 # clinician what was tried, not what it did.
 _DESIGN = re.compile(r"\brandomly assigned\b|\brandomi[sz]ed\b|\benrolled\b|\bwere eligible\b|\bprimary end ?points?\b"
@@ -1170,6 +1188,28 @@ def _context_sentence(passage, span: tuple[int, int] | None) -> Statement | None
             or len(text.split()) > 60:
         return None
     return Statement(text=text, passage_id=passage.id, doc_id=passage.doc_id, span=(a, b))
+
+
+def _last_sentence(passage: Passage | None) -> Statement | None:
+    """The last sentence of ``passage`` as a context (``_context_sentence``), if it is one."""
+    if passage is None:
+        return None
+    blocks = [(a, b) for a, b, _, usable in passage_blocks(passage.text, passage.kind) if usable]
+    return _context_sentence(passage, blocks[-1]) if blocks else None
+
+
+def _passage_before(index) -> Callable[[Passage], Passage | None]:
+    """The passage before one under the same heading (``chunk`` numbers a heading's passages in order)."""
+    def before(passage: Passage) -> Passage | None:
+        base, _, n = passage.id.rpartition("-")
+        if not n.isdigit() or int(n) < 2:
+            return None
+        try:
+            found = index.passage(f"{base}-{int(n) - 1}")
+        except PassageNotFound:
+            return None
+        return found if found.section == passage.section else None
+    return before
 
 
 def _with_study(c: _Candidate) -> _Candidate:
@@ -1416,17 +1456,9 @@ def _of_the_asked_drug(c: _Candidate, query) -> bool:
     for asked in asked_interventions(query):
         if says_what_the_drug_is(text, asked.names):
             return True
-        for m in _TAKERS.finditer(text):
-            near = text[m.end():m.end() + _TAKERS_REACH + max(map(len, asked.names), default=0)]
-            if any(re.search(rf"\b{re.escape(n)}\b", near, re.I) for n in asked.names):
-                return True
+        if speaks_of_its_takers(text, asked.names):
+            return True
     return False
-
-
-# The people taking a drug, named before it: "people who take", "patients taking", "those on".
-_TAKERS = re.compile(r"\b(?:people|patients|persons|individuals|those|anyone|adults|children|women|men)\s+"
-                     r"(?:who\s+(?:take|takes|are taking|use|uses|are using|are on)|taking|using|on)\b", re.I)
-_TAKERS_REACH = 40  # letters between that wording and the drug's name ("either of these", "a combination of")
 
 
 # The patient groups a bottom line must speak of when the question names one: a statement on
