@@ -160,3 +160,25 @@ def test_a_target_population_is_read_without_the_people_its_notes_leave_out():
     # ... and an item that says its people "will not be considered" is about people left out.
     assert [item for item in maternity if item.startswith("Infants born at home")]
     assert not [item for item in population_covered(maternity) if "born at home" in item]
+
+
+def test_an_acr_literature_review_stands_under_its_own_headings_and_its_background_is_scope():
+    """ACR Appropriateness Criteria (ngc-10464, rectal cancer with metastatic disease) follow their rated
+    variants with a "Summary of Literature Review": its "Introduction/Background" ("The management of
+    metastatic colorectal cancer (mCRC) has evolved over the past decades ...") led seed-2035's SBRT answer."""
+    from medora.corpus import chunk_document
+    from medora.settings import CorpusSettings
+
+    doc = read_guideline(NGC / "ngc-10464.xml")
+    names = [s.name for s in doc.sections]
+    review = "Major Recommendations › Summary of Literature Review › "
+    assert names[0] == "Major Recommendations" and "Summary of Literature Review" not in doc.sections[0].text
+    assert f"{review}Introduction/Background" in names and f"{review}Management of Liver Metastases" in names
+    passages = chunk_document(doc, CorpusSettings())
+    background = [p for p in passages if p.section.endswith("Introduction/Background")]
+    assert background and {p.kind for p in background} == {"scope"}
+    assert any("has evolved over the past decades" in p.text for p in background)
+    liver = [p for p in passages if p.section.endswith("Management of Liver Metastases")]
+    assert liver and {p.kind for p in liver} == {"text"}
+    # A heading names its part; it is not a statement of it.
+    assert not any(p.text.startswith("Management of Liver Metastases") for p in liver)

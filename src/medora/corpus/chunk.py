@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from ..settings import CorpusSettings
 from ..types import Document, Passage
-from .guideline_xml import definitions_start, parse_ratings
+from .guideline_xml import REVIEW_SCOPE_HEADINGS, definitions_start, parse_ratings, review_section
 
 _BLOCK_SEP = re.compile(r"\n[ \t]*\n")
 _LABEL = re.compile(r"(?:Recommendation|Key Action Statement|Action Statement|Statement)\s*[\dA-Z][\w.\-]*\s*:?", re.I)
@@ -103,7 +103,7 @@ RATING_DEFINITIONS = re.compile(
 # guideline document contains the following clinical algorithms: ...").
 SCOPE_SECTIONS = frozenset({"Disease/Condition(s)", "Target Population", "Interventions and Practices Considered",
                             "Guideline Objective(s)", "Type of Evidence Supporting the Recommendations",
-                            "Clinical Algorithm(s)"})
+                            "Clinical Algorithm(s)", *map(review_section, REVIEW_SCOPE_HEADINGS)})
 
 
 def chunk_document(doc: Document, settings: CorpusSettings) -> list[Passage]:

@@ -95,7 +95,7 @@ def read_guideline(path: Path) -> Document:
     for name in TEXT_FIELDS:
         text = html_to_text("\n".join(fields.get(name, []))).strip()
         if text and not _NOTHING.fullmatch(text):
-            sections.append(Section(name, text))
+            sections += literature_review(text) if name == "Major Recommendations" else [Section(name, text)]
     return Document(
         id=path.stem,
         type="guideline",
@@ -109,6 +109,47 @@ def read_guideline(path: Path) -> Document:
         licence=LICENCE,
         meta=meta,
     )
+
+
+# ACR Appropriateness Criteria follow their rated variants with a "Summary of Literature Review" under
+# headings of its own: background, each imaging modality or procedure, a summary, abbreviations. It
+# reviews; it recommends nothing the rated variants do not.
+LITERATURE_REVIEW = "Summary of Literature Review"
+# The review's headings that say nothing of patients: its background ("The management of metastatic
+# colorectal cancer (mCRC) has evolved over the past decades ...") and its glossaries.
+REVIEW_SCOPE_HEADINGS = ("Introduction/Background", "Introduction", "Abbreviations",
+                         "Relative Radiation Level Designations")
+_REVIEW_AT = re.compile(rf"^{LITERATURE_REVIEW}[ \t]*$", re.M)
+_HEADING_WORDS = 8  # "Mammography and Digital Breast Tomosynthesis Diagnostic"
+
+
+def literature_review(text: str) -> list[Section]:
+    """The Major Recommendations field, with a literature review after its recommendations cut into
+    sections under its own headings ("Major Recommendations › Summary of Literature Review ›
+    Management of Liver Metastases"): a paragraph of one short line that ends in no punctuation."""
+    found = _REVIEW_AT.search(text)
+    if not found:
+        return [Section("Major Recommendations", text)]
+    out = [Section("Major Recommendations", text[: found.start()].strip())] if text[: found.start()].strip() else []
+    heading, body = "", []
+    for block in (b.strip() for b in re.split(r"\n[ \t]*\n", text[found.end():])):
+        if not block:
+            continue
+        if "\n" not in block and len(block.split()) <= _HEADING_WORDS and block[0].isupper() \
+                and not re.search(r"[.:;,]$", block):
+            if body:
+                out.append(Section(review_section(heading), "\n\n".join(body)))
+            heading, body = block, []
+        else:
+            body.append(block)
+    if body:
+        out.append(Section(review_section(heading), "\n\n".join(body)))
+    return out
+
+
+def review_section(heading: str) -> str:
+    """The section name of a literature review's part under ``heading``."""
+    return " › ".join(["Major Recommendations", LITERATURE_REVIEW, *([heading] if heading else [])])
 
 
 def _citation_text(value: str) -> str:
