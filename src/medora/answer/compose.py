@@ -23,11 +23,11 @@ from pathlib import Path
 
 from ..corpus.boilerplate import is_boilerplate
 from ..corpus.chunk import SCOPE_SECTIONS
+from ..errors import PassageNotFound
 from ..index import vocabulary
 from ..query import answers_type, asked_quantity, drugs_named, names_nothing, states_quantity
 from ..retrieve import Retrieval, retrieve
 from ..settings import AnswerSettings, Settings
-from ..errors import PassageNotFound
 from ..types import (
     EVIDENCE_RANK, TYPE_LABEL, Answer, AnswerSection, Document, Hit, Passage, ReferenceEntry, Statement,
 )
@@ -1453,12 +1453,8 @@ def _of_the_asked_drug(c: _Candidate, query) -> bool:
     one of a kind: "These antiviral medicines include acyclovir, valacyclovir, or famcyclovir"), or
     speak of the people who take it ("People who take acarbose (Precose) ... should know")?"""
     text = c.statement.text
-    for asked in asked_interventions(query):
-        if says_what_the_drug_is(text, asked.names):
-            return True
-        if speaks_of_its_takers(text, asked.names):
-            return True
-    return False
+    return any(says_what_the_drug_is(text, asked.names) or speaks_of_its_takers(text, asked.names)
+               for asked in asked_interventions(query))
 
 
 # The patient groups a bottom line must speak of when the question names one: a statement on
