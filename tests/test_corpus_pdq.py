@@ -180,3 +180,24 @@ def test_broken_jsonl_line_is_reported_and_the_others_read(tmp_path):
     assert [d.url for d in docs] == [json.loads(lines[0])["url"], json.loads(lines[2])["url"]]
     assert [(p.path, p.line) for p in problems] == [(str(path), 2)]
     assert problems[0].reason == "not valid JSON: Invalid control character at"
+
+
+def test_nested_lists_written_flat_are_nested_again():
+    # The summaries' Markdown writes a list under an item as a list starting again at 1, or as bullets.
+    (line,) = lines_where(PDQ / "pdq_summaries.jsonl", url="https://www.cancer.gov/types/lung/hp/non-small-cell-lung-treatment-pdq")
+    sections, *_ = parse_markdown(json.loads(line)["text"])
+    text = next(s.text for s in sections if "Treatment options for stages IIIB NSCLC and IIIC NSCLC include:" in s.text)
+    start = text.index("Treatment options for stages IIIB NSCLC and IIIC NSCLC include:")
+    assert text[start:].startswith(
+        "Treatment options for stages IIIB NSCLC and IIIC NSCLC include:\n\n"
+        "1. Sequential or concurrent chemotherapy and radiation therapy.\n\n"
+        "  1. Radiation therapy dose escalation for concurrent chemoradiation.\n"
+        "  2. Systemic consolidation therapy before or after concurrent chemoradiation therapy.\n\n"
+        "    - Consolidation immunotherapy.\n"
+        "    - Other systemic consolidation therapies.\n"
+        "2. Radiation therapy alone.\n\n"
+        "  - For treatment of locally advanced unresectable tumor in patients who are not candidates for chemotherapy.\n"
+        "  - For patients requiring palliative treatment.\n"
+        "3. New fractionation schedules (under clinical evaluation).\n")
+    # a paragraph ends the list: the next list starts at the margin
+    assert "depending on:\n\n- Sites of tumor involvement.\n- The patient's performance status." in text

@@ -153,6 +153,7 @@ def parse_markdown(text: str) -> tuple[list[Section], list[list], list[list], di
     dropping = in_refs = False
     ref_items: list[str] = []
     blank = True
+    nesting = _ListNesting()
 
     def finish() -> None:
         nonlocal current
@@ -177,6 +178,7 @@ def parse_markdown(text: str) -> tuple[list[Section], list[list], list[list], di
         if heading:
             finish()
             close_refs()
+            nesting.levels.clear()
             level, title = len(heading.group(1)), clean_inline(heading.group(2))[0]
             names = {lv: n for lv, n in names.items() if lv < level}
             names[level] = title
@@ -202,6 +204,7 @@ def parse_markdown(text: str) -> tuple[list[Section], list[list], list[list], di
             current = _Builder(names.get(1, "Text"))
         stripped = raw.strip()
         if stripped.startswith("|"):
+            nesting.levels.clear()
             if _TABLE_RULE.fullmatch(stripped):
                 continue
             cells = [clean_inline(c) for c in stripped.strip("|").split("|")]
@@ -212,7 +215,10 @@ def parse_markdown(text: str) -> tuple[list[Section], list[list], list[list], di
             line, markers = clean_inline(stripped)
             if item:
                 marker = f"{item.group(2)}. " if item.group(2) else "- "
-                line, markers = _prefix(marker, clean_inline(item.group(3)))
+                depth = nesting.depth(int(item.group(2)) if item.group(2) else None)
+                line, markers = _prefix("  " * depth + marker, clean_inline(item.group(3)))
+            elif blank:
+                nesting.levels.clear()
             kind = "item" if item else "text"
         if not line or _DROP_LINES.fullmatch(line):
             continue
@@ -226,6 +232,36 @@ def parse_markdown(text: str) -> tuple[list[Section], list[list], list[list], di
     finish()
     close_refs()
     return sections, cites, levels, references, list(dict.fromkeys(cited))
+
+
+class _ListNesting:
+    """How deep each item of a list stands. The summaries' Markdown writes nested lists flat:
+    "1. Sequential or concurrent chemoradiation.", then "1. Radiation dose escalation ..." and
+    "2. Systemic consolidation ...", then bullets, then "2. Radiation therapy alone.". A list that
+    starts again at 1, or bullets under a numbered item, are the items of the item before; a number
+    that follows on from an outer list's, or a bullet beside outer bullets, goes back out to it."""
+
+    def __init__(self) -> None:
+        self.levels: list[list] = []  # [number of the level's last item, or None for bullets], outermost first
+
+    def depth(self, number: int | None) -> int:
+        levels = self.levels
+        if number is None:
+            bullets = [i for i, (last,) in enumerate(levels) if last is None]
+            if bullets:
+                del levels[bullets[-1] + 1:]
+            else:
+                levels.append([None])
+        else:
+            follows = [i for i, (last,) in enumerate(levels) if last is not None and last + 1 == number]
+            if follows:
+                del levels[follows[-1] + 1:]
+                levels[-1][0] = number
+            elif not levels or number == 1:
+                levels.append([number])
+            else:
+                levels[-1][0] = number  # numbered out of order: taken as it stands
+        return len(levels) - 1
 
 
 def _prefix(marker: str, cleaned: tuple[str, list]) -> tuple[str, list]:
