@@ -9,9 +9,27 @@ STATUS_LABELS = {"answered": "Answered", "partial": "Partly answered", "not_foun
 
 
 def _flat(text: str) -> str:
-    """A statement on one line: a listed statement ("... include: 1. Surgery. 2. ...") keeps
-    its line breaks in the JSON, where it is verbatim, but not inside a Markdown list item."""
+    """A statement's line run together ("... include:" and its items each keep a line of their own)."""
     return " ".join(text.split())
+
+
+def _lines(text: str) -> list[str]:
+    """A statement's lines: its first, then its listed items with their own indent ("1. Chemoradiation.",
+    "  1. Dose escalation." under it), blank lines dropped. A lead-in quoted with its options is
+    unreadable run into one line: "include: 1. Sequential ... 1. Radiation ... 2. Systemic ... 2. ..." """
+    first, *rest = [line.rstrip() for line in text.strip().split("\n") if line.strip()] or [""]
+    return [_flat(first), *(line[: len(line) - len(line.lstrip())] + _flat(line) for line in rest)]
+
+
+def _markdown_item(text: str, after: str, bold: bool = False) -> list[str]:
+    """A statement as a Markdown list item: its items nested under it, ``after`` (citations) at its end."""
+    first, *rest = _lines(text)
+    # An item's own items nest under its text, three columns in ("1. " is three wide).
+    rest = [" " * (3 * ((len(line) - len(line.lstrip())) // 2)) + line.lstrip() for line in rest]
+    mark = "**" if bold else ""
+    if not rest:
+        return [f"- {mark}{first}{mark} {after}"]
+    return [f"- {mark}{first}{mark}", *(f"  {line}" for line in rest[:-1]), f"  {rest[-1]} {after}"]
 
 
 def _cites(numbers: list[int], locator: str = "") -> str:
@@ -111,12 +129,14 @@ def to_markdown(answer: dict) -> str:
     else:
         lines += ["## Bottom line", ""]
         for s in answer["bottom_line"]:
-            lines.append(f"- {_newer(s)}**{_flat(s['text'])}** {_cited(s)}{_evidence(s)}")
+            item = _markdown_item(s["text"], f"{_cited(s)}{_evidence(s)}", bold=True)
+            lines += [item[0].replace("- ", f"- {_newer(s)}", 1), *item[1:]]
             lines += [f"  - {_original(s)}"] if _original(s) else []
         for section in answer["sections"]:
             lines += ["", f"## {section['title']}", ""]
             for s in section["statements"]:
-                lines.append(f"- {_newer(s)}{_flat(s['text'])} {_cited(s)}{_evidence(s)}")
+                item = _markdown_item(s["text"], f"{_cited(s)}{_evidence(s)}")
+                lines += [item[0].replace("- ", f"- {_newer(s)}", 1), *item[1:]]
                 lines += [f"  - {_original(s)}"] if _original(s) else []
         lines += ["", "## References", ""]
         lines += [f"{r['n']}. {_reference_line(r)}" for r in answer["references"]]
@@ -135,13 +155,22 @@ def to_text(answer: dict, width: int = 100) -> str:
         out += [wrap(_reference_line(r), f"  [{r['n']}] ") for r in answer["nearest"]]
     else:
         out.append("BOTTOM LINE")
+        def statement(s: dict, bullet: str) -> list[str]:
+            first, *rest = _lines(f"{_newer(s)}{s['text']}")
+            after = f"{_cited(s)}{_evidence(s)}"
+            if not rest:
+                return [wrap(f"{first} {after}", bullet)]
+            items = [*rest[:-1], f"{rest[-1]} {after}"]
+            return [wrap(first, bullet), *(wrap(line.lstrip(), " " * (len(bullet) + 2 + len(line) - len(line.lstrip())))
+                                           for line in items)]
+
         for s in answer["bottom_line"]:
-            out.append(wrap(f"{_newer(s)}{s['text']} {_cited(s)}{_evidence(s)}", "  * "))
+            out += statement(s, "  * ")
             out += [wrap(_original(s), "      ")] if _original(s) else []
         for section in answer["sections"]:
             out += ["", section["title"].upper()]
             for s in section["statements"]:
-                out.append(wrap(f"{_newer(s)}{s['text']} {_cited(s)}{_evidence(s)}", "  - "))
+                out += statement(s, "  - ")
                 out += [wrap(_original(s), "      ")] if _original(s) else []
         out += ["", "REFERENCES"]
         out += [wrap(_reference_line(r), f"  [{r['n']}] ") for r in answer["references"]]
