@@ -29,7 +29,7 @@ def test_the_protocol_is_the_read_surface():
     assert PROTOCOL_METHODS == [
         "abbreviations", "boilerplate", "close", "corpus_version", "dense_search", "document",
         "document_frequency", "document_search", "documents", "embedder", "homographs", "iter_passages",
-        "lexical_search", "passage", "passages", "passages_of", "stats",
+        "lexical_search", "passage", "passages", "passages_of", "rowids_for", "stats",
     ]
 
 

@@ -237,6 +237,12 @@ def test_lookups_equal_the_embedded_store(built_index, pg_index):
     assert pg.passage(passage.id) == passage
     assert pg.passages_of("ngc-10495") == embedded.passages_of("ngc-10495")
     assert pg.abbreviations() == embedded.abbreviations()
+    patient = embedded.rowids_for("patient")
+    assert patient and pg.rowids_for("patient") == patient and pg.rowids_for("nobody") == frozenset()
+    # exactly the passages of the documents written for patients
+    assert {p.doc_id for p in embedded.passages(sorted(patient)).values()} == \
+        {d.id for d in embedded.documents(limit=100_000) if d.audience == "patient"} & \
+        {p.doc_id for _, p in embedded.iter_passages()}
     where = ("path", "url", "backend")
     assert {k: v for k, v in pg.stats().items() if k not in where} == \
         {k: v for k, v in embedded.stats().items() if k not in where}

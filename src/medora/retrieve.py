@@ -127,8 +127,11 @@ def search(question: str, index: Index, settings: RetrieveSettings, *, mode: str
     return Candidates(analysis, lexical, dense, dict(sorted(doc_bm25.items(), key=lambda d: -d[1])), mode, timings)
 
 
-def rank(candidates: Candidates, index: Index, settings: RetrieveSettings, *, k: int | None = None) -> Retrieval:
-    """Fuse the retrievers' candidates into the ``k`` best hits (default ``settings.k``)."""
+def rank(candidates: Candidates, index: Index, settings: RetrieveSettings, *, k: int | None = None,
+         only: frozenset[int] | None = None) -> Retrieval:
+    """Fuse the retrievers' candidates into the ``k`` best hits (default ``settings.k``); ``only``: the
+    rowids a hit may have (``Index.rowids_for``). The others still count in the fusion's scales, so the
+    hits score as they would among all, but their passages are never read."""
     k = settings.k if k is None else k
     (lex_ids, lex_scores), (dense_ids, dense_scores) = candidates.lexical, candidates.dense
     doc_bm25 = candidates.documents
@@ -136,7 +139,7 @@ def rank(candidates: Candidates, index: Index, settings: RetrieveSettings, *, k:
     fused = rrf([r for r in (lex_ids, dense_ids) if len(r)], settings.rrf_k)
     # RRF picks the pool; the final order uses score fusion, which keeps the margins
     # between scores that RRF throws away, so evidence strength can reorder near-ties only.
-    pool = sorted(fused, key=lambda r: -fused[r])[: max(k * 4, 50)]
+    pool = sorted((r for r in fused if only is None or r in only), key=lambda r: -fused[r])[: max(k * 4, 50)]
     passages = index.passages(pool)
     bm25 = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
     dense = dict(zip(dense_ids.tolist(), dense_scores.tolist()))

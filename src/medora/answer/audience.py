@@ -287,7 +287,7 @@ def patient_retrieval(question: str, index, settings: Settings, k: int = 30,
     searched here when not given)."""
     depth = max(settings.retrieve.candidates, WIDE_CANDIDATES)
     candidates = candidates or search(question, index, settings.retrieve, depth=depth)
-    wide = rank(candidates.top(depth), index, settings.retrieve, k=WIDE_CANDIDATES // 2)
+    wide = rank(candidates.top(depth), index, settings.retrieve, k=WIDE_CANDIDATES // 2, only=index.rowids_for("patient"))
     hits = [h for h in wide.hits if h.document.audience == "patient"][:k]
     return Retrieval(wide.query, tuple(replace(h, rank=i) for i, h in enumerate(hits, start=1)), wide.timings)
 

@@ -150,6 +150,9 @@ class EmbeddedIndex:
     def passage(self, passage_id: str) -> Passage:
         return self.store.passage(passage_id)
 
+    def rowids_for(self, audience: str) -> frozenset[int]:
+        return self.store.rowids_for(audience)
+
     def abbreviations(self) -> dict[str, list[str]]:
         if not hasattr(self, "_abbreviations"):
             self._abbreviations = self.store.abbreviations()

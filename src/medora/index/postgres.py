@@ -301,6 +301,7 @@ class PostgresIndex:
         self._embedder = embedder
         self._embedder_lock = threading.Lock()  # request threads: build the model once
         self._docs: dict[str, Document] = {}
+        self._rowids_for: dict[str, frozenset[int]] = {}
         self._abbreviations: dict[str, list[str]] | None = None
         self._boilerplate: frozenset[str] | None = None
         self._homographs: frozenset[str] | None = None
@@ -524,6 +525,14 @@ class PostgresIndex:
                                 f' id COLLATE "C" LIMIT %s', [*args, limit]).fetchall()
         return [_document(row, None) for row in rows]
 
+    def rowids_for(self, audience: str) -> frozenset[int]:
+        if audience not in self._rowids_for:
+            with self._reading() as conn:
+                rows = conn.execute("SELECT p.rowid FROM passages p JOIN documents d ON d.id = p.doc_id"
+                                    " WHERE d.audience = %s", (audience,)).fetchall()
+            self._rowids_for[audience] = frozenset(r for (r,) in rows)
+        return self._rowids_for[audience]
+
     def passage(self, passage_id: str) -> Passage:
         if _NUL in passage_id:
             raise PassageNotFound(f"No passage with id {passage_id!r}")
@@ -617,6 +626,7 @@ class PostgresIndex:
 
     def _forget(self) -> None:
         self._docs.clear()
+        self._rowids_for.clear()
         self._abbreviations = None
         self._boilerplate = None
         self._homographs = None

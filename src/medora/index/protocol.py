@@ -67,6 +67,11 @@ class Index(Protocol):
         """One passage by id; raises ``PassageNotFound``."""
         ...
 
+    def rowids_for(self, audience: str) -> frozenset[int]:
+        """The rowids of the passages of the documents written for ``audience`` ("patient"), read once:
+        a patient answer's search keeps those of its candidates before reading any passage."""
+        ...
+
     def passages_of(self, doc_id: str) -> list[Passage]:
         """A document's passages in reading order."""
         ...

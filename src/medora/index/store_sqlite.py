@@ -99,6 +99,7 @@ class Store:
         self.db.execute("PRAGMA synchronous = NORMAL")
         self._migrate()
         self._doc_cache: dict[str, Document] = {}
+        self._audience_rowids: dict[str, frozenset[int]] = {}
 
     def _migrate(self) -> None:
         apply_migrations(self.db, MIGRATIONS)
@@ -138,9 +139,11 @@ class Store:
             ],
         )
         self._doc_cache.pop(doc.id, None)
+        self._audience_rowids.clear()
 
     def delete_documents(self, doc_ids: Iterable[str]) -> None:
         self.db.executemany("DELETE FROM documents WHERE id = ?", [(d,) for d in doc_ids])
+        self._audience_rowids.clear()
 
     def commit(self) -> None:
         self.db.commit()
@@ -247,6 +250,13 @@ class Store:
             for row in self._rows(_PASSAGE_SELECT + f" WHERE rowid IN ({marks})", chunk):
                 out[row[0]] = _passage(row[1:])
         return out
+
+    def rowids_for(self, audience: str) -> frozenset[int]:
+        if audience not in self._audience_rowids:
+            rows = self._rows("SELECT p.rowid FROM passages p JOIN documents d ON d.id = p.doc_id WHERE d.audience = ?",
+                              (audience,))
+            self._audience_rowids[audience] = frozenset(r for (r,) in rows)
+        return self._audience_rowids[audience]
 
     def passages_of(self, doc_id: str) -> list[Passage]:
         rows = self._rows(_PASSAGE_SELECT + " WHERE doc_id = ? ORDER BY position", (doc_id,))
