@@ -9,7 +9,7 @@ STATUS_LABELS = {"answered": "Answered", "partial": "Partly answered", "not_foun
 
 
 def _flat(text: str) -> str:
-    """A statement's line run together ("... include:" and its items each keep a line of their own)."""
+    """``text`` on one line, each run of whitespace one space."""
     return " ".join(text.split())
 
 
@@ -21,15 +21,16 @@ def _lines(text: str) -> list[str]:
     return [_flat(first), *(line[: len(line) - len(line.lstrip())] + _flat(line) for line in rest)]
 
 
-def _markdown_item(text: str, after: str, bold: bool = False) -> list[str]:
-    """A statement as a Markdown list item: its items nested under it, ``after`` (citations) at its end."""
-    first, *rest = _lines(text)
+def _markdown_item(s: dict, bold: bool = False) -> list[str]:
+    """A statement as a Markdown list item: its items nested under it, its citations after its end."""
+    first, *rest = _lines(s["text"])
     # An item's own items nest under its text, three columns in ("1. " is three wide).
     rest = [" " * (3 * ((len(line) - len(line.lstrip())) // 2)) + line.lstrip() for line in rest]
     mark = "**" if bold else ""
+    after = f"{_cited(s)}{_evidence(s)}"
     if not rest:
-        return [f"- {mark}{first}{mark} {after}"]
-    return [f"- {mark}{first}{mark}", *(f"  {line}" for line in rest[:-1]), f"  {rest[-1]} {after}"]
+        return [f"- {_newer(s)}{mark}{first}{mark} {after}"]
+    return [f"- {_newer(s)}{mark}{first}{mark}", *(f"  {line}" for line in rest[:-1]), f"  {rest[-1]} {after}"]
 
 
 def _cites(numbers: list[int], locator: str = "") -> str:
@@ -129,14 +130,12 @@ def to_markdown(answer: dict) -> str:
     else:
         lines += ["## Bottom line", ""]
         for s in answer["bottom_line"]:
-            item = _markdown_item(s["text"], f"{_cited(s)}{_evidence(s)}", bold=True)
-            lines += [item[0].replace("- ", f"- {_newer(s)}", 1), *item[1:]]
+            lines += _markdown_item(s, bold=True)
             lines += [f"  - {_original(s)}"] if _original(s) else []
         for section in answer["sections"]:
             lines += ["", f"## {section['title']}", ""]
             for s in section["statements"]:
-                item = _markdown_item(s["text"], f"{_cited(s)}{_evidence(s)}")
-                lines += [item[0].replace("- ", f"- {_newer(s)}", 1), *item[1:]]
+                lines += _markdown_item(s)
                 lines += [f"  - {_original(s)}"] if _original(s) else []
         lines += ["", "## References", ""]
         lines += [f"{r['n']}. {_reference_line(r)}" for r in answer["references"]]
@@ -144,6 +143,18 @@ def to_markdown(answer: dict) -> str:
     lines += ["", f"*{answer['disclaimer']}*", "",
               f"Corpus version {answer['corpus_version']} · generated {answer['generated_at']}"]
     return "\n".join(lines) + "\n"
+
+
+def _text_item(s: dict, bullet: str, wrap) -> list[str]:
+    """A statement as wrapped terminal lines: its items on lines of their own, indented under it as
+    quoted, its citations after its end."""
+    first, *rest = _lines(f"{_newer(s)}{s['text']}")
+    after = f"{_cited(s)}{_evidence(s)}"
+    if not rest:
+        return [wrap(f"{first} {after}", bullet)]
+    items = [*rest[:-1], f"{rest[-1]} {after}"]
+    return [wrap(first, bullet),
+            *(wrap(line.lstrip(), " " * (len(bullet) + 2 + len(line) - len(line.lstrip()))) for line in items)]
 
 
 def to_text(answer: dict, width: int = 100) -> str:
@@ -155,22 +166,13 @@ def to_text(answer: dict, width: int = 100) -> str:
         out += [wrap(_reference_line(r), f"  [{r['n']}] ") for r in answer["nearest"]]
     else:
         out.append("BOTTOM LINE")
-        def statement(s: dict, bullet: str) -> list[str]:
-            first, *rest = _lines(f"{_newer(s)}{s['text']}")
-            after = f"{_cited(s)}{_evidence(s)}"
-            if not rest:
-                return [wrap(f"{first} {after}", bullet)]
-            items = [*rest[:-1], f"{rest[-1]} {after}"]
-            return [wrap(first, bullet), *(wrap(line.lstrip(), " " * (len(bullet) + 2 + len(line) - len(line.lstrip())))
-                                           for line in items)]
-
         for s in answer["bottom_line"]:
-            out += statement(s, "  * ")
+            out += _text_item(s, "  * ", wrap)
             out += [wrap(_original(s), "      ")] if _original(s) else []
         for section in answer["sections"]:
             out += ["", section["title"].upper()]
             for s in section["statements"]:
-                out += statement(s, "  - ")
+                out += _text_item(s, "  - ", wrap)
                 out += [wrap(_original(s), "      ")] if _original(s) else []
         out += ["", "REFERENCES"]
         out += [wrap(_reference_line(r), f"  [{r['n']}] ") for r in answer["references"]]

@@ -242,25 +242,25 @@ class _ListNesting:
     that follows on from an outer list's, or a bullet beside outer bullets, goes back out to it."""
 
     def __init__(self) -> None:
-        self.levels: list[list] = []  # [number of the level's last item, or None for bullets], outermost first
+        self.levels: list[int | None] = []  # each level's last item number (None: bullets), outermost first
 
     def depth(self, number: int | None) -> int:
         levels = self.levels
         if number is None:
-            bullets = [i for i, (last,) in enumerate(levels) if last is None]
-            if bullets:
-                del levels[bullets[-1] + 1:]
+            outer = [i for i, last in enumerate(levels) if last is None]
+            if outer:
+                del levels[outer[-1] + 1:]
             else:
-                levels.append([None])
+                levels.append(None)
         else:
-            follows = [i for i, (last,) in enumerate(levels) if last is not None and last + 1 == number]
-            if follows:
-                del levels[follows[-1] + 1:]
-                levels[-1][0] = number
+            outer = [i for i, last in enumerate(levels) if last is not None and last + 1 == number]
+            if outer:
+                del levels[outer[-1] + 1:]
+                levels[-1] = number
             elif not levels or number == 1:
-                levels.append([number])
+                levels.append(number)
             else:
-                levels[-1][0] = number  # numbered out of order: taken as it stands
+                levels[-1] = number  # numbered out of order: taken as it stands
         return len(levels) - 1
 
 
